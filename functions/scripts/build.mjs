@@ -1,0 +1,20 @@
+// Bundles the CLI into functions/dist/cli.js. Runs on `npm install` / `npm ci` (the `prepare`
+// script), so a fresh clone has a working `npx log-audit` with no manual step. esbuild: one fast,
+// well-kept bundler instead of a tsc emit configuration.
+import { build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+await build({
+  absWorkingDir: root,
+  entryPoints: { cli: 'functions/src/cli/main.ts' },
+  outdir: 'functions/dist',
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  packages: 'external',
+  sourcemap: true,
+  logLevel: 'warning',
+});

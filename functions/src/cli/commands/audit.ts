@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { loadBaselines } from '../../core/baseline/store.js';
+import { BatchAuditor, DEFAULT_AUDIT_OPTIONS } from '../../core/detect/auditor.js';
+import { listInputFiles } from '../../core/read/input-files.js';
+import { DEFAULT_MAX_LINE_BYTES } from '../../core/read/lines.js';
+import { scanFiles } from '../../core/read/scan-files.js';
+import { summarize } from '../../core/report/summary.js';
+import { formatTextReport } from '../../core/report/text-report.js';
+import { checkOptions, parseCommandArgs, positiveInt, UsageError } from '../args.js';
+import { Progress } from '../progress.js';
+import type { CommandIo } from './io.js';
+
+export const AUDIT_HELP = `Usage: log-audit audit [--baselines DIR] [--format text|json] [--slack-webhook URL] [--fail-on-findings] PATH...
+
+Compares exported logs with the baselines and reports what is unusual: a new source, a new
+credential, a known credential from a new source, a burst of failed authentication from an
+unusual source, and targets that have no baseline (once per target). PATH is a file or a
+directory (searched recursively for *.json, *.jsonl and their .gz), any mix of log kinds.
+
+Options:
+  --baselines DIR        baseline files to compare with (default: baselines/)
+  --format text|json     text for humans (default); json prints one object
+                         {"findings":[...],"summary":{...}} on stdout
+  --slack-webhook URL    post the digest to Slack (not available yet: arrives with the
+                         Cloud Function notifier)
+  --fail-on-findings     exit 1 when there is any finding
+  --burst-threshold N    failures from one unknown source in a batch that make a burst (default: ${DEFAULT_AUDIT_OPTIONS.burstThreshold})
+  --max-line-bytes N     longer lines are skipped and reported (default: ${DEFAULT_MAX_LINE_BYTES})
+  --now ISO              judge baseline "expires" and implausible timestamps as of this time
+  --quiet                no progress lines on stderr
+  -h, --help             show this help
+
+Input problems (bad lines, unknown entries, truncated files) never stop the run: each is
+counted and reported with its file and line, and the rest is audited.
+
+Exit status: 0 when the run completes (anomalies or not), 1 with --fail-on-findings and
+findings, 2 for a usage error or a missing PATH, 3 for missing or invalid baselines.
+`;
+
+const auditOptions = z
+  .object({
+    baselines: z.string().min(1).default('baselines'),
+    format: z.enum(['text', 'json']).default('text'),
+    'slack-webhook': z.string().optional(),
+    'fail-on-findings': z.boolean().default(false),
+    'burst-threshold': positiveInt.default(DEFAULT_AUDIT_OPTIONS.burstThreshold),
+    'max-line-bytes': positiveInt.default(DEFAULT_MAX_LINE_BYTES),
+    now: z.iso.datetime({ offset: true }).optional(),
+    quiet: z.boolean().default(false),
+  })
+  .loose();
+
+export async function auditCommand(argv: readonly string[], io: CommandIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs('audit', argv, {
+    baselines: { type: 'string' },
+    format: { type: 'string' },
+    'slack-webhook': { type: 'string' },
+    'fail-on-findings': { type: 'boolean' },
+    'burst-threshold': { type: 'string' },
+    'max-line-bytes': { type: 'string' },
+    now: { type: 'string' },
+    quiet: { type: 'boolean' },
+  });
+  if (values['help']) {
+    io.out(AUDIT_HELP);
+    return 0;
+  }
+  const options = checkOptions('audit', auditOptions, values);
+  if (options['slack-webhook'] !== undefined) {
+    throw new UsageError('audit: --slack-webhook is not available yet (it arrives with the Cloud Function notifier); run without it to see the findings');
+  }
+  if (positionals.length === 0) throw new UsageError('audit: name at least one PATH of exported logs (see `log-audit audit --help`)');
+  const files = await listInputFiles(positionals);
+  const baselines = await loadBaselines(options.baselines);
+  const now = options.now ? Date.parse(options.now) : Date.now();
+  const auditor = new BatchAuditor(baselines, { burstThreshold: options['burst-threshold'], now });
+  const progress = new Progress(files.length, io.err, 5000, io.progress && !options.quiet);
+  const scan = await scanFiles(files, {
+    onEvent: (e) => auditor.add(e),
+    onProgress: (s) => progress.update(s),
+    maxLineBytes: options['max-line-bytes'],
+    now: () => now,
+  });
+  progress.done(scan);
+  const findings = auditor.findings();
+  const summary = summarize(scan.stats, scan.bytes, scan.problems, findings, auditor.targets());
+  if (options.format === 'json') io.out(`${JSON.stringify({ findings, summary }, null, 2)}\n`);
+  else io.out(formatTextReport(findings, summary));
+  return options['fail-on-findings'] && findings.length > 0 ? 1 : 0;
+}

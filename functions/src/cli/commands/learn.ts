@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { DEFAULT_WIDENING, Learner } from '../../core/baseline/learn.js';
+import { loadBaselines, writeLearned, type LoadedBaseline } from '../../core/baseline/store.js';
+import { listInputFiles } from '../../core/read/input-files.js';
+import { scanFiles } from '../../core/read/scan-files.js';
+import { formatProblem } from '../../core/read/scan.js';
+import { checkOptions, nonNegativeInt, parseCommandArgs, UsageError } from '../args.js';
+import { Progress } from '../progress.js';
+import type { CommandIo } from './io.js';
+import { stat } from 'node:fs/promises';
+
+export const LEARN_HELP = `Usage: log-audit learn [--out DIR] PATH...
+
+Learns what is normal for every target (bucket, Cloud SQL instance, network destination) from
+exported logs, and writes one baseline file per target under DIR (default: baselines/).
+PATH is a file or a directory (searched recursively for *.json, *.jsonl and their .gz); the log
+kind of each entry is read from the entry itself, so any mix of GCS, Cloud SQL and VPC flow
+exports works. Existing files are merged: evidence is updated, new entries are appended, and
+your comments and annotations (owner, reason, expires) are kept. Re-learning the same history
+does not inflate counts.
+
+Only successful accesses are learned: failures never become normal.
+
+Options:
+  --out DIR                    where baseline files go (default: baselines/)
+  --widen-min-addresses N      widen exact IPv4 sources into their network once N distinct
+                               addresses in it were seen (default: ${DEFAULT_WIDENING.ipv4MinAddresses}; 0 = never widen)
+  --widen-prefix N             the IPv4 network size to widen to (default: ${DEFAULT_WIDENING.ipv4Prefix}, i.e. /${DEFAULT_WIDENING.ipv4Prefix})
+  --quiet                      no progress or input-problem lines on stderr
+  -h, --help                   show this help
+
+Exit status: 0 on success, 2 for a usage error or a missing PATH, 3 when DIR holds invalid baselines.
+`;
+
+const learnOptions = z
+  .object({
+    out: z.string().min(1).default('baselines'),
+    'widen-min-addresses': nonNegativeInt.default(DEFAULT_WIDENING.ipv4MinAddresses),
+    'widen-prefix': z.coerce.number().int().min(8, 'must be 8..32').max(32, 'must be 8..32').default(DEFAULT_WIDENING.ipv4Prefix),
+    quiet: z.boolean().default(false),
+  })
+  .loose();
+
+export async function learnCommand(argv: readonly string[], io: CommandIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs('learn', argv, {
+    out: { type: 'string' },
+    'widen-min-addresses': { type: 'string' },
+    'widen-prefix': { type: 'string' },
+    quiet: { type: 'boolean' },
+  });
+  if (values['help']) {
+    io.out(LEARN_HELP);
+    return 0;
+  }
+  const options = checkOptions('learn', learnOptions, values);
+  if (positionals.length === 0) throw new UsageError('learn: name at least one PATH of exported logs (see `log-audit learn --help`)');
+  const files = await listInputFiles(positionals);
+  const existing: LoadedBaseline[] = (await stat(options.out).catch(() => undefined)) ? await loadBaselines(options.out) : [];
+  const learner = new Learner(existing, { ipv4MinAddresses: options['widen-min-addresses'], ipv4Prefix: options['widen-prefix'] });
+  const progress = new Progress(files.length, io.err, 5000, io.progress && !options.quiet);
+  const scan = await scanFiles(files, { onEvent: (e) => learner.add(e), onProgress: (s) => progress.update(s) });
+  progress.done(scan);
+  const learned = learner.result();
+  const summaries = await writeLearned(options.out, learned, existing);
+  if (!options.quiet) for (const problem of scan.problems.list()) io.err(formatProblem(problem));
+  const s = scan.stats;
+  io.out(`learned from ${s.files} files, ${s.lines} lines (${s.parsed} parsed, ${s.skipped} skipped, ${s.unknown} unknown, ${s.bad} bad): ${learner.learned} successful accesses to ${learned.length} targets\n`);
+  for (const m of summaries) {
+    const added = Object.entries(m.added)
+      .filter(([, count]) => count > 0)
+      .map(([section, count]) => `+${count} ${section}`);
+    io.out(`  ${m.created ? 'created' : 'updated'} ${m.file}${added.length ? `: ${added.join(', ')}` : ''}${m.updated ? `${added.length ? ',' : ':'} ${m.updated} entries with new evidence` : ''}\n`);
+  }
+  if (summaries.length === 0) io.out('  no baseline changed\n');
+  return 0;
+}

@@ -1,0 +1,73 @@
+/**
+ * `log-audit` — the command line. Every user error ends in one line on stderr and a non-zero exit
+ * status; a stack trace means a bug in log-audit (and is printed as one).
+ */
+import { BaselineError } from '../core/baseline/store.js';
+import { MissingPathError } from '../core/read/input-files.js';
+import { UsageError } from './args.js';
+import { auditCommand } from './commands/audit.js';
+import type { CommandIo } from './commands/io.js';
+import { learnCommand } from './commands/learn.js';
+import { validateCommand } from './commands/validate.js';
+
+export const MAIN_HELP = `Usage: log-audit <command> [options]
+
+Tells you when data in Cloud Storage, Cloud SQL or Memorystore is touched from a source or with a
+credential never seen before, from exported Cloud Logging files.
+
+Commands:
+  learn [--out DIR] PATH...        learn baselines (what is normal per target) from history
+  audit [--baselines DIR] PATH...  compare exported logs with the baselines, report anomalies
+  validate [DIR]                   check baseline files
+
+Run \`log-audit <command> --help\` for a command's options.
+`;
+
+const COMMANDS: Record<string, (argv: readonly string[], io: CommandIo) => Promise<number>> = {
+  learn: learnCommand,
+  audit: auditCommand,
+  validate: validateCommand,
+};
+
+export const EXIT = { ok: 0, findings: 1, usage: 2, baselines: 3, internal: 70 } as const;
+
+export async function main(argv: readonly string[], io: CommandIo): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    io.out(MAIN_HELP);
+    return command === undefined ? EXIT.usage : EXIT.ok;
+  }
+  const run = COMMANDS[command];
+  try {
+    if (!run) throw new UsageError(`unknown command ${JSON.stringify(command)}; commands: ${Object.keys(COMMANDS).join(', ')} (see \`log-audit --help\`)`);
+    return await run(rest, io);
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof MissingPathError) {
+      io.err(`log-audit: ${error.message}`);
+      return EXIT.usage;
+    }
+    if (error instanceof BaselineError) {
+      for (const problem of error.problems) io.err(`log-audit: ${problem}`);
+      return EXIT.baselines;
+    }
+    throw error;
+  }
+}
+
+/** Process entry: real stdout/stderr, exit status set from `main`. */
+export function runCli(): void {
+  const io: CommandIo = {
+    out: (text) => process.stdout.write(text),
+    err: (line) => process.stderr.write(`${line}\n`),
+    progress: true,
+  };
+  main(process.argv.slice(2), io).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`log-audit: internal error (please report it): ${(error as Error)?.stack ?? String(error)}\n`);
+      process.exitCode = EXIT.internal;
+    },
+  );
+}

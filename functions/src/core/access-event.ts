@@ -1,0 +1,68 @@
+/**
+ * The normalized access event every parser produces: one exported log line (or, for postgres.log,
+ * one joined connection) becomes one of these before any decision is made.
+ */
+
+export const LOG_KINDS = ['gcs', 'cloudsql', 'vpc-flow'] as const;
+export type LogKind = (typeof LOG_KINDS)[number];
+export function isLogKind(value: unknown): value is LogKind {
+  return typeof value === 'string' && (LOG_KINDS as readonly string[]).includes(value);
+}
+
+export const OUTCOMES = ['success', 'failure', 'unknown'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+/** What the best available identity of a source is; decides how `learn` generalizes it. */
+export interface SourceDetails {
+  /** The raw address (or a redaction token such as `private`). */
+  ip?: string;
+  gke?: { cluster: string; namespace?: string; pod?: string; workload?: string; location?: string };
+  vm?: { project?: string; name: string; zone?: string };
+  vpc?: { project?: string; network?: string; subnetwork?: string };
+  location?: { asn?: number; country?: string; region?: string; city?: string; continent?: string };
+  /** True when the connection came through the Cloud SQL Auth Proxy (`host=cloudsqlproxy~ip`). */
+  viaCloudSqlProxy?: boolean;
+}
+
+export interface Source {
+  /**
+   * The stable identity used for grouping and learning, e.g. `gke:prod-cluster/payments`,
+   * `vm:example-project/app-vm-1`, `ip:203.0.113.7`, `cidr:2001:db8:1:2::/64`, `token:private`,
+   * `unrecorded` (the log carries no client address, e.g. pgAudit).
+   */
+  key: string;
+  /** Every identity a baseline entry may match, most specific first (always includes `key`). */
+  identities: string[];
+  details: SourceDetails;
+}
+
+export interface Credential {
+  /** `principal@…`, `a@x -> sa@y` for a delegation chain, or `db-user:name` for a database user. */
+  key: string;
+  type: 'iam' | 'db-user';
+}
+
+export interface EventRef {
+  file: string;
+  line: number;
+  insertId?: string;
+}
+
+export interface AccessEvent {
+  kind: LogKind;
+  /** What was touched: bucket name, `project:instance`, or `ip:port` of a network destination. */
+  target: string;
+  source: Source;
+  credential: Credential | null;
+  /** methodName, SQL command / connection event, or `tcp/6379`. */
+  action: string;
+  /** Object name, database, or statement excerpt — attacker-controlled text, never trusted. */
+  resource?: string;
+  outcome: Outcome;
+  /** Why the outcome is a failure, e.g. `PERMISSION_DENIED`, `errCode 1045`. */
+  outcomeDetail?: string;
+  /** ISO-8601 time the access happened. */
+  time: string;
+  userAgent?: string;
+  ref: EventRef;
+}

@@ -1,0 +1,155 @@
+/**
+ * Learning: turns history into evidence per target. Only successful accesses teach what is normal
+ * (a failed login from an attacker in last week's logs must not become normal). Sources are learned
+ * by their stable identity (see source-identity.ts); exact IPv4 addresses are widened into a range
+ * only when enough distinct addresses in it were seen (`WideningOptions`).
+ */
+import type { AccessEvent } from '../access-event.js';
+import { ipFamily, ipv4Network } from '../ip.js';
+import { UNRECORDED_SOURCE } from '../source-identity.js';
+import { targetKey } from './schema.js';
+import { pairKey, type Evidence, type LearnedTarget, type LoadedBaseline } from './store.js';
+
+export interface WideningOptions {
+  /** Widen exact IPv4 sources to their network when at least this many distinct addresses were seen in it; 0 turns widening off. */
+  ipv4MinAddresses: number;
+  /** The network size widened to, e.g. 24 for a /24. */
+  ipv4Prefix: number;
+}
+
+export const DEFAULT_WIDENING: WideningOptions = { ipv4MinAddresses: 3, ipv4Prefix: 24 };
+
+type Window = { first: number; last: number };
+
+/** Windows of evidence the existing files already hold, so re-learning the same history does not double counts. */
+class KnownWindows {
+  private readonly windows = new Map<string, Window>();
+
+  constructor(existing: readonly LoadedBaseline[]) {
+    for (const { baseline } of existing) {
+      const t = targetKey(baseline.kind, baseline.target);
+      const put = (section: string, key: string, first?: string, last?: string) => {
+        if (first && last) this.windows.set(`${t}|${section}|${key}`, { first: Date.parse(first), last: Date.parse(last) });
+      };
+      for (const s of baseline.sources) put('sources', s.match, s.firstSeen, s.lastSeen);
+      for (const c of baseline.credentials) put('credentials', c.match, c.firstSeen, c.lastSeen);
+      for (const p of baseline.pairs) put('pairs', pairKey(p.credential, p.source), p.firstSeen, p.lastSeen);
+    }
+  }
+
+  covers(target: string, section: string, key: string, time: number): boolean {
+    const w = this.windows.get(`${target}|${section}|${key}`);
+    return w !== undefined && time >= w.first && time <= w.last;
+  }
+}
+
+export class Learner {
+  private readonly targets = new Map<string, LearnedTarget>();
+  private readonly known: KnownWindows;
+  private readonly existingIps = new Map<string, string[]>();
+  events = 0;
+  learned = 0;
+
+  constructor(
+    existing: readonly LoadedBaseline[] = [],
+    private readonly widening: WideningOptions = DEFAULT_WIDENING,
+  ) {
+    this.known = new KnownWindows(existing);
+    for (const { baseline } of existing) {
+      this.existingIps.set(
+        targetKey(baseline.kind, baseline.target),
+        baseline.sources.map((s) => s.match).filter((m) => m.startsWith('ip:')),
+      );
+    }
+  }
+
+  add(event: AccessEvent): void {
+    this.events++;
+    if (event.outcome !== 'success') return;
+    this.learned++;
+    const key = targetKey(event.kind, event.target);
+    let target = this.targets.get(key);
+    if (!target) {
+      target = { kind: event.kind, target: event.target, sources: new Map(), credentials: new Map(), pairs: new Map() };
+      this.targets.set(key, target);
+    }
+    const time = Date.parse(event.time);
+    const source = event.source.key === UNRECORDED_SOURCE ? undefined : event.source.key;
+    const credential = event.credential?.key;
+    if (source) this.note(target.sources, key, 'sources', source, event.time, time);
+    if (credential) this.note(target.credentials, key, 'credentials', credential, event.time, time);
+    if (source && credential) this.note(target.pairs, key, 'pairs', pairKey(credential, source), event.time, time);
+  }
+
+  private note(map: Map<string, Evidence>, target: string, section: string, key: string, iso: string, time: number): void {
+    const isNew = !this.known.covers(target, section, key, time);
+    const evidence = map.get(key);
+    if (!evidence) {
+      map.set(key, { count: 1, newCount: isNew ? 1 : 0, firstSeen: iso, lastSeen: iso });
+      return;
+    }
+    evidence.count++;
+    if (isNew) evidence.newCount++;
+    if (time < Date.parse(evidence.firstSeen)) evidence.firstSeen = iso;
+    if (time > Date.parse(evidence.lastSeen)) evidence.lastSeen = iso;
+  }
+
+  /** The learned targets, with widening applied, in a deterministic order. */
+  result(): LearnedTarget[] {
+    const out = [...this.targets.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, t]) => t);
+    if (this.widening.ipv4MinAddresses > 0) for (const t of out) this.widen(t);
+    return out;
+  }
+
+  /** Replaces exact IPv4 sources by their network where enough distinct addresses support it. */
+  private widen(target: LearnedTarget): void {
+    const { ipv4MinAddresses, ipv4Prefix } = this.widening;
+    const networkOf = (sourceKey: string): string | undefined => {
+      if (!sourceKey.startsWith('ip:')) return undefined;
+      const ip = sourceKey.slice(3);
+      return ipFamily(ip) === 4 ? ipv4Network(ip, ipv4Prefix) : undefined;
+    };
+    const addresses = new Map<string, Set<string>>();
+    const existing = this.existingIps.get(targetKey(target.kind, target.target)) ?? [];
+    for (const key of [...target.sources.keys(), ...existing]) {
+      const network = networkOf(key);
+      if (network) addresses.set(network, (addresses.get(network) ?? new Set()).add(key));
+    }
+    const widened = new Map([...addresses].filter(([, set]) => set.size >= ipv4MinAddresses).map(([n, set]) => [n, set.size]));
+    if (widened.size === 0) return;
+    const widenSource = (sourceKey: string): string | undefined => {
+      const network = networkOf(sourceKey);
+      return network !== undefined && widened.has(network) ? network : undefined;
+    };
+    target.sources = regroup(target.sources, (key) => {
+      const network = widenSource(key);
+      return network ? { key: `cidr:${network}`, distinctAddresses: widened.get(network)! } : undefined;
+    });
+    target.pairs = regroup(target.pairs, (key) => {
+      const [credential = '', source = ''] = key.split('\u0000');
+      const network = widenSource(source);
+      return network ? { key: pairKey(credential, `cidr:${network}`) } : undefined;
+    });
+  }
+}
+
+/** Folds entries that `remap` moves to a wider key into one entry with summed evidence. */
+function regroup(entries: Map<string, Evidence>, remap: (key: string) => { key: string; distinctAddresses?: number } | undefined): Map<string, Evidence> {
+  const out = new Map<string, Evidence>();
+  for (const [key, evidence] of entries) {
+    const moved = remap(key);
+    const next = moved?.key ?? key;
+    const current = out.get(next);
+    if (!current) {
+      const entry = { ...evidence };
+      if (moved?.distinctAddresses !== undefined) entry.distinctAddresses = moved.distinctAddresses;
+      out.set(next, entry);
+      continue;
+    }
+    current.count += evidence.count;
+    current.newCount += evidence.newCount;
+    if (Date.parse(evidence.firstSeen) < Date.parse(current.firstSeen)) current.firstSeen = evidence.firstSeen;
+    if (Date.parse(evidence.lastSeen) > Date.parse(current.lastSeen)) current.lastSeen = evidence.lastSeen;
+  }
+  return out;
+}

@@ -1,0 +1,118 @@
+/**
+ * A baseline compiled for lookups: does this source / credential / pair count as normal for the
+ * target? Entries whose `expires` has passed no longer count.
+ */
+import type { Credential, Source } from '../access-event.js';
+import { CidrSet, ipFamily } from '../ip.js';
+import type { LoadedBaseline } from './store.js';
+
+/** Matches a source against a list of source match strings (`ip:`, `cidr:`, `gke:` …). */
+export class SourceMatcher {
+  private readonly exact = new Set<string>();
+  private readonly cidrs: { match: string; set: CidrSet }[] = [];
+
+  constructor(readonly matches: readonly string[]) {
+    for (const match of matches) {
+      if (match.startsWith('cidr:')) {
+        const set = new CidrSet();
+        if (set.add(match.slice(5))) this.cidrs.push({ match, set });
+      } else this.exact.add(match);
+    }
+  }
+
+  /** The match string that covers `source`, if any. */
+  match(source: Source): string | undefined {
+    for (const identity of source.identities) if (this.exact.has(identity)) return identity;
+    const ip = source.details.ip;
+    if (ip !== undefined && ipFamily(ip) !== 0) for (const cidr of this.cidrs) if (cidr.set.has(ip)) return cidr.match;
+    for (const identity of source.identities) {
+      if (identity.startsWith('cidr:') && this.exact.has(identity)) return identity;
+    }
+    return undefined;
+  }
+}
+
+/** Matches a credential key exactly or against `*` globs (`*@example-project.iam.gserviceaccount.com`). */
+export class CredentialMatcher {
+  private readonly exact = new Set<string>();
+  private readonly globs: { match: string; pattern: RegExp }[] = [];
+
+  constructor(readonly matches: readonly string[]) {
+    for (const match of matches) {
+      if (match.includes('*')) {
+        const pattern = new RegExp(`^${match.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 's');
+        this.globs.push({ match, pattern });
+      } else this.exact.add(match);
+    }
+  }
+
+  match(credential: Credential): string | undefined {
+    if (this.exact.has(credential.key)) return credential.key;
+    return this.globs.find((g) => g.pattern.test(credential.key))?.match;
+  }
+}
+
+function current<T extends { expires?: string | undefined }>(entries: readonly T[], now: number): T[] {
+  return entries.filter((e) => e.expires === undefined || Date.parse(e.expires) > now);
+}
+
+export class CompiledBaseline {
+  readonly sources: SourceMatcher;
+  readonly credentials: CredentialMatcher;
+  private readonly pairCredentials: { match: string; matcher: CredentialMatcher }[];
+  private readonly pairSources = new Map<string, SourceMatcher>();
+
+  constructor(
+    readonly loaded: LoadedBaseline,
+    now: number,
+  ) {
+    const b = loaded.baseline;
+    this.sources = new SourceMatcher(current(b.sources, now).map((s) => s.match));
+    this.credentials = new CredentialMatcher(current(b.credentials, now).map((c) => c.match));
+    const bySource = new Map<string, string[]>();
+    for (const pair of current(b.pairs, now)) bySource.set(pair.credential, [...(bySource.get(pair.credential) ?? []), pair.source]);
+    this.pairCredentials = [...bySource.keys()].map((match) => ({ match, matcher: new CredentialMatcher([match]) }));
+    for (const [credential, sources] of bySource) this.pairSources.set(credential, new SourceMatcher(sources));
+  }
+
+  get file(): string {
+    return this.loaded.file;
+  }
+
+  /** The pair entry (as `credential from source`) that covers this credential from this source, if any. */
+  matchPair(credential: Credential, source: Source): string | undefined {
+    // A credential may match several pair groups (exact and globs): try each.
+    for (const credentialMatch of this.pairCredentialMatches(credential)) {
+      const sourceMatch = this.pairSources.get(credentialMatch)?.match(source);
+      if (sourceMatch) return `${credentialMatch} from ${sourceMatch}`;
+    }
+    return undefined;
+  }
+
+  private pairCredentialMatches(credential: Credential): string[] {
+    return this.pairCredentials.filter((p) => p.matcher.match(credential) !== undefined).map((p) => p.match);
+  }
+
+  /** Known sources nearest to `key` (longest shared prefix), for "why is this unusual". */
+  nearestSources(key: string, n = 3): string[] {
+    return nearest(this.sources.matches, key, n);
+  }
+
+  nearestCredentials(key: string, n = 3): string[] {
+    return nearest(this.credentials.matches, key, n);
+  }
+
+  /** Sources this credential is known from. */
+  pairSourcesOf(credential: Credential, n = 3): string[] {
+    return this.pairCredentialMatches(credential).flatMap((m) => this.pairSources.get(m)?.matches ?? []).slice(0, n);
+  }
+}
+
+function nearest(candidates: readonly string[], key: string, n: number): string[] {
+  const shared = (a: string) => {
+    let i = 0;
+    while (i < a.length && i < key.length && a[i] === key[i]) i++;
+    return i;
+  };
+  return [...candidates].sort((a, b) => shared(b) - shared(a) || (a < b ? -1 : a > b ? 1 : 0)).slice(0, n);
+}

@@ -1,0 +1,117 @@
+/**
+ * The baseline file: what is normal for one target. YAML in `baselines/<kind>/<target>.yaml`,
+ * validated by this schema (strict: a misspelled field is an error, not silently ignored).
+ * `npm run schema` writes the JSON Schema editors use from it.
+ */
+import { z } from 'zod';
+import { LOG_KINDS } from '../access-event.js';
+import { ipFamily, parseCidr } from '../ip.js';
+
+/** The forms a source may take in a baseline (see README "Source identities"). */
+export const SOURCE_MATCH_FORMS = ['ip', 'cidr', 'token', 'gke', 'gke-pool', 'vm', 'subnet', 'asn', 'country'] as const;
+
+/** Why a source match string is invalid, or undefined when it is valid. */
+export function sourceMatchProblem(match: string): string | undefined {
+  const colon = match.indexOf(':');
+  const form = colon < 0 ? match : match.slice(0, colon);
+  const value = colon < 0 ? '' : match.slice(colon + 1);
+  if (!(SOURCE_MATCH_FORMS as readonly string[]).includes(form)) {
+    return `must start with one of ${SOURCE_MATCH_FORMS.map((f) => `${f}:`).join(', ')} (got ${JSON.stringify(match.slice(0, 60))})`;
+  }
+  if (value === '') return `${form}: needs a value`;
+  switch (form) {
+    case 'ip':
+      return ipFamily(value) === 0 ? `${JSON.stringify(value)} is not an IP address` : undefined;
+    case 'cidr':
+      return parseCidr(value) ? undefined : `${JSON.stringify(value)} is not a CIDR range like 203.0.113.0/24`;
+    case 'asn':
+      return /^\d+$/.test(value) ? undefined : `${JSON.stringify(value)} is not an AS number`;
+    case 'vm':
+    case 'gke-pool':
+    case 'subnet':
+      return /^[^/\s]+\/[^/\s]+$/.test(value) ? undefined : `${form}: must be <project-or-network>/<name>`;
+    case 'gke':
+      return /^[^/\s]+(\/[^/\s]+)?$/.test(value) ? undefined : 'gke: must be <cluster> or <cluster>/<namespace>';
+    default:
+      return /\s/.test(value) ? `${form}: must not contain spaces` : undefined;
+  }
+}
+
+const sourceMatch = z.string().superRefine((value, ctx) => {
+  const problem = sourceMatchProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/** An exact credential (`sa@p.iam.gserviceaccount.com`, `a@x -> sa@y`, `db-user:app`) or a `*` glob. */
+const credentialMatch = z.string().min(1).max(512);
+
+const timestamp = z.string().refine((value) => !Number.isNaN(Date.parse(value)), { message: 'must be an ISO-8601 date or timestamp' });
+
+/** Evidence `learn` writes; analysts normally leave it alone. */
+const evidence = {
+  count: z.number().int().nonnegative().optional().describe('How many accesses learn saw (successful ones only).'),
+  firstSeen: timestamp.optional().describe('Earliest access learn saw.'),
+  lastSeen: timestamp.optional().describe('Latest access learn saw.'),
+};
+
+/** Annotations analysts add; `learn` never changes them. */
+const annotation = {
+  owner: z.string().optional().describe('Who answers for this entry (team, person).'),
+  reason: z.string().optional().describe('Why it is normal.'),
+  expires: timestamp.optional().describe('After this date the entry no longer counts as normal.'),
+};
+
+export const sourceEntrySchema = z
+  .strictObject({
+    match: sourceMatch.describe('Source identity: ip:, cidr:, token:, gke:, gke-pool:, vm:, subnet:, asn:, country:'),
+    distinctAddresses: z.number().int().positive().optional().describe('For a learned cidr: how many distinct addresses justified widening.'),
+    ...evidence,
+    ...annotation,
+  })
+  .describe('A source that is normal for this target.');
+
+export const credentialEntrySchema = z
+  .strictObject({
+    match: credentialMatch.describe('Principal email, delegation chain "a -> b", db-user:<name>, or a glob with *.'),
+    ...evidence,
+    ...annotation,
+  })
+  .describe('A credential that is normal for this target.');
+
+export const pairEntrySchema = z
+  .strictObject({
+    credential: credentialMatch.describe('A credential match, as in credentials[].match.'),
+    source: sourceMatch.describe('A source match, as in sources[].match.'),
+    ...evidence,
+    ...annotation,
+  })
+  .describe('A credential that is normal from this source.');
+
+export const baselineSchema = z
+  .strictObject({
+    version: z.literal(1).describe('File format version.'),
+    kind: z.enum(LOG_KINDS).describe('Which log kind the target belongs to.'),
+    target: z.string().min(1).describe('Bucket name, project:instance, or ip:port of a network destination.'),
+    description: z.string().optional(),
+    owner: z.string().optional(),
+    sources: z.array(sourceEntrySchema).default([]),
+    credentials: z.array(credentialEntrySchema).default([]),
+    pairs: z.array(pairEntrySchema).default([]),
+  })
+  .describe('log-audit baseline: what is normal for one target.');
+
+export type Baseline = z.output<typeof baselineSchema>;
+export type SourceEntry = z.output<typeof sourceEntrySchema>;
+export type CredentialEntry = z.output<typeof credentialEntrySchema>;
+export type PairEntry = z.output<typeof pairEntrySchema>;
+export type BaselineSection = 'sources' | 'credentials' | 'pairs';
+
+/** The JSON Schema for editors (`# yaml-language-server: $schema=…`). */
+export function baselineJsonSchema(): unknown {
+  return z.toJSONSchema(baselineSchema, { io: 'input', unrepresentable: 'any' });
+}
+
+/** Identity of a target across files: kind and name. */
+export function targetKey(kind: string, target: string): string {
+  return `${kind}|${target}`;
+}

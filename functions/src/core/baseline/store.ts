@@ -1,0 +1,230 @@
+/**
+ * Reading and writing baseline files. Reading validates every file and reports every problem at
+ * once, each naming the file, line and field. Writing merges into the existing YAML document, so
+ * analysts' comments and annotations stay where they put them.
+ */
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { Document, isMap, isSeq, LineCounter, parseDocument, type YAMLMap, type YAMLSeq } from 'yaml';
+import type { z } from 'zod';
+import type { LogKind } from '../access-event.js';
+import { baselineJsonSchema, baselineSchema, targetKey, type Baseline, type BaselineSection } from './schema.js';
+
+export interface LoadedBaseline {
+  file: string;
+  baseline: Baseline;
+  document: Document;
+}
+
+/** Baselines could not be used: every problem, one line each (`file:line: field: message`). */
+export class BaselineError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.length === 1 ? problems[0] : `${problems.length} baseline problems:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    this.name = 'BaselineError';
+  }
+}
+
+export const SCHEMA_FILE = 'baseline.schema.json';
+/** Baseline files are capped: a hostile or runaway file must not exhaust memory. */
+const MAX_BASELINE_BYTES = 16 * 1024 * 1024;
+
+async function listYaml(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await listYaml(path)));
+    else if (entry.isFile() && /\.ya?ml$/i.test(entry.name)) out.push(path);
+  }
+  return out.sort();
+}
+
+/** `['sources', 2, 'expires']` → `sources[2].expires`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) out += typeof part === 'number' ? `[${part}]` : `${out ? '.' : ''}${String(part)}`;
+  return out || '(file)';
+}
+
+/** Parses and validates one baseline file's text. Problems name the file, line and field. */
+export function parseBaseline(file: string, text: string): { ok: true; loaded: LoadedBaseline } | { ok: false; problems: string[] } {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (document.errors.length > 0) {
+    return {
+      ok: false,
+      problems: document.errors.map((e) => `${file}:${lineCounter.linePos(e.pos[0]).line}: invalid YAML: ${e.message.split('\n')[0]}`),
+    };
+  }
+  const result = baselineSchema.safeParse(document.toJS({ maxAliasCount: 100 }) ?? {});
+  if (!result.success) return { ok: false, problems: result.error.issues.map((issue) => describeIssue(file, document, lineCounter, issue)) };
+  return { ok: true, loaded: { file, baseline: result.data, document } };
+}
+
+function describeIssue(file: string, document: Document, lines: LineCounter, issue: z.core.$ZodIssue): string {
+  const node = document.getIn(issue.path as (string | number)[], true) as { range?: [number, number, number] } | undefined;
+  const at = node?.range ? `:${lines.linePos(node.range[0]).line}` : '';
+  const unknownKeys = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
+  return `${file}${at}: ${formatPath(issue.path)}: ${issue.message}${unknownKeys}`;
+}
+
+/**
+ * Loads every `*.yaml` under `dir`. Throws `BaselineError` listing every problem (invalid files,
+ * two files for one target); a missing directory is an error too — run `learn` first.
+ */
+export async function loadBaselines(dir: string): Promise<LoadedBaseline[]> {
+  const info = await stat(dir).catch(() => undefined);
+  if (!info?.isDirectory()) throw new BaselineError([`${dir}: baselines directory not found (create it with \`log-audit learn --out ${dir} PATH…\`)`]);
+  const problems: string[] = [];
+  const loaded: LoadedBaseline[] = [];
+  const seen = new Map<string, string>();
+  for (const file of await listYaml(dir)) {
+    const size = (await stat(file)).size;
+    if (size > MAX_BASELINE_BYTES) {
+      problems.push(`${file}: file is ${size} bytes, over the ${MAX_BASELINE_BYTES}-byte limit for a baseline`);
+      continue;
+    }
+    const result = parseBaseline(file, await readFile(file, 'utf8'));
+    if (!result.ok) {
+      problems.push(...result.problems);
+      continue;
+    }
+    const key = targetKey(result.loaded.baseline.kind, result.loaded.baseline.target);
+    const other = seen.get(key);
+    if (other) problems.push(`${file}: target: ${result.loaded.baseline.kind} target ${JSON.stringify(result.loaded.baseline.target)} is already described by ${other}`);
+    else seen.set(key, file);
+    loaded.push(result.loaded);
+  }
+  if (problems.length > 0) throw new BaselineError(problems);
+  return loaded;
+}
+
+/** Evidence learned for one entry in this run. `newCount` excludes accesses inside the window a file already covers. */
+export interface Evidence {
+  count: number;
+  newCount: number;
+  firstSeen: string;
+  lastSeen: string;
+  distinctAddresses?: number;
+}
+
+export interface LearnedTarget {
+  kind: LogKind;
+  target: string;
+  sources: Map<string, Evidence>;
+  credentials: Map<string, Evidence>;
+  /** Keyed by `pairKey(credential, source)`. */
+  pairs: Map<string, Evidence>;
+}
+
+export function pairKey(credential: string, source: string): string {
+  return `${credential}\u0000${source}`;
+}
+
+export interface MergeSummary {
+  file: string;
+  created: boolean;
+  added: Record<BaselineSection, number>;
+  updated: number;
+}
+
+/** A file name for a target: readable, portable (no `:`), unique per kind. */
+export function baselineFileName(kind: LogKind, target: string): string {
+  const slug = target.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '').slice(0, 120) || 'target';
+  return `${kind}/${slug}.yaml`;
+}
+
+function header(kind: LogKind, target: string): string {
+  return [
+    ` Baseline for ${kind} target ${target} — what is normal for it.`,
+    ' Written by `log-audit learn`; edit freely: add owner, reason and expires to any entry,',
+    ' add or remove entries. Re-running learn updates evidence and keeps your edits and comments.',
+  ].join('\n');
+}
+
+/**
+ * Merges learned evidence into the baselines in `dir` (creating files for new targets) and writes
+ * them. `existing` are the baselines already loaded from `dir`.
+ */
+export async function writeLearned(dir: string, learned: Iterable<LearnedTarget>, existing: readonly LoadedBaseline[]): Promise<MergeSummary[]> {
+  const byTarget = new Map(existing.map((b) => [targetKey(b.baseline.kind, b.baseline.target), b]));
+  const summaries: MergeSummary[] = [];
+  await mkdir(dir, { recursive: true });
+  const schemaPath = join(dir, SCHEMA_FILE);
+  await writeFile(schemaPath, `${JSON.stringify(baselineJsonSchema(), null, 2)}\n`);
+  for (const target of learned) {
+    const current = byTarget.get(targetKey(target.kind, target.target));
+    const file = current?.file ?? join(dir, baselineFileName(target.kind, target.target));
+    const document = current?.document ?? newDocument(target, relative(dirname(file), schemaPath));
+    const summary: MergeSummary = { file, created: !current, added: { sources: 0, credentials: 0, pairs: 0 }, updated: 0 };
+    mergeSection(document, 'sources', target.sources, (m) => str(m.get('match')), (key) => ({ match: key }), summary);
+    mergeSection(document, 'credentials', target.credentials, (m) => str(m.get('match')), (key) => ({ match: key }), summary);
+    mergeSection(
+      document,
+      'pairs',
+      target.pairs,
+      (m) => pairKey(str(m.get('credential')), str(m.get('source'))),
+      (key) => {
+        const [credential = '', source = ''] = key.split('\u0000');
+        return { credential, source };
+      },
+      summary,
+    );
+    if (summary.created || summary.updated > 0 || Object.values(summary.added).some((n) => n > 0)) {
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(file, document.toString({ lineWidth: 0 }));
+      summaries.push(summary);
+    }
+  }
+  return summaries;
+}
+
+function str(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
+
+function newDocument(target: LearnedTarget, schemaRef: string): Document {
+  const document = new Document({ version: 1, kind: target.kind, target: target.target, sources: [], credentials: [], pairs: [] });
+  document.commentBefore = ` yaml-language-server: $schema=${schemaRef}\n${header(target.kind, target.target)}`;
+  return document;
+}
+
+function mergeSection(
+  document: Document,
+  section: BaselineSection,
+  learned: Map<string, Evidence>,
+  keyOf: (item: YAMLMap) => string,
+  identity: (key: string) => Record<string, string>,
+  summary: MergeSummary,
+): void {
+  if (learned.size === 0) return;
+  let seq = document.get(section, true) as YAMLSeq | undefined;
+  if (!isSeq(seq)) {
+    seq = document.createNode([]) as YAMLSeq;
+    document.set(section, seq);
+  }
+  const items = new Map<string, YAMLMap>();
+  for (const item of seq.items) if (isMap(item)) items.set(keyOf(item), item);
+  for (const key of [...learned.keys()].sort()) {
+    const evidence = learned.get(key)!;
+    const item = items.get(key);
+    if (!item) {
+      const entry: Record<string, unknown> = { ...identity(key) };
+      if (evidence.distinctAddresses !== undefined) entry['distinctAddresses'] = evidence.distinctAddresses;
+      Object.assign(entry, { count: evidence.count, firstSeen: evidence.firstSeen, lastSeen: evidence.lastSeen });
+      seq.add(document.createNode(entry));
+      summary.added[section]++;
+      continue;
+    }
+    const count = typeof item.get('count') === 'number' ? (item.get('count') as number) : 0;
+    const first = str(item.get('firstSeen'));
+    const last = str(item.get('lastSeen'));
+    const nextFirst = !first || Date.parse(evidence.firstSeen) < Date.parse(first) ? evidence.firstSeen : first;
+    const nextLast = !last || Date.parse(evidence.lastSeen) > Date.parse(last) ? evidence.lastSeen : last;
+    if (evidence.newCount === 0 && nextFirst === first && nextLast === last) continue;
+    item.set('count', count + evidence.newCount);
+    item.set('firstSeen', nextFirst);
+    item.set('lastSeen', nextLast);
+    if (evidence.distinctAddresses !== undefined) item.set('distinctAddresses', Math.max(evidence.distinctAddresses, Number(item.get('distinctAddresses') ?? 0)));
+    summary.updated++;
+  }
+}

@@ -1,0 +1,78 @@
+/** Events of one batch grouped by target × source × credential: the unit detectors judge. */
+import type { AccessEvent, Credential, LogKind, Source } from '../access-event.js';
+
+const SAMPLE_LIMIT = 5;
+
+export interface AccessGroup {
+  kind: LogKind;
+  target: string;
+  source: Source;
+  credential: Credential | null;
+  successes: number;
+  failures: number;
+  /** Accesses with no logged outcome (a postgres connection that never authenticated in this file). */
+  undecided: number;
+  firstMs: number;
+  lastMs: number;
+  firstSeen: string;
+  lastSeen: string;
+  actions: Set<string>;
+  resources: Set<string>;
+  userAgents: Set<string>;
+  failureDetails: Set<string>;
+  refs: string[];
+}
+
+export function groupKey(event: AccessEvent): string {
+  return `${event.kind}|${event.target}\u0000${event.source.key}\u0000${event.credential?.key ?? ''}`;
+}
+
+function addSample(set: Set<string>, value: string | undefined): void {
+  if (value !== undefined && set.size < SAMPLE_LIMIT) set.add(value);
+}
+
+export function newGroup(event: AccessEvent): AccessGroup {
+  const ms = Date.parse(event.time);
+  return {
+    kind: event.kind,
+    target: event.target,
+    source: event.source,
+    credential: event.credential,
+    successes: 0,
+    failures: 0,
+    undecided: 0,
+    firstMs: ms,
+    lastMs: ms,
+    firstSeen: event.time,
+    lastSeen: event.time,
+    actions: new Set(),
+    resources: new Set(),
+    userAgents: new Set(),
+    failureDetails: new Set(),
+    refs: [],
+  };
+}
+
+export function addToGroup(group: AccessGroup, event: AccessEvent): void {
+  if (event.outcome === 'success') group.successes++;
+  else if (event.outcome === 'failure') group.failures++;
+  else group.undecided++;
+  const ms = Date.parse(event.time);
+  if (ms < group.firstMs) {
+    group.firstMs = ms;
+    group.firstSeen = event.time;
+  }
+  if (ms > group.lastMs) {
+    group.lastMs = ms;
+    group.lastSeen = event.time;
+  }
+  addSample(group.actions, event.action);
+  addSample(group.resources, event.resource);
+  addSample(group.userAgents, event.userAgent);
+  if (event.outcome === 'failure') addSample(group.failureDetails, event.outcomeDetail);
+  if (group.refs.length < 3) group.refs.push(`${event.ref.file}:${event.ref.line}`);
+}
+
+export function groupCount(group: AccessGroup): number {
+  return group.successes + group.failures + group.undecided;
+}

@@ -1,0 +1,114 @@
+/**
+ * Compares one batch of access events with the baselines. Events are grouped per target × source ×
+ * credential (bounded by `maxGroups`), then each target's groups go through the detectors in
+ * precedence order: failed-auth bursts first (they take the failures they explain), then for each
+ * group the first of new credential → new source → credential from a new source. One group yields
+ * at most one finding; a target without a baseline yields exactly one.
+ */
+import type { AccessEvent } from '../access-event.js';
+import { CompiledBaseline } from '../baseline/matcher.js';
+import { targetKey } from '../baseline/schema.js';
+import type { LoadedBaseline } from '../baseline/store.js';
+import { addToGroup, groupKey, newGroup, type AccessGroup } from './access-group.js';
+import type { FindingParts } from './build-finding.js';
+import { detectCredentialFromNewSource } from './detectors/credential-from-new-source.js';
+import { DEFAULT_BURST_THRESHOLD, detectFailedAuthBursts } from './detectors/failed-auth-burst.js';
+import { detectNewCredential } from './detectors/new-credential.js';
+import { detectNewSource } from './detectors/new-source.js';
+import { detectNotBaselined } from './detectors/not-baselined.js';
+import { overflowFinding, type Overflow } from './detectors/tracking-overflow.js';
+import { compareFindings, type Finding } from './finding.js';
+
+export interface AuditOptions {
+  /** Failures from one unknown source in one batch that make a burst. */
+  burstThreshold: number;
+  /** Distinct target × source × credential groups tracked per batch; the rest are counted as overflow. */
+  maxGroups: number;
+  /** Clock for baseline `expires`. */
+  now: number;
+}
+
+export const DEFAULT_AUDIT_OPTIONS: Omit<AuditOptions, 'now'> = { burstThreshold: DEFAULT_BURST_THRESHOLD, maxGroups: 200_000 };
+
+const PER_GROUP_DETECTORS = [detectNewCredential, detectNewSource, detectCredentialFromNewSource];
+
+export class BatchAuditor {
+  private readonly baselines = new Map<string, CompiledBaseline>();
+  private readonly groups = new Map<string, AccessGroup>();
+  private readonly overflow = new Map<string, Overflow>();
+  private readonly options: AuditOptions;
+
+  constructor(baselines: readonly LoadedBaseline[], options: Partial<AuditOptions> = {}) {
+    this.options = { ...DEFAULT_AUDIT_OPTIONS, now: Date.now(), ...options };
+    for (const loaded of baselines) {
+      this.baselines.set(targetKey(loaded.baseline.kind, loaded.baseline.target), new CompiledBaseline(loaded, this.options.now));
+    }
+  }
+
+  add(event: AccessEvent): void {
+    const key = groupKey(event);
+    let group = this.groups.get(key);
+    if (!group) {
+      if (this.groups.size >= this.options.maxGroups) {
+        this.countOverflow(event);
+        return;
+      }
+      group = newGroup(event);
+      this.groups.set(key, group);
+    }
+    addToGroup(group, event);
+  }
+
+  private countOverflow(event: AccessEvent): void {
+    const key = targetKey(event.kind, event.target);
+    const o = this.overflow.get(key) ?? { kind: event.kind, target: event.target, events: 0, firstSeen: event.time, lastSeen: event.time, sampleSources: [] };
+    o.events++;
+    if (Date.parse(event.time) < Date.parse(o.firstSeen)) o.firstSeen = event.time;
+    if (Date.parse(event.time) > Date.parse(o.lastSeen)) o.lastSeen = event.time;
+    if (o.sampleSources.length < 3 && !o.sampleSources.includes(event.source.key)) o.sampleSources.push(event.source.key);
+    this.overflow.set(key, o);
+  }
+
+  /** All findings of the batch, in deterministic order. */
+  findings(): Finding[] {
+    const byTarget = new Map<string, AccessGroup[]>();
+    for (const group of this.groups.values()) {
+      const key = targetKey(group.kind, group.target);
+      const list = byTarget.get(key);
+      if (list) list.push(group);
+      else byTarget.set(key, [group]);
+    }
+    const findings: Finding[] = [];
+    for (const [key, groups] of byTarget) {
+      const baseline = this.baselines.get(key);
+      if (!baseline) {
+        findings.push(detectNotBaselined(groups));
+        continue;
+      }
+      const bursts = detectFailedAuthBursts(groups, baseline, this.options.burstThreshold);
+      findings.push(...bursts.findings);
+      for (const group of groups) {
+        let only: FindingParts['only'];
+        if (bursts.consumed.has(group)) {
+          if (group.successes + group.undecided === 0) continue;
+          only = 'non-failures';
+        }
+        for (const detect of PER_GROUP_DETECTORS) {
+          const finding = detect(group, baseline, only);
+          if (finding) {
+            findings.push(finding);
+            break;
+          }
+        }
+      }
+    }
+    for (const [key, o] of this.overflow) findings.push(overflowFinding(o, this.options.maxGroups, this.baselines.get(key)?.file ?? null));
+    return findings.sort(compareFindings);
+  }
+
+  /** How many targets the batch touched, with and without a baseline. */
+  targets(): { total: number; baselined: number } {
+    const keys = new Set([...this.groups.values()].map((g) => targetKey(g.kind, g.target)));
+    return { total: keys.size, baselined: [...keys].filter((k) => this.baselines.has(k)).length };
+  }
+}

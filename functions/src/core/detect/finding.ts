@@ -1,0 +1,77 @@
+/** A finding: one anomaly type × target × source × credential, with its evidence and the rule it broke. */
+import { createHash } from 'node:crypto';
+import type { LogKind } from '../access-event.js';
+import type { BaselineSection } from '../baseline/schema.js';
+
+export const FINDING_TYPES = ['failed-auth-burst', 'new-credential', 'new-source', 'credential-from-new-source', 'not-baselined', 'tracking-overflow'] as const;
+export type FindingType = (typeof FINDING_TYPES)[number];
+
+export const SEVERITIES = ['low', 'medium', 'high'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export interface Finding {
+  /** Stable id of the finding key (type × target × source × credential). */
+  id: string;
+  kind: LogKind;
+  type: FindingType;
+  severity: Severity;
+  /** The detector's title: what on-call reads first. */
+  title: string;
+  target: string;
+  /** Source identity key (`ip:…`, `gke:…`), `*` for a whole-target finding. */
+  source: string;
+  /** Human description: address with ASN/country, VM, GKE identity when known. */
+  sourceDescription: string;
+  credential: string | null;
+  count: number;
+  failures: number;
+  firstSeen: string;
+  lastSeen: string;
+  actions: string[];
+  resources: string[];
+  userAgents: string[];
+  /** Credentials seen in the group (for bursts that tried several). */
+  credentialsTried?: string[];
+  rule: {
+    /** The baseline file, or null when the target has none. */
+    baseline: string | null;
+    section: BaselineSection | null;
+    /** The rule broken, in words. */
+    detail: string;
+    /** The nearest known values, to show what normal looks like. */
+    nearest: string[];
+  };
+  /** Where to look: `file:line` of the first events. */
+  refs: string[];
+}
+
+/** Metadata each detector carries: what on-call reads. */
+export interface DetectorInfo {
+  type: FindingType;
+  title: string;
+  whyItMatters: string;
+  whatToDo: string;
+}
+
+export function findingId(type: FindingType, target: string, source: string, credential: string | null): string {
+  return createHash('sha256').update([type, target, source, credential ?? ''].join('\u0000')).digest('hex').slice(0, 12);
+}
+
+const SEVERITY_RANK: Record<Severity, number> = { high: 0, medium: 1, low: 2 };
+const TYPE_RANK = Object.fromEntries(FINDING_TYPES.map((t, i) => [t, i])) as Record<FindingType, number>;
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Deterministic order: worst first, then kind, target, type, source, credential. */
+export function compareFindings(a: Finding, b: Finding): number {
+  return (
+    SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
+    cmp(a.kind, b.kind) ||
+    cmp(a.target, b.target) ||
+    TYPE_RANK[a.type] - TYPE_RANK[b.type] ||
+    cmp(a.source, b.source) ||
+    cmp(a.credential ?? '', b.credential ?? '')
+  );
+}

@@ -1,0 +1,93 @@
+import { BlockList, isIP } from 'node:net';
+
+/** Address family of a literal, or 0 when it is not an IP address (e.g. the `private` token). */
+export function ipFamily(value: string): 0 | 4 | 6 {
+  return isIP(value) as 0 | 4 | 6;
+}
+
+/** Expands an IPv6 literal to its 8 hextets (numbers). Assumes `isIP(value) === 6`. */
+function ipv6Hextets(value: string): number[] {
+  let text = value.toLowerCase();
+  const zone = text.indexOf('%');
+  if (zone >= 0) text = text.slice(0, zone);
+  // An embedded IPv4 tail (::ffff:1.2.3.4) becomes two hextets.
+  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (v4) {
+    const [a, b, c, d] = v4.slice(1).map(Number) as [number, number, number, number];
+    text = text.slice(0, v4.index) + ((a << 8) | b).toString(16) + ':' + ((c << 8) | d).toString(16);
+  }
+  const [head = '', tail] = text.split('::');
+  const headParts = head ? head.split(':') : [];
+  const tailParts = tail !== undefined && tail !== '' ? tail.split(':') : [];
+  const missing = 8 - headParts.length - tailParts.length;
+  const parts = tail === undefined ? headParts : [...headParts, ...Array<string>(missing).fill('0'), ...tailParts];
+  return parts.map((p) => parseInt(p, 16));
+}
+
+/** The /64 network of an IPv6 address, e.g. `2001:db8:1:2::/64`. IPv6 clients rotate privacy addresses inside it. */
+export function ipv6Slash64(value: string): string {
+  const h = ipv6Hextets(value).slice(0, 4).map((n) => n.toString(16));
+  return `${h.join(':')}::/64`;
+}
+
+/** The /`prefix` IPv4 network containing an address, e.g. `203.0.113.0/24`. */
+export function ipv4Network(value: string, prefix: number): string {
+  const n = value.split('.').reduce((acc, octet) => acc * 256 + Number(octet), 0);
+  const size = 2 ** (32 - prefix);
+  const base = Math.floor(n / size) * size;
+  const octets = [24, 16, 8, 0].map((shift) => Math.floor(base / 2 ** shift) % 256);
+  return `${octets.join('.')}/${prefix}`;
+}
+
+const internalRanges = new BlockList();
+internalRanges.addSubnet('10.0.0.0', 8, 'ipv4');
+internalRanges.addSubnet('172.16.0.0', 12, 'ipv4');
+internalRanges.addSubnet('192.168.0.0', 16, 'ipv4');
+internalRanges.addSubnet('100.64.0.0', 10, 'ipv4'); // shared address space, used by GKE and Cloud NAT
+internalRanges.addSubnet('127.0.0.0', 8, 'ipv4');
+internalRanges.addSubnet('169.254.0.0', 16, 'ipv4');
+internalRanges.addSubnet('fc00::', 7, 'ipv6');
+internalRanges.addSubnet('fe80::', 10, 'ipv6');
+internalRanges.addSubnet('::1', 128, 'ipv6');
+
+/** True for RFC 1918, shared, loopback, link-local and unique-local addresses. */
+export function isInternalIp(value: string): boolean {
+  const family = ipFamily(value);
+  if (family === 0) return false;
+  return internalRanges.check(value, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+/** Parses `a.b.c.d/n` or `x::/n`; undefined when malformed. */
+export function parseCidr(text: string): { address: string; prefix: number; family: 4 | 6 } | undefined {
+  const slash = text.lastIndexOf('/');
+  if (slash < 0) return undefined;
+  const address = text.slice(0, slash);
+  const prefixText = text.slice(slash + 1);
+  if (!/^\d{1,3}$/.test(prefixText)) return undefined;
+  const prefix = Number(prefixText);
+  const family = ipFamily(address);
+  if (family === 0) return undefined;
+  if (prefix > (family === 4 ? 32 : 128)) return undefined;
+  return { address, prefix, family };
+}
+
+/** A set of CIDR ranges that answers "is this address inside any of them". */
+export class CidrSet {
+  private readonly list = new BlockList();
+  private size = 0;
+
+  add(cidr: string): boolean {
+    const parsed = parseCidr(cidr);
+    if (!parsed) return false;
+    this.list.addSubnet(parsed.address, parsed.prefix, parsed.family === 4 ? 'ipv4' : 'ipv6');
+    this.size++;
+    return true;
+  }
+
+  has(address: string): boolean {
+    if (this.size === 0) return false;
+    const family = ipFamily(address);
+    if (family === 0) return false;
+    return this.list.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  }
+}

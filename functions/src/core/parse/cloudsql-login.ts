@@ -1,0 +1,46 @@
+/**
+ * `cloudsql.instances.login` — IAM database authentication (Data Access). The request carries the
+ * client address, database and database user (PostgreSQL IAM users drop `.gserviceaccount.com`).
+ */
+import { z } from 'zod';
+import { buildSource } from '../source-identity.js';
+import { auditCredential } from './gcs-data-access.js';
+import { auditDenied, cloudSqlAuditPayloadSchema, cloudSqlTarget, isCloudSqlAudit } from './cloudsql-common.js';
+import { checkTime, describeIssues, type Parser } from './log-entry.js';
+
+const loginRequestSchema = z.looseObject({
+  clientIpAddress: z.string().optional(),
+  database: z.string().optional(),
+  user: z.string().optional(),
+});
+
+export const cloudSqlLoginParser: Parser = {
+  id: 'cloudsql-login',
+  claims: (entry) => isCloudSqlAudit(entry) && entry.protoPayload?.['methodName'] === 'cloudsql.instances.login',
+  parse(entry, ctx) {
+    const payload = cloudSqlAuditPayloadSchema.extend({ request: loginRequestSchema.optional() }).safeParse(entry.protoPayload);
+    if (!payload.success) return { ok: false, error: `Cloud SQL login entry: ${describeIssues(payload.error)}` };
+    const time = checkTime(entry.timestamp, ctx, 'timestamp');
+    if (!time.ok) return time;
+    const target = cloudSqlTarget(entry);
+    if (!target) return { ok: false, error: 'Cloud SQL login entry names no instance (resource.labels.database_id)' };
+    const p = payload.data;
+    const denied = auditDenied(p);
+    const credential = auditCredential(p.authenticationInfo) ?? (p.request?.user ? { key: `db-user:${p.request.user}`, type: 'db-user' as const } : null);
+    return {
+      ok: true,
+      event: {
+        kind: 'cloudsql',
+        target,
+        source: buildSource({ ip: p.request?.clientIpAddress || p.requestMetadata?.callerIp || '' }),
+        credential,
+        action: 'cloudsql.instances.login',
+        ...(p.request?.database ? { resource: `database ${p.request.database}` } : {}),
+        outcome: denied ? 'failure' : 'success',
+        ...(denied ? { outcomeDetail: denied } : {}),
+        time: time.time,
+        ref: { ...ctx.ref, ...(entry.insertId ? { insertId: entry.insertId } : {}) },
+      },
+    };
+  },
+};

@@ -1,0 +1,94 @@
+/**
+ * The Cloud Logging `LogEntry` envelope as a sink writes it to GCS (formats.md §1).
+ * Only the fields we route on are validated here; each parser validates its own payload.
+ */
+import { z } from 'zod';
+import type { AccessEvent, EventRef } from '../access-event.js';
+
+export const logEntrySchema = z.looseObject({
+  logName: z.string().optional(),
+  resource: z
+    .looseObject({
+      type: z.string().optional(),
+      labels: z.record(z.string(), z.unknown()).optional(),
+    })
+    .optional(),
+  timestamp: z.string().optional(),
+  receiveTimestamp: z.string().optional(),
+  severity: z.string().optional(),
+  insertId: z.string().optional(),
+  protoPayload: z.looseObject({ '@type': z.string().optional() }).optional().nullable(),
+  jsonPayload: z.record(z.string(), z.unknown()).optional().nullable(),
+  textPayload: z.string().optional().nullable(),
+});
+export type LogEntry = z.infer<typeof logEntrySchema>;
+
+/** What a parser makes of one entry. `skip` is a recognized entry that is not an access (a counted value). */
+export type ParseResult =
+  | { ok: true; event: AccessEvent; join?: PostgresJoin }
+  | { ok: true; skip: string }
+  | { ok: false; error: string };
+
+/** postgres.log connection lines are joined per pid; see postgres-log.ts. */
+export type PostgresJoin =
+  | { role: 'received'; session: string; host: string }
+  | { role: 'outcome'; session: string };
+
+export interface ParseContext {
+  ref: EventRef;
+  /** Timestamps later than this (ms since epoch) are rejected as malformed. */
+  latestPlausibleMs: number;
+}
+
+/** One parser per log shape, one signature. */
+export interface Parser {
+  id: string;
+  /** True when this parser is responsible for the entry (cheap checks on routing fields only). */
+  claims(entry: LogEntry): boolean;
+  parse(entry: LogEntry, ctx: ParseContext): ParseResult;
+}
+
+/** Oldest time we accept: audit logs did not exist before this. */
+const EARLIEST_PLAUSIBLE_MS = Date.UTC(2010, 0, 1);
+
+/** Validates an RFC 3339 timestamp and returns it normalized, or an error value. */
+export function checkTime(value: unknown, ctx: ParseContext, field: string): { ok: true; time: string } | { ok: false; error: string } {
+  if (typeof value !== 'string' || value === '') return { ok: false, error: `${field} is missing` };
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) return { ok: false, error: `${field} ${JSON.stringify(value.slice(0, 40))} is not a timestamp` };
+  if (ms < EARLIEST_PLAUSIBLE_MS || ms > ctx.latestPlausibleMs) {
+    return { ok: false, error: `${field} ${value.slice(0, 40)} is outside the plausible range` };
+  }
+  return { ok: true, time: value };
+}
+
+/** Formats zod issues as `path: message; …` for one-line error values. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((issue) => `${issue.path.join('.') || '(entry)'}: ${issue.message}`)
+    .join('; ');
+}
+
+/** The log id of an entry: `projects/p/logs/cloudaudit.googleapis.com%2Factivity` → `cloudaudit.googleapis.com/activity`. */
+export function logId(entry: LogEntry): string {
+  const name = entry.logName ?? '';
+  const at = name.indexOf('/logs/');
+  const id = at >= 0 ? name.slice(at + 6) : name;
+  return id.includes('%') ? safeDecode(id) : id;
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+export const AUDIT_LOG_TYPE = 'type.googleapis.com/google.cloud.audit.AuditLog';
+
+/** Truncates attacker-controlled text kept in events, so one huge value cannot bloat reports. */
+export function clip(text: string, max = 512): string {
+  return text.length > max ? `${text.slice(0, max)}…[${text.length - max} more chars]` : text;
+}

@@ -1,0 +1,135 @@
+/**
+ * `cloudsql.googleapis.com/postgres.log` connection lines (with `log_connections` on), formats.md §4:
+ *   `YYYY-MM-DD HH:MM:SS.mmm UTC [pid]: [n-1] db=<db>,user=<user> LEVEL:  message`
+ * The client address is only on `connection received: host=…`; the user and the outcome are on a
+ * later line of the same pid. The parser marks both halves; `PostgresSessions` joins them per file.
+ */
+import type { AccessEvent } from '../access-event.js';
+import { buildSource, UNRECORDED } from '../source-identity.js';
+import { cloudSqlTarget } from './cloudsql-common.js';
+import { checkTime, clip, logId, type ParseResult, type Parser } from './log-entry.js';
+
+const LINE = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? \S+ \[(\d+)\]: \[[\d-]+\] db=([^,]*),user=(\S*) ([A-Z]+):\s+(.*)$/s;
+const RECEIVED = /^connection received: host=(\S+?)(?: port=(\d+))?$/;
+const AUTHORIZED = /^connection authorized: user=(\S+)(?: database=(\S+))?/;
+const FAILED_FOR_USER = /authentication failed for user "([^"]*)"/;
+const NO_HBA = /^no pg_hba\.conf entry for host "([^"]*)", user "([^"]*)"(?:, database "([^"]*)")?/;
+const NO_ROLE = /^role "([^"]*)" does not exist/;
+
+const PROXY_PREFIX = 'cloudsqlproxy~';
+
+export const postgresLogParser: Parser = {
+  id: 'cloudsql-postgres-log',
+  claims: (entry) => typeof entry.textPayload === 'string' && logId(entry) === 'cloudsql.googleapis.com/postgres.log',
+  parse(entry, ctx): ParseResult {
+    const line = LINE.exec(entry.textPayload ?? '');
+    if (!line) return { ok: true, skip: 'postgres.log line without the standard prefix' };
+    const [, pid, db, user, , message = ''] = line as unknown as [string, string, string, string, string, string];
+    const target = cloudSqlTarget(entry);
+    if (!target) return { ok: false, error: 'postgres.log entry names no instance (resource.labels.database_id)' };
+    const time = checkTime(entry.timestamp, ctx, 'timestamp');
+    if (!time.ok) return time;
+    const session = `${target}|${pid}`;
+    const base = {
+      kind: 'cloudsql' as const,
+      target,
+      time: time.time,
+      ref: { ...ctx.ref, ...(entry.insertId ? { insertId: entry.insertId } : {}) },
+    };
+    const received = RECEIVED.exec(message);
+    if (received) {
+      const host = received[1]!;
+      const event: AccessEvent = { ...base, source: hostSource(host), credential: null, action: 'postgres connection', outcome: 'unknown', outcomeDetail: 'no authentication line followed' };
+      return { ok: true, event, join: { role: 'received', session, host } };
+    }
+    const authorized = AUTHORIZED.exec(message);
+    if (authorized) {
+      const database = authorized[2] ?? db;
+      return outcome(base, session, authorized[1]!, database, 'success');
+    }
+    const hba = NO_HBA.exec(message);
+    if (hba) {
+      const event: AccessEvent = {
+        ...base,
+        source: hostSource(hba[1]!),
+        credential: { key: `db-user:${hba[2]}`, type: 'db-user' },
+        action: 'postgres connection',
+        resource: `database ${clip(hba[3] ?? db, 128)}`,
+        outcome: 'failure',
+        outcomeDetail: 'no pg_hba.conf entry',
+      };
+      return { ok: true, event, join: { role: 'outcome', session } };
+    }
+    const failedUser = FAILED_FOR_USER.exec(message)?.[1] ?? NO_ROLE.exec(message)?.[1];
+    if (failedUser !== undefined) {
+      return outcome(base, session, failedUser, db, 'failure', clip(message, 120));
+    }
+    return { ok: true, skip: 'postgres.log line is not a connection event' };
+  },
+};
+
+function outcome(
+  base: Pick<AccessEvent, 'kind' | 'target' | 'time' | 'ref'>,
+  session: string,
+  user: string,
+  database: string,
+  result: 'success' | 'failure',
+  detail?: string,
+): ParseResult {
+  const event: AccessEvent = {
+    ...base,
+    source: UNRECORDED,
+    credential: { key: `db-user:${user}`, type: 'db-user' },
+    action: 'postgres connection',
+    ...(database && database !== '[unknown]' ? { resource: `database ${clip(database, 128)}` } : {}),
+    outcome: result,
+    ...(detail ? { outcomeDetail: detail } : {}),
+  };
+  return { ok: true, event, join: { role: 'outcome', session } };
+}
+
+/** `host=` is an address, `cloudsqlproxy~<address>` for Auth Proxy connections, or `[local]`. */
+function hostSource(host: string) {
+  if (host.startsWith(PROXY_PREFIX)) return buildSource({ ip: host.slice(PROXY_PREFIX.length), viaCloudSqlProxy: true });
+  return buildSource({ ip: host });
+}
+
+/**
+ * Joins `connection received` with the following outcome line of the same pid in the same file.
+ * Bounded: at most `limit` connections wait for their outcome; past that the oldest is released
+ * as an event of its own (nothing is dropped silently).
+ */
+export class PostgresSessions {
+  private readonly pending = new Map<string, AccessEvent>();
+
+  constructor(private readonly limit = 100_000) {}
+
+  /** Remembers a received connection; returns an event that had to be released to stay bounded. */
+  received(session: string, event: AccessEvent): AccessEvent | undefined {
+    const previous = this.pending.get(session);
+    this.pending.delete(session);
+    this.pending.set(session, event);
+    if (previous) return previous; // the same pid reused without an outcome line: release the old one
+    if (this.pending.size > this.limit) {
+      const [oldestKey, oldest] = this.pending.entries().next().value as [string, AccessEvent];
+      this.pending.delete(oldestKey);
+      return oldest;
+    }
+    return undefined;
+  }
+
+  /** Completes an outcome line with the address of its `connection received` line, when there was one. */
+  complete(session: string, event: AccessEvent): AccessEvent {
+    const receivedEvent = this.pending.get(session);
+    if (!receivedEvent) return event;
+    this.pending.delete(session);
+    return event.source === UNRECORDED ? { ...event, source: receivedEvent.source } : event;
+  }
+
+  /** Connections that never logged an outcome in this file: each becomes an event of its own. */
+  drain(): AccessEvent[] {
+    const rest = [...this.pending.values()];
+    this.pending.clear();
+    return rest;
+  }
+}

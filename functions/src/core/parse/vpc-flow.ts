@@ -1,0 +1,138 @@
+/**
+ * VPC Flow Logs (formats.md §5). A record reports one direction of one connection, from either end,
+ * so the parser first decides which end is the server (the target) and which is the client (the
+ * source), then takes the client's best identity: GKE cluster/namespace, VM, VPC/subnet, ASN/country.
+ * https://cloud.google.com/vpc/docs/flow-logs#record_format
+ */
+import { z } from 'zod';
+import type { SourceDetails } from '../access-event.js';
+import { isInternalIp } from '../ip.js';
+import { buildSource } from '../source-identity.js';
+import { checkTime, describeIssues, logId, type Parser } from './log-entry.js';
+
+const port = z.number().int().min(0).max(65535);
+const instanceSchema = z.looseObject({ project_id: z.string().optional(), vm_name: z.string(), zone: z.string().optional() });
+const vpcSchema = z.looseObject({ project_id: z.string().optional(), vpc_name: z.string().optional(), subnetwork_name: z.string().optional() });
+const locationSchema = z.looseObject({
+  asn: z.union([z.number(), z.string()]).optional(),
+  country: z.string().optional(),
+  region: z.string().optional(),
+  city: z.string().optional(),
+  continent: z.string().optional(),
+});
+const gkeSchema = z.looseObject({
+  cluster: z.looseObject({ cluster_name: z.string(), cluster_location: z.string().optional() }),
+  pod: z
+    .looseObject({
+      pod_name: z.string().optional(),
+      pod_namespace: z.string().optional(),
+      pod_workload: z.looseObject({ workload_name: z.string().optional() }).optional(),
+    })
+    .optional(),
+});
+
+const flowSchema = z.looseObject({
+  connection: z.looseObject({
+    src_ip: z.string(),
+    dest_ip: z.string(),
+    src_port: port.optional(),
+    dest_port: port.optional(),
+    protocol: z.number().int().optional(),
+  }),
+  start_time: z.string().optional(),
+  src_instance: instanceSchema.optional(),
+  dest_instance: instanceSchema.optional(),
+  src_vpc: vpcSchema.optional(),
+  dest_vpc: vpcSchema.optional(),
+  src_location: locationSchema.optional(),
+  dest_location: locationSchema.optional(),
+  src_gke_details: gkeSchema.optional(),
+  dest_gke_details: gkeSchema.optional(),
+});
+type Flow = z.infer<typeof flowSchema>;
+
+const PROTOCOLS: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 'icmpv6', 132: 'sctp' };
+
+/** Linux's default ephemeral range starts at 32768; a server listens below it. */
+const FIRST_EPHEMERAL_PORT = 32768;
+
+/**
+ * True when the record runs server → client (a response), i.e. the source end listens on a service
+ * port and the destination end on an ephemeral one.
+ */
+function isResponseDirection(srcPort: number | undefined, destPort: number | undefined): boolean {
+  if (srcPort === undefined || destPort === undefined) return false;
+  return srcPort < FIRST_EPHEMERAL_PORT && destPort >= FIRST_EPHEMERAL_PORT;
+}
+
+function endDetails(flow: Flow, end: 'src' | 'dest'): SourceDetails {
+  const ip = flow.connection[`${end}_ip`];
+  const instance = flow[`${end}_instance`];
+  const vpc = flow[`${end}_vpc`];
+  const location = flow[`${end}_location`];
+  const gke = flow[`${end}_gke_details`];
+  const details: SourceDetails = { ip };
+  if (gke) {
+    details.gke = {
+      cluster: gke.cluster.cluster_name,
+      ...(gke.cluster.cluster_location ? { location: gke.cluster.cluster_location } : {}),
+      ...(gke.pod?.pod_namespace ? { namespace: gke.pod.pod_namespace } : {}),
+      ...(gke.pod?.pod_name ? { pod: gke.pod.pod_name } : {}),
+      ...(gke.pod?.pod_workload?.workload_name ? { workload: gke.pod.pod_workload.workload_name } : {}),
+    };
+  }
+  if (instance) details.vm = { name: instance.vm_name, ...(instance.project_id ? { project: instance.project_id } : {}), ...(instance.zone ? { zone: instance.zone } : {}) };
+  if (vpc) {
+    details.vpc = {
+      ...(vpc.project_id ? { project: vpc.project_id } : {}),
+      ...(vpc.vpc_name ? { network: vpc.vpc_name } : {}),
+      ...(vpc.subnetwork_name ? { subnetwork: vpc.subnetwork_name } : {}),
+    };
+  }
+  if (location) {
+    const asn = location.asn === undefined ? undefined : Number(location.asn);
+    details.location = {
+      ...(asn !== undefined && Number.isFinite(asn) ? { asn } : {}),
+      ...(location.country ? { country: location.country } : {}),
+      ...(location.region ? { region: location.region } : {}),
+      ...(location.city ? { city: location.city } : {}),
+      ...(location.continent ? { continent: location.continent } : {}),
+    };
+  }
+  return details;
+}
+
+export const vpcFlowParser: Parser = {
+  id: 'vpc-flow',
+  claims: (entry) => entry.jsonPayload != null && logId(entry) === 'compute.googleapis.com/vpc_flows',
+  parse(entry, ctx) {
+    const payload = flowSchema.safeParse(entry.jsonPayload);
+    if (!payload.success) return { ok: false, error: `VPC flow entry: ${describeIssues(payload.error)}` };
+    const flow = payload.data;
+    const c = flow.connection;
+    const time = checkTime(flow.start_time ?? entry.timestamp, ctx, flow.start_time ? 'jsonPayload.start_time' : 'timestamp');
+    if (!time.ok) return time;
+    const response = isResponseDirection(c.src_port, c.dest_port);
+    const server = response ? 'src' : 'dest';
+    const client = response ? 'dest' : 'src';
+    const serverIp = c[`${server}_ip`];
+    const serverPort = c[`${server}_port`];
+    // Only destinations inside our networks hold our data; flows out to the internet are not accesses.
+    const serverIsOurs = isInternalIp(serverIp) || flow[`${server}_instance`] !== undefined || flow[`${server}_gke_details`] !== undefined;
+    if (!serverIsOurs) return { ok: true, skip: 'flow to a destination outside the VPC' };
+    const protocol = PROTOCOLS[c.protocol ?? -1] ?? `proto-${c.protocol ?? '?'}`;
+    return {
+      ok: true,
+      event: {
+        kind: 'vpc-flow',
+        target: serverPort === undefined ? serverIp : `${serverIp.includes(':') ? `[${serverIp}]` : serverIp}:${serverPort}`,
+        source: buildSource(endDetails(flow, client)),
+        credential: null,
+        action: `${protocol}/${serverPort ?? '-'}`,
+        outcome: 'success',
+        time: time.time,
+        ref: { ...ctx.ref, ...(entry.insertId ? { insertId: entry.insertId } : {}) },
+      },
+    };
+  },
+};

@@ -1,0 +1,68 @@
+/** Finds export files under the paths a user names and opens them as byte streams (gzip aware). */
+import { createReadStream } from 'node:fs';
+import { open, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+
+/** Export objects are `.json`; users may keep `.jsonl` and gzip archives of either. */
+const EXPORT_FILE = /\.(json|jsonl|ndjson)(\.gz)?$/i;
+
+/** Large chunks: gunzip is ~3× faster with 1 MiB output chunks than with the 16 KiB default. */
+export const READ_CHUNK_BYTES = 1024 * 1024;
+
+export class MissingPathError extends Error {
+  constructor(readonly path: string) {
+    super(`no such file or directory: ${path}`);
+    this.name = 'MissingPathError';
+  }
+}
+
+/**
+ * Every export file under `paths`: directories are walked recursively (files with an export
+ * extension only), a file named directly is always read. Sorted, so runs are deterministic.
+ */
+export async function listInputFiles(paths: readonly string[]): Promise<string[]> {
+  const files = new Set<string>();
+  for (const path of paths) {
+    const info = await stat(path).catch(() => undefined);
+    if (!info) throw new MissingPathError(path);
+    if (info.isDirectory()) for (const file of await walk(path)) files.add(file);
+    else files.add(path);
+  }
+  return [...files].sort();
+}
+
+async function walk(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  const out: string[] = [];
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await walk(path)));
+    else if (entry.isFile() && EXPORT_FILE.test(entry.name)) out.push(path);
+  }
+  return out;
+}
+
+/** True when the bytes start with the gzip magic number (decided by content, not by name). */
+export function isGzip(head: Uint8Array): boolean {
+  return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+}
+
+/** Opens a local file as a stream of decompressed bytes; `onBytes` sees the raw bytes read. */
+export async function openInputFile(path: string, onBytes?: (n: number) => void): Promise<AsyncIterable<Buffer>> {
+  const head = Buffer.alloc(2);
+  const handle = await open(path, 'r');
+  try {
+    await handle.read(head, 0, 2, 0);
+  } finally {
+    await handle.close();
+  }
+  const raw = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
+  if (onBytes) raw.on('data', (chunk) => onBytes(chunk.length));
+  if (!isGzip(head)) return raw;
+  const gunzip = createGunzip({ chunkSize: READ_CHUNK_BYTES });
+  // pipeline forwards a read error to gunzip, so iterating it throws instead of hanging.
+  pipeline(raw, gunzip, () => undefined);
+  return gunzip;
+}

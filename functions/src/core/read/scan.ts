@@ -1,0 +1,179 @@
+/**
+ * Reads one export stream into access events, keeping the count invariant
+ * `lines = parsed + bad + skipped + unknown` and a bounded list of problems naming file and line.
+ * Bad data is a counted value; only infrastructure errors (a failed read) are thrown.
+ */
+import type { AccessEvent } from '../access-event.js';
+import { parseLine } from '../parse/parsers.js';
+import { PostgresSessions } from '../parse/postgres-log.js';
+import { DEFAULT_MAX_LINE_BYTES, splitLines } from './lines.js';
+
+export interface BatchStats {
+  files: number;
+  lines: number;
+  parsed: number;
+  bad: number;
+  skipped: number;
+  unknown: number;
+  events: number;
+  /** Lines parsed despite a defect (invalid UTF-8 replaced with U+FFFD). */
+  warnings: number;
+  /** Files that could not be read to the end (truncated gzip, unreadable). */
+  fileErrors: number;
+}
+
+export function emptyStats(): BatchStats {
+  return { files: 0, lines: 0, parsed: 0, bad: 0, skipped: 0, unknown: 0, events: 0, warnings: 0, fileErrors: 0 };
+}
+
+export const PROBLEM_CATEGORIES = ['file', 'bad', 'unknown', 'warning'] as const;
+export type ProblemCategory = (typeof PROBLEM_CATEGORIES)[number];
+
+export interface Problem {
+  category: ProblemCategory;
+  file: string;
+  line?: number;
+  message: string;
+}
+
+/**
+ * Keeps the first few problems of each category per file and overall (and every total), so a bad
+ * file cannot exhaust memory or bury the other files' problems.
+ */
+export class ProblemLog {
+  private readonly kept: Problem[] = [];
+  private readonly totals = new Map<ProblemCategory, number>();
+  private readonly perFile = new Map<string, number>();
+  /** Problems not kept although their file was under its limit: the overall cap was reached. */
+  private readonly overCap = new Map<ProblemCategory, number>();
+
+  constructor(
+    private readonly limitPerCategory = 50,
+    private readonly limitPerFile = 5,
+  ) {}
+
+  add(problem: Problem): void {
+    const total = (this.totals.get(problem.category) ?? 0) + 1;
+    this.totals.set(problem.category, total);
+    const fileKey = `${problem.category}|${problem.file}`;
+    const inFile = (this.perFile.get(fileKey) ?? 0) + 1;
+    this.perFile.set(fileKey, inFile);
+    if (inFile > this.limitPerFile) return; // summarized per file by list()
+    if (total <= this.limitPerCategory) this.kept.push(problem);
+    else this.overCap.set(problem.category, (this.overCap.get(problem.category) ?? 0) + 1);
+  }
+
+  /** The kept problems, then one line per file whose problems were not all kept. */
+  list(): Problem[] {
+    const out = [...this.kept];
+    for (const [fileKey, count] of this.perFile) {
+      if (count <= this.limitPerFile) continue;
+      const [category, file] = fileKey.split(/\|(.*)/s) as [ProblemCategory, string];
+      out.push({ category: 'file', file, message: `${count} ${category} lines in all (only the first ${this.limitPerFile} are listed)` });
+    }
+    return out;
+  }
+
+  /** How many problems of each category are neither listed nor summarized per file (the overall cap). */
+  omitted(): Partial<Record<ProblemCategory, number>> {
+    return Object.fromEntries(this.overCap);
+  }
+}
+
+/** One line of text naming the file (and line): how problems are printed everywhere. */
+export function formatProblem(problem: Problem): string {
+  return `${problem.file}${problem.line !== undefined ? `:${problem.line}` : ''}: ${problem.category === 'file' ? '' : `${problem.category} line: `}${problem.message}`;
+}
+
+export interface ScanOptions {
+  stats: BatchStats;
+  problems: ProblemLog;
+  onEvent: (event: AccessEvent) => void;
+  maxLineBytes?: number;
+  /** Injected clock: timestamps more than two days after it are rejected as implausible. */
+  now?: () => number;
+}
+
+const FUTURE_TOLERANCE_MS = 2 * 24 * 3600 * 1000;
+
+/** True for errors that mean the file's content is broken (corrupt or truncated gzip), not the infrastructure. */
+export function isContentError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('Z_');
+}
+
+/**
+ * Scans one file's bytes. A truncated or corrupt gzip keeps the lines read before the break and is
+ * reported as a file problem; any other stream error is rethrown for the caller to classify.
+ */
+export async function scanStream(file: string, chunks: AsyncIterable<Buffer>, options: ScanOptions): Promise<void> {
+  const { stats, problems, onEvent } = options;
+  const now = options.now ?? Date.now;
+  const sessions = new PostgresSessions();
+  const emit = (event: AccessEvent) => {
+    stats.events++;
+    onEvent(event);
+  };
+  stats.files++;
+  let lastLine = 0;
+  try {
+    for await (const batch of splitLines(chunks, options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES)) {
+      const ctx = { ref: { file, line: 0 }, latestPlausibleMs: now() + FUTURE_TOLERANCE_MS };
+      for (const raw of batch) {
+        stats.lines++;
+        lastLine = raw.number;
+        if ('oversizeBytes' in raw) {
+          stats.bad++;
+          problems.add({ category: 'bad', file, line: raw.number, message: `line of ${formatBytes(raw.oversizeBytes)} is over the ${formatBytes(options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES)} limit; skipped` });
+          continue;
+        }
+        if (raw.text.trim() === '') {
+          stats.skipped++;
+          continue;
+        }
+        ctx.ref = { file, line: raw.number };
+        const outcome = parseLine(raw.text, ctx);
+        switch (outcome.status) {
+          case 'bad':
+            stats.bad++;
+            problems.add({ category: 'bad', file, line: raw.number, message: raw.number === 1 && /^\s*[[{]\s*$/.test(raw.text) ? `${outcome.error} — the file looks like a pretty-printed JSON document; exports have one LogEntry per line` : outcome.error });
+            break;
+          case 'unknown':
+            stats.unknown++;
+            problems.add({ category: 'unknown', file, line: raw.number, message: outcome.reason });
+            break;
+          case 'skipped':
+            stats.skipped++;
+            break;
+          case 'parsed': {
+            stats.parsed++;
+            if (raw.invalidUtf8) {
+              stats.warnings++;
+              problems.add({ category: 'warning', file, line: raw.number, message: 'invalid UTF-8 replaced with U+FFFD; entry audited' });
+            }
+            const join = outcome.join;
+            if (join?.role === 'received') {
+              const released = sessions.received(join.session, outcome.event);
+              if (released) emit(released);
+            } else if (join?.role === 'outcome') emit(sessions.complete(join.session, outcome.event));
+            else emit(outcome.event);
+            break;
+          }
+        }
+      }
+    }
+  } catch (error) {
+    if (!isContentError(error)) throw error;
+    stats.fileErrors++;
+    problems.add({ category: 'file', file, message: `compressed data is truncated or corrupt after line ${lastLine} (${(error as Error).message}); lines before it were audited` });
+  } finally {
+    for (const event of sessions.drain()) emit(event);
+  }
+}
+
+export function formatBytes(n: number): string {
+  if (n >= 1024 ** 3) return `${(n / 1024 ** 3).toFixed(1)} GiB`;
+  if (n >= 1024 ** 2) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
+  if (n >= 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${n} B`;
+}

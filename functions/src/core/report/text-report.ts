@@ -1,0 +1,55 @@
+/** The human-readable audit report (`--format text`). */
+import type { Finding } from '../detect/finding.js';
+import { detectorInfo } from '../detect/detectors/index.js';
+import type { AuditSummary } from './summary.js';
+import { terminalSafe as t } from './terminal-text.js';
+
+function n(value: number): string {
+  return value.toLocaleString('en-US');
+}
+
+export function formatCounts(s: AuditSummary): string {
+  return `${n(s.files)} file${s.files === 1 ? '' : 's'}, ${n(s.lines)} lines: ${n(s.parsed)} parsed, ${n(s.skipped)} skipped, ${n(s.unknown)} unknown, ${n(s.bad)} bad`;
+}
+
+/** The identity key adds information unless it is the address already shown, or a placeholder. */
+function showKey(f: Finding): boolean {
+  return f.source !== '*' && f.source !== 'unrecorded' && !f.sourceDescription.startsWith(f.source.replace(/^(ip|token):/, ''));
+}
+
+function formatFinding(f: Finding, index: number): string[] {
+  const who = f.credential !== null ? t(f.credential) : f.credentialsTried ? `${f.credentialsTried.length} credentials tried: ${f.credentialsTried.slice(0, 3).map((c) => t(c)).join(', ')}` : '(no credential in this log)';
+  const lines = [
+    `${index + 1}. ${f.severity.toUpperCase()}  ${f.type}  ${f.kind} ${t(f.target)}`,
+    `   ${detectorInfo(f.type).title}`,
+    `   who:   ${who}`,
+    `   from:  ${t(f.sourceDescription)}${showKey(f) ? ` [${t(f.source)}]` : ''}`,
+  ];
+  if (f.actions.length > 0) lines.push(`   what:  ${f.actions.map((a) => t(a, 80)).join(', ')}`);
+  if (f.resources.length > 0) lines.push(`   on:    ${f.resources.map((r) => t(r, 120)).join(' | ')}`);
+  if (f.userAgents.length > 0) lines.push(`   agent: ${f.userAgents.map((u) => t(u, 120)).join(' | ')}`);
+  lines.push(`   when:  ${n(f.count)}× ${f.failures > 0 ? `(${n(f.failures)} failed) ` : ''}${f.firstSeen} → ${f.lastSeen}`);
+  lines.push(`   why:   ${t(f.rule.detail)}${f.rule.nearest.length > 0 ? `; known: ${f.rule.nearest.map((v) => t(v, 80)).join(', ')}` : ''}`);
+  lines.push(`   rule:  ${f.rule.baseline ? `${f.rule.baseline}${f.rule.section ? ` › ${f.rule.section}` : ''}` : 'no baseline'}`);
+  if (f.refs.length > 0) lines.push(`   logs:  ${f.refs.join(', ')}`);
+  return lines;
+}
+
+export function formatTextReport(findings: readonly Finding[], summary: AuditSummary): string {
+  const out: string[] = [];
+  const headline =
+    findings.length === 0
+      ? `No anomalies. ${formatCounts(summary)}.`
+      : `${findings.length} anomal${findings.length === 1 ? 'y' : 'ies'} (${Object.entries(summary.bySeverity)
+          .map(([sev, count]) => `${count} ${sev}`)
+          .join(', ')}). ${formatCounts(summary)}.`;
+  out.push(headline, '');
+  findings.forEach((f, i) => out.push(...formatFinding(f, i), ''));
+  if (summary.problems.length > 0) {
+    out.push('Input problems (counted, the rest of the batch was audited):');
+    for (const p of summary.problems) out.push(`  ${t(p, 400)}`);
+    for (const [category, count] of Object.entries(summary.problemsOmitted)) out.push(`  … and ${count} more ${category} problems`);
+    out.push('');
+  }
+  return out.join('\n');
+}

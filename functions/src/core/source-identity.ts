@@ -1,0 +1,83 @@
+/**
+ * How a source is identified. These rules are what lets a baseline survive ordinary churn:
+ * - GKE pods churn through IPs: a pod is identified by `gke:<cluster>/<namespace>`.
+ * - GKE nodes are replaced on upgrades: node VMs `gke-<cluster>-<pool>-<hash>-<id>` are identified
+ *   by `gke-pool:<project>/gke-<cluster>-<pool>`.
+ * - A single VM is not a subnet: it is `vm:<project>/<name>` (or its exact `ip:`).
+ * - Redacted callers (`private`, `gce-internal-ip`) are tokens, not addresses.
+ * - IPv6 clients rotate privacy addresses inside their /64: an IPv6 address is `cidr:<its /64>`.
+ * - Any other address is exact (`ip:`); `learn` widens it to a range only with evidence.
+ */
+import type { Source, SourceDetails } from './access-event.js';
+import { ipFamily, ipv6Slash64 } from './ip.js';
+
+/** Caller values Google writes instead of an address (formats.md §2). */
+export const REDACTED_CALLERS = ['private', 'gce-internal-ip'] as const;
+
+/** The key of a source whose log line carries no client address (pgAudit, an unjoined postgres.log line). */
+export const UNRECORDED_SOURCE = 'unrecorded';
+
+const GKE_NODE_NAME = /^(gke-.+)-[0-9a-f]{8}-[a-z0-9]{4}$/;
+
+/** Builds the identities of a source from whatever a log line told us about it. */
+export function buildSource(details: SourceDetails): Source {
+  const identities: string[] = [];
+  const { ip, gke, vm, vpc, location } = details;
+  if (ip !== undefined && ip !== '') {
+    if ((REDACTED_CALLERS as readonly string[]).includes(ip)) identities.push(`token:${ip}`);
+    else if (ipFamily(ip) === 6) identities.push(`ip:${ip}`, `cidr:${ipv6Slash64(ip)}`);
+    else if (ipFamily(ip) === 4) identities.push(`ip:${ip}`);
+    else identities.push(`token:${ip}`);
+  }
+  let key: string | undefined;
+  if (gke) {
+    if (gke.namespace) {
+      key = `gke:${gke.cluster}/${gke.namespace}`;
+      identities.unshift(key);
+    }
+    identities.push(`gke:${gke.cluster}`);
+    key ??= `gke:${gke.cluster}`;
+  }
+  if (vm) {
+    const project = vm.project ?? '-';
+    const pool = GKE_NODE_NAME.exec(vm.name)?.[1];
+    const vmKey = pool ? `gke-pool:${project}/${pool}` : `vm:${project}/${vm.name}`;
+    if (pool) identities.push(`vm:${project}/${vm.name}`);
+    identities.push(vmKey);
+    key ??= vmKey;
+  }
+  if (vpc?.network) {
+    if (vpc.subnetwork) identities.push(`subnet:${vpc.network}/${vpc.subnetwork}`);
+    identities.push(`subnet:${vpc.network}/*`);
+  }
+  if (location?.asn !== undefined) identities.push(`asn:${location.asn}`);
+  if (location?.country) identities.push(`country:${location.country}`);
+  if (key === undefined) {
+    // No workload identity: the address itself (IPv6 by its /64), or a token.
+    key = identities.find((id) => id.startsWith('cidr:')) ?? identities[0] ?? UNRECORDED_SOURCE;
+  }
+  if (!identities.includes(key)) identities.unshift(key);
+  // The primary key first, then the rest in the order built.
+  const ordered = [key, ...identities.filter((id) => id !== key)];
+  return { key, identities: ordered, details };
+}
+
+export const UNRECORDED: Source = { key: UNRECORDED_SOURCE, identities: [UNRECORDED_SOURCE], details: {} };
+
+/** A short human description of a source, for reports: `203.0.113.7 (AS15169, usa)`. */
+export function describeSource(source: Source): string {
+  const d = source.details;
+  const parts: string[] = [];
+  if (d.gke) {
+    const pod = d.gke.pod ? ` pod ${d.gke.pod}` : '';
+    parts.push(`GKE ${d.gke.cluster}${d.gke.namespace ? `/${d.gke.namespace}` : ''}${pod}`);
+  }
+  if (d.vm) parts.push(`VM ${d.vm.name}${d.vm.project ? ` (${d.vm.project}${d.vm.zone ? `, ${d.vm.zone}` : ''})` : ''}`);
+  if (d.location && (d.location.asn !== undefined || d.location.country)) {
+    parts.push([d.location.asn !== undefined ? `AS${d.location.asn}` : '', d.location.country ?? ''].filter(Boolean).join(' '));
+  }
+  if (d.vpc?.network) parts.push(`VPC ${d.vpc.network}${d.vpc.subnetwork ? `/${d.vpc.subnetwork}` : ''}`);
+  if (d.viaCloudSqlProxy) parts.push('via Cloud SQL Auth Proxy');
+  const address = d.ip ?? (source.key === UNRECORDED_SOURCE ? 'address not recorded' : source.key);
+  return parts.length > 0 ? `${address} (${parts.join(', ')})` : address;
+}
