@@ -37,7 +37,10 @@ export function sourceMatchProblem(match: string): string | undefined {
   }
 }
 
-const sourceMatch = z.string().superRefine((value, ctx) => {
+const sourceMatch = z
+  .string()
+  .regex(/^(ip|cidr|token|gke|gke-pool|vm|subnet|asn|country):\S+$/, { message: 'must be <form>:<value>, e.g. ip:203.0.113.7 or gke:cluster/namespace', abort: true })
+  .superRefine((value, ctx) => {
   const problem = sourceMatchProblem(value);
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });

@@ -5,7 +5,7 @@
  */
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { Document, isMap, isSeq, LineCounter, parseDocument, type YAMLMap, type YAMLSeq } from 'yaml';
+import { Document, isMap, isScalar, isSeq, LineCounter, parseDocument, type YAMLMap, type YAMLSeq } from 'yaml';
 import type { z } from 'zod';
 import type { LogKind } from '../access-event.js';
 import { baselineJsonSchema, baselineSchema, targetKey, type Baseline, type BaselineSection } from './schema.js';
@@ -61,7 +61,12 @@ export function parseBaseline(file: string, text: string): { ok: true; loaded: L
 }
 
 function describeIssue(file: string, document: Document, lines: LineCounter, issue: z.core.$ZodIssue): string {
-  const node = document.getIn(issue.path as (string | number)[], true) as { range?: [number, number, number] } | undefined;
+  let node = document.getIn(issue.path as (string | number)[], true) as { range?: [number, number, number] | null } | undefined;
+  if (issue.code === 'unrecognized_keys' && isMap(node)) {
+    // Point at the misspelled key itself rather than at the start of its map.
+    const pair = node.items.find((p) => isScalar(p.key) && issue.keys.includes(String(p.key.value)));
+    if (pair && isScalar(pair.key)) node = pair.key;
+  }
   const at = node?.range ? `:${lines.linePos(node.range[0]).line}` : '';
   const unknownKeys = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
   return `${file}${at}: ${formatPath(issue.path)}: ${issue.message}${unknownKeys}`;

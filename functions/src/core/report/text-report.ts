@@ -12,6 +12,17 @@ export function formatCounts(s: AuditSummary): string {
   return `${n(s.files)} file${s.files === 1 ? '' : 's'}, ${n(s.lines)} lines: ${n(s.parsed)} parsed, ${n(s.skipped)} skipped, ${n(s.unknown)} unknown, ${n(s.bad)} bad`;
 }
 
+/** `a.json:3, a.json:7` → `a.json:3,7` */
+function formatRefs(refs: readonly string[]): string {
+  const byFile = new Map<string, string[]>();
+  for (const ref of refs) {
+    const at = ref.lastIndexOf(':');
+    const file = ref.slice(0, at);
+    byFile.set(file, [...(byFile.get(file) ?? []), ref.slice(at + 1)]);
+  }
+  return [...byFile].map(([file, lines]) => `${t(file, 400)}:${lines.join(',')}`).join(' ');
+}
+
 /** The identity key adds information unless it is the address already shown, or a placeholder. */
 function showKey(f: Finding): boolean {
   return f.source !== '*' && f.source !== 'unrecorded' && !f.sourceDescription.startsWith(f.source.replace(/^(ip|token):/, ''));
@@ -31,7 +42,7 @@ function formatFinding(f: Finding, index: number): string[] {
   lines.push(`   when:  ${n(f.count)}× ${f.failures > 0 ? `(${n(f.failures)} failed) ` : ''}${f.firstSeen} → ${f.lastSeen}`);
   lines.push(`   why:   ${t(f.rule.detail)}${f.rule.nearest.length > 0 ? `; known: ${f.rule.nearest.map((v) => t(v, 80)).join(', ')}` : ''}`);
   lines.push(`   rule:  ${f.rule.baseline ? `${f.rule.baseline}${f.rule.section ? ` › ${f.rule.section}` : ''}` : 'no baseline'}`);
-  if (f.refs.length > 0) lines.push(`   logs:  ${f.refs.join(', ')}`);
+  if (f.refs.length > 0) lines.push(`   logs:  ${formatRefs(f.refs)}`);
   return lines;
 }
 

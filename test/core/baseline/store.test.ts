@@ -1,0 +1,138 @@
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Learner } from '../../../functions/src/core/baseline/learn.js';
+import { baselineJsonSchema } from '../../../functions/src/core/baseline/schema.js';
+import { BaselineError, loadBaselines, parseBaseline, writeLearned } from '../../../functions/src/core/baseline/store.js';
+import { event } from '../../support/events.js';
+import { repoRoot, withTempDir } from '../../support/fixtures.js';
+
+const valid = `version: 1
+kind: gcs
+target: bucket-a
+sources:
+  - match: ip:203.0.113.7
+credentials:
+  - match: app@p.iam.gserviceaccount.com
+pairs: []
+`;
+
+function problemsOf(text: string): string[] {
+  const result = parseBaseline('baselines/gcs/bucket-a.yaml', text);
+  if (result.ok) throw new Error('expected problems');
+  return result.problems;
+}
+
+describe('baseline validation', () => {
+  it('accepts a valid file and fills defaults', () => {
+    const result = parseBaseline('f.yaml', 'version: 1\nkind: vpc-flow\ntarget: 10.0.0.4:6379\n');
+    expect(result.ok && result.loaded.baseline).toMatchObject({ sources: [], credentials: [], pairs: [] });
+  });
+
+  it.each([
+    ['a misspelled field', valid.replace('  - match: ip:203.0.113.7', '  - match: ip:203.0.113.7\n    expire: 2027-01-01'), /:6: sources\[0\]: Unrecognized key.*expire/],
+    ['a bad source form', valid.replace('ip:203.0.113.7', 'host:foo'), /:5: sources\[0\]\.match: must be <form>:<value>/],
+    ['an invalid IP', valid.replace('ip:203.0.113.7', 'ip:999.1.1.1'), /sources\[0\]\.match: "999\.1\.1\.1" is not an IP address/],
+    ['an invalid CIDR', valid.replace('ip:203.0.113.7', 'cidr:10.0.0.0/33'), /sources\[0\]\.match: .*not a CIDR/],
+    ['an unknown kind', valid.replace('kind: gcs', 'kind: s3'), /:2: kind: /],
+    ['a bad date', valid.replace('  - match: ip:203.0.113.7', '  - match: ip:203.0.113.7\n    expires: soon'), /sources\[0\]\.expires: must be an ISO-8601 date/],
+    ['invalid YAML', 'version: 1\nkind: [gcs\n', /invalid YAML/],
+    ['a duplicate key', 'version: 1\nversion: 1\nkind: gcs\ntarget: b\n', /invalid YAML/],
+    ['a wrong type', valid.replace('sources:\n  - match: ip:203.0.113.7', 'sources: "everything"'), /sources: /],
+  ])('names the file, line and field for %s', (_name, text, message) => {
+    const problems = problemsOf(text);
+    expect(problems.join('\n')).toMatch(/^baselines\/gcs\/bucket-a\.yaml/);
+    expect(problems.join('\n')).toMatch(message);
+  });
+
+  it('refuses two files for one target, naming both', async () => {
+    await withTempDir(async (dir) => {
+      await writeFile(join(dir, 'a.yaml'), valid);
+      await writeFile(join(dir, 'b.yaml'), valid);
+      const error = await loadBaselines(dir).catch((e) => e);
+      expect(error).toBeInstanceOf(BaselineError);
+      expect(error.problems[0]).toMatch(/b\.yaml: target: .*already described by .*a\.yaml/);
+    });
+  });
+
+  it('refuses a missing directory with advice', async () => {
+    await expect(loadBaselines('/no/such/dir')).rejects.toThrow(/baselines directory not found .*log-audit learn/);
+  });
+
+  it('lists every problem of every file at once', async () => {
+    await withTempDir(async (dir) => {
+      await writeFile(join(dir, 'a.yaml'), valid.replace('kind: gcs', 'kind: nope'));
+      await writeFile(join(dir, 'b.yaml'), valid.replace('ip:203.0.113.7', 'nope'));
+      const error = (await loadBaselines(dir).catch((e) => e)) as BaselineError;
+      expect(error.problems).toHaveLength(2);
+    });
+  });
+
+  it('keeps the committed JSON Schema in step with the zod schema', async () => {
+    const committed = JSON.parse(await readFile(join(repoRoot, 'baselines/baseline.schema.json'), 'utf8'));
+    expect(committed).toEqual(baselineJsonSchema());
+  });
+});
+
+describe('writing learned baselines', () => {
+  async function learnInto(dir: string, events: ReturnType<typeof event>[]) {
+    const existing = await loadBaselines(dir).catch(() => []);
+    const learner = new Learner(existing);
+    for (const e of events) learner.add(e);
+    return writeLearned(dir, learner.result(), existing);
+  }
+
+  it('creates a valid, commented file per target', async () => {
+    await withTempDir(async (dir) => {
+      const [summary] = await learnInto(dir, [event()]);
+      expect(summary).toMatchObject({ created: true, added: { sources: 1, credentials: 1, pairs: 1 } });
+      const text = await readFile(summary!.file, 'utf8');
+      expect(text).toMatch(/^# yaml-language-server: \$schema=\.\.\/baseline\.schema\.json/);
+      expect(summary!.file).toBe(join(dir, 'gcs/bucket-a.yaml'));
+      const [loaded] = await loadBaselines(dir);
+      expect(loaded!.baseline.sources[0]).toMatchObject({ match: 'ip:203.0.113.7', count: 1 });
+    });
+  });
+
+  it('merges new evidence and keeps analysts’ comments and annotations', async () => {
+    await withTempDir(async (dir) => {
+      await learnInto(dir, [event({ time: '2026-11-18T10:00:00Z' })]);
+      const file = join(dir, 'gcs/bucket-a.yaml');
+      const edited = (await readFile(file, 'utf8'))
+        .replace('  - match: ip:203.0.113.7\n', '  # the office NAT, see TICKET-12\n  - match: ip:203.0.113.7\n    owner: netops\n    reason: office egress\n')
+        .replace('pairs:', '# pairs are learned\npairs:');
+      await writeFile(file, edited);
+      const [summary] = await learnInto(dir, [event({ time: '2026-11-20T10:00:00Z' }), event({ time: '2026-11-20T11:00:00Z', source: { ip: '192.0.2.8' } })]);
+      expect(summary).toMatchObject({ created: false, added: { sources: 1, credentials: 0, pairs: 1 } });
+      const text = await readFile(file, 'utf8');
+      expect(text).toContain('# the office NAT, see TICKET-12');
+      expect(text).toContain('# pairs are learned');
+      const [loaded] = await loadBaselines(dir);
+      expect(loaded!.baseline.sources).toEqual([
+        { match: 'ip:203.0.113.7', owner: 'netops', reason: 'office egress', count: 2, firstSeen: '2026-11-18T10:00:00Z', lastSeen: '2026-11-20T10:00:00Z' },
+        { match: 'ip:192.0.2.8', count: 1, firstSeen: '2026-11-20T11:00:00Z', lastSeen: '2026-11-20T11:00:00Z' },
+      ]);
+    });
+  });
+
+  it('does not inflate counts when the same history is learned twice', async () => {
+    await withTempDir(async (dir) => {
+      const history = [event({ time: '2026-11-18T10:00:00Z' }), event({ time: '2026-11-19T10:00:00Z' })];
+      await learnInto(dir, history);
+      const before = await readFile(join(dir, 'gcs/bucket-a.yaml'), 'utf8');
+      const summaries = await learnInto(dir, history);
+      expect(summaries).toEqual([]);
+      expect(await readFile(join(dir, 'gcs/bucket-a.yaml'), 'utf8')).toBe(before);
+    });
+  });
+
+  it('keeps entries an analyst added by hand', async () => {
+    await withTempDir(async (dir) => {
+      await mkdir(join(dir, 'gcs'), { recursive: true });
+      await writeFile(join(dir, 'gcs/bucket-a.yaml'), valid.replace('pairs: []', 'pairs: []\n').replace('sources:\n', 'sources:\n  - match: asn:15169\n    reason: Google\n'));
+      await learnInto(dir, [event({ source: { ip: '192.0.2.8' } })]);
+      const [loaded] = await loadBaselines(dir);
+      expect(loaded!.baseline.sources.map((s) => s.match)).toEqual(['asn:15169', 'ip:203.0.113.7', 'ip:192.0.2.8']);
+    });
+  });
+});

@@ -1,0 +1,72 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse, parseEvent, scanBytes, sharedFormats } from '../../support/fixtures.js';
+
+function pgLine(pid: number, user: string, db: string, level: string, message: string, ts = '2025-03-03T01:44:06.143Z'): string {
+  return JSON.stringify({
+    insertId: `id-${pid}-${message.length}`,
+    logName: 'projects/p/logs/cloudsql.googleapis.com%2Fpostgres.log',
+    resource: { type: 'cloudsql_database', labels: { database_id: 'p:pg', project_id: 'p', region: 'us-central1' } },
+    textPayload: `2025-03-03 01:44:06.143 UTC [${pid}]: [1-1] db=${db},user=${user} ${level}:  ${message}`,
+    timestamp: ts,
+  });
+}
+
+describe('postgres.log connection lines', () => {
+  it('joins the shared sample: received + authorized of one pid; the failed line of another pid has no address', async () => {
+    const text = await readFile(join(sharedFormats, 'cloudsql-postgres-log.jsonl'), 'utf8');
+    const { events, stats } = await scanBytes(text);
+    expect(stats).toMatchObject({ lines: 3, parsed: 3, events: 2 });
+    const [authorized, failed] = events;
+    expect(authorized).toMatchObject({ credential: { key: 'db-user:app_user' }, outcome: 'success', resource: 'database appdb' });
+    expect(authorized!.source.key).toBe('ip:203.0.113.7');
+    expect(failed).toMatchObject({ credential: { key: 'db-user:postgres' }, outcome: 'failure' });
+    expect(failed!.source.key).toBe('unrecorded');
+  });
+
+  it('joins a failed password with the address of its own pid', async () => {
+    const text = [pgLine(7, '[unknown]', '[unknown]', 'LOG', 'connection received: host=198.51.100.9 port=5000'), pgLine(7, 'postgres', 'postgres', 'FATAL', 'password authentication failed for user "postgres"')].join('\n');
+    const { events } = await scanBytes(text);
+    expect(events).toHaveLength(1);
+    expect(events[0]!.source.key).toBe('ip:198.51.100.9');
+    expect(events[0]!.outcome).toBe('failure');
+  });
+
+  it('does not join lines of different pids, even interleaved', async () => {
+    const text = [
+      pgLine(1, '[unknown]', '[unknown]', 'LOG', 'connection received: host=10.0.0.1 port=1'),
+      pgLine(2, '[unknown]', '[unknown]', 'LOG', 'connection received: host=10.0.0.2 port=2'),
+      pgLine(2, 'bob', 'db', 'LOG', 'connection authorized: user=bob database=db'),
+      pgLine(1, 'ann', 'db', 'LOG', 'connection authorized: user=ann database=db'),
+    ].join('\n');
+    const { events } = await scanBytes(text);
+    expect(events.map((e) => [e.credential?.key, e.source.key])).toEqual([
+      ['db-user:bob', 'ip:10.0.0.2'],
+      ['db-user:ann', 'ip:10.0.0.1'],
+    ]);
+  });
+
+  it('reads the Auth Proxy form host=cloudsqlproxy~ip', () => {
+    const event = parseEvent(pgLine(3, '[unknown]', '[unknown]', 'LOG', 'connection received: host=cloudsqlproxy~203.0.113.8 port=0'));
+    expect(event.source.key).toBe('ip:203.0.113.8');
+    expect(event.source.details.viaCloudSqlProxy).toBe(true);
+  });
+
+  it('keeps a connection that never authenticated in the file as an event of its own', async () => {
+    const { events } = await scanBytes(pgLine(4, '[unknown]', '[unknown]', 'LOG', 'connection received: host=192.0.2.1 port=1'));
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ outcome: 'unknown', credential: null });
+  });
+
+  it('reads pg_hba rejections, which carry the host themselves', () => {
+    const event = parseEvent(pgLine(5, 'x', 'y', 'FATAL', 'no pg_hba.conf entry for host "192.0.2.7", user "x", database "y", SSL off'));
+    expect(event).toMatchObject({ outcome: 'failure', credential: { key: 'db-user:x' } });
+    expect(event.source.key).toBe('ip:192.0.2.7');
+  });
+
+  it('skips other postgres.log lines', () => {
+    expect(parse(pgLine(6, '', '', 'LOG', 'checkpoint complete: wrote 3 buffers')).status).toBe('skipped');
+    expect(parse(JSON.stringify({ logName: 'projects/p/logs/cloudsql.googleapis.com%2Fpostgres.log', textPayload: 'garbage', resource: { labels: { database_id: 'p:pg' } } })).status).toBe('skipped');
+  });
+});

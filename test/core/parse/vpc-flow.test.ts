@@ -1,0 +1,63 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse, parseEvent, sampleEntries, variant } from '../../support/fixtures.js';
+
+let internetToKibana: Record<string, any>;
+let podToPod: Record<string, any>;
+let vmToRedis: Record<string, any>;
+
+beforeAll(async () => {
+  [internetToKibana, podToPod, vmToRedis] = (await sampleEntries('vpc-flows.jsonl')) as Record<string, any>[] as [any, any, any];
+});
+
+describe('VPC flow parser', () => {
+  it('identifies a VM client of Memorystore by its name', () => {
+    const event = parseEvent(vmToRedis);
+    expect(event).toMatchObject({ kind: 'vpc-flow', target: '10.120.0.4:6379', action: 'tcp/6379', credential: null, time: '2025-03-03T05:00:00.2Z' });
+    expect(event.source.key).toBe('vm:example-project/app-vm-1');
+    expect(event.source.identities).toEqual(expect.arrayContaining(['ip:10.128.0.21', 'subnet:example-vpc/app-subnet', 'subnet:example-vpc/*']));
+  });
+
+  it('identifies a GKE pod by cluster/namespace, not by its IP', () => {
+    const event = parseEvent(podToPod);
+    expect(event.target).toBe('10.52.1.17:8080');
+    expect(event.source.key).toBe('gke:example-cluster/prod');
+    expect(event.source.details.gke).toMatchObject({ pod: 'frontend-7b8d9c6f4-xk2qm' });
+  });
+
+  it('orients a response record: the listening end (kibana :5601) is the target, the internet peer the source', () => {
+    const event = parseEvent(internetToKibana);
+    expect(event.target).toBe('10.87.40.76:5601');
+    expect(event.source.key).toBe('ip:203.0.113.12');
+    expect(event.source.details.location).toMatchObject({ asn: 15169, country: 'usa' });
+    expect(event.source.identities).toContain('asn:15169');
+  });
+
+  it('skips flows whose server end is outside our networks', () => {
+    const outbound = variant(vmToRedis, (e) => (e.jsonPayload.connection.dest_ip = '142.250.72.78'));
+    expect(parse(outbound)).toMatchObject({ status: 'skipped' });
+  });
+
+  it('groups replaced GKE nodes by pool', () => {
+    const a = parseEvent(variant(vmToRedis, (e) => (e.jsonPayload.src_instance.vm_name = 'gke-prod-default-pool-1a2b3c4d-xk2q')));
+    const b = parseEvent(variant(vmToRedis, (e) => (e.jsonPayload.src_instance.vm_name = 'gke-prod-default-pool-c0ffee42-p9sd')));
+    expect(a.source.key).toBe('gke-pool:example-project/gke-prod-default-pool');
+    expect(b.source.key).toBe(a.source.key);
+  });
+
+  it('uses the receive timestamp when start_time is missing', () => {
+    expect(parseEvent(variant(vmToRedis, (e) => delete e.jsonPayload.start_time)).time).toBe('2025-03-03T05:00:11.0Z');
+  });
+
+  it.each([
+    ['connection missing', (e: any) => delete e.jsonPayload.connection],
+    ['port out of range', (e: any) => (e.jsonPayload.connection.dest_port = 70000)],
+    ['port as a string', (e: any) => (e.jsonPayload.connection.dest_port = '6379')],
+    ['src_ip null', (e: any) => (e.jsonPayload.connection.src_ip = null)],
+  ])('reports a bad flow when %s', (_n, change) => {
+    expect(parse(variant(vmToRedis, change)).status).toBe('bad');
+  });
+
+  it('counts a jsonPayload of another log as unknown', () => {
+    expect(parse(variant(vmToRedis, (e) => (e.logName = 'projects/p/logs/something-else'))).status).toBe('unknown');
+  });
+});

@@ -1,0 +1,139 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { listInputFiles, MissingPathError } from '../../../functions/src/core/read/input-files.js';
+import { scanFiles } from '../../../functions/src/core/read/scan-files.js';
+import { linesAddUp, scanBytes, sharedFormats, withTempDir } from '../../support/fixtures.js';
+
+let gcsLines: string[];
+beforeAll(async () => {
+  gcsLines = (await readFile(join(sharedFormats, 'gcs-data-access.jsonl'), 'utf8')).split('\n').filter(Boolean);
+});
+
+describe('scanning a batch: bad input is counted and reported, never fatal', () => {
+  it('audits valid lines around an unparseable one and names its line', async () => {
+    const { events, stats, problems } = await scanBytes([gcsLines[0], '{"broken": ', gcsLines[1]].join('\n'));
+    expect(events).toHaveLength(2);
+    expect(stats).toMatchObject({ lines: 3, parsed: 2, bad: 1 });
+    expect(problems.list()).toEqual([expect.objectContaining({ category: 'bad', file: 'batch.json', line: 2 })]);
+    expect(linesAddUp(stats)).toBe(true);
+  });
+
+  it('counts an unknown @type as unknown with its line', async () => {
+    const unknown = gcsLines[0]!.replace('google.cloud.audit.AuditLog', 'google.cloud.Mystery');
+    const { stats, problems } = await scanBytes([unknown, gcsLines[1]].join('\n'));
+    expect(stats).toMatchObject({ unknown: 1, parsed: 1 });
+    expect(problems.list()[0]).toMatchObject({ category: 'unknown', line: 1 });
+  });
+
+  it('strips a UTF-8 BOM from the first line', async () => {
+    const { stats } = await scanBytes(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(gcsLines.join('\n'))]));
+    expect(stats).toMatchObject({ parsed: 2, bad: 0 });
+  });
+
+  it('accepts CRLF line ends, split across chunk boundaries', async () => {
+    const { stats } = await scanBytes(gcsLines.join('\r\n') + '\r\n', { chunkSize: 7 });
+    expect(stats).toMatchObject({ lines: 2, parsed: 2, bad: 0 });
+  });
+
+  it('audits a line with invalid UTF-8 (replaced) and warns with its line number', async () => {
+    const line = Buffer.from(gcsLines[0]!.replace('curl/8.0.1', 'curl/XX'));
+    const at = line.indexOf('XX');
+    line[at] = 0xff;
+    line[at + 1] = 0xfe;
+    const { events, stats, problems } = await scanBytes(Buffer.concat([line, Buffer.from('\n'), Buffer.from(gcsLines[1]!)]));
+    expect(events).toHaveLength(2);
+    expect(events[0]!.userAgent).toContain('\ufffd');
+    expect(stats.warnings).toBe(1);
+    expect(problems.list()[0]).toMatchObject({ category: 'warning', line: 1 });
+  });
+
+  it('skips a line of many MB with bounded memory and audits the following lines', async () => {
+    const huge = `{"textPayload":"${'a'.repeat(20 * 1024 * 1024)}"}`;
+    const { events, stats, problems } = await scanBytes([gcsLines[0], huge, gcsLines[1]].join('\n'), { chunkSize: 1024 * 1024 });
+    expect(events).toHaveLength(2);
+    expect(stats).toMatchObject({ lines: 3, bad: 1 });
+    expect(problems.list()[0]!.message).toMatch(/line of 20\.0 MiB is over the 4\.0 MiB limit/);
+    expect(problems.list()[0]!.line).toBe(2);
+  });
+
+  it('handles an oversized last line without a newline', async () => {
+    const { stats } = await scanBytes(`${gcsLines[0]}\n${'x'.repeat(5000)}`, { maxLineBytes: 4096, chunkSize: 1000 });
+    expect(stats).toMatchObject({ lines: 2, parsed: 1, bad: 1 });
+  });
+
+  it('reads an empty file as zero lines', async () => {
+    const { stats } = await scanBytes('');
+    expect(stats).toMatchObject({ files: 1, lines: 0, events: 0 });
+  });
+
+  it('counts blank lines as skipped', async () => {
+    const { stats } = await scanBytes(`${gcsLines[0]}\n\n   \n${gcsLines[1]}\n`);
+    expect(stats).toMatchObject({ lines: 4, parsed: 2, skipped: 2 });
+    expect(linesAddUp(stats)).toBe(true);
+  });
+
+  it('keeps only a few problems per file, with a total', async () => {
+    const { stats, problems } = await scanBytes(Array.from({ length: 40 }, () => 'nope').join('\n'));
+    expect(stats.bad).toBe(40);
+    const list = problems.list();
+    expect(list.filter((p) => p.category === 'bad')).toHaveLength(5);
+    expect(list.at(-1)!.message).toBe('40 bad lines in all (only the first 5 are listed)');
+  });
+});
+
+describe('input files', () => {
+  it('walks directories recursively, reads .json, .jsonl and .gz, in sorted order', async () => {
+    await withTempDir(async (dir) => {
+      await mkdir(join(dir, 'a/b'), { recursive: true });
+      await writeFile(join(dir, 'a/b/01:00:00_01:59:59_S0.json'), gcsLines[0]!);
+      await writeFile(join(dir, 'a/x.jsonl.gz'), gzipSync(gcsLines[1]!));
+      await writeFile(join(dir, 'a/README.md'), 'not an export');
+      const files = await listInputFiles([dir]);
+      expect(files.map((f) => f.slice(dir.length + 1))).toEqual(['a/b/01:00:00_01:59:59_S0.json', 'a/x.jsonl.gz']);
+      const events: unknown[] = [];
+      const scan = await scanFiles(files, { onEvent: (e) => events.push(e) });
+      expect(events).toHaveLength(2);
+      expect(scan.stats.files).toBe(2);
+    });
+  });
+
+  it('rejects a missing path with a typed error', async () => {
+    await expect(listInputFiles(['/no/such/path'])).rejects.toBeInstanceOf(MissingPathError);
+  });
+
+  it('decides gzip by content, not by name', async () => {
+    await withTempDir(async (dir) => {
+      const file = join(dir, 'plain-name.json');
+      await writeFile(file, gzipSync(gcsLines.join('\n')));
+      const scan = await scanFiles([file], { onEvent: () => undefined });
+      expect(scan.stats.parsed).toBe(2);
+    });
+  });
+
+  it('audits the readable prefix of a truncated gzip and reports the file', async () => {
+    await withTempDir(async (dir) => {
+      const many = Array.from({ length: 2000 }, (_, i) => gcsLines[i % 2]).join('\n');
+      const gz = gzipSync(many);
+      const file = join(dir, 'cut.json.gz');
+      await writeFile(file, gz.subarray(0, Math.floor(gz.length * 0.6)));
+      const events: unknown[] = [];
+      const scan = await scanFiles([file], { onEvent: (e) => events.push(e) });
+      expect(events.length).toBeGreaterThan(0);
+      expect(events.length).toBeLessThan(2000);
+      expect(scan.stats.fileErrors).toBe(1);
+      expect(scan.problems.list()[0]!.message).toMatch(/truncated or corrupt after line \d+/);
+      expect(linesAddUp(scan.stats)).toBe(true);
+    });
+  });
+
+  it('reports a file that is not gzip at all but claims to be', async () => {
+    await withTempDir(async (dir) => {
+      const file = join(dir, 'bad.json.gz');
+      await writeFile(file, Buffer.concat([Buffer.from([0x1f, 0x8b]), Buffer.from('garbage garbage garbage')]));
+      const scan = await scanFiles([file], { onEvent: () => undefined });
+      expect(scan.stats.fileErrors).toBe(1);
+    });
+  });
+});

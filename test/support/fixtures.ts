@@ -1,0 +1,78 @@
+/** Test helpers: the shared sample lines, a parse context, temp dirs, scanning text. */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AccessEvent } from '../../functions/src/core/access-event.js';
+import type { ParseContext } from '../../functions/src/core/parse/log-entry.js';
+import { parseLine, type LineOutcome } from '../../functions/src/core/parse/parsers.js';
+import { emptyStats, ProblemLog, scanStream, type BatchStats } from '../../functions/src/core/read/scan.js';
+
+export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+export const sharedFormats = join(repoRoot, '..', 'shared', 'formats');
+
+/** The sample lines of one shared format file, parsed as JSON objects. */
+export async function sampleEntries(file: string): Promise<Record<string, any>[]> {
+  const text = await readFile(join(sharedFormats, file), 'utf8');
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l));
+}
+
+export const ctx: ParseContext = { ref: { file: 'test.json', line: 1 }, latestPlausibleMs: Date.parse('2030-01-01T00:00:00Z') };
+
+export function parse(entry: unknown): LineOutcome {
+  return parseLine(typeof entry === 'string' ? entry : JSON.stringify(entry), ctx);
+}
+
+/** Parses an entry that must become an event; fails the test with the outcome otherwise. */
+export function parseEvent(entry: unknown): AccessEvent {
+  const outcome = parse(entry);
+  if (outcome.status !== 'parsed') throw new Error(`expected an event, got ${JSON.stringify(outcome)}`);
+  return outcome.event;
+}
+
+/** A deep copy with a change applied, for negative cases. */
+export function variant<T>(entry: T, change: (copy: any) => void): T {
+  const copy = structuredClone(entry);
+  change(copy);
+  return copy;
+}
+
+export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'log-audit-test-'));
+  try {
+    return await fn(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Scans bytes as one file; returns the events, stats and problems. */
+export async function scanBytes(
+  content: Buffer | string,
+  options: { chunkSize?: number; maxLineBytes?: number; file?: string } = {},
+): Promise<{ events: AccessEvent[]; stats: BatchStats; problems: ProblemLog }> {
+  const bytes = Buffer.isBuffer(content) ? content : Buffer.from(content);
+  const size = options.chunkSize ?? 64 * 1024;
+  async function* chunks() {
+    for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+  }
+  const events: AccessEvent[] = [];
+  const stats = emptyStats();
+  const problems = new ProblemLog();
+  await scanStream(options.file ?? 'batch.json', chunks(), {
+    stats,
+    problems,
+    onEvent: (e) => events.push(e),
+    now: () => Date.parse('2026-11-24T00:00:00Z'),
+    ...(options.maxLineBytes ? { maxLineBytes: options.maxLineBytes } : {}),
+  });
+  return { events, stats, problems };
+}
+
+/** `lines = parsed + bad + skipped + unknown`, the invariant every scan keeps. */
+export function linesAddUp(stats: BatchStats): boolean {
+  return stats.lines === stats.parsed + stats.bad + stats.skipped + stats.unknown;
+}
