@@ -17,9 +17,9 @@ describe('VPC flow parser', () => {
     expect(event.source.identities).toEqual(expect.arrayContaining(['ip:10.128.0.21', 'subnet:example-vpc/app-subnet', 'subnet:example-vpc/*']));
   });
 
-  it('identifies a GKE pod by cluster/namespace, not by its IP', () => {
+  it('names a GKE pod destination by its service, and identifies a pod client by cluster/namespace', () => {
     const event = parseEvent(podToPod);
-    expect(event.target).toBe('10.52.1.17:8080');
+    expect(event.target).toBe('gke:example-cluster/prod/backend:8080');
     expect(event.source.key).toBe('gke:example-cluster/prod');
     expect(event.source.details.gke).toMatchObject({ pod: 'frontend-7b8d9c6f4-xk2qm' });
   });
@@ -30,6 +30,21 @@ describe('VPC flow parser', () => {
     expect(event.source.key).toBe('ip:203.0.113.12');
     expect(event.source.details.location).toMatchObject({ asn: 15169, country: 'usa' });
     expect(event.source.identities).toContain('asn:15169');
+  });
+
+  it.each([
+    ['a service port facing a low client port', 6379, 2000, true],
+    ['a client port facing a service port', 2000, 6379, false],
+    ['an unknown low port facing an ephemeral one', 9000, 40000, true],
+    ['two unknown low ports (the destination serves)', 9000, 9001, false],
+  ])('orients %s', (_n, srcPort, destPort, response) => {
+    const event = parseEvent(
+      variant(vmToRedis, (e) => {
+        e.jsonPayload.connection.src_port = srcPort;
+        e.jsonPayload.connection.dest_port = destPort;
+      }),
+    );
+    expect(event.target).toBe(response ? `10.128.0.21:${srcPort}` : `10.120.0.4:${destPort}`);
   });
 
   it('skips flows whose server end is outside our networks', () => {

@@ -29,6 +29,7 @@ const gkeSchema = z.looseObject({
       pod_workload: z.looseObject({ workload_name: z.string().optional() }).optional(),
     })
     .optional(),
+  service: z.array(z.looseObject({ service_name: z.string().optional() })).optional(),
 });
 
 const flowSchema = z.looseObject({
@@ -56,13 +57,33 @@ const PROTOCOLS: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 
 /** Linux's default ephemeral range starts at 32768; a server listens below it. */
 const FIRST_EPHEMERAL_PORT = 32768;
 
+/** Ports of the services we protect and their usual neighbours: a record's end on one of these is the server. */
+const SERVICE_PORTS = new Set([22, 53, 80, 443, 1433, 3306, 5432, 5601, 6378, 6379, 8080, 8443, 9200, 11211, 27017]);
+
 /**
- * True when the record runs server → client (a response), i.e. the source end listens on a service
- * port and the destination end on an ephemeral one.
+ * True when the record runs server → client (a response), i.e. the source end is the listening one:
+ * a well-known service port on the source side only, else a non-ephemeral port facing an ephemeral one.
  */
 function isResponseDirection(srcPort: number | undefined, destPort: number | undefined): boolean {
   if (srcPort === undefined || destPort === undefined) return false;
+  const srcService = SERVICE_PORTS.has(srcPort);
+  const destService = SERVICE_PORTS.has(destPort);
+  if (srcService !== destService) return srcService;
   return srcPort < FIRST_EPHEMERAL_PORT && destPort >= FIRST_EPHEMERAL_PORT;
+}
+
+/**
+ * The name of the server end. A GKE pod is named by cluster/namespace/service (pods churn through
+ * IPs, the service stays); anything else by its address and port.
+ */
+function targetName(flow: Flow, end: 'src' | 'dest', ip: string, port: number | undefined): string {
+  const gke = flow[`${end}_gke_details`];
+  const portText = port === undefined ? '' : `:${port}`;
+  if (gke?.pod?.pod_namespace) {
+    const service = gke.service?.[0]?.service_name ?? gke.pod.pod_workload?.workload_name ?? '*';
+    return `gke:${gke.cluster.cluster_name}/${gke.pod.pod_namespace}/${service}${portText}`;
+  }
+  return `${ip.includes(':') ? `[${ip}]` : ip}${portText}`;
 }
 
 function endDetails(flow: Flow, end: 'src' | 'dest'): SourceDetails {
@@ -125,7 +146,7 @@ export const vpcFlowParser: Parser = {
       ok: true,
       event: {
         kind: 'vpc-flow',
-        target: serverPort === undefined ? serverIp : `${serverIp.includes(':') ? `[${serverIp}]` : serverIp}:${serverPort}`,
+        target: targetName(flow, server, serverIp, serverPort),
         source: buildSource(endDetails(flow, client)),
         credential: null,
         action: `${protocol}/${serverPort ?? '-'}`,

@@ -1,0 +1,164 @@
+import { describe, expect, it } from 'vitest';
+import { parseBaseline, type LoadedBaseline } from '../../../functions/src/core/baseline/store.js';
+import { BatchAuditor } from '../../../functions/src/core/detect/auditor.js';
+import type { Finding } from '../../../functions/src/core/detect/finding.js';
+import { event, gkePod, vm, type EventSpec } from '../../support/events.js';
+
+function baseline(yaml: string): LoadedBaseline {
+  const result = parseBaseline('baselines/test.yaml', yaml);
+  if (!result.ok) throw new Error(result.problems.join('\n'));
+  return result.loaded;
+}
+
+const bucket = baseline(`
+version: 1
+kind: gcs
+target: bucket-a
+sources:
+  - match: ip:203.0.113.7
+  - match: cidr:198.51.100.0/24
+  - match: token:private
+  - match: cidr:2001:db8:5:6::/64
+  - match: ip:192.0.2.200
+    expires: 2026-01-01
+credentials:
+  - match: app@p.iam.gserviceaccount.com
+  - match: etl@p.iam.gserviceaccount.com
+  - match: "*@ci-project.iam.gserviceaccount.com"
+pairs:
+  - { credential: app@p.iam.gserviceaccount.com, source: ip:203.0.113.7 }
+  - { credential: app@p.iam.gserviceaccount.com, source: cidr:198.51.100.0/24 }
+  - { credential: etl@p.iam.gserviceaccount.com, source: token:private }
+  - { credential: app@p.iam.gserviceaccount.com, source: cidr:2001:db8:5:6::/64 }
+  - { credential: "*@ci-project.iam.gserviceaccount.com", source: token:private }
+`);
+
+const redis = baseline(`
+version: 1
+kind: vpc-flow
+target: 10.0.0.4:6379
+sources:
+  - match: gke:prod/checkout
+  - match: vm:p/batch-1
+  - match: gke-pool:p/gke-prod-default-pool
+`);
+
+const db = baseline(`
+version: 1
+kind: cloudsql
+target: p:db
+sources:
+  - match: cidr:10.44.1.0/24
+credentials:
+  - match: db-user:app
+pairs:
+  - { credential: db-user:app, source: cidr:10.44.1.0/24 }
+`);
+
+function audit(specs: EventSpec[], baselines = [bucket, redis, db]): Finding[] {
+  const auditor = new BatchAuditor(baselines, { now: Date.parse('2026-11-24T00:00:00Z') });
+  for (const spec of specs) auditor.add(event(spec));
+  return auditor.findings();
+}
+
+const redisEvent = (source: EventSpec['source']): EventSpec => ({ kind: 'vpc-flow', target: '10.0.0.4:6379', source });
+
+describe('precision: normal churn stays silent', () => {
+  it.each<[string, EventSpec[]]>([
+    ['the exact known source and credential', [{}]],
+    ['a new address inside a known range', [{ source: { ip: '198.51.100.77' } }]],
+    ['a new IPv6 privacy address inside a known /64', [{ source: { ip: '2001:db8:5:6:1234:5678:9abc:def0' } }]],
+    ['a `private` caller with its known credential', [{ source: { ip: 'private' }, credential: 'etl@p.iam.gserviceaccount.com' }]],
+    ['a credential matched by a glob', [{ source: { ip: 'private' }, credential: 'deployer@ci-project.iam.gserviceaccount.com' }]],
+    ['new pod IPs in a known namespace', ['10.4.9.1', '10.4.200.7', '10.5.0.3'].map((ip) => redisEvent(gkePod('checkout', ip)))],
+    ['a known VM with a changed IP', [redisEvent(vm('batch-1', '10.9.9.9'))]],
+    ['a replaced GKE node of a known pool', [redisEvent(vm('gke-prod-default-pool-c0ffee42-ab12', '10.8.0.9'))]],
+    ['a few failures from a known source', Array.from({ length: 8 }, () => ({ outcome: 'failure' as const }))],
+    ['a known db user from a new address of its range', [{ kind: 'cloudsql', target: 'p:db', credential: 'db-user:app', source: { ip: '10.44.1.250' } }]],
+    ['pgAudit rows of a known user (no address)', [{ kind: 'cloudsql', target: 'p:db', credential: 'db-user:app', source: 'unrecorded' }]],
+  ])('%s', (_name, specs) => {
+    expect(audit(specs)).toEqual([]);
+  });
+});
+
+describe('recall: each anomaly type fires', () => {
+  it('new credential', () => {
+    const [f] = audit([{ credential: 'intruder@evil.example', source: { ip: '203.0.113.7' } }]);
+    expect(f).toMatchObject({ type: 'new-credential', kind: 'gcs', target: 'bucket-a', credential: 'intruder@evil.example', source: 'ip:203.0.113.7', severity: 'high' });
+    expect(f!.rule).toMatchObject({ baseline: 'baselines/test.yaml', section: 'credentials' });
+    expect(f!.rule.nearest.length).toBeGreaterThan(0);
+  });
+
+  it('new source for a known credential', () => {
+    const [f] = audit([{ source: { ip: '192.0.2.44' } }]);
+    expect(f).toMatchObject({ type: 'new-source', source: 'ip:192.0.2.44', credential: 'app@p.iam.gserviceaccount.com', severity: 'high' });
+  });
+
+  it('new source on a network target (no credential)', () => {
+    const [f] = audit([redisEvent(gkePod('sandbox', '10.4.9.1'))]);
+    expect(f).toMatchObject({ type: 'new-source', source: 'gke:prod/sandbox', credential: null, kind: 'vpc-flow' });
+  });
+
+  it('known credential from a source it never used', () => {
+    const [f] = audit([{ credential: 'etl@p.iam.gserviceaccount.com', source: { ip: '203.0.113.7' } }]);
+    expect(f).toMatchObject({ type: 'credential-from-new-source', rule: { section: 'pairs', nearest: ['token:private'] } });
+  });
+
+  it('failed-auth burst from an unknown source, across the credentials it tried', () => {
+    const specs: EventSpec[] = Array.from({ length: 6 }, (_, i) => ({ outcome: 'failure', credential: `guess${i % 2}@x.example`, source: { ip: '192.0.2.99' } }));
+    const findings = audit(specs);
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({ type: 'failed-auth-burst', source: 'ip:192.0.2.99', credential: null, count: 6, failures: 6, credentialsTried: ['guess0@x.example', 'guess1@x.example'] });
+  });
+
+  it('failed database logins below the burst threshold still show as a new credential', () => {
+    const [f] = audit([{ kind: 'cloudsql', target: 'p:db', outcome: 'failure', credential: 'db-user:root', source: { ip: '192.0.2.5' } }]);
+    expect(f).toMatchObject({ type: 'new-credential', severity: 'medium' });
+  });
+
+  it('an expired baseline entry no longer counts', () => {
+    expect(audit([{ source: { ip: '192.0.2.200' } }])[0]).toMatchObject({ type: 'new-source' });
+  });
+
+  it('a target with no baseline is reported once, not once per access', () => {
+    const findings = audit(Array.from({ length: 30 }, (_, i) => ({ target: 'bucket-new', source: { ip: `192.0.2.${i}` } })));
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({ type: 'not-baselined', target: 'bucket-new', source: '*', count: 30, severity: 'low' });
+  });
+});
+
+describe('grouping and order', () => {
+  it('groups one finding per type × target × source × credential with count and window', () => {
+    const findings = audit([
+      { source: { ip: '192.0.2.44' }, time: '2026-11-20T10:00:00Z', action: 'storage.objects.get' },
+      { source: { ip: '192.0.2.44' }, time: '2026-11-20T09:00:00Z', action: 'storage.objects.list' },
+      { source: { ip: '192.0.2.44' }, time: '2026-11-20T11:00:00Z', action: 'storage.objects.get' },
+    ]);
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({ count: 3, firstSeen: '2026-11-20T09:00:00Z', lastSeen: '2026-11-20T11:00:00Z', actions: ['storage.objects.get', 'storage.objects.list'] });
+  });
+
+  it('orders findings deterministically whatever the input order', () => {
+    const specs: EventSpec[] = [
+      { target: 'bucket-new' },
+      { source: { ip: '192.0.2.44' } },
+      { credential: 'x@y.example' },
+      redisEvent(gkePod('sandbox', '10.4.9.1')),
+      { credential: 'etl@p.iam.gserviceaccount.com', source: { ip: '203.0.113.7' } },
+    ];
+    const forward = audit(specs).map((f) => f.id);
+    const backward = audit([...specs].reverse()).map((f) => f.id);
+    expect(forward).toEqual(backward);
+    expect(audit(specs).map((f) => f.severity)).toEqual(['high', 'high', 'high', 'medium', 'low']);
+  });
+
+  it('caps tracking and reports the overflow once per target', () => {
+    const auditor = new BatchAuditor([bucket], { maxGroups: 10, now: Date.parse('2026-11-24T00:00:00Z') });
+    for (let i = 0; i < 1000; i++) auditor.add(event({ source: { ip: `192.0.${Math.floor(i / 250)}.${i % 250}` } }));
+    const findings = auditor.findings();
+    const overflow = findings.filter((f) => f.type === 'tracking-overflow');
+    expect(overflow).toHaveLength(1);
+    expect(overflow[0]).toMatchObject({ count: 990, severity: 'high' });
+    expect(findings.filter((f) => f.type === 'new-source')).toHaveLength(10);
+  });
+});
