@@ -1,8 +1,8 @@
 /** Finds export files under the paths a user names and opens them as byte streams (gzip aware). */
 import { createReadStream } from 'node:fs';
-import { open, readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 
 /** Export objects are `.json`; users may keep `.jsonl` and gzip archives of either. */
@@ -51,18 +51,39 @@ export function isGzip(head: Uint8Array): boolean {
 
 /** Opens a local file as a stream of decompressed bytes; `onBytes` sees the raw bytes read. */
 export async function openInputFile(path: string, onBytes?: (n: number) => void): Promise<AsyncIterable<Buffer>> {
-  const head = Buffer.alloc(2);
-  const handle = await open(path, 'r');
-  try {
-    await handle.read(head, 0, 2, 0);
-  } finally {
-    await handle.close();
-  }
   const raw = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
   if (onBytes) raw.on('data', (chunk) => onBytes(chunk.length));
-  if (!isGzip(head)) return raw;
-  const gunzip = createGunzip({ chunkSize: READ_CHUNK_BYTES });
-  // pipeline forwards a read error to gunzip, so iterating it throws instead of hanging.
-  pipeline(raw, gunzip, () => undefined);
-  return gunzip;
+  return decodeStream(raw);
+}
+
+/**
+ * Bytes of an export, gunzipped when they start with the gzip magic number (decided by content,
+ * not by name). Errors of `raw` surface when iterating the result.
+ */
+export function decodeStream(raw: Readable): AsyncIterable<Buffer> {
+  return {
+    async *[Symbol.asyncIterator]() {
+      const iterator = raw[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+      let first = await iterator.next();
+      while (!first.done && first.value.length < 2) {
+        // A first chunk of under two bytes cannot be judged: merge it with the next one.
+        const next = await iterator.next();
+        if (next.done) break;
+        first = { done: false, value: Buffer.concat([first.value, next.value]) };
+      }
+      if (first.done) return;
+      const rest = (async function* () {
+        yield first.value;
+        for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+      })();
+      if (!isGzip(first.value)) {
+        yield* rest;
+        return;
+      }
+      const gunzip = createGunzip({ chunkSize: READ_CHUNK_BYTES });
+      // pipeline forwards a read error to gunzip, so iterating it throws instead of hanging.
+      pipeline(Readable.from(rest), gunzip, () => undefined);
+      yield* gunzip as AsyncIterable<Buffer>;
+    },
+  };
 }

@@ -1,0 +1,54 @@
+/** Deep links to Logs Explorer scoped to a finding's target, source, credential and time window. */
+import type { Finding } from '../detect/finding.js';
+
+const PAD_MS = 5 * 60 * 1000;
+
+/** A Logging query string literal. */
+function literal(text: string): string {
+  return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+function sourceAddress(source: string): string | undefined {
+  return source.startsWith('ip:') ? source.slice(3) : source.startsWith('token:') ? source.slice(6) : undefined;
+}
+
+/** The Logging query that shows a finding's events. */
+export function findingQuery(finding: Finding): string {
+  const ip = sourceAddress(finding.source);
+  const credential = finding.credential;
+  const lines: string[] = [];
+  switch (finding.kind) {
+    case 'gcs':
+      lines.push('protoPayload.serviceName="storage.googleapis.com"', `resource.labels.bucket_name=${literal(finding.target)}`);
+      if (ip) lines.push(`protoPayload.requestMetadata.callerIp=${literal(ip)}`);
+      if (credential && !credential.includes(' -> ')) lines.push(`protoPayload.authenticationInfo.principalEmail=${literal(credential)}`);
+      break;
+    case 'cloudsql':
+      lines.push('resource.type="cloudsql_database"', `resource.labels.database_id=${literal(finding.target)}`);
+      if (ip) lines.push(literal(ip));
+      if (credential) lines.push(literal(credential.replace(/^db-user:/, '')));
+      break;
+    case 'vpc-flow': {
+      lines.push('log_id("compute.googleapis.com/vpc_flows")');
+      const [address, port] = splitTarget(finding.target);
+      if (address) lines.push(`(jsonPayload.connection.dest_ip=${literal(address)} OR jsonPayload.connection.src_ip=${literal(address)})`);
+      if (port) lines.push(`(jsonPayload.connection.dest_port=${port} OR jsonPayload.connection.src_port=${port})`);
+      if (ip) lines.push(`(jsonPayload.connection.src_ip=${literal(ip)} OR jsonPayload.connection.dest_ip=${literal(ip)})`);
+      break;
+    }
+  }
+  return lines.join('\n');
+}
+
+function splitTarget(target: string): [string | undefined, string | undefined] {
+  const match = /^\[?([0-9a-fA-F.:]+?)\]?:(\d+)$/.exec(target);
+  return match ? [match[1], match[2]] : [undefined, undefined];
+}
+
+/** `https://console.cloud.google.com/logs/query;query=…;startTime=…;endTime=…?project=…` */
+export function logsExplorerUrl(finding: Finding, project: string | undefined): string {
+  const start = new Date(Date.parse(finding.firstSeen) - PAD_MS).toISOString();
+  const end = new Date(Date.parse(finding.lastSeen) + PAD_MS).toISOString();
+  const base = `https://console.cloud.google.com/logs/query;query=${encodeURIComponent(findingQuery(finding))};startTime=${start};endTime=${end}`;
+  return project ? `${base}?project=${encodeURIComponent(project)}` : base;
+}

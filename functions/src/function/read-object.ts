@@ -1,0 +1,92 @@
+/**
+ * Audits one exported object streamed from Cloud Storage — never loaded whole — with the same core
+ * as the CLI. Reading stops at the deadline (BudgetExceededError: a retry starts again, nothing is
+ * half-reported). A read that breaks mid-stream (reset, 5xx) is started again from the beginning
+ * with fresh counts, so every line is counted once.
+ */
+import type { Storage } from '@google-cloud/storage';
+import type { LoadedBaseline } from '../core/baseline/store.js';
+import { BatchAuditor } from '../core/detect/auditor.js';
+import type { Finding } from '../core/detect/finding.js';
+import { decodeStream } from '../core/read/input-files.js';
+import { emptyStats, ProblemLog, scanStream, type BatchStats } from '../core/read/scan.js';
+import { BudgetExceededError, RetryableError } from './errors.js';
+
+export interface ObjectAudit {
+  findings: Finding[];
+  stats: BatchStats;
+  problems: ProblemLog;
+  bytes: number;
+  readAttempts: number;
+}
+
+export interface ReadOptions {
+  deadlineMs: number;
+  now: () => number;
+  maxLineBytes: number;
+  burstThreshold: number;
+  /** Whole-object read attempts before giving up to an Eventarc retry. */
+  maxAttempts?: number;
+}
+
+/** The object is gone (deleted, or replaced by a newer generation): nothing to audit, ever. */
+export class ObjectGoneError extends Error {}
+
+function status(error: unknown): number | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+export async function auditObject(
+  storage: Storage,
+  object: { bucket: string; name: string; generation: string },
+  baselines: readonly LoadedBaseline[],
+  options: ReadOptions,
+): Promise<ObjectAudit> {
+  const maxAttempts = options.maxAttempts ?? 3;
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    if (options.now() >= options.deadlineMs) break;
+    try {
+      return { ...(await readOnce(storage, object, baselines, options)), readAttempts: attempt };
+    } catch (error) {
+      if (error instanceof BudgetExceededError) throw error;
+      const code = status(error);
+      if (code === 404) throw new ObjectGoneError(`gs://${object.bucket}/${object.name}#${object.generation} no longer exists`);
+      lastError = error;
+    }
+  }
+  throw new RetryableError(`reading gs://${object.bucket}/${object.name} failed: ${(lastError as Error | undefined)?.message ?? 'time budget spent'}`);
+}
+
+async function readOnce(storage: Storage, object: { bucket: string; name: string; generation: string }, baselines: readonly LoadedBaseline[], options: ReadOptions) {
+  const stats = emptyStats();
+  const problems = new ProblemLog();
+  const auditor = new BatchAuditor(baselines, { burstThreshold: options.burstThreshold, now: options.now() });
+  const raw = storage.bucket(object.bucket).file(object.name, { generation: object.generation }).createReadStream();
+  let bytes = 0;
+  raw.on('data', (chunk: Buffer) => (bytes += chunk.length));
+  // A stalled body must not outlive the budget: destroy the stream at the deadline.
+  const timer = setTimeout(() => raw.destroy(new BudgetExceededError('time budget spent while reading the object')), Math.max(0, options.deadlineMs - options.now()));
+  try {
+    const label = `gs://${object.bucket}/${object.name}`;
+    await scanStream(label, withDeadline(decodeStream(raw), options), {
+      stats,
+      problems,
+      onEvent: (event) => auditor.add(event),
+      maxLineBytes: options.maxLineBytes,
+      now: options.now,
+    });
+  } finally {
+    clearTimeout(timer);
+    raw.destroy();
+  }
+  return { findings: auditor.findings(), stats, problems, bytes };
+}
+
+async function* withDeadline(chunks: AsyncIterable<Buffer>, options: ReadOptions): AsyncGenerator<Buffer> {
+  for await (const chunk of chunks) {
+    if (options.now() >= options.deadlineMs) throw new BudgetExceededError('time budget spent while reading the object');
+    yield chunk;
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * Cross-batch suppression: a finding key (type × target × source × credential, i.e. the finding id)
+ * posted within the window is not posted again; its counts accumulate in state, and the next digest
+ * that is posted says "still happening: N more since …". Every state change uses a generation
+ * precondition and is idempotent per batch, so a retried batch is never counted twice.
+ */
+import type { Finding } from '../core/detect/finding.js';
+import type { StillHappening } from '../core/notify/slack-digest.js';
+import type { StateStore, Suppression } from './state.js';
+
+export interface SuppressionDecision {
+  toPost: Finding[];
+  still: StillHappening[];
+}
+
+/** Reads are done a few at a time: a batch can have many findings. */
+const PARALLEL_READS = 16;
+/** How many recent batches each key remembers for idempotency. */
+const REMEMBERED_BATCHES = 50;
+const MAX_CONFLICT_RETRIES = 5;
+
+async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  for (let i = 0; i < items.length; i += limit) {
+    const slice = await Promise.all(items.slice(i, i + limit).map(fn));
+    slice.forEach((r, j) => (out[i + j] = r));
+  }
+  return out;
+}
+
+export async function decideSuppression(findings: readonly Finding[], store: StateStore, batch: string, now: number, windowMs: number): Promise<SuppressionDecision> {
+  const states = await mapLimited(findings, PARALLEL_READS, (f) => store.readSuppression(f.id));
+  const toPost: Finding[] = [];
+  const still: StillHappening[] = [];
+  findings.forEach((finding, i) => {
+    const state = states[i]?.value;
+    if (state && now - Date.parse(state.lastPosted) < windowMs) {
+      const already = state.appliedBatches.includes(batch);
+      still.push({ finding, countSince: state.countSincePost + (already ? 0 : finding.count), since: state.lastPosted });
+    } else toPost.push(finding);
+  });
+  return { toPost, still };
+}
+
+export interface AppliedFinding {
+  id: string;
+  count: number;
+}
+
+/** Records what was posted (resets the key) and what was suppressed (accumulates), once per batch. */
+export async function applySuppression(
+  store: StateStore,
+  batch: string,
+  digestId: string,
+  posted: readonly AppliedFinding[],
+  suppressed: readonly AppliedFinding[],
+  now: number,
+): Promise<void> {
+  const at = new Date(now).toISOString();
+  const update = async (finding: AppliedFinding, change: (current: Suppression | null) => Suppression | undefined) => {
+    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
+      const current = await store.readSuppression(finding.id);
+      const next = change(current?.value ?? null);
+      if (!next) return;
+      if ((await store.writeSuppression(finding.id, next, current?.generation ?? '0')) !== undefined) return;
+    }
+    throw new Error(`suppression state for ${finding.id} kept changing under us`);
+  };
+  const remember = (list: readonly string[]) => [...list.filter((b) => b !== batch), batch].slice(-REMEMBERED_BATCHES);
+  await mapLimited(posted, PARALLEL_READS, (finding) =>
+    update(finding, (current) =>
+      current?.lastDigestId === digestId ? undefined : { findingId: finding.id, lastPosted: at, lastDigestId: digestId, countSincePost: 0, appliedBatches: remember(current?.appliedBatches ?? []) },
+    ),
+  );
+  await mapLimited(suppressed, PARALLEL_READS, (finding) =>
+    update(finding, (current) => {
+      if (!current || current.appliedBatches.includes(batch)) return undefined;
+      return { ...current, countSincePost: current.countSincePost + finding.count, appliedBatches: remember(current.appliedBatches) };
+    }),
+  );
+}

@@ -1,0 +1,262 @@
+/**
+ * The function end to end on real parts (loopback GCS through @google-cloud/storage, loopback Slack
+ * through @slack/webhook), with a fake clock. Case numbers refer to ../shared/design/reliability.md.
+ */
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { InProgressElsewhereError, RetryableError } from '../../functions/src/function/errors.js';
+import { gcsSamples, LOG_BUCKET, Pipeline, STATE_BUCKET } from '../support/pipeline.js';
+
+let p: Pipeline;
+let allowed: string;
+let denied: string;
+
+beforeAll(async () => {
+  ({ allowed, denied } = await gcsSamples());
+});
+beforeEach(async () => {
+  p = await new Pipeline().start();
+});
+afterEach(async () => {
+  await p.stop();
+});
+
+/** A denied read by a principal the baseline does not know: one new-credential finding. */
+const anomalous = () => [allowed, denied];
+
+function mediaReads(name: string): number {
+  return p.gcs.requests.filter((r) => r.op === 'media' && r.bucket === LOG_BUCKET && r.object === name).length;
+}
+
+describe('one digest per anomalous batch, none otherwise', () => {
+  it('a normal batch posts nothing, writes its report and is marked done', async () => {
+    const event = p.putExport([allowed, allowed]);
+    expect(await p.deliver(event)).toMatchObject({ outcome: 'done', findings: 0, posted: 0 });
+    expect(p.slack.requests).toHaveLength(0);
+    expect(p.marker(event)).toMatchObject({ status: 'done', findings: 0 });
+    expect(p.gcs.list(STATE_BUCKET, 'reports/')).toHaveLength(1);
+  });
+
+  it('an anomalous batch posts exactly one digest and writes the full report', async () => {
+    const event = p.putExport(anomalous());
+    const outcome = await p.deliver(event);
+    expect(outcome).toMatchObject({ outcome: 'done', findings: 1, posted: 1 });
+    const [digest] = p.slack.delivered();
+    expect(p.slack.delivered()).toHaveLength(1);
+    expect(digest!.text).toMatch(/1 new anomaly — worst: MEDIUM/);
+    expect(JSON.stringify(digest)).toContain('intruder@example.com');
+    const report = JSON.parse(p.gcs.list(STATE_BUCKET, 'reports/')[0]!.data.toString());
+    expect(report.findings).toHaveLength(1);
+    expect(report.summary).toMatchObject({ lines: 2, parsed: 2 });
+    expect(p.marker(event)).toMatchObject({ status: 'done', posted: [expect.objectContaining({ count: 1 })] });
+    // One structured log entry for the batch, with its counts.
+    const entry = p.logLines.map((l) => JSON.parse(l)).find((l) => String(l.message).startsWith('audited'));
+    expect(entry).toMatchObject({ severity: 'NOTICE', lines: 2, parsed: 2, bad: 0, unknown: 0, findings: 1, posted: 1, suppressed: 0 });
+    expect(entry.durationMs).toBeTypeOf('number');
+  });
+});
+
+describe('idempotency and no loss', () => {
+  it('case 1: the same event twice, concurrently: one claim wins, one digest', async () => {
+    const event = p.putExport(anomalous());
+    const results = await Promise.allSettled([p.deliver(event), p.deliver(event)]);
+    const fulfilled = results.filter((r) => r.status === 'fulfilled');
+    const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(fulfilled).toHaveLength(1);
+    expect(rejected[0]!.reason).toBeInstanceOf(InProgressElsewhereError);
+    expect(p.slack.delivered()).toHaveLength(1);
+    // Eventarc retries the loser later: it finds the batch done and posts nothing.
+    expect(await p.deliver(event)).toMatchObject({ outcome: 'duplicate', status: 'done' });
+    expect(p.slack.delivered()).toHaveLength(1);
+  });
+
+  it('case 2: the same event after success: no read, no post', async () => {
+    const event = p.putExport(anomalous());
+    await p.deliver(event);
+    const reads = mediaReads(event.data.name);
+    expect(await p.deliver(event)).toMatchObject({ outcome: 'duplicate' });
+    expect(mediaReads(event.data.name)).toBe(reads);
+    expect(p.slack.requests).toHaveLength(1);
+  });
+
+  it('case 3: an overwritten object (new generation) is processed again', async () => {
+    const first = p.putExport([allowed]);
+    await p.deliver(first);
+    const second = p.putExport(anomalous(), first.data.name);
+    expect(second.data.generation).not.toBe(first.data.generation);
+    expect(await p.deliver(second)).toMatchObject({ outcome: 'done', posted: 1 });
+    expect(p.markers()).toHaveLength(2);
+  });
+
+  it('case 4: a crash after Slack’s 200, before "delivered": at most one repeat, with the same digest id', async () => {
+    const event = p.putExport(anomalous());
+    // As Slack accepts the post, GCS starts failing every write: the marker cannot move on.
+    p.slack.onRequest = () => p.gcs.fault({ op: 'upload', object: 'markers/' }, { type: 'status', status: 503 }, 100);
+    await expect(p.deliver(event)).rejects.toBeInstanceOf(Error);
+    expect(p.marker(event)).toMatchObject({ status: 'pending-delivery' });
+    p.slack.onRequest = undefined;
+    p.gcs.clearFaults();
+    p.clock.advance(600_000); // the dead attempt's lease expires; Eventarc retries
+    expect(await p.deliver(event)).toMatchObject({ outcome: 'done', posted: 1 });
+    const digests = p.slack.delivered();
+    expect(digests).toHaveLength(2);
+    expect(JSON.stringify(digests[0])).toBe(JSON.stringify(digests[1]));
+    expect(await p.deliver(event)).toMatchObject({ outcome: 'duplicate' });
+    expect(p.slack.delivered()).toHaveLength(2);
+  });
+
+  it('case 5: a crash before posting: the retry posts it, nothing is lost', async () => {
+    const event = p.putExport(anomalous());
+    p.gcs.fault({ op: 'upload', object: 'reports/' }, { type: 'status', status: 503 }, 100);
+    await expect(p.deliver(event)).rejects.toBeInstanceOf(RetryableError);
+    expect(p.slack.requests).toHaveLength(0);
+    expect(p.marker(event)).toMatchObject({ status: 'retry' });
+    p.gcs.clearFaults();
+    // The failed attempt released its claim, so the retry need not wait for the lease.
+    expect(await p.deliver(event)).toMatchObject({ outcome: 'done', posted: 1 });
+    expect(p.slack.delivered()).toHaveLength(1);
+  });
+});
+
+describe('delivery to Slack', () => {
+  it('case 6: 429 with Retry-After: 2, twice, then 200: waits as told, posts once', async () => {
+    p.slack.respond({ status: 429, retryAfter: 2, body: 'rate_limited' }, { status: 429, retryAfter: 2, body: 'rate_limited' });
+    const event = p.putExport(anomalous());
+    expect(await p.deliver(event)).toMatchObject({ outcome: 'done', posted: 1 });
+    expect(p.clock.sleeps).toEqual([2000, 2000]);
+    expect(p.slack.requests).toHaveLength(3);
+    expect(p.slack.delivered()).toHaveLength(1);
+  });
+
+  it('case 7: 429 beyond the time budget: throws retryable before the deadline; a later run delivers', async () => {
+    p.slack.respond({ status: 429, retryAfter: 900, body: 'rate_limited' });
+    const event = p.putExport(anomalous());
+    const started = p.clock.now();
+    await expect(p.deliver(event)).rejects.toBeInstanceOf(RetryableError);
+    expect(p.clock.now() - started).toBeLessThan(480_000);
+    expect(p.marker(event)).toMatchObject({ status: 'pending-delivery' });
+    p.clock.advance(900_000);
+    expect(await p.deliver(event)).toMatchObject({ outcome: 'done', posted: 1 });
+    expect(p.slack.delivered()).toHaveLength(1);
+    // The retry did not read the object again: it posted the stored payload.
+    expect(mediaReads(event.data.name)).toBe(1);
+  });
+
+  it('case 8: 500, connection reset, 503, then 200: backs off, posts once', async () => {
+    p.slack.respond({ status: 500, body: 'internal' }, { reset: true }, { status: 503, body: 'unavailable' });
+    const event = p.putExport(anomalous());
+    expect(await p.deliver(event)).toMatchObject({ outcome: 'done', posted: 1 });
+    expect(p.clock.sleeps).toEqual([1000, 2000, 4000]);
+    expect(p.slack.delivered()).toHaveLength(1);
+  });
+
+  it('case 9: Slack hangs: the client timeout fires and the retry posts', async () => {
+    p.slack.respond({ hang: true });
+    const event = p.putExport(anomalous());
+    const deps = p.deps({}, { SLACK_TIMEOUT_MS: '300' });
+    expect(await p.deliver(event, deps)).toMatchObject({ outcome: 'done', posted: 1 });
+    expect(p.slack.requests.map((r) => r.answered)).toEqual(['hang', 200]);
+  });
+
+  it('case 9: Slack hangs with no time left: retryable, not stuck', async () => {
+    p.slack.respond({ hang: true }, { hang: true }, { hang: true });
+    const event = p.putExport(anomalous());
+    const deps = p.deps({}, { SLACK_TIMEOUT_MS: '300', TIME_BUDGET_SECONDS: '4', DELIVERY_RESERVE_SECONDS: '1' });
+    await expect(p.deliver(event, deps)).rejects.toBeInstanceOf(RetryableError);
+    expect(p.marker(event)).toMatchObject({ status: 'pending-delivery' });
+  });
+
+  it.each([
+    [400, 'invalid_blocks'],
+    [403, 'action_prohibited'],
+    [404, 'channel_not_found'],
+    [410, 'channel_is_archived'],
+  ])('case 10: %i %s is permanent: one request, recorded with the body, acknowledged', async (status, body) => {
+    p.slack.respond({ status, body });
+    const event = p.putExport(anomalous());
+    expect(await p.deliver(event)).toMatchObject({ outcome: 'dead-letter', reason: `Slack refused the digest: HTTP ${status}` });
+    expect(p.slack.requests).toHaveLength(1);
+    expect(p.marker(event)).toMatchObject({ status: 'dead-letter', slackStatus: status, slackBody: body });
+    // A duplicate delivery does not try again.
+    expect(await p.deliver(event)).toMatchObject({ outcome: 'duplicate', status: 'dead-letter' });
+    expect(p.slack.requests).toHaveLength(1);
+    expect(p.everything()).not.toContain(p.slack.url);
+    expect(p.logLines.join('\n')).toContain(body);
+  });
+
+  it('case 21: an event older than the retry window is acknowledged and reported, not retried', async () => {
+    const event = p.putExport(anomalous());
+    p.clock.advance(25 * 3600_000);
+    p.slack.respond(...Array.from({ length: 200 }, () => ({ status: 503, body: 'unavailable' })));
+    const outcome = await p.deliver(event);
+    expect(outcome).toMatchObject({ outcome: 'dead-letter' });
+    expect(p.marker(event)).toMatchObject({ status: 'dead-letter', reason: expect.stringMatching(/older than the 24 h retry window/) });
+    expect(p.logLines.some((l) => JSON.parse(l).severity === 'ERROR' && l.includes('gave up'))).toBe(true);
+  });
+});
+
+describe('cross-batch suppression', () => {
+  it('does not re-post a finding key within the window; counts accrue and are shown later', async () => {
+    await p.deliver(p.putExport(anomalous()));
+    expect(p.slack.delivered()).toHaveLength(1);
+    p.clock.advance(3600_000);
+    // Same anomaly in the next hour: nothing posted, counts accumulate.
+    expect(await p.deliver(p.putExport([denied, denied, denied]))).toMatchObject({ posted: 0, suppressed: 1 });
+    expect(p.slack.delivered()).toHaveLength(1);
+    // A different anomaly: posted, and the digest says the first is still happening.
+    p.clock.advance(3600_000);
+    const other = denied.replace('intruder@example.com', 'mallory@example.com');
+    await p.deliver(p.putExport([other, denied]));
+    const digests = p.slack.delivered();
+    expect(digests).toHaveLength(2);
+    const text = JSON.stringify(digests[1]);
+    expect(text).toContain('mallory@example.com');
+    expect(text).toMatch(/Still happening.*4 more\* since 2026-11-24 03:00 UTC/);
+    // After the window, the key is posted again.
+    p.clock.advance(25 * 3600_000);
+    await p.deliver(p.putExport([denied]));
+    expect(p.slack.delivered()).toHaveLength(3);
+  });
+
+  it('counts a retried suppressed batch once', async () => {
+    await p.deliver(p.putExport(anomalous()));
+    p.clock.advance(3600_000);
+    const event = p.putExport([denied, denied]);
+    await p.deliver(event);
+    // Replay the suppression step as a retry would, by delivering a copy of the marker's batch again after resetting it.
+    const state = JSON.parse(p.gcs.list(STATE_BUCKET, 'suppression/')[0]!.data.toString());
+    expect(state.countSincePost).toBe(2);
+    expect(await p.deliver(event)).toMatchObject({ outcome: 'duplicate' });
+    expect(JSON.parse(p.gcs.list(STATE_BUCKET, 'suppression/')[0]!.data.toString()).countSincePost).toBe(2);
+  });
+});
+
+describe('events that are not ours', () => {
+  it.each([
+    ['a non-finalized event type', (e: any) => (e.type = 'google.cloud.storage.object.v1.deleted')],
+    ['an object that is not a log export', (e: any) => (e.data.name = 'uploads/cat.png')],
+    ['the pipeline’s own state object', (e: any) => (e.data.bucket = STATE_BUCKET)],
+  ])('%s is acknowledged and ignored', async (_name, change) => {
+    const event = p.putExport(anomalous());
+    change(event);
+    expect(await p.deliver(event)).toMatchObject({ outcome: 'ignored' });
+    expect(p.gcs.requests.filter((r) => r.op === 'media')).toHaveLength(0);
+  });
+
+  it('a malformed event (generation not a number) is reported and acknowledged, not thrown', async () => {
+    const event = p.putExport(anomalous());
+    (event.data as Record<string, string>)['generation'] = 'latest';
+    expect(await p.deliver(event)).toMatchObject({ outcome: 'ignored', reason: expect.stringMatching(/data\.generation/) });
+  });
+
+  it('accepts generation and size as numbers too', async () => {
+    const event = p.putExport([allowed]);
+    const numeric = { ...event, data: { ...event.data, generation: Number(event.data.generation), size: 10 } };
+    expect(await p.deliver(numeric)).toMatchObject({ outcome: 'done' });
+  });
+
+  it('an object deleted before it is read is dead-lettered, not retried for a day', async () => {
+    const event = p.putExport(anomalous());
+    p.gcs.remove(LOG_BUCKET, event.data.name);
+    expect(await p.deliver(event)).toMatchObject({ outcome: 'dead-letter', reason: expect.stringMatching(/no longer exists/) });
+  });
+});
