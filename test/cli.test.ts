@@ -2,13 +2,14 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from './support/cli.js';
+import { runCli, runCliAsync } from './support/cli.js';
+import { SlackReceiver } from './support/slack-receiver.js';
 import { repoRoot, sharedFormats, withTempDir } from './support/fixtures.js';
 
 const STACK = /\n\s+at .+:\d+:\d+/;
 
 describe('log-audit --help', () => {
-  it.each([[[]], [['learn']], [['audit']], [['validate']]])('%j --help prints usage and exits 0', (args) => {
+  it.each([[[]], [['learn']], [['audit']], [['validate']], [['accept']]])('%j --help prints usage and exits 0', (args) => {
     const result = runCli([...args, '--help']);
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^Usage: log-audit/);
@@ -23,7 +24,10 @@ describe('usage errors: one line, non-zero, no stack trace', () => {
     [['audit'], 2, /name at least one PATH/],
     [['learn', '--widen-prefix', '40', 'x'], 2, /--widen-prefix: must be 8..32/],
     [['audit', '/no/such/dir'], 2, /no such file or directory: \/no\/such\/dir/],
-    [['audit', '--slack-webhook', 'https://hooks.slack.com/services/T/B/X', 'examples/today'], 2, /--slack-webhook is not available yet/],
+    [['audit', '--slack-webhook', 'ftp://hooks.slack.com/services/T/B/X', 'examples/today'], 2, /--slack-webhook: must be an http\(s\) URL/],
+    [['accept', '--kind', 'gcs', '--target', 'b'], 2, /give --source, --credential, or both/],
+    [['accept', '--kind', 's3', '--target', 'b', '--source', 'ip:1.2.3.4'], 2, /--kind: must be one of/],
+    [['accept', '--kind', 'gcs', '--target', 'b', '--source', 'somewhere'], 2, /--source: must start with one of/],
   ])('%j', (args, status, message) => {
     const result = runCli(args);
     expect(result.status).toBe(status);
@@ -151,6 +155,81 @@ describe('terminal safety', () => {
       const result = runCli(['audit', '--baselines', join(dir, 'b'), join(dir, 'x.json')]);
       expect(result.stdout).not.toContain('\u001b');
       expect(result.stdout).toContain('\\u001b[2J');
+    });
+  });
+});
+
+describe('audit --slack-webhook: the same digest and notifier as the function', () => {
+  let slack: SlackReceiver;
+  let baselines: string;
+  let dir: string;
+  const cleanup = async () => slack.stop();
+
+  beforeAll(async () => {
+    slack = new SlackReceiver();
+    await slack.start();
+    const { mkdtemp } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    dir = await mkdtemp(join(tmpdir(), 'log-audit-cli-slack-'));
+    baselines = join(dir, 'baselines');
+    expect(runCli(['learn', '--quiet', '--out', baselines, join(sharedFormats, 'gcs-data-access.jsonl')]).status).toBe(0);
+    return cleanup;
+  });
+
+  it('posts one digest for findings, and it is what --format slack prints', async () => {
+    const input = join(sharedFormats, 'gcs-data-access.jsonl');
+    const posted = await runCliAsync(['audit', '--baselines', baselines, '--format', 'slack', '--slack-webhook', slack.url, input]);
+    expect(posted.status, posted.stderr).toBe(0);
+    expect(posted.stderr).toMatch(/posted the digest to Slack \(1 findings, 1 attempt\)/);
+    expect(slack.delivered()).toHaveLength(1);
+    expect(slack.delivered()[0]).toEqual(JSON.parse(posted.stdout));
+  });
+
+  it('posts nothing when there are no findings', async () => {
+    slack.reset();
+    const first = (await readFile(join(sharedFormats, 'gcs-data-access.jsonl'), 'utf8')).split('\n')[0]!;
+    await writeFile(join(dir, 'normal.json'), `${first}\n`);
+    const result = await runCliAsync(['audit', '--baselines', baselines, '--slack-webhook', slack.url, join(dir, 'normal.json')]);
+    expect(result.status).toBe(0);
+    expect(slack.requests).toHaveLength(0);
+  });
+
+  it('reads the webhook from SLACK_WEBHOOK_URL too', async () => {
+    slack.reset();
+    const result = await runCliAsync(['audit', '--quiet', '--baselines', baselines, join(sharedFormats, 'gcs-data-access.jsonl')], { SLACK_WEBHOOK_URL: slack.url });
+    expect(result.status).toBe(0);
+    expect(slack.delivered()).toHaveLength(1);
+  });
+
+  it('a refused digest exits 4 with one line that does not contain the URL', async () => {
+    slack.reset();
+    slack.respond({ status: 404, body: 'no_service' });
+    const result = await runCliAsync(['audit', '--baselines', baselines, '--slack-webhook', slack.url, join(sharedFormats, 'gcs-data-access.jsonl')]);
+    expect(result.status).toBe(4);
+    expect(result.stderr.trim().split('\n')).toEqual(['log-audit: Slack refused the message permanently: HTTP 404 no_service']);
+    expect(result.stderr + result.stdout).not.toContain(slack.url);
+  });
+});
+
+describe('accept: a finding becomes normal', () => {
+  it('the printed accept command silences exactly that finding on the next audit', async () => {
+    await withTempDir(async (dir) => {
+      const input = join(sharedFormats, 'gcs-data-access.jsonl');
+      const baselines = join(dir, 'baselines');
+      expect(runCli(['learn', '--quiet', '--out', baselines, input]).status).toBe(0);
+      const before = runCli(['audit', '--baselines', baselines, input]);
+      const command = /accept: log-audit (accept .*)$/m.exec(before.stdout)![1]!;
+      // The command is shell-quoted for copying; run it through a shell as a user would.
+      const { execSync } = await import('node:child_process');
+      const bin = join(repoRoot, 'functions/bin/log-audit.js');
+      const out = execSync(`node ${bin} ${command} --owner secops`, { encoding: 'utf8' });
+      expect(out).toMatch(/updated .*example-bucket\.yaml:\n  \+ sources: ip:198\.51\.100\.23\n  \+ credentials: intruder@example\.com\n  \+ pairs: intruder@example\.com from ip:198\.51\.100\.23/);
+      expect(runCli(['validate', baselines]).status).toBe(0);
+      const after = runCli(['audit', '--baselines', baselines, input]);
+      expect(after.stdout).toMatch(/^No anomalies\./);
+      const file = await readFile(join(baselines, 'gcs/example-bucket.yaml'), 'utf8');
+      expect(file).toMatch(/- match: intruder@example\.com\n    owner: secops\n    reason: accepted finding [0-9a-f]{12}/);
+      expect(file).toMatch(/^# yaml-language-server/);
     });
   });
 });

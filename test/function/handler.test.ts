@@ -260,3 +260,41 @@ describe('events that are not ours', () => {
     expect(await p.deliver(event)).toMatchObject({ outcome: 'dead-letter', reason: expect.stringMatching(/no longer exists/) });
   });
 });
+
+describe('case 24: secret hygiene', () => {
+  it('the webhook URL appears nowhere: logs, state, reports, errors — even when Slack echoes it', async () => {
+    const thrown: string[] = [];
+    const secret = new URL(p.slack.url).pathname;
+    const run = async (lines: string[]) => {
+      try {
+        await p.deliver(p.putExport(lines));
+      } catch (error) {
+        thrown.push(String((error as Error).message), String((error as Error).stack));
+      }
+    };
+    let n = 0;
+    const fresh = () => denied.replace('intruder@', `intruder${n++}@`);
+    p.slack.respond({ status: 404, body: `no_service for ${p.slack.url}` });
+    await run([fresh()]);
+    p.slack.respond({ status: 500, body: `oops ${p.slack.url}` }, { status: 500, body: secret }, ...Array.from({ length: 20 }, () => ({ reset: true as const })));
+    await run([fresh()]);
+    await p.slack.stop(); // connection refused
+    await run([fresh()]);
+    const configError = (() => {
+      try {
+        p.deps({}, { SLACK_WEBHOOK_URL: p.slack.url.replace('http:', 'ftp:') });
+        return '';
+      } catch (error) {
+        return String((error as Error).message);
+      }
+    })();
+    expect(configError).toMatch(/SLACK_WEBHOOK_URL/);
+    const everything = [p.everything(), ...thrown, configError].join('\n');
+    expect(thrown.length).toBeGreaterThan(0);
+    expect(everything).not.toContain(p.slack.url);
+    expect(everything).not.toContain('xoxSECRETtoken123');
+    expect(everything).toContain('[webhook URL]');
+    // The receiver was stopped above; give afterEach a live one to stop.
+    await p.slack.start();
+  });
+});

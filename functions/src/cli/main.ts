@@ -5,6 +5,7 @@
 import { BaselineError } from '../core/baseline/store.js';
 import { MissingPathError } from '../core/read/input-files.js';
 import { UsageError } from './args.js';
+import { acceptCommand } from './commands/accept.js';
 import { auditCommand } from './commands/audit.js';
 import type { CommandIo } from './commands/io.js';
 import { learnCommand } from './commands/learn.js';
@@ -19,6 +20,7 @@ Commands:
   learn [--out DIR] PATH...        learn baselines (what is normal per target) from history
   audit [--baselines DIR] PATH...  compare exported logs with the baselines, report anomalies
   validate [DIR]                   check baseline files
+  accept --kind K --target T ...   make a finding normal (adds it to the target's baseline)
 
 Run \`log-audit <command> --help\` for a command's options.
 `;
@@ -27,6 +29,7 @@ const COMMANDS: Record<string, (argv: readonly string[], io: CommandIo) => Promi
   learn: learnCommand,
   audit: auditCommand,
   validate: validateCommand,
+  accept: acceptCommand,
 };
 
 export const EXIT = { ok: 0, findings: 1, usage: 2, baselines: 3, internal: 70 } as const;
@@ -60,6 +63,7 @@ export function runCli(): void {
     out: (text) => process.stdout.write(text),
     err: (line) => process.stderr.write(`${line}\n`),
     progress: true,
+    env: process.env,
   };
   main(process.argv.slice(2), io).then(
     (code) => {

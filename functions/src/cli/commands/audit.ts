@@ -1,4 +1,7 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { buildDigest } from '../../core/notify/slack-digest.js';
+import { SlackDeliveryError, SlackNotifier } from '../../core/notify/slack-notifier.js';
 import { loadBaselines } from '../../core/baseline/store.js';
 import { BatchAuditor, DEFAULT_AUDIT_OPTIONS } from '../../core/detect/auditor.js';
 import { listInputFiles } from '../../core/read/input-files.js';
@@ -10,7 +13,7 @@ import { checkOptions, parseCommandArgs, positiveInt, UsageError } from '../args
 import { Progress } from '../progress.js';
 import type { CommandIo } from './io.js';
 
-export const AUDIT_HELP = `Usage: log-audit audit [--baselines DIR] [--format text|json] [--slack-webhook URL] [--fail-on-findings] PATH...
+export const AUDIT_HELP = `Usage: log-audit audit [--baselines DIR] [--format text|json|slack] [--slack-webhook URL] [--fail-on-findings] PATH...
 
 Compares exported logs with the baselines and reports what is unusual: a new source, a new
 credential, a known credential from a new source, a burst of failed authentication from an
@@ -19,10 +22,14 @@ directory (searched recursively for *.json, *.jsonl and their .gz), any mix of l
 
 Options:
   --baselines DIR        baseline files to compare with (default: baselines/)
-  --format text|json     text for humans (default); json prints one object
-                         {"findings":[...],"summary":{...}} on stdout
-  --slack-webhook URL    post the digest to Slack (not available yet: arrives with the
-                         Cloud Function notifier)
+  --format text|json|slack
+                         text for humans (default); json prints one object
+                         {"findings":[...],"summary":{...}} on stdout; slack prints the
+                         Block Kit digest the Cloud Function would post
+  --slack-webhook URL    also post that digest to Slack (same formatter and notifier as the
+                         function; nothing is posted when there are no findings). The
+                         SLACK_WEBHOOK_URL environment variable works too and keeps the
+                         URL out of your shell history
   --fail-on-findings     exit 1 when there is any finding
   --burst-threshold N    failures from one unknown source in a batch that make a burst (default: ${DEFAULT_AUDIT_OPTIONS.burstThreshold})
   --max-line-bytes N     longer lines are skipped and reported (default: ${DEFAULT_MAX_LINE_BYTES})
@@ -34,14 +41,20 @@ Input problems (bad lines, unknown entries, truncated files) never stop the run:
 counted and reported with its file and line, and the rest is audited.
 
 Exit status: 0 when the run completes (anomalies or not), 1 with --fail-on-findings and
-findings, 2 for a usage error or a missing PATH, 3 for missing or invalid baselines.
+findings, 2 for a usage error or a missing PATH, 3 for missing or invalid baselines,
+4 when Slack refused or could not take the digest.
 `;
+
+/** The CLI waits at most this long for Slack, retries included. */
+const SLACK_DEADLINE_MS = 60_000;
+/** Exit status when the digest could not be delivered. */
+const EXIT_NOT_DELIVERED = 4;
 
 const auditOptions = z
   .object({
     baselines: z.string().min(1).default('baselines'),
-    format: z.enum(['text', 'json']).default('text'),
-    'slack-webhook': z.string().optional(),
+    format: z.enum(['text', 'json', 'slack']).default('text'),
+    'slack-webhook': z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
     'fail-on-findings': z.boolean().default(false),
     'burst-threshold': positiveInt.default(DEFAULT_AUDIT_OPTIONS.burstThreshold),
     'max-line-bytes': positiveInt.default(DEFAULT_MAX_LINE_BYTES),
@@ -65,10 +78,7 @@ export async function auditCommand(argv: readonly string[], io: CommandIo): Prom
     io.out(AUDIT_HELP);
     return 0;
   }
-  const options = checkOptions('audit', auditOptions, values);
-  if (options['slack-webhook'] !== undefined) {
-    throw new UsageError('audit: --slack-webhook is not available yet (it arrives with the Cloud Function notifier); run without it to see the findings');
-  }
+  const options = checkOptions('audit', auditOptions, { ...values, 'slack-webhook': values['slack-webhook'] ?? io.env?.['SLACK_WEBHOOK_URL'] });
   if (positionals.length === 0) throw new UsageError('audit: name at least one PATH of exported logs (see `log-audit audit --help`)');
   const files = await listInputFiles(positionals);
   const baselines = await loadBaselines(options.baselines);
@@ -84,7 +94,29 @@ export async function auditCommand(argv: readonly string[], io: CommandIo): Prom
   progress.done(scan);
   const findings = auditor.findings();
   const summary = summarize(scan.stats, scan.bytes, scan.problems, findings, auditor.targets());
+  const digest = () =>
+    buildDigest({
+      digestId: createHash('sha256').update(findings.map((f) => f.id).join(',')).digest('hex').slice(0, 16),
+      batch: positionals.join(' '),
+      findings,
+      reportUri: 'the output of log-audit audit --format json',
+      baselinesDir: options.baselines,
+      counts: { lines: summary.lines, bad: summary.bad, unknown: summary.unknown },
+    });
   if (options.format === 'json') io.out(`${JSON.stringify({ findings, summary }, null, 2)}\n`);
-  else io.out(formatTextReport(findings, summary));
+  else if (options.format === 'slack') io.out(findings.length > 0 ? `${JSON.stringify(digest(), null, 2)}\n` : '(no findings: nothing would be posted)\n');
+  else io.out(formatTextReport(findings, summary, options.baselines));
+  const webhook = options['slack-webhook'];
+  if (webhook && findings.length > 0) {
+    const notifier = new SlackNotifier(webhook);
+    try {
+      const receipt = await notifier.post(digest(), Date.now() + SLACK_DEADLINE_MS);
+      io.err(`log-audit: posted the digest to Slack (${findings.length} findings, ${receipt.attempts} attempt${receipt.attempts === 1 ? '' : 's'})`);
+    } catch (error) {
+      if (!(error instanceof SlackDeliveryError)) throw error;
+      io.err(`log-audit: ${notifier.scrub(error.message)}`);
+      return EXIT_NOT_DELIVERED;
+    }
+  }
   return options['fail-on-findings'] && findings.length > 0 ? 1 : 0;
 }

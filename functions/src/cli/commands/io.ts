@@ -4,4 +4,6 @@ export interface CommandIo {
   err: (line: string) => void;
   /** Whether to show progress lines on stderr. */
   progress: boolean;
+  /** Environment (for SLACK_WEBHOOK_URL); injected so tests control it. */
+  env?: NodeJS.ProcessEnv;
 }

@@ -3,7 +3,7 @@
  * baseline file (creating it if needed), annotated with who/why/until when. The YAML document is
  * edited in place, so comments and other entries stay as they were.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Document, isMap, isSeq, type YAMLSeq } from 'yaml';
 import type { LogKind } from '../access-event.js';
@@ -45,7 +45,8 @@ export async function accept(dir: string, acceptance: Acceptance, existing?: rea
     const problem = sourceMatchProblem(acceptance.source);
     if (problem) throw new BaselineError([`--source: ${problem}`]);
   }
-  const baselines = existing ?? (await loadBaselines(dir));
+  const dirExists = (await stat(dir).catch(() => undefined))?.isDirectory() ?? false;
+  const baselines = existing ?? (dirExists ? await loadBaselines(dir) : []);
   const current = baselines.find((b) => targetKey(b.baseline.kind, b.baseline.target) === targetKey(acceptance.kind, acceptance.target));
   const file = current?.file ?? join(dir, baselineFileName(acceptance.kind, acceptance.target));
   const document = current?.document ?? new Document({ version: 1, kind: acceptance.kind, target: acceptance.target, sources: [], credentials: [], pairs: [] });

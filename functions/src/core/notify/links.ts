@@ -34,6 +34,11 @@ export function findingQuery(finding: Finding): string {
       if (address) lines.push(`(jsonPayload.connection.dest_ip=${literal(address)} OR jsonPayload.connection.src_ip=${literal(address)})`);
       if (port) lines.push(`(jsonPayload.connection.dest_port=${port} OR jsonPayload.connection.src_port=${port})`);
       if (ip) lines.push(`(jsonPayload.connection.src_ip=${literal(ip)} OR jsonPayload.connection.dest_ip=${literal(ip)})`);
+      const gke = /^gke:([^/]+)(?:\/(.+))?$/.exec(finding.source);
+      if (gke?.[2]) lines.push(`jsonPayload.src_gke_details.pod.pod_namespace=${literal(gke[2])}`);
+      else if (gke?.[1]) lines.push(`jsonPayload.src_gke_details.cluster.cluster_name=${literal(gke[1])}`);
+      const vm = /^vm:[^/]+\/(.+)$/.exec(finding.source);
+      if (vm?.[1]) lines.push(`jsonPayload.src_instance.vm_name=${literal(vm[1])}`);
       break;
     }
   }

@@ -101,7 +101,7 @@ export function findingSection(finding: Finding, input: Pick<DigestInput, 'proje
     finding.credential !== null
       ? code(finding.credential, 160)
       : finding.credentialsTried?.length
-        ? `${plural(finding.credentialsTried.length, 'credential')} tried: ${finding.credentialsTried.slice(0, 3).map((c) => code(c, 60)).join(', ')}`
+        ? `${plural(finding.credentialsTried.length, 'credential')} ${finding.type === 'failed-auth-burst' ? 'tried' : 'seen'}: ${finding.credentialsTried.slice(0, 3).map((c) => code(c, 60)).join(', ')}`
         : '_no credential in this log_';
   const what = [
     finding.actions.slice(0, 3).map((a) => value(a, 60)).join(', '),

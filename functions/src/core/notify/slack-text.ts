@@ -11,8 +11,9 @@ export function escapeMrkdwn(text: string): string {
 /** Truncates to `max` characters with a marker saying how much was cut. */
 export function truncate(text: string, max: number): string {
   if (text.length <= max) return text;
-  const marker = `…[+${text.length - max} chars]`;
-  return `${text.slice(0, Math.max(0, max - marker.length))}${marker}`;
+  // Size the marker for the worst case, so the result never exceeds `max`.
+  const keep = Math.max(0, max - `…[+${text.length} chars]`.length);
+  return `${text.slice(0, keep)}…[+${text.length - keep} chars]`;
 }
 
 /** Line breaks and other control characters would break our layout: shown as a space. */

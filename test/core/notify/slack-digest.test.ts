@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest';
+import { parseBaseline } from '../../../functions/src/core/baseline/store.js';
+import { BatchAuditor } from '../../../functions/src/core/detect/auditor.js';
+import type { Finding } from '../../../functions/src/core/detect/finding.js';
+import { buildDigest, SLACK_LIMITS, type SlackMessage } from '../../../functions/src/core/notify/slack-digest.js';
+import { code, escapeMrkdwn, shellQuote, truncate } from '../../../functions/src/core/notify/slack-text.js';
+import { event, type EventSpec } from '../../support/events.js';
+
+const baseline = (() => {
+  const r = parseBaseline(
+    'baselines/gcs/reports.yaml',
+    `version: 1
+kind: gcs
+target: reports
+sources: [{ match: "ip:203.0.113.7" }, { match: "token:private" }]
+credentials: [{ match: app@p.iam.gserviceaccount.com }, { match: etl@p.iam.gserviceaccount.com }]
+pairs: [{ credential: app@p.iam.gserviceaccount.com, source: "ip:203.0.113.7" }, { credential: etl@p.iam.gserviceaccount.com, source: "token:private" }]
+`,
+  );
+  if (!r.ok) throw new Error(r.problems.join('\n'));
+  return r.loaded;
+})();
+
+function findingsOf(specs: EventSpec[]): Finding[] {
+  const auditor = new BatchAuditor([baseline], { now: Date.parse('2026-11-24T00:00:00Z') });
+  for (const spec of specs) auditor.add({ ...event({ target: 'reports', ...spec }), resource: 'q4/board-pack.xlsx', userAgent: 'curl/8.5.0' });
+  return auditor.findings();
+}
+
+const sample = findingsOf([
+  { credential: 'intruder@evil.example', source: { ip: '198.51.100.23', location: { asn: 64500, country: 'nld' } }, time: '2026-11-24T01:10:00Z' },
+  { credential: 'intruder@evil.example', source: { ip: '198.51.100.23' }, time: '2026-11-24T01:50:00Z' },
+  { source: { ip: '192.0.2.44' }, time: '2026-11-24T02:00:00Z' },
+  { credential: 'etl@p.iam.gserviceaccount.com', source: { ip: '203.0.113.7' }, time: '2026-11-24T02:30:00Z' },
+  { target: 'new-bucket', time: '2026-11-24T02:40:00Z' },
+]);
+
+function sectionTexts(message: SlackMessage): string[] {
+  return message.blocks.flatMap((b) => {
+    const text = (b as { text?: { text?: string } }).text?.text;
+    const elements = ((b as { elements?: { text: string }[] }).elements ?? []).map((e) => e.text);
+    return [...(text ? [text] : []), ...elements];
+  });
+}
+
+describe('Slack digest', () => {
+  const input = { digestId: '3f9a0c1d2e4b5a69', batch: 'gs://logs/cloudaudit.googleapis.com/data_access/2026/11/24/01:00:00_01:59:59_S0.json#1741', findings: sample, reportUri: 'gs://state/reports/x.json', project: 'example-project' };
+
+  it('matches the reviewed snapshot', async () => {
+    await expect(`${JSON.stringify(buildDigest(input), null, 2)}\n`).toMatchFileSnapshot('__snapshots__/digest.json');
+  });
+
+  it('is pure: the same input gives the same payload', () => {
+    expect(JSON.stringify(buildDigest(input))).toBe(JSON.stringify(buildDigest(input)));
+  });
+
+  it('leads with what was touched, how many anomalies and the worst severity', () => {
+    const message = buildDigest(input);
+    expect(message.blocks[0]).toMatchObject({ type: 'header', text: { text: 'log-audit: 4 new anomalies — worst: HIGH' } });
+    expect(sectionTexts(message)[1]).toMatch(/\*Touched:\* `reports` \(gcs\), `new-bucket` \(gcs\)/);
+    expect(message.text).toMatch(/^log-audit: 4 new anomalies — worst: HIGH on reports \(gcs\)/);
+  });
+
+  it('tells who, from where, what, when, why, a Logs Explorer link and the accept command', () => {
+    const text = sectionTexts(buildDigest(input)).find((t) => t.includes('intruder@evil.example'))!;
+    expect(text).toMatch(/\*Who:\* `intruder@evil\.example`/);
+    expect(text).toMatch(/\*From:\* 198\.51\.100\.23 \(AS64500 nld\)/);
+    expect(text).toMatch(/\*What:\* storage\.objects\.get on `q4\/board-pack\.xlsx`/);
+    expect(text).toMatch(/\*When:\* 2×, 2026-11-24 01:10 UTC → 2026-11-24 01:50 UTC/);
+    expect(text).toMatch(/\*Why:\* credential not in credentials, and from a source not in sources\. Known: /);
+    expect(text).toMatch(/<https:\/\/console\.cloud\.google\.com\/logs\/query;query=[^|>\s]+;startTime=2026-11-24T01:05:00\.000Z;endTime=2026-11-24T01:55:00\.000Z\?project=example-project\|Open in Logs Explorer>/);
+    expect(text).toContain("`log-audit accept --baselines baselines --kind gcs --target reports --source ip:198.51.100.23 --credential intruder@evil.example --reason 'accepted finding ");
+  });
+
+  it('scopes the Logs Explorer query to the finding', () => {
+    const text = sectionTexts(buildDigest(input)).find((t) => t.includes('intruder@evil.example'))!;
+    const query = decodeURIComponent(/query;query=([^;]+);/.exec(text)![1]!);
+    expect(query).toBe(
+      ['protoPayload.serviceName="storage.googleapis.com"', 'resource.labels.bucket_name="reports"', 'protoPayload.requestMetadata.callerIp="198.51.100.23"', 'protoPayload.authenticationInfo.principalEmail="intruder@evil.example"'].join('\n'),
+    );
+  });
+
+  it('case 11: 200 anomalies stay within Block Kit limits, the digest says 200, and points to the report', () => {
+    const many = findingsOf(Array.from({ length: 200 }, (_, i) => ({ credential: `user${i}@x.example`, source: { ip: '203.0.113.7' } })));
+    expect(many).toHaveLength(200);
+    const message = buildDigest({ ...input, findings: many });
+    expect(message.blocks.length).toBeLessThanOrEqual(SLACK_LIMITS.blocks);
+    for (const text of sectionTexts(message)) expect(text.length).toBeLessThanOrEqual(SLACK_LIMITS.sectionText);
+    expect(JSON.stringify(message).length).toBeLessThan(40_000);
+    expect(message.blocks[0]).toMatchObject({ text: { text: expect.stringContaining('200 new anomalies') } });
+    expect(sectionTexts(message).join('\n')).toMatch(/…and 190 more anomalies — full report at `gs:\/\/state\/reports\/x\.json`/);
+  });
+
+  it('case 12: injection in object names, user agents, SQL and principals arrives escaped', () => {
+    const hostile = '<!channel> <@U123> <#C999> <https://evil.example|click me> & `rm -rf` *bold*';
+    const [f] = findingsOf([{ credential: `x${hostile}@e.example`, source: { ip: '192.0.2.1' } }]);
+    const evil: Finding = { ...f!, resources: [hostile], userAgents: [hostile], actions: [`mysql query ${hostile}`] };
+    const payload = JSON.stringify(buildDigest({ ...input, findings: [evil], batch: `gs://b/${hostile}` }));
+    expect(payload).not.toMatch(/<!|<@|<#/);
+    expect(payload.match(/<http/g)).toHaveLength(1); // only our own Logs Explorer link
+    expect(payload).toContain('&lt;!channel&gt;');
+    expect(payload).toContain('&amp;');
+  });
+
+  it('case 13: quotes, U+2028 and a 1 MB value give valid JSON, truncated with a marker', () => {
+    const [f] = findingsOf([{ credential: 'y@e.example', source: { ip: '192.0.2.1' } }]);
+    const huge = `"quoted" \u2028 line ${'x'.repeat(1024 * 1024)}`;
+    const message = buildDigest({ ...input, findings: [{ ...f!, resources: [huge], userAgents: [huge] }] });
+    const payload = JSON.stringify(message);
+    expect(JSON.parse(payload)).toEqual(message);
+    expect(payload.length).toBeLessThan(20_000);
+    expect(payload).toMatch(/…\[\+\d+ chars\]/);
+  });
+
+  it('shows suppressed findings as still happening', () => {
+    const [first, ...rest] = sample;
+    const message = buildDigest({ ...input, findings: rest, stillHappening: [{ finding: first!, countSince: 37, since: '2026-11-23T22:00:00Z' }] });
+    expect(sectionTexts(message).join('\n')).toMatch(/\*Still happening\*.*\n• Credential never seen on this target on `reports` from 198\.51\.100\.23 .* as `intruder@evil\.example`: \*37 more\* since 2026-11-23 22:00 UTC/);
+  });
+});
+
+describe('escaping helpers', () => {
+  it.each([
+    ['<!here>', '&lt;!here&gt;'],
+    ['a & b', 'a &amp; b'],
+    ['&lt;', '&amp;lt;'],
+  ])('escapes %s', (input, output) => expect(escapeMrkdwn(input)).toBe(output));
+
+  it('keeps a backtick from ending a code span', () => expect(code('a`b')).toBe('`aˋb`'));
+  it('marks truncation with the number of characters cut, within the limit', () => {
+    const out = truncate('x'.repeat(100), 20);
+    expect(out).toBe('xxxxxxx…[+93 chars]');
+    expect(out.length).toBeLessThanOrEqual(20);
+  });
+  it('quotes shell arguments safely', () => {
+    expect(shellQuote('ip:203.0.113.7')).toBe('ip:203.0.113.7');
+    expect(shellQuote("a'b $(x)")).toBe(`'a'\\''b $(x)'`);
+  });
+});
