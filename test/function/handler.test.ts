@@ -298,3 +298,44 @@ describe('case 24: secret hygiene', () => {
     await p.slack.start();
   });
 });
+
+describe('reading the object', () => {
+  it('case 14: a read reset mid-stream, then a 503: the read is retried and lines are counted once', async () => {
+    const lines = Array.from({ length: 3000 }, (_, i) => (i === 1500 ? denied : allowed));
+    const event = p.putExport(lines);
+    p.gcs.fault({ op: 'media', object: event.data.name }, { type: 'reset-after', bytes: 200_000 });
+    p.gcs.fault({ op: 'media', object: event.data.name }, { type: 'status', status: 503 });
+    expect(await p.deliver(event)).toMatchObject({ outcome: 'done', findings: 1, posted: 1 });
+    const report = JSON.parse(p.gcs.list(STATE_BUCKET, 'reports/')[0]!.data.toString());
+    expect(report.summary).toMatchObject({ lines: 3000, parsed: 3000 });
+    expect(report.findings[0]).toMatchObject({ count: 1 });
+  });
+
+  it('reads a gzipped export (by content, whatever its name)', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const event = p.putExport(gzipSync(`${anomalous().join('\n')}\n`));
+    expect(await p.deliver(event)).toMatchObject({ outcome: 'done', posted: 1 });
+  });
+
+  it('a shard that cannot finish inside the budget fails retryably and reports nothing', async () => {
+    const event = p.putExport(Array.from({ length: 2000 }, () => denied));
+    p.gcs.fault({ op: 'media', object: event.data.name }, { type: 'slow', chunkBytes: 16_384, delayMs: 200 }, 5);
+    // Reading may take 3 s of real time at most before the deadline (4 s budget, 1 s reserve).
+    const deps = p.deps({ now: Date.now }, { TIME_BUDGET_SECONDS: '4', DELIVERY_RESERVE_SECONDS: '1' });
+    await expect(p.deliver(event, deps)).rejects.toBeInstanceOf(RetryableError);
+    expect(p.slack.requests).toHaveLength(0);
+    expect(p.gcs.list(STATE_BUCKET, 'reports/')).toHaveLength(0);
+    expect(p.marker(event)).toMatchObject({ status: 'retry' });
+    p.gcs.clearFaults();
+    expect(await p.deliver(event)).toMatchObject({ outcome: 'done', posted: 1 });
+  });
+
+  it('invalid baselines fail the batch retryably (nothing is judged against a broken file)', async () => {
+    const { writeFile } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    await writeFile(join(p.baselinesDir, 'gcs', 'broken.yaml'), 'version: 1\nkind: gcs\ntarget: x\nsources:\n  - match: nowhere\n');
+    const event = p.putExport(anomalous());
+    await expect(p.deliver(event)).rejects.toThrow(/broken\.yaml:5: sources\[0\]\.match/);
+    expect(p.slack.requests).toHaveLength(0);
+  });
+});
