@@ -339,3 +339,25 @@ describe('reading the object', () => {
     expect(p.slack.requests).toHaveLength(0);
   });
 });
+
+describe('case 12 end to end: attacker-controlled text reaches Slack escaped', () => {
+  it('object names, user agents and SQL with mentions and links arrive as text', async () => {
+    const hostile = '<!channel> <@U0ADMIN> <#C0SEC> <https://evil.example/login|Reset your password>';
+    const { readFile } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const { sharedFormats } = await import('../support/fixtures.js');
+    const mysql = JSON.parse((await readFile(join(sharedFormats, 'cloudsql-mysql-audit.jsonl'), 'utf8')).trim());
+    Object.assign(mysql.protoPayload.request, { cmd: 'query', status: 'successful', errCode: '0', query: `SELECT '${hostile}'`, user: 'eve' });
+    const gcs = JSON.parse(denied);
+    gcs.protoPayload.resourceName = `projects/_/buckets/example-bucket/objects/${hostile}`;
+    gcs.protoPayload.requestMetadata.callerSuppliedUserAgent = hostile;
+    gcs.protoPayload.authenticationInfo.principalEmail = `eve${hostile}@example.com`;
+    await p.deliver(p.putExport([JSON.stringify(gcs), JSON.stringify(mysql)]));
+    const [digest] = p.slack.requests.map((r) => r.body);
+    expect(digest).toBeDefined();
+    expect(digest).not.toMatch(/<!|<@|<#/);
+    expect(digest!.match(/<http/g)).toHaveLength(2); // our two Logs Explorer links, nothing else
+    expect(digest).toContain('&lt;!channel&gt;');
+    expect(digest).toContain('&lt;https://evil.example/login|Reset your password&gt;');
+  });
+});
