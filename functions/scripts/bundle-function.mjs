@@ -1,0 +1,45 @@
+// Bundles the Cloud Function into one CommonJS file with esbuild: our code and its libraries, minus
+// @google-cloud/functions-framework, which the runtime installs from the deployed package.json and
+// which must be the same instance that loads our registration. Used by the Pulumi program (infra/)
+// and by `npm run bench` (import time of the deployed bundle).
+import { createHash } from 'node:crypto';
+import { build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The deployed package.json: only the framework, pinned to the version the tests ran against. */
+export function functionPackageJson(frameworkVersion) {
+  return `${JSON.stringify(
+    {
+      name: 'log-audit-function',
+      private: true,
+      main: 'index.js',
+      engines: { node: '>=20' },
+      dependencies: { '@google-cloud/functions-framework': frameworkVersion },
+    },
+    null,
+    2,
+  )}\n`;
+}
+
+/** Returns the bundled code and its sha256. */
+export async function bundleFunction() {
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: ['functions/src/function/index.ts'],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    external: ['@google-cloud/functions-framework'],
+    minify: true,
+    legalComments: 'linked',
+    write: false,
+    outdir: 'functions/dist/function',
+    logLevel: 'warning',
+  });
+  const code = result.outputFiles.find((f) => f.path.endsWith('index.js'));
+  const legal = result.outputFiles.find((f) => f.path.endsWith('.LEGAL.txt'));
+  return { code: code.text, legal: legal?.text ?? '', sha256: createHash('sha256').update(code.text).digest('hex') };
+}

@@ -1,0 +1,84 @@
+/**
+ * The stack's configuration, read once here and validated with zod; components never read config.
+ * Required: gcp:project, gcp:region and log-audit:slackWebhookUrl (a secret). Everything else has a
+ * default (documented in Pulumi.example.yaml and the README).
+ */
+import * as pulumi from '@pulumi/pulumi';
+import { z } from 'zod';
+
+export class StackConfigError extends Error {
+  constructor(problems: string[]) {
+    super(`invalid stack configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'StackConfigError';
+  }
+}
+
+const destination = z.string().regex(/^([0-9a-fA-F.:]+(\/\d{1,3})?)?:\d{1,5}$/, 'must be "ip:port", "cidr:port" or ":port"');
+
+const schema = z.object({
+  project: z.string().min(1, 'set gcp:project'),
+  region: z.string().regex(/^[a-z]+-[a-z]+\d$/, 'set gcp:region to a single region such as us-central1 (Eventarc triggers must match the bucket location)'),
+  /** Which log sources are exported and audited. */
+  sources: z.object({ gcs: z.boolean().default(true), cloudsql: z.boolean().default(true), vpcFlows: z.boolean().default(true) }).default({ gcs: true, cloudsql: true, vpcFlows: true }),
+  /** Buckets whose data access is exported; empty = every bucket in the project. */
+  protectedBuckets: z.array(z.string().min(3)).default([]),
+  /** Cloud SQL instances (`project:instance` or `instance`); empty = every instance. */
+  protectedSqlInstances: z.array(z.string().min(1)).default([]),
+  /** VPC flow destinations; the default is Memorystore for Redis (6379, 6378 with in-transit encryption). */
+  protectedDestinations: z.array(destination).default([':6379', ':6378']),
+  /** Objects in log buckets cannot be deleted or replaced for this long. */
+  logRetentionDays: z.number().int().positive().default(30),
+  /** Locking the retention policy is irreversible: off unless asked for. */
+  lockRetention: z.boolean().default(false),
+  coldlineAfterDays: z.number().int().positive().default(30),
+  deleteAfterDays: z.number().int().positive().default(365),
+  stateRetentionDays: z.number().int().positive().default(90),
+  flowLogs: z
+    .object({
+      aggregationInterval: z.enum(['INTERVAL_5_SEC', 'INTERVAL_30_SEC', 'INTERVAL_1_MIN', 'INTERVAL_5_MIN', 'INTERVAL_10_MIN', 'INTERVAL_15_MIN']).default('INTERVAL_5_SEC'),
+      flowSampling: z.number().min(0).max(1).default(0.5),
+      metadata: z.enum(['INCLUDE_ALL_METADATA', 'EXCLUDE_ALL_METADATA']).default('INCLUDE_ALL_METADATA'),
+    })
+    .default({ aggregationInterval: 'INTERVAL_5_SEC', flowSampling: 0.5, metadata: 'INCLUDE_ALL_METADATA' }),
+  /** Subnets this stack creates, with flow logs on. */
+  managedSubnets: z.array(z.object({ name: z.string().min(1), network: z.string().min(1), ipCidrRange: z.string().min(1), region: z.string().optional() })).default([]),
+  functionMemory: z.coerce.string().regex(/^\d+(Mi|Gi)$/, 'like 512Mi or 2Gi').default('1Gi'),
+  functionTimeoutSeconds: z.number().int().min(60).max(540).default(540),
+  maxInstances: z.number().int().min(1).max(1000).default(10),
+  suppressionWindowHours: z.number().positive().default(24),
+  burstThreshold: z.number().int().positive().default(5),
+  /** Prefix of every resource name. */
+  namePrefix: z.string().regex(/^[a-z][a-z0-9-]{1,20}$/).default('log-audit'),
+});
+
+export type StackConfig = z.output<typeof schema> & { slackWebhookUrl: pulumi.Output<string> };
+
+const OPTIONAL_KEYS = Object.keys(schema.shape).filter((k) => k !== 'project' && k !== 'region');
+
+/** Reads and validates the configuration; every problem is listed at once. */
+export function readStackConfig(): StackConfig {
+  const gcp = new pulumi.Config('gcp');
+  const own = new pulumi.Config('log-audit');
+  const raw: Record<string, unknown> = { project: gcp.get('project'), region: gcp.get('region') };
+  for (const key of OPTIONAL_KEYS) {
+    const value = own.get(key);
+    if (value !== undefined) raw[key] = parseValue(value);
+  }
+  const result = schema.safeParse(raw);
+  const problems = result.success ? [] : result.error.issues.map((i) => `${i.path.join('.') === 'project' || i.path.join('.') === 'region' ? `gcp:${i.path.join('.')}` : `log-audit:${i.path.join('.')}`}: ${i.message}`);
+  // Read raw to validate it here (messages never contain the value), then kept as a Pulumi secret.
+  const webhook = pulumi.runtime.getConfig('log-audit:slackWebhookUrl');
+  if (webhook === undefined) problems.push('log-audit:slackWebhookUrl: required — pulumi config set --secret log-audit:slackWebhookUrl https://hooks.slack.com/services/…');
+  else if (!/^https:\/\/\S+$/.test(webhook)) problems.push('log-audit:slackWebhookUrl: must be an https:// URL');
+  if (problems.length > 0 || !result.success) throw new StackConfigError(problems);
+  return { ...result.data, slackWebhookUrl: pulumi.secret(webhook!) };
+}
+
+/** `pulumi config set k 20` stores "20": JSON values (numbers, booleans, lists, objects) are parsed, the rest stays text. */
+function parseValue(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * Cloud Logging filters for the sinks (formats.md §7) and the flow-log CEL filter, as pure
+ * functions so the tests can check exactly what each sink routes.
+ * https://cloud.google.com/logging/docs/view/logging-query-language
+ */
+
+function quote(value: string): string {
+  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+function anyOf(field: string, values: readonly string[]): string {
+  return `${field}=(${values.map(quote).join(' OR ')})`;
+}
+
+/** Cloud Storage data access, optionally narrowed to the protected buckets. */
+export function gcsSinkFilter(buckets: readonly string[]): string {
+  const base = 'log_id("cloudaudit.googleapis.com/data_access") AND protoPayload.serviceName="storage.googleapis.com"';
+  return buckets.length > 0 ? `${base} AND ${anyOf('resource.labels.bucket_name', buckets)}` : base;
+}
+
+/** Cloud SQL: the activity log (connect), the data access log (login, MySQL audit, pgAudit) and postgres.log. */
+export function cloudSqlSinkFilter(project: string, instances: readonly string[]): string {
+  const base =
+    'resource.type="cloudsql_database" AND (log_id("cloudaudit.googleapis.com/activity") OR log_id("cloudaudit.googleapis.com/data_access") OR log_id("cloudsql.googleapis.com/postgres.log"))';
+  if (instances.length === 0) return base;
+  return `${base} AND ${anyOf('resource.labels.database_id', instances.map((i) => (i.includes(':') ? i : `${project}:${i}`)))}`;
+}
+
+interface Destination {
+  address?: string;
+  cidr?: string;
+  port: number;
+}
+
+/** `10.0.0.4:6379`, `10.88.0.0/29:6379`, `:6379` */
+export function parseDestination(text: string): Destination {
+  const at = text.lastIndexOf(':');
+  const host = text.slice(0, at);
+  const port = Number(text.slice(at + 1));
+  if (host === '') return { port };
+  return host.includes('/') ? { cidr: host, port } : { address: host, port };
+}
+
+/** VPC flows narrowed to the protected destinations (client → server records). */
+export function vpcFlowSinkFilter(destinations: readonly string[]): string {
+  const clauses = destinations.map(parseDestination).map((d) => {
+    const port = `jsonPayload.connection.dest_port=${d.port}`;
+    if (d.address) return `(jsonPayload.connection.dest_ip=${quote(d.address)} AND ${port})`;
+    if (d.cidr) return `(ip_in_net(jsonPayload.connection.dest_ip, ${quote(d.cidr)}) AND ${port})`;
+    return `(${port})`;
+  });
+  const base = 'log_id("compute.googleapis.com/vpc_flows")';
+  return clauses.length > 0 ? `${base} AND (${clauses.join(' OR ')})` : base;
+}
+
+/** The same narrowing as a subnet's flow-log CEL `filterExpr`, so unneeded flows are never logged. */
+export function flowLogFilterExpr(destinations: readonly string[]): string | undefined {
+  if (destinations.length === 0) return undefined;
+  return destinations
+    .map(parseDestination)
+    .map((d) => {
+      const port = `connection.dest_port == ${d.port}`;
+      if (d.address) return `(connection.dest_ip == '${d.address}' && ${port})`;
+      if (d.cidr) return `(inIpRange(connection.dest_ip, '${d.cidr}') && ${port})`;
+      return `(${port})`;
+    })
+    .join(' || ');
+}
+
+/** Entries about the pipeline's own buckets: reading exports is itself a data access. */
+export function pipelineBucketsExclusion(buckets: readonly string[]): { name: string; filter: string } {
+  return { name: 'log-audit-own-buckets', filter: anyOf('resource.labels.bucket_name', buckets) };
+}
+
+/** Entries made by the pipeline's own identities. */
+export function pipelineIdentitiesExclusion(emails: readonly string[]): { name: string; filter: string } {
+  return { name: 'log-audit-own-identities', filter: anyOf('protoPayload.authenticationInfo.principalEmail', emails) };
+}

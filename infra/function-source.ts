@@ -1,0 +1,40 @@
+/**
+ * The deployed source of the audit functions: our bundled code (esbuild), a package.json naming only
+ * the Functions Framework, and the reviewed `baselines/` — validated first, so a broken baseline
+ * stops `pulumi up` with the file and field named instead of reaching production.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as pulumi from '@pulumi/pulumi';
+import { loadBaselines } from '../functions/src/core/baseline/store.js';
+import { bundleFunction, functionPackageJson } from '../functions/scripts/bundle-function.mjs';
+
+export interface FunctionSource {
+  archive: pulumi.asset.AssetArchive;
+  /** Changes whenever the code or a baseline changes: names the uploaded object, so functions redeploy. */
+  hash: string;
+  baselineFiles: string[];
+}
+
+export async function functionSource(root: string): Promise<FunctionSource> {
+  const baselinesDir = join(root, 'baselines');
+  const baselines = await loadBaselines(baselinesDir);
+  const { code, legal, sha256 } = await bundleFunction();
+  // The deployed function gets the Functions Framework range this repository is tested with.
+  const manifest = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+  const framework = manifest.dependencies['@google-cloud/functions-framework']!;
+  const digest = createHash('sha256').update(sha256).update(framework);
+  const assets: Record<string, pulumi.asset.Asset | pulumi.asset.Archive> = {
+    'index.js': new pulumi.asset.StringAsset(code),
+    'index.js.LEGAL.txt': new pulumi.asset.StringAsset(legal),
+    'package.json': new pulumi.asset.StringAsset(functionPackageJson(framework)),
+  };
+  for (const { file } of baselines) {
+    const text = await readFile(file, 'utf8');
+    const relative = file.slice(baselinesDir.length + 1);
+    digest.update(relative).update(text);
+    assets[`baselines/${relative}`] = new pulumi.asset.StringAsset(text);
+  }
+  return { archive: new pulumi.asset.AssetArchive(assets), hash: digest.digest('hex').slice(0, 16), baselineFiles: baselines.map((b) => b.file) };
+}

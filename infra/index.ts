@@ -1,0 +1,166 @@
+/**
+ * log-audit on Google Cloud: `pulumi up` in this directory creates the whole pipeline.
+ *
+ *   sources ──sinks──► hardened log buckets ──object.finalized──► audit functions ──► Slack
+ *                                                                        │
+ *                                   state bucket (markers, reports) ◄────┘
+ *
+ * Config is read once (config.ts); each concern is a component (components/); the sink filters are
+ * pure functions (filters.ts). Tests run this program under pulumi.runtime.setMocks.
+ */
+import { fileURLToPath } from 'node:url';
+import * as gcp from '@pulumi/gcp';
+import * as pulumi from '@pulumi/pulumi';
+import { AuditFunction } from './components/audit-function.js';
+import { DataAccessAuditing } from './components/data-access-auditing.js';
+import { FlowLogSubnets } from './components/flow-log-subnets.js';
+import { hardenedBucket } from './components/hardened-bucket.js';
+import { LogExport } from './components/log-export.js';
+import { RequiredApis } from './components/required-apis.js';
+import { WebhookSecret } from './components/webhook-secret.js';
+import { readStackConfig } from './config.js';
+import { cloudSqlSinkFilter, flowLogFilterExpr, gcsSinkFilter, pipelineBucketsExclusion, pipelineIdentitiesExclusion, vpcFlowSinkFilter } from './filters.js';
+import { functionSource } from './function-source.js';
+
+const config = readStackConfig();
+const { project, region, namePrefix: prefix } = config;
+const repositoryRoot = fileURLToPath(new URL('..', import.meta.url));
+
+const apis = new RequiredApis(`${prefix}-apis`, { project });
+const afterApis = { dependsOn: [apis] };
+
+/** The log sources, each with its sink filter and the object-name prefixes its function accepts. */
+const SOURCES = [
+  { key: 'gcs', enabled: config.sources.gcs, filter: gcsSinkFilter(config.protectedBuckets), logPrefixes: ['cloudaudit.googleapis.com/data_access/'] },
+  {
+    key: 'cloudsql',
+    enabled: config.sources.cloudsql,
+    filter: cloudSqlSinkFilter(project, config.protectedSqlInstances),
+    logPrefixes: ['cloudaudit.googleapis.com/activity/', 'cloudaudit.googleapis.com/data_access/', 'cloudsql.googleapis.com/'],
+  },
+  { key: 'vpc-flows', enabled: config.sources.vpcFlows, filter: vpcFlowSinkFilter(config.protectedDestinations), logPrefixes: ['compute.googleapis.com/vpc_flows/'] },
+].filter((s) => s.enabled);
+
+// Names are deterministic, so exclusions can name the pipeline's buckets and identities up front.
+const bucketName = (role: string) => `${project}-${prefix}-${role}`.slice(0, 63);
+const functionName = (source: string) => `${prefix}-${source}`;
+const runtimeEmail = (source: string) => `${functionName(source).slice(0, 30)}@${project}.iam.gserviceaccount.com`;
+const pipelineBuckets = [...SOURCES.map((s) => bucketName(`${s.key}-logs`)), bucketName('state'), bucketName('source')];
+const pipelineIdentities = SOURCES.map((s) => runtimeEmail(s.key));
+
+const stateBucket = hardenedBucket(
+  `${prefix}-state`,
+  {
+    name: bucketName('state'),
+    location: region,
+    // Markers, reports and suppression state are rewritten: no retention policy here (a locked one forbids overwrites).
+    lifecycleRules: [{ action: { type: 'Delete' }, condition: { age: config.stateRetentionDays } }],
+    labels: { role: 'state' },
+  },
+  afterApis,
+);
+const sourceBucket = hardenedBucket(
+  `${prefix}-source`,
+  { name: bucketName('source'), location: region, lifecycleRules: [{ action: { type: 'Delete' }, condition: { numNewerVersions: 1, age: 30 } }], labels: { role: 'function-source' } },
+  afterApis,
+);
+
+const exports = SOURCES.map(
+  (source) =>
+    new LogExport(
+      `${prefix}-${source.key}`,
+      {
+        bucketName: bucketName(`${source.key}-logs`),
+        location: region,
+        project,
+        filter: source.filter,
+        exclusions: source.key === 'vpc-flows' ? [] : [pipelineBucketsExclusion(pipelineBuckets), pipelineIdentitiesExclusion(pipelineIdentities)],
+        retentionDays: config.logRetentionDays,
+        lockRetention: config.lockRetention,
+        coldlineAfterDays: config.coldlineAfterDays,
+        deleteAfterDays: config.deleteAfterDays,
+      },
+      afterApis,
+    ),
+);
+
+const webhook = new WebhookSecret(`${prefix}-webhook`, { secretId: `${prefix}-slack-webhook`, project, location: region, value: config.slackWebhookUrl }, afterApis);
+
+const source = await functionSource(repositoryRoot);
+const sourceObject = new gcp.storage.BucketObject(`${prefix}-function-source`, { bucket: sourceBucket.name, name: `function-source/${source.hash}.zip`, source: source.archive }, { parent: sourceBucket });
+
+// Eventarc delivers as this identity: it may receive events and invoke the functions, nothing else.
+const triggerAccount = new gcp.serviceaccount.Account(`${prefix}-trigger`, { accountId: `${prefix}-trigger`.slice(0, 30), project, displayName: 'log-audit Eventarc trigger' }, afterApis);
+const triggerReceiver = new gcp.projects.IAMMember(`${prefix}-trigger-receiver`, { project, role: 'roles/eventarc.eventReceiver', member: pulumi.interpolate`serviceAccount:${triggerAccount.email}` });
+
+// Cloud Build builds the functions as this identity (not the broad default compute account).
+const buildAccount = new gcp.serviceaccount.Account(`${prefix}-build`, { accountId: `${prefix}-build`.slice(0, 30), project, displayName: 'log-audit function build' }, afterApis);
+const buildMember = pulumi.interpolate`serviceAccount:${buildAccount.email}`;
+const buildGrants = [
+  new gcp.projects.IAMMember(`${prefix}-build-logs`, { project, role: 'roles/logging.logWriter', member: buildMember }),
+  new gcp.projects.IAMMember(`${prefix}-build-images`, { project, role: 'roles/artifactregistry.writer', member: buildMember }),
+  new gcp.storage.BucketIAMMember(`${prefix}-build-source`, { bucket: sourceBucket.name, role: 'roles/storage.objectViewer', member: buildMember }),
+];
+
+// Cloud Storage publishes object notifications through Pub/Sub as its service agent.
+const storageAgent = gcp.storage.getProjectServiceAccountOutput({ project });
+const storageAgentPublisher = new gcp.projects.IAMMember(`${prefix}-gcs-agent-publisher`, { project, role: 'roles/pubsub.publisher', member: pulumi.interpolate`serviceAccount:${storageAgent.emailAddress}` });
+
+const functions = SOURCES.map(
+  (s, i) =>
+    new AuditFunction(
+      functionName(s.key),
+      {
+        functionName: functionName(s.key),
+        project,
+        region,
+        logBucket: exports[i]!.bucket,
+        stateBucket,
+        source: { bucket: sourceBucket.name, object: sourceObject.name },
+        webhook: { secret: webhook.secret, version: webhook.version },
+        triggerServiceAccount: triggerAccount,
+        buildServiceAccount: buildAccount,
+        environment: {
+          STATE_BUCKET: stateBucket.name,
+          GCP_PROJECT: project,
+          LOG_PREFIXES: s.logPrefixes.join(','),
+          TIME_BUDGET_SECONDS: String(Math.max(30, config.functionTimeoutSeconds - 60)),
+          SUPPRESSION_WINDOW_HOURS: String(config.suppressionWindowHours),
+          BURST_THRESHOLD: String(config.burstThreshold),
+        },
+        memory: config.functionMemory,
+        timeoutSeconds: config.functionTimeoutSeconds,
+        maxInstances: config.maxInstances,
+      },
+      { dependsOn: [apis, triggerReceiver, storageAgentPublisher, ...buildGrants] },
+    ),
+);
+
+const auditing = new DataAccessAuditing(
+  `${prefix}-data-access`,
+  {
+    project,
+    services: ['storage.googleapis.com', 'cloudsql.googleapis.com'],
+    exemptedMembers: functions.map((f) => pulumi.interpolate`serviceAccount:${f.serviceAccount.email}`),
+  },
+  afterApis,
+);
+
+const flowLogSubnets =
+  config.managedSubnets.length > 0
+    ? new FlowLogSubnets(
+        `${prefix}-subnets`,
+        { region, subnets: config.managedSubnets, ...config.flowLogs, ...(flowLogFilterExpr(config.protectedDestinations) ? { filterExpr: flowLogFilterExpr(config.protectedDestinations)! } : {}) },
+        afterApis,
+      )
+    : undefined;
+
+export const logBuckets = pulumi.all(exports.map((e) => e.bucket.name));
+export const sinks = pulumi.all(exports.map((e) => e.sink.name));
+export const sinkWriterIdentities = pulumi.all(exports.map((e) => e.sink.writerIdentity));
+export const stateBucketName = stateBucket.name;
+export const functionNames = pulumi.all(functions.map((f) => f.function.name));
+export const webhookSecret = webhook.secret.secretId;
+export const baselineFiles = source.baselineFiles.length;
+export const dataAccessServices = pulumi.all(auditing.configs.map((c) => c.service));
+export const managedSubnets = pulumi.all(flowLogSubnets?.subnets.map((s) => s.name) ?? []);

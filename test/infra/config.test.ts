@@ -1,0 +1,50 @@
+/** Stack configuration: three required keys, everything else defaulted and validated, errors that say what to do. */
+import * as pulumi from '@pulumi/pulumi';
+import { describe, expect, it } from 'vitest';
+import { readStackConfig, StackConfigError } from '../../infra/config.js';
+import { REQUIRED_CONFIG } from './mocks.js';
+
+function read(config: Record<string, string>) {
+  pulumi.runtime.setAllConfig(config, ['log-audit:slackWebhookUrl']);
+  return readStackConfig();
+}
+
+describe('stack configuration', () => {
+  it('needs only gcp:project, gcp:region and the webhook; the rest has defaults', () => {
+    const c = read(REQUIRED_CONFIG);
+    expect(c).toMatchObject({ project: 'acme-prod', region: 'us-central1', sources: { gcs: true, cloudsql: true, vpcFlows: true }, maxInstances: 10, functionTimeoutSeconds: 540, logRetentionDays: 30, lockRetention: false, protectedDestinations: [':6379', ':6378'] });
+  });
+
+  it.each([
+    ['the webhook is missing', { 'log-audit:slackWebhookUrl': undefined }, /log-audit:slackWebhookUrl: required — pulumi config set --secret/],
+    ['the project is missing', { 'gcp:project': undefined }, /gcp:project: /],
+    ['the region is multi-regional', { 'gcp:region': 'us' }, /gcp:region: set gcp:region to a single region/],
+    ['a number is out of range', { 'log-audit:functionTimeoutSeconds': '900' }, /log-audit:functionTimeoutSeconds: /],
+    ['a destination is malformed', { 'log-audit:protectedDestinations': '["redis"]' }, /log-audit:protectedDestinations\.0: must be "ip:port"/],
+    ['memory has no unit', { 'log-audit:functionMemory': '1024' }, /log-audit:functionMemory: like 512Mi or 2Gi/],
+  ])('refuses a stack where %s, naming the key', (_name, change, message) => {
+    const config = { ...REQUIRED_CONFIG, ...change } as Record<string, string | undefined>;
+    for (const [k, v] of Object.entries(config)) if (v === undefined) delete config[k];
+    expect(() => read(config as Record<string, string>)).toThrow(StackConfigError);
+    expect(() => read(config as Record<string, string>)).toThrow(message);
+  });
+
+  it('rejects a webhook that is not https, without echoing it', () => {
+    const error = (() => {
+      try {
+        read({ ...REQUIRED_CONFIG, 'log-audit:slackWebhookUrl': 'http://hooks.example/secret-path' });
+      } catch (e) {
+        return e as Error;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(StackConfigError);
+    expect(error!.message).toMatch(/log-audit:slackWebhookUrl: must be an https:\/\/ URL/);
+    expect(error!.message).not.toContain('secret-path');
+  });
+
+  it('keeps the webhook a Pulumi secret', async () => {
+    const c = read(REQUIRED_CONFIG);
+    expect(await pulumi.isSecret(c.slackWebhookUrl)).toBe(true);
+  });
+});

@@ -1,0 +1,212 @@
+/** The Pulumi program, with only the three required config keys, under mocks: wiring and security properties. */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { REQUIRED_APIS } from '../../infra/components/required-apis.js';
+import { runProgram, WEBHOOK, type Registered } from './mocks.js';
+
+let resources: Registered[];
+let outputs: Record<string, unknown>;
+
+beforeAll(async () => {
+  ({ resources, outputs } = await runProgram());
+}, 120_000);
+
+const ofType = (type: string) => resources.filter((r) => r.type === type);
+const BUCKET = 'gcp:storage/bucket:Bucket';
+const SINK = 'gcp:logging/projectSink:ProjectSink';
+const BUCKET_IAM = 'gcp:storage/bucketIAMMember:BucketIAMMember';
+const PROJECT_IAM = 'gcp:projects/iAMMember:IAMMember';
+const FUNCTION = 'gcp:cloudfunctionsv2/function:Function';
+
+describe('what the program creates', () => {
+  it('registers every kind of resource the pipeline needs', () => {
+    const types = new Set(resources.map((r) => r.type));
+    for (const t of [BUCKET, SINK, BUCKET_IAM, PROJECT_IAM, FUNCTION, 'gcp:projects/iAMAuditConfig:IAMAuditConfig', 'gcp:secretmanager/secret:Secret', 'gcp:secretmanager/secretVersion:SecretVersion', 'gcp:secretmanager/secretIamMember:SecretIamMember', 'gcp:cloudrunv2/serviceIamMember:ServiceIamMember', 'gcp:projects/service:Service', 'gcp:storage/bucketObject:BucketObject', 'gcp:serviceaccount/account:Account']) {
+      expect(types, t).toContain(t);
+    }
+    expect(outputs['functionNames']).toEqual(['log-audit-gcs', 'log-audit-cloudsql', 'log-audit-vpc-flows']);
+  });
+
+  it('enables the required Google APIs as resources', () => {
+    expect(ofType('gcp:projects/service:Service').map((s) => s.inputs['service']).sort()).toEqual([...REQUIRED_APIS].sort());
+  });
+
+  it('groups resources into components with children parented', () => {
+    const components = resources.filter((r) => r.type.startsWith('log-audit:index:')).map((r) => r.type);
+    expect(new Set(components)).toEqual(new Set(['log-audit:index:RequiredApis', 'log-audit:index:LogExport', 'log-audit:index:WebhookSecret', 'log-audit:index:AuditFunction', 'log-audit:index:DataAccessAuditing']));
+  });
+});
+
+describe('buckets', () => {
+  it('every bucket has uniform access and enforced public access prevention, and nothing is public', () => {
+    expect(ofType(BUCKET)).toHaveLength(5);
+    for (const b of ofType(BUCKET)) {
+      expect(b.inputs, b.name).toMatchObject({ uniformBucketLevelAccess: true, publicAccessPrevention: 'enforced', location: 'us-central1' });
+    }
+    const members = resources.flatMap((r) => [r.inputs['member'], ...(r.inputs['members'] ?? [])]).filter(Boolean);
+    expect(members.filter((m: string) => /allUsers|allAuthenticatedUsers/.test(m))).toEqual([]);
+  });
+
+  it('log buckets keep a retention policy (unlocked by default) and a lifecycle: Coldline, then delete', () => {
+    const logs = ofType(BUCKET).filter((b) => b.inputs['name'].endsWith('-logs'));
+    expect(logs.map((b) => b.inputs['name']).sort()).toEqual(['acme-prod-log-audit-cloudsql-logs', 'acme-prod-log-audit-gcs-logs', 'acme-prod-log-audit-vpc-flows-logs']);
+    for (const b of logs) {
+      expect(b.inputs['retentionPolicy']).toEqual({ retentionPeriod: String(30 * 86400), isLocked: false });
+      expect(b.inputs['lifecycleRules']).toEqual([
+        expect.objectContaining({ action: { type: 'SetStorageClass', storageClass: 'COLDLINE' }, condition: expect.objectContaining({ age: 30 }) }),
+        expect.objectContaining({ action: { type: 'Delete' }, condition: expect.objectContaining({ age: 365 }) }),
+      ]);
+    }
+  });
+
+  it('state lives in a separate bucket without a retention policy (its objects are rewritten)', () => {
+    const state = ofType(BUCKET).find((b) => b.inputs['name'] === 'acme-prod-log-audit-state')!;
+    expect(state.inputs['retentionPolicy']).toBeUndefined();
+    expect(state.inputs['lifecycleRules']).toEqual([expect.objectContaining({ action: { type: 'Delete' } })]);
+  });
+});
+
+describe('sinks', () => {
+  const sink = (key: string) => ofType(SINK).find((s) => s.name === `log-audit-${key}-sink`)!;
+
+  it('one sink per source, each with a unique writer identity, into its own bucket', () => {
+    expect(ofType(SINK)).toHaveLength(3);
+    for (const key of ['gcs', 'cloudsql', 'vpc-flows']) {
+      expect(sink(key).inputs).toMatchObject({ uniqueWriterIdentity: true, destination: `storage.googleapis.com/acme-prod-log-audit-${key}-logs` });
+    }
+  });
+
+  it('filters cover each source as formats.md describes', () => {
+    expect(sink('gcs').inputs['filter']).toBe('log_id("cloudaudit.googleapis.com/data_access") AND protoPayload.serviceName="storage.googleapis.com"');
+    const sql = sink('cloudsql').inputs['filter'] as string;
+    for (const part of ['resource.type="cloudsql_database"', 'log_id("cloudaudit.googleapis.com/activity")', 'log_id("cloudaudit.googleapis.com/data_access")', 'log_id("cloudsql.googleapis.com/postgres.log")']) expect(sql).toContain(part);
+    expect(sink('vpc-flows').inputs['filter']).toBe('log_id("compute.googleapis.com/vpc_flows") AND ((jsonPayload.connection.dest_port=6379) OR (jsonPayload.connection.dest_port=6378))');
+  });
+
+  it('each writer identity gets objectCreator on its own bucket only', () => {
+    for (const key of ['gcs', 'cloudsql', 'vpc-flows']) {
+      const writer = `serviceAccount:service-log-audit-${key}-sink@gcp-sa-logging.iam.gserviceaccount.com`;
+      const grants = resources.filter((r) => r.inputs['member'] === writer);
+      expect(grants).toHaveLength(1);
+      expect(grants[0]).toMatchObject({ type: BUCKET_IAM, inputs: { bucket: `acme-prod-log-audit-${key}-logs`, role: 'roles/storage.objectCreator' } });
+    }
+  });
+
+  it('the pipeline never audits itself: its buckets and identities are excluded', () => {
+    const exclusions = sink('gcs').inputs['exclusions'] as { name: string; filter: string }[];
+    const buckets = exclusions.find((e) => e.name === 'log-audit-own-buckets')!.filter;
+    for (const b of ['gcs-logs', 'cloudsql-logs', 'vpc-flows-logs', 'state', 'source']) expect(buckets).toContain(`"acme-prod-log-audit-${b}"`);
+    const identities = exclusions.find((e) => e.name === 'log-audit-own-identities')!.filter;
+    const runtimeEmails = ofType('gcp:serviceaccount/account:Account')
+      .filter((a) => a.name.endsWith('-runtime'))
+      .map((a) => `${a.inputs['accountId']}@acme-prod.iam.gserviceaccount.com`);
+    expect(runtimeEmails).toHaveLength(3);
+    for (const email of runtimeEmails) expect(identities).toContain(`"${email}"`);
+  });
+});
+
+describe('Data Access audit logging', () => {
+  it('is on for Cloud Storage and Cloud SQL, exempting the pipeline’s own runtime identities', () => {
+    const configs = ofType('gcp:projects/iAMAuditConfig:IAMAuditConfig');
+    expect(configs.map((c) => c.inputs['service']).sort()).toEqual(['cloudsql.googleapis.com', 'storage.googleapis.com']);
+    for (const c of configs) {
+      const logs = c.inputs['auditLogConfigs'] as { logType: string; exemptedMembers?: string[] }[];
+      expect(logs.map((l) => l.logType).sort()).toEqual(['ADMIN_READ', 'DATA_READ', 'DATA_WRITE']);
+      for (const type of ['DATA_READ', 'DATA_WRITE']) {
+        expect(logs.find((l) => l.logType === type)!.exemptedMembers?.sort()).toEqual(
+          ['cloudsql', 'gcs', 'vpc-flows'].map((k) => `serviceAccount:log-audit-${k}@acme-prod.iam.gserviceaccount.com`).sort(),
+        );
+      }
+    }
+  });
+});
+
+describe('functions', () => {
+  const fn = (key: string) => ofType(FUNCTION).find((f) => f.inputs['name'] === `log-audit-${key}`)!;
+
+  it('gen2, triggered by object.finalized on its own log bucket, in its region, with retries on', () => {
+    for (const key of ['gcs', 'cloudsql', 'vpc-flows']) {
+      expect(fn(key).inputs).toMatchObject({
+        location: 'us-central1',
+        buildConfig: { runtime: 'nodejs20', entryPoint: 'auditBatch', source: { storageSource: { bucket: 'acme-prod-log-audit-source' } } },
+        eventTrigger: {
+          eventType: 'google.cloud.storage.object.v1.finalized',
+          triggerRegion: 'us-central1',
+          retryPolicy: 'RETRY_POLICY_RETRY',
+          eventFilters: [{ attribute: 'bucket', value: `acme-prod-log-audit-${key}-logs` }],
+          serviceAccountEmail: 'log-audit-trigger@acme-prod.iam.gserviceaccount.com',
+        },
+      });
+      expect(fn(key).inputs['buildConfig'].source.storageSource.object).toMatch(/^function-source\/[0-9a-f]{16}\.zip$/);
+    }
+  });
+
+  it('internal-only ingress, its own runtime identity, defaults for memory, timeout and instances', () => {
+    for (const key of ['gcs', 'cloudsql', 'vpc-flows']) {
+      expect(fn(key).inputs['serviceConfig']).toMatchObject({
+        ingressSettings: 'ALLOW_INTERNAL_ONLY',
+        serviceAccountEmail: `log-audit-${key}@acme-prod.iam.gserviceaccount.com`,
+        availableMemory: '1Gi',
+        timeoutSeconds: 540,
+        maxInstanceCount: 10,
+        environmentVariables: expect.objectContaining({ STATE_BUCKET: 'acme-prod-log-audit-state', TIME_BUDGET_SECONDS: '480', SUPPRESSION_WINDOW_HOURS: '24' }),
+      });
+    }
+  });
+
+  it('the webhook is a secret env var pinned to the created version, never plain', () => {
+    for (const f of ofType(FUNCTION)) {
+      expect(f.inputs['serviceConfig'].secretEnvironmentVariables).toEqual([{ key: 'SLACK_WEBHOOK_URL', projectId: 'acme-prod', secret: 'log-audit-slack-webhook', version: '1' }]);
+      expect(JSON.stringify(f.inputs)).not.toContain('hooks.slack.com');
+    }
+    // Only the secret version holds the value.
+    const holders = resources.filter((r) => JSON.stringify(r.inputs).includes(WEBHOOK));
+    expect(holders.map((r) => r.type)).toEqual(['gcp:secretmanager/secretVersion:SecretVersion']);
+  });
+
+  it('runtime identities: read on their own log bucket, object access on the state bucket, the one secret — nothing project-wide', () => {
+    for (const key of ['gcs', 'cloudsql', 'vpc-flows']) {
+      const member = `serviceAccount:log-audit-${key}@acme-prod.iam.gserviceaccount.com`;
+      const grants = resources.filter((r) => r.inputs['member'] === member).map((r) => [r.type, r.inputs['bucket'] ?? r.inputs['secretId'], r.inputs['role']]);
+      expect(grants.sort()).toEqual(
+        [
+          [BUCKET_IAM, `acme-prod-log-audit-${key}-logs`, 'roles/storage.objectViewer'],
+          [BUCKET_IAM, 'acme-prod-log-audit-state', 'roles/storage.objectUser'],
+          ['gcp:secretmanager/secretIamMember:SecretIamMember', 'log-audit-slack-webhook', 'roles/secretmanager.secretAccessor'],
+        ].sort(),
+      );
+    }
+  });
+
+  it('the trigger identity may receive events and invoke each function, nothing more', () => {
+    const member = 'serviceAccount:log-audit-trigger@acme-prod.iam.gserviceaccount.com';
+    const grants = resources.filter((r) => r.inputs['member'] === member);
+    expect(grants.filter((g) => g.type === PROJECT_IAM).map((g) => g.inputs['role'])).toEqual(['roles/eventarc.eventReceiver']);
+    const invokers = grants.filter((g) => g.type === 'gcp:cloudrunv2/serviceIamMember:ServiceIamMember');
+    expect(invokers.map((g) => [g.inputs['role'], g.inputs['name']]).sort()).toEqual(
+      ['cloudsql', 'gcs', 'vpc-flows'].map((k) => ['roles/run.invoker', `projects/acme-prod/locations/us-central1/services/log-audit-${k}`]).sort(),
+    );
+  });
+
+  it('the Cloud Storage service agent may publish notifications', () => {
+    const agent = resources.find((r) => r.inputs['member'] === 'serviceAccount:service-123456789@gs-project-accounts.iam.gserviceaccount.com');
+    expect(agent).toMatchObject({ type: PROJECT_IAM, inputs: { role: 'roles/pubsub.publisher' } });
+  });
+
+  it('project-wide roles go only to the trigger, the build identity and the storage agent', () => {
+    const projectRoles = ofType(PROJECT_IAM).map((g) => `${g.inputs['role']} ${g.inputs['member']}`).sort();
+    expect(projectRoles).toEqual(
+      [
+        'roles/artifactregistry.writer serviceAccount:log-audit-build@acme-prod.iam.gserviceaccount.com',
+        'roles/eventarc.eventReceiver serviceAccount:log-audit-trigger@acme-prod.iam.gserviceaccount.com',
+        'roles/logging.logWriter serviceAccount:log-audit-build@acme-prod.iam.gserviceaccount.com',
+        'roles/pubsub.publisher serviceAccount:service-123456789@gs-project-accounts.iam.gserviceaccount.com',
+      ].sort(),
+    );
+  });
+
+  it('bundles the function source with the reviewed baselines', () => {
+    const object = ofType('gcp:storage/bucketObject:BucketObject')[0]!;
+    expect(object.inputs['bucket']).toBe('acme-prod-log-audit-source');
+    expect(typeof outputs['baselineFiles']).toBe('number');
+  });
+});
