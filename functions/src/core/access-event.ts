@@ -16,7 +16,7 @@ export type Outcome = (typeof OUTCOMES)[number];
 export interface SourceDetails {
   /** The raw address (or a redaction token such as `private`). */
   ip?: string;
-  gke?: { cluster: string; namespace?: string; pod?: string; workload?: string; location?: string };
+  gke?: { cluster: string; namespace?: string; pod?: string; workload?: string; service?: string; location?: string };
   vm?: { project?: string; name: string; zone?: string };
   vpc?: { project?: string; network?: string; subnetwork?: string };
   location?: { asn?: number; country?: string; region?: string; city?: string; continent?: string };
@@ -65,4 +65,6 @@ export interface AccessEvent {
   time: string;
   userAgent?: string;
   ref: EventRef;
+  /** `time` in ms since the epoch, when the parser already computed it (saves a second parse). */
+  timeMs?: number;
 }

@@ -32,7 +32,7 @@ function addSample(set: Set<string>, value: string | undefined): void {
 }
 
 export function newGroup(event: AccessEvent): AccessGroup {
-  const ms = Date.parse(event.time);
+  const ms = event.timeMs ?? Date.parse(event.time);
   return {
     kind: event.kind,
     target: event.target,
@@ -57,7 +57,7 @@ export function addToGroup(group: AccessGroup, event: AccessEvent): void {
   if (event.outcome === 'success') group.successes++;
   else if (event.outcome === 'failure') group.failures++;
   else group.undecided++;
-  const ms = Date.parse(event.time);
+  const ms = event.timeMs ?? Date.parse(event.time);
   if (ms < group.firstMs) {
     group.firstMs = ms;
     group.firstSeen = event.time;

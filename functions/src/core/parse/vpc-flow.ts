@@ -5,7 +5,7 @@
  * https://cloud.google.com/vpc/docs/flow-logs#record_format
  */
 import { z } from 'zod';
-import type { SourceDetails } from '../access-event.js';
+import type { AccessEvent, EventRef, SourceDetails } from '../access-event.js';
 import { isInternalIp } from '../ip.js';
 import { buildSource } from '../source-identity.js';
 import { checkTime, describeIssues, logId, type Parser } from './log-entry.js';
@@ -64,7 +64,7 @@ const SERVICE_PORTS = new Set([22, 53, 80, 443, 1433, 3306, 5432, 5601, 6378, 63
  * True when the record runs server → client (a response), i.e. the source end is the listening one:
  * a well-known service port on the source side only, else a non-ephemeral port facing an ephemeral one.
  */
-function isResponseDirection(srcPort: number | undefined, destPort: number | undefined): boolean {
+export function isResponseDirection(srcPort: number | undefined, destPort: number | undefined): boolean {
   if (srcPort === undefined || destPort === undefined) return false;
   const srcService = SERVICE_PORTS.has(srcPort);
   const destService = SERVICE_PORTS.has(destPort);
@@ -76,14 +76,44 @@ function isResponseDirection(srcPort: number | undefined, destPort: number | und
  * The name of the server end. A GKE pod is named by cluster/namespace/service (pods churn through
  * IPs, the service stays); anything else by its address and port.
  */
-function targetName(flow: Flow, end: 'src' | 'dest', ip: string, port: number | undefined): string {
-  const gke = flow[`${end}_gke_details`];
+function targetName(details: SourceDetails, ip: string, port: number | undefined): string {
   const portText = port === undefined ? '' : `:${port}`;
-  if (gke?.pod?.pod_namespace) {
-    const service = gke.service?.[0]?.service_name ?? gke.pod.pod_workload?.workload_name ?? '*';
-    return `gke:${gke.cluster.cluster_name}/${gke.pod.pod_namespace}/${service}${portText}`;
-  }
+  if (details.gke?.namespace) return `gke:${details.gke.cluster}/${details.gke.namespace}/${details.gke.service ?? details.gke.workload ?? '*'}${portText}`;
   return `${ip.includes(':') ? `[${ip}]` : ip}${portText}`;
+}
+
+export interface FlowInput {
+  srcIp: string;
+  destIp: string;
+  srcPort: number | undefined;
+  destPort: number | undefined;
+  protocol: number | undefined;
+  time: string;
+  src: SourceDetails;
+  dest: SourceDetails;
+  ref: EventRef;
+}
+
+/** One flow record as an access: oriented client → server; flows whose server is not ours are skipped. Shared with the fast path. */
+export function flowEvent(flow: FlowInput): AccessEvent | 'skip' {
+  const response = isResponseDirection(flow.srcPort, flow.destPort);
+  const server = response ? flow.src : flow.dest;
+  const client = response ? flow.dest : flow.src;
+  const serverIp = response ? flow.srcIp : flow.destIp;
+  const serverPort = response ? flow.srcPort : flow.destPort;
+  // Only destinations inside our networks hold our data; flows out to the internet are not accesses.
+  if (!isInternalIp(serverIp) && server.vm === undefined && server.gke === undefined) return 'skip';
+  const protocol = PROTOCOLS[flow.protocol ?? -1] ?? `proto-${flow.protocol ?? '?'}`;
+  return {
+    kind: 'vpc-flow',
+    target: targetName(server, serverIp, serverPort),
+    source: buildSource(client),
+    credential: null,
+    action: `${protocol}/${serverPort ?? '-'}`,
+    outcome: 'success',
+    time: flow.time,
+    ref: flow.ref,
+  };
 }
 
 function endDetails(flow: Flow, end: 'src' | 'dest'): SourceDetails {
@@ -100,6 +130,7 @@ function endDetails(flow: Flow, end: 'src' | 'dest'): SourceDetails {
       ...(gke.pod?.pod_namespace ? { namespace: gke.pod.pod_namespace } : {}),
       ...(gke.pod?.pod_name ? { pod: gke.pod.pod_name } : {}),
       ...(gke.pod?.pod_workload?.workload_name ? { workload: gke.pod.pod_workload.workload_name } : {}),
+      ...(gke.service?.[0]?.service_name ? { service: gke.service[0].service_name } : {}),
     };
   }
   if (instance) details.vm = { name: instance.vm_name, ...(instance.project_id ? { project: instance.project_id } : {}), ...(instance.zone ? { zone: instance.zone } : {}) };
@@ -133,27 +164,17 @@ export const vpcFlowParser: Parser = {
     const c = flow.connection;
     const time = checkTime(flow.start_time ?? entry.timestamp, ctx, flow.start_time ? 'jsonPayload.start_time' : 'timestamp');
     if (!time.ok) return time;
-    const response = isResponseDirection(c.src_port, c.dest_port);
-    const server = response ? 'src' : 'dest';
-    const client = response ? 'dest' : 'src';
-    const serverIp = c[`${server}_ip`];
-    const serverPort = c[`${server}_port`];
-    // Only destinations inside our networks hold our data; flows out to the internet are not accesses.
-    const serverIsOurs = isInternalIp(serverIp) || flow[`${server}_instance`] !== undefined || flow[`${server}_gke_details`] !== undefined;
-    if (!serverIsOurs) return { ok: true, skip: 'flow to a destination outside the VPC' };
-    const protocol = PROTOCOLS[c.protocol ?? -1] ?? `proto-${c.protocol ?? '?'}`;
-    return {
-      ok: true,
-      event: {
-        kind: 'vpc-flow',
-        target: targetName(flow, server, serverIp, serverPort),
-        source: buildSource(endDetails(flow, client)),
-        credential: null,
-        action: `${protocol}/${serverPort ?? '-'}`,
-        outcome: 'success',
-        time: time.time,
-        ref: { ...ctx.ref, ...(entry.insertId ? { insertId: entry.insertId } : {}) },
-      },
-    };
+    const event = flowEvent({
+      srcIp: c.src_ip,
+      destIp: c.dest_ip,
+      srcPort: c.src_port,
+      destPort: c.dest_port,
+      protocol: c.protocol,
+      time: time.time,
+      src: endDetails(flow, 'src'),
+      dest: endDetails(flow, 'dest'),
+      ref: { ...ctx.ref, ...(entry.insertId ? { insertId: entry.insertId } : {}) },
+    });
+    return event === 'skip' ? { ok: true, skip: 'flow to a destination outside the VPC' } : { ok: true, event };
   },
 };

@@ -1,12 +1,11 @@
 /**
- * Splits a byte stream into lines without ever holding more than one line (bounded by
- * `maxLineBytes`) plus one chunk in memory. Handles a UTF-8 BOM, CRLF line ends, invalid UTF-8
- * (decoded with U+FFFD and flagged) and oversized lines (skipped, reported with their size).
+ * Splits a byte stream into lines without decoding them: each line is a span of a buffer, so the
+ * fast path can read it in place. Never holds more than one line (bounded by `maxLineBytes`) plus
+ * one chunk in memory. Handles a UTF-8 BOM, CRLF line ends and oversized lines (skipped, reported
+ * with their size).
  */
-import { isUtf8 } from 'node:buffer';
-
 export type RawLine =
-  | { number: number; text: string; invalidUtf8: boolean }
+  | { number: number; buf: Buffer; start: number; end: number }
   | { number: number; oversizeBytes: number };
 
 /** Lines above this are skipped and counted; Cloud Logging entries are far smaller (256 KB max). */
@@ -22,9 +21,10 @@ export async function* splitLines(chunks: AsyncIterable<Buffer | Uint8Array>, ma
   let lineNumber = 0;
   let first = true;
 
-  const finish = (piece: Buffer): RawLine => {
+  /** The line ending at `end` of `chunk` (from `start`), joined with any carried bytes. */
+  const finish = (chunk: Buffer, start: number, end: number): RawLine => {
     lineNumber++;
-    const total = carryBytes + piece.length;
+    const total = carryBytes + (end - start);
     if (oversize || total > maxLineBytes) {
       const line = { number: lineNumber, oversizeBytes: total };
       carry = [];
@@ -32,12 +32,18 @@ export async function* splitLines(chunks: AsyncIterable<Buffer | Uint8Array>, ma
       oversize = false;
       return line;
     }
-    let bytes = carry.length === 0 ? piece : Buffer.concat([...carry, piece], total);
-    carry = [];
-    carryBytes = 0;
-    if (bytes.length > 0 && bytes[bytes.length - 1] === CR) bytes = bytes.subarray(0, bytes.length - 1);
-    const valid = isUtf8(bytes);
-    return { number: lineNumber, text: bytes.toString('utf8'), invalidUtf8: !valid };
+    let buf = chunk;
+    let s = start;
+    let e = end;
+    if (carry.length > 0) {
+      buf = Buffer.concat([...carry, chunk.subarray(start, end)], total);
+      s = 0;
+      e = total;
+      carry = [];
+      carryBytes = 0;
+    }
+    if (e > s && buf[e - 1] === CR) e--;
+    return { number: lineNumber, buf, start: s, end: e };
   };
 
   for await (const input of chunks) {
@@ -51,23 +57,23 @@ export async function* splitLines(chunks: AsyncIterable<Buffer | Uint8Array>, ma
     for (;;) {
       const nl = chunk.indexOf(NEWLINE, start);
       if (nl < 0) {
-        const rest = chunk.subarray(start);
-        if (oversize) carryBytes += rest.length;
-        else if (carryBytes + rest.length > maxLineBytes) {
+        const rest = chunk.length - start;
+        if (oversize) carryBytes += rest;
+        else if (carryBytes + rest > maxLineBytes) {
           oversize = true;
           carry = [];
-          carryBytes += rest.length;
-        } else if (rest.length > 0) {
+          carryBytes += rest;
+        } else if (rest > 0) {
           // Copy: the stream may reuse its buffer.
-          carry.push(Buffer.from(rest));
-          carryBytes += rest.length;
+          carry.push(Buffer.from(chunk.subarray(start)));
+          carryBytes += rest;
         }
         break;
       }
-      out.push(finish(chunk.subarray(start, nl)));
+      out.push(finish(chunk, start, nl));
       start = nl + 1;
     }
     if (out.length > 0) yield out;
   }
-  if (carryBytes > 0 || oversize) yield [finish(Buffer.alloc(0))];
+  if (carryBytes > 0 || oversize) yield [finish(Buffer.alloc(0), 0, 0)];
 }

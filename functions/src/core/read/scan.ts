@@ -4,6 +4,8 @@
  * Bad data is a counted value; only infrastructure errors (a failed read) are thrown.
  */
 import type { AccessEvent } from '../access-event.js';
+import { isUtf8 } from 'node:buffer';
+import { fastParse } from '../parse/fast-path.js';
 import { parseLine } from '../parse/parsers.js';
 import { PostgresSessions } from '../parse/postgres-log.js';
 import { DEFAULT_MAX_LINE_BYTES, splitLines } from './lines.js';
@@ -92,6 +94,8 @@ export interface ScanOptions {
   maxLineBytes?: number;
   /** Injected clock: timestamps more than two days after it are rejected as implausible. */
   now?: () => number;
+  /** Decide common lines from their bytes (fast-path.ts); off only to compare with the full parser. */
+  fastPath?: boolean;
 }
 
 const FUTURE_TOLERANCE_MS = 2 * 24 * 3600 * 1000;
@@ -110,6 +114,7 @@ export async function scanStream(file: string, chunks: AsyncIterable<Buffer>, op
   const { stats, problems, onEvent } = options;
   const now = options.now ?? Date.now;
   const sessions = new PostgresSessions();
+  const fast = options.fastPath ?? true;
   const emit = (event: AccessEvent) => {
     stats.events++;
     onEvent(event);
@@ -127,16 +132,31 @@ export async function scanStream(file: string, chunks: AsyncIterable<Buffer>, op
           problems.add({ category: 'bad', file, line: raw.number, message: `line of ${formatBytes(raw.oversizeBytes)} is over the ${formatBytes(options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES)} limit; skipped` });
           continue;
         }
-        if (raw.text.trim() === '') {
+        ctx.ref = { file, line: raw.number };
+        if (fast) {
+          const decided = fastParse(raw.buf, raw.start, raw.end, ctx);
+          if (decided === 'skip') {
+            stats.skipped++;
+            continue;
+          }
+          if (decided) {
+            stats.parsed++;
+            emit(decided);
+            continue;
+          }
+        }
+        const bytes = raw.buf.subarray(raw.start, raw.end);
+        const text = bytes.toString('utf8');
+        if (text.trim() === '') {
           stats.skipped++;
           continue;
         }
-        ctx.ref = { file, line: raw.number };
-        const outcome = parseLine(raw.text, ctx);
+        const invalidUtf8 = !isUtf8(bytes);
+        const outcome = parseLine(text, ctx);
         switch (outcome.status) {
           case 'bad':
             stats.bad++;
-            problems.add({ category: 'bad', file, line: raw.number, message: raw.number === 1 && /^\s*[[{]\s*$/.test(raw.text) ? `${outcome.error} — the file looks like a pretty-printed JSON document; exports have one LogEntry per line` : outcome.error });
+            problems.add({ category: 'bad', file, line: raw.number, message: raw.number === 1 && /^\s*[[{]\s*$/.test(text) ? `${outcome.error} — the file looks like a pretty-printed JSON document; exports have one LogEntry per line` : outcome.error });
             break;
           case 'unknown':
             stats.unknown++;
@@ -147,7 +167,7 @@ export async function scanStream(file: string, chunks: AsyncIterable<Buffer>, op
             break;
           case 'parsed': {
             stats.parsed++;
-            if (raw.invalidUtf8) {
+            if (invalidUtf8) {
               stats.warnings++;
               problems.add({ category: 'warning', file, line: raw.number, message: 'invalid UTF-8 replaced with U+FFFD; entry audited' });
             }

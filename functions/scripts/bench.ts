@@ -1,0 +1,306 @@
+/**
+ * `npm run bench` — throughput and memory, measured (never asserted by tests).
+ *
+ * Generates realistic exports (VPC flows and GCS data access, default 1 GiB each, plus a history to
+ * learn from), learns baselines, then in one run times, in child processes:
+ *   (a) the hand-written floor: readline + JSON.parse + field lookups + grouping, and
+ *   (b) `log-audit audit` (the same core as the function),
+ * on the same files as .json and .json.gz, printing MB/s, lines/s, peak RSS and the ratio. It also
+ * measures the import time of the bundled Cloud Function.
+ *
+ *   npm run bench -- [--size 1GiB] [--kinds flows,gcs] [--dir DIR] [--keep]
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createGzip } from 'node:zlib';
+import { bundleFunction } from './bundle-function.mjs';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const { values } = parseArgs({
+  options: { size: { type: 'string', default: '1GiB' }, kinds: { type: 'string', default: 'flows,gcs' }, dir: { type: 'string' }, keep: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
+});
+if (values.help) {
+  process.stdout.write('Usage: npm run bench -- [--size 1GiB|256MiB|…] [--kinds flows,gcs] [--dir DIR] [--keep]\n');
+  process.exit(0);
+}
+
+function parseSize(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(GiB|MiB|KiB|B)?$/i.exec(text);
+  if (!m) throw new Error(`--size: expected e.g. 1GiB or 256MiB, got ${text}`);
+  const unit = (m[2] ?? 'B').toLowerCase();
+  return Math.round(Number(m[1]) * (unit === 'gib' ? 1024 ** 3 : unit === 'mib' ? 1024 ** 2 : unit === 'kib' ? 1024 : 1));
+}
+
+// --- deterministic, realistic data --------------------------------------------------------------
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Generator {
+  line(): string;
+}
+
+/** VPC flows: a pool of GKE pods (stable names and IPs within the hour) and VMs talking to Redis and services, both directions. */
+function flowGenerator(seed: number, hour: string): Generator {
+  const r = rng(seed);
+  const int = (a: number, b: number) => a + Math.floor(r() * (b - a + 1));
+  const namespaces = ['checkout', 'payments', 'catalog', 'search', 'cart', 'ops'];
+  const pods = Array.from({ length: 240 }, (_, i) => ({
+    ip: `10.44.${1 + (i % 12)}.${10 + Math.floor(i / 12)}`,
+    namespace: namespaces[i % namespaces.length]!,
+    name: `${namespaces[i % namespaces.length]}-${(0x5f3a9c00 + i * 7919).toString(16)}-${(i * 104729).toString(36).slice(-5).padStart(5, 'x')}`,
+  }));
+  const vms = Array.from({ length: 24 }, (_, i) => ({ ip: `10.40.0.${20 + i}`, name: `batch-runner-${i}` }));
+  const services = [
+    { ip: '10.120.0.4', port: 6379 },
+    { ip: '10.120.0.5', port: 6379 },
+    { ip: '10.52.1.17', port: 8080 },
+  ];
+  return {
+    line() {
+      const service = services[int(0, services.length - 1)]!;
+      const usePod = r() < 0.8;
+      const pod = pods[int(0, pods.length - 1)]!;
+      const vm = vms[int(0, vms.length - 1)]!;
+      const clientIp = usePod ? pod.ip : vm.ip;
+      const clientPort = int(32768, 60999);
+      const clientMeta = usePod
+        ? { gke_details: { cluster: { cluster_location: 'us-central1', cluster_name: 'prod-gke' }, pod: { pod_name: pod.name, pod_namespace: pod.namespace } }, vpc: { project_id: 'acme-prod', subnetwork_name: 'gke-subnet', vpc_name: 'prod-vpc' } }
+        : { instance: { project_id: 'acme-prod', region: 'us-central1', vm_name: vm.name, zone: 'us-central1-a' }, vpc: { project_id: 'acme-prod', subnetwork_name: 'app-subnet', vpc_name: 'prod-vpc' } };
+      const response = r() < 0.3;
+      const start = `${hour}:${String(int(0, 59)).padStart(2, '0')}:${String(int(0, 59)).padStart(2, '0')}.${String(int(0, 999999)).padStart(6, '0')}Z`;
+      const payload: Record<string, unknown> = {
+        bytes_sent: String(int(60, 900000)),
+        connection: response
+          ? { dest_ip: clientIp, dest_port: clientPort, protocol: 6, src_ip: service.ip, src_port: service.port }
+          : { dest_ip: service.ip, dest_port: service.port, protocol: 6, src_ip: clientIp, src_port: clientPort },
+        end_time: start,
+        packets_sent: String(int(1, 900)),
+        reporter: response ? 'DEST' : 'SRC',
+        rtt_msec: String(int(1, 40)),
+        start_time: start,
+      };
+      for (const [k, v] of Object.entries(clientMeta)) payload[`${response ? 'dest' : 'src'}_${k}`] = v;
+      return JSON.stringify({
+        insertId: `${int(0, 2 ** 30).toString(36)}${int(0, 2 ** 30).toString(36)}`,
+        jsonPayload: payload,
+        logName: 'projects/acme-prod/logs/compute.googleapis.com%2Fvpc_flows',
+        receiveTimestamp: `${hour}:59:5${int(0, 9)}.845445834Z`,
+        resource: { labels: { location: 'us-central1-a', project_id: 'acme-prod', subnetwork_id: '758019854043528829', subnetwork_name: usePod ? 'gke-subnet' : 'app-subnet' }, type: 'gce_subnetwork' },
+        timestamp: `${hour}:59:5${int(0, 9)}.845445834Z`,
+      });
+    },
+  };
+}
+
+/** GCS data access: a handful of principals reading and writing objects from VMs, `private` and an office range. */
+function gcsGenerator(seed: number, hour: string): Generator {
+  const r = rng(seed);
+  const int = (a: number, b: number) => a + Math.floor(r() * (b - a + 1));
+  const callers = [
+    { principal: 'etl@acme-prod.iam.gserviceaccount.com', ip: 'private', ua: 'gcloud-python/2.14.0' },
+    { principal: 'reporting@acme-prod.iam.gserviceaccount.com', ip: '10.40.0.21', ua: 'google-cloud-storage-java/2.30' },
+    { principal: 'ml-train@acme-prod.iam.gserviceaccount.com', ip: '10.40.0.31', ua: 'gcsfuse/2.1' },
+    { principal: 'alice@acme.example', ip: '198.51.100.11', ua: 'Mozilla/5.0 (Macintosh) Chrome/131.0' },
+    { principal: 'bob@acme.example', ip: '198.51.100.12', ua: 'gsutil/5.27' },
+  ];
+  const buckets = ['acme-finance-reports', 'acme-ml-datasets', 'acme-exports'];
+  const methods = ['storage.objects.get', 'storage.objects.get', 'storage.objects.get', 'storage.objects.list', 'storage.objects.create'];
+  return {
+    line() {
+      const c = callers[int(0, callers.length - 1)]!;
+      const bucket = buckets[int(0, buckets.length - 1)]!;
+      const method = methods[int(0, methods.length - 1)]!;
+      const object = `daily/2026-11-${String(int(1, 28)).padStart(2, '0')}/part-${int(0, 99999)}.parquet`;
+      const resourceName = `projects/_/buckets/${bucket}/objects/${object}`;
+      const ts = `${hour}:${String(int(0, 59)).padStart(2, '0')}:${String(int(0, 59)).padStart(2, '0')}.${String(int(0, 999999999)).padStart(9, '0')}Z`;
+      const denied = r() < 0.01;
+      const authz: Record<string, unknown> = { permission: method, resource: resourceName, resourceAttributes: {} };
+      if (!denied) authz['granted'] = true;
+      return JSON.stringify({
+        insertId: `${int(0, 2 ** 30).toString(36)}`,
+        logName: 'projects/acme-prod/logs/cloudaudit.googleapis.com%2Fdata_access',
+        protoPayload: {
+          '@type': 'type.googleapis.com/google.cloud.audit.AuditLog',
+          authenticationInfo: { principalEmail: c.principal },
+          authorizationInfo: [authz],
+          methodName: method,
+          requestMetadata: { callerIp: c.ip, callerSuppliedUserAgent: `${c.ua},gzip(gfe)`, destinationAttributes: {}, requestAttributes: { auth: {}, time: ts } },
+          resourceLocation: { currentLocations: ['us'] },
+          resourceName,
+          serviceName: 'storage.googleapis.com',
+          status: denied ? { code: 7, message: 'PERMISSION_DENIED' } : {},
+        },
+        receiveTimestamp: ts,
+        resource: { labels: { bucket_name: bucket, location: 'us', project_id: 'acme-prod' }, type: 'gcs_bucket' },
+        severity: denied ? 'ERROR' : 'INFO',
+        timestamp: ts,
+      });
+    },
+  };
+}
+
+async function writeExport(path: string, generator: Generator, bytes: number): Promise<{ bytes: number; lines: number }> {
+  const out = createWriteStream(path, { highWaterMark: 1 << 20 });
+  let written = 0;
+  let lines = 0;
+  while (written < bytes) {
+    const batch: string[] = [];
+    for (let i = 0; i < 2000; i++) batch.push(generator.line());
+    const text = `${batch.join('\n')}\n`;
+    written += Buffer.byteLength(text);
+    lines += batch.length;
+    if (!out.write(text)) await new Promise<void>((r) => out.once("drain", () => r()));
+  }
+  await new Promise<void>((r, j) => out.end((e?: Error | null) => (e ? j(e) : r())));
+  return { bytes: written, lines };
+}
+
+async function gzipFile(from: string, to: string): Promise<void> {
+  const { createReadStream } = await import('node:fs');
+  await pipeline(createReadStream(from, { highWaterMark: 1 << 20 }), createGzip({ level: 6 }), createWriteStream(to));
+}
+
+// --- measuring ----------------------------------------------------------------------------------
+
+interface Run {
+  seconds: number;
+  maxRssMb: number;
+  lines: number;
+}
+
+/** Runs a child Node process that reports {seconds, maxRssMb, lines} as its last stderr line. */
+function child(args: string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    p.on('close', (code) => {
+      const last = err.trim().split('\n').pop() ?? '';
+      try {
+        resolve(JSON.parse(last) as Run);
+      } catch {
+        reject(new Error(`child ${args.join(' ')} exited ${code}: ${err.slice(-500)}`));
+      }
+    });
+  });
+}
+
+const FLOOR = `
+const { createReadStream } = require('node:fs');
+const { createInterface } = require('node:readline');
+const { createGunzip } = require('node:zlib');
+(async () => {
+  const file = process.argv[1];
+  const t = process.hrtime.bigint();
+  let input = createReadStream(file);
+  if (file.endsWith('.gz')) input = input.pipe(createGunzip());
+  const rl = createInterface({ input, crlfDelay: Infinity });
+  const groups = new Map();
+  let lines = 0;
+  for await (const line of rl) {
+    lines++;
+    const e = JSON.parse(line);
+    let key;
+    if (e.jsonPayload && e.jsonPayload.connection) {
+      const c = e.jsonPayload.connection, p = e.jsonPayload;
+      const who = (p.src_gke_details && p.src_gke_details.pod && p.src_gke_details.pod.pod_namespace) || (p.src_instance && p.src_instance.vm_name) || c.src_ip;
+      key = c.dest_ip + ':' + c.dest_port + '|' + who;
+    } else if (e.protoPayload) {
+      const pp = e.protoPayload;
+      key = e.resource.labels.bucket_name + '|' + pp.requestMetadata.callerIp + '|' + pp.authenticationInfo.principalEmail + '|' + pp.methodName;
+    }
+    groups.set(key, (groups.get(key) || 0) + 1);
+  }
+  const seconds = Number(process.hrtime.bigint() - t) / 1e9;
+  process.stderr.write(JSON.stringify({ seconds, maxRssMb: process.resourceUsage().maxRSS / 1024, lines }) + '\\n');
+})();
+`;
+
+const AUDIT = `
+import { main } from ${JSON.stringify(join(root, 'functions/dist/cli.js'))};
+const [baselines, file] = process.argv.slice(1);
+const t = process.hrtime.bigint();
+let out = '';
+const code = await main(['audit', '--quiet', '--format', 'json', '--baselines', baselines, file], { out: (s) => (out += s), err: () => undefined, progress: false });
+const seconds = Number(process.hrtime.bigint() - t) / 1e9;
+const summary = JSON.parse(out).summary;
+process.stderr.write(JSON.stringify({ seconds, maxRssMb: process.resourceUsage().maxRSS / 1024, lines: summary.lines, code, findings: summary.findings }) + '\\n');
+`;
+
+async function main(): Promise<void> {
+  const size = parseSize(values.size!);
+  const kinds = values.kinds!.split(',').map((k) => k.trim());
+  const dir = values.dir ?? (await mkdtemp(join(tmpdir(), 'log-audit-bench-')));
+  await mkdir(dir, { recursive: true });
+  execFileSync(process.execPath, [join(root, 'functions/scripts/build.mjs')], { cwd: root, stdio: 'inherit' });
+  const log = (s: string) => process.stdout.write(`${s}\n`);
+  log(`log-audit bench — ${new Date().toISOString()} — node ${process.version} — data in ${dir}`);
+
+  const rows: string[][] = [];
+  for (const kind of kinds) {
+    const make = kind === 'flows' ? flowGenerator : kind === 'gcs' ? gcsGenerator : undefined;
+    if (!make) throw new Error(`--kinds: unknown kind ${kind} (flows, gcs)`);
+    const history = join(dir, `${kind}-history`);
+    await mkdir(history, { recursive: true });
+    const file = join(dir, `${kind}-shard.json`);
+    log(`\n[${kind}] generating history and a ${(size / 1024 ** 3).toFixed(2)} GiB shard…`);
+    for (let h = 0; h < 6; h++) await writeExport(join(history, `h${h}.json`), make(100 + h, `2026-11-23T${String(h).padStart(2, '0')}`), Math.min(size / 20, 32 * 1024 ** 2));
+    const shard = await writeExport(file, make(7, '2026-11-24T03'), size);
+    await gzipFile(file, `${file}.gz`);
+    const baselines = join(dir, `${kind}-baselines`);
+    execFileSync(process.execPath, [join(root, 'functions/bin/log-audit.js'), 'learn', '--quiet', '--out', baselines, history], { cwd: root, stdio: 'ignore' });
+    const gzBytes = (await stat(`${file}.gz`)).size;
+    for (const variant of [file, `${file}.gz`]) {
+      const label = variant.endsWith('.gz') ? `${kind} .json.gz` : `${kind} .json`;
+      const floor = await child(['-e', FLOOR, variant]);
+      const audit = await child(['--input-type=module', '-e', AUDIT, baselines, variant]);
+      const mb = shard.bytes / 1e6;
+      rows.push([
+        label,
+        `${(shard.bytes / 1024 ** 3).toFixed(2)} GiB${variant.endsWith('.gz') ? ` (${(gzBytes / 1024 ** 2).toFixed(0)} MiB gz)` : ''}`,
+        `${(mb / floor.seconds).toFixed(0)} MB/s`,
+        `${(mb / audit.seconds).toFixed(0)} MB/s`,
+        `${(audit.lines / audit.seconds / 1e6).toFixed(2)} M/s`,
+        `${(audit.seconds > 0 ? floor.seconds / audit.seconds : 0).toFixed(2)}×`,
+        `${floor.maxRssMb.toFixed(0)} MB`,
+        `${audit.maxRssMb.toFixed(0)} MB`,
+      ]);
+      log(`  ${label}: floor ${floor.seconds.toFixed(2)} s, log-audit ${audit.seconds.toFixed(2)} s (${audit.lines} lines)`);
+    }
+  }
+
+  // Import time of the deployed function bundle (what a cold start pays before the first event).
+  const bundleDir = join(dir, 'function');
+  await mkdir(bundleDir, { recursive: true });
+  await writeFile(join(bundleDir, 'index.js'), (await bundleFunction()).code);
+  await symlink(join(root, 'node_modules'), join(bundleDir, 'node_modules')).catch(() => undefined);
+  const imports: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    const out = execFileSync(process.execPath, ['-e', `const t=process.hrtime.bigint();require(${JSON.stringify(join(bundleDir, 'index.js'))});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`], { encoding: 'utf8' });
+    imports.push(Number(out));
+  }
+  imports.sort((a, b) => a - b);
+
+  log('\n| input | size | hand-written floor | log-audit audit | lines/s | speed-up | floor peak RSS | log-audit peak RSS |');
+  log('|---|---|---|---|---|---|---|---|');
+  for (const row of rows) log(`| ${row.join(' | ')} |`);
+  log(`\nBundled function import (require of the deployed index.js, median of 7): ${imports[3]!.toFixed(0)} ms`);
+  if (!values.keep && !values.dir) await rm(dir, { recursive: true, force: true });
+}
+
+await main();

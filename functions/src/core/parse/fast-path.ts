@@ -1,0 +1,511 @@
+/**
+ * The fast path: decides the common VPC-flow and Cloud Storage audit lines straight from their
+ * bytes — one pass of LineScanner, no JSON.parse, no zod — and falls back to the full parser for
+ * anything it cannot vouch for:
+ *
+ * - A line with a backslash (escaped quotes, unicode escapes) always takes the full path. Without
+ *   one, every `"` delimits a string and a string's bytes are its value.
+ * - Every field it reads is type-checked as the zod schemas would; a wrong type, a missing required
+ *   field, a number that is not a plain integer, invalid UTF-8, an implausible timestamp, or a
+ *   shape it does not model (delegation chains, caller networks, ASNs given as strings) returns
+ *   undefined: the full parser decides, counts and reports.
+ *
+ * Events are built with the same functions as the full parsers (flowEvent, buildSource), and a
+ * differential test checks that both paths give the same events and the same findings.
+ */
+import { isUtf8 } from 'node:buffer';
+import type { AccessEvent, SourceDetails } from '../access-event.js';
+import { buildSource } from '../source-identity.js';
+import { LineScanner, T_FALSE, T_NUMBER, T_OBJECT, T_STRING, T_TRUE, T_ARRAY, T_NULL } from './line-scanner.js';
+import { clip, type ParseContext } from './log-entry.js';
+import { flowEvent, isResponseDirection } from './vpc-flow.js';
+
+const END_FIELDS = (end: 'src' | 'dest') => [
+  `jsonPayload.${end}_instance`,
+  `jsonPayload.${end}_instance.vm_name`,
+  `jsonPayload.${end}_instance.project_id`,
+  `jsonPayload.${end}_instance.zone`,
+  `jsonPayload.${end}_vpc`,
+  `jsonPayload.${end}_vpc.project_id`,
+  `jsonPayload.${end}_vpc.vpc_name`,
+  `jsonPayload.${end}_vpc.subnetwork_name`,
+  `jsonPayload.${end}_location`,
+  `jsonPayload.${end}_location.asn`,
+  `jsonPayload.${end}_location.country`,
+  `jsonPayload.${end}_location.region`,
+  `jsonPayload.${end}_location.city`,
+  `jsonPayload.${end}_location.continent`,
+  `jsonPayload.${end}_gke_details`,
+  `jsonPayload.${end}_gke_details.cluster`,
+  `jsonPayload.${end}_gke_details.cluster.cluster_name`,
+  `jsonPayload.${end}_gke_details.cluster.cluster_location`,
+  `jsonPayload.${end}_gke_details.pod`,
+  `jsonPayload.${end}_gke_details.pod.pod_name`,
+  `jsonPayload.${end}_gke_details.pod.pod_namespace`,
+  `jsonPayload.${end}_gke_details.pod.pod_workload`,
+  `jsonPayload.${end}_gke_details.pod.pod_workload.workload_name`,
+  `jsonPayload.${end}_gke_details.service`,
+  `jsonPayload.${end}_gke_details.service[0]`,
+  `jsonPayload.${end}_gke_details.service[0].service_name`,
+];
+
+const PATHS = [
+  // The LogEntry envelope (types checked like logEntrySchema).
+  'logName',
+  'insertId',
+  'severity',
+  'timestamp',
+  'receiveTimestamp',
+  'textPayload',
+  'resource',
+  'resource.type',
+  'resource.labels',
+  'resource.labels.bucket_name',
+  // VPC flows.
+  'jsonPayload',
+  'jsonPayload.connection',
+  'jsonPayload.connection.src_ip',
+  'jsonPayload.connection.dest_ip',
+  'jsonPayload.connection.src_port',
+  'jsonPayload.connection.dest_port',
+  'jsonPayload.connection.protocol',
+  'jsonPayload.start_time',
+  ...END_FIELDS('src'),
+  ...END_FIELDS('dest'),
+  // Cloud Storage data access.
+  'protoPayload',
+  'protoPayload.@type',
+  'protoPayload.serviceName',
+  'protoPayload.methodName',
+  'protoPayload.resourceName',
+  'protoPayload.authenticationInfo',
+  'protoPayload.authenticationInfo.principalEmail',
+  'protoPayload.authenticationInfo.principalSubject',
+  'protoPayload.authenticationInfo.serviceAccountDelegationInfo',
+  'protoPayload.requestMetadata',
+  'protoPayload.requestMetadata.callerIp',
+  'protoPayload.requestMetadata.callerSuppliedUserAgent',
+  'protoPayload.requestMetadata.callerNetwork',
+  'protoPayload.status',
+  'protoPayload.status.code',
+  'protoPayload.status.message',
+  'protoPayload.authorizationInfo',
+  'protoPayload.authorizationInfo[0]',
+  'protoPayload.authorizationInfo[*]',
+  'protoPayload.authorizationInfo[0].granted',
+  'protoPayload.authorizationInfo[*].granted',
+] as const;
+type Path = (typeof PATHS)[number];
+export const PATHS_FOR_BENCH: readonly string[] = PATHS;
+
+/** Slot number of each path, resolved once (the hot path never builds or looks up path strings). */
+const S: Record<string, number> = Object.fromEntries(PATHS.map((p, i) => [p, i]));
+const scanner = new LineScanner(PATHS);
+
+function endSlots(end: 'src' | 'dest') {
+  const p = (suffix: string) => S[`jsonPayload.${end}_${suffix}`]!;
+  return {
+    gke: p('gke_details'),
+    cluster: p('gke_details.cluster'),
+    clusterName: p('gke_details.cluster.cluster_name'),
+    clusterLocation: p('gke_details.cluster.cluster_location'),
+    pod: p('gke_details.pod'),
+    podName: p('gke_details.pod.pod_name'),
+    podNamespace: p('gke_details.pod.pod_namespace'),
+    podWorkload: p('gke_details.pod.pod_workload'),
+    workloadName: p('gke_details.pod.pod_workload.workload_name'),
+    service: p('gke_details.service'),
+    service0: p('gke_details.service[0]'),
+    serviceName: p('gke_details.service[0].service_name'),
+    instance: p('instance'),
+    vmName: p('instance.vm_name'),
+    vmProject: p('instance.project_id'),
+    vmZone: p('instance.zone'),
+    vpc: p('vpc'),
+    vpcProject: p('vpc.project_id'),
+    vpcName: p('vpc.vpc_name'),
+    subnetwork: p('vpc.subnetwork_name'),
+    location: p('location'),
+    asn: p('location.asn'),
+    country: p('location.country'),
+    region: p('location.region'),
+    city: p('location.city'),
+    continent: p('location.continent'),
+  };
+}
+const END_SLOTS = { src: endSlots('src'), dest: endSlots('dest') };
+
+/** Thrown when the fast path cannot vouch for a line; caught once, in fastParse. */
+const FALLBACK = new Error('fast path fallback');
+
+class Line {
+  constructor(private readonly buf: Buffer) {}
+
+  has(slot: number): boolean {
+    return scanner.count[slot]! > 0;
+  }
+
+  /** The string at `path`; undefined when absent; null counts as absent only where `nullable`. */
+  str(slot: number, nullable = false): string | undefined {
+    if (scanner.count[slot] === 0) return undefined;
+    const type = scanner.type[slot];
+    if (type === T_NULL && nullable) return undefined;
+    if (type !== T_STRING || scanner.count[slot]! > 1) throw FALLBACK;
+    return this.buf.toString('utf8', scanner.start[slot], scanner.end[slot]);
+  }
+
+  /** Type-checks a field without reading it: absent, or a single value of `type` (or null where nullable). */
+  check(slot: number, type: number, nullable = false): boolean {
+    const count = scanner.count[slot]!;
+    if (count === 0) return false;
+    const t = scanner.type[slot];
+    if (count > 1 || (t !== type && !(nullable && t === T_NULL))) throw FALLBACK;
+    return t === type;
+  }
+
+  /** True when the string at `slot` ends with `suffix` (bytes compared in place). */
+  endsWith(slot: number, suffix: Buffer): boolean {
+    if (!this.check(slot, T_STRING)) return false;
+    const e = scanner.end[slot]!;
+    const s = e - suffix.length;
+    if (s < scanner.start[slot]!) return false;
+    for (let i = 0; i < suffix.length; i++) if (this.buf[s + i] !== suffix[i]) return false;
+    return true;
+  }
+
+  /** A non-negative integer of at most 9 digits; anything else numeric falls back. */
+  int(slot: number): number | undefined {
+    if (scanner.count[slot] === 0) return undefined;
+    if (scanner.type[slot] !== T_NUMBER || scanner.count[slot]! > 1) throw FALLBACK;
+    const s = scanner.start[slot]!;
+    const e = scanner.end[slot]!;
+    if (e - s > 9) throw FALLBACK;
+    let n = 0;
+    for (let i = s; i < e; i++) {
+      const c = this.buf[i]!;
+      if (c < 0x30 || c > 0x39) throw FALLBACK;
+      n = n * 10 + (c - 0x30);
+    }
+    return n;
+  }
+
+  /** True when an object is at `path`; falls back when something else is. */
+  obj(slot: number, nullable = false): boolean {
+    if (scanner.count[slot] === 0) return false;
+    if (scanner.type[slot] === T_NULL && nullable) return false;
+    if (scanner.type[slot] !== T_OBJECT || scanner.count[slot]! > 1) throw FALLBACK;
+    return true;
+  }
+}
+
+const EARLIEST_PLAUSIBLE_MS = Date.UTC(2010, 0, 1);
+
+/** `YYYY-MM-DDTHH:MM:SS[.fraction]Z` → ms, without Date.parse (the hot path); NaN for any other shape. */
+function rfc3339Ms(v: string): number {
+  const n = v.length;
+  if (n < 20 || v.charCodeAt(n - 1) !== 90 || v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45 || v.charCodeAt(10) !== 84 || v.charCodeAt(13) !== 58 || v.charCodeAt(16) !== 58) return NaN;
+  const d = (i: number) => v.charCodeAt(i) - 48;
+  for (const i of [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]) if (d(i) < 0 || d(i) > 9) return NaN;
+  let ms = 0;
+  if (n > 20) {
+    if (v.charCodeAt(19) !== 46 || n === 21) return NaN;
+    for (let i = 20; i < n - 1; i++) {
+      const x = d(i);
+      if (x < 0 || x > 9) return NaN;
+      if (i < 23) ms += x * (i === 20 ? 100 : i === 21 ? 10 : 1);
+    }
+  } else if (v.charCodeAt(19) !== 90) return NaN;
+  const month = d(5) * 10 + d(6);
+  const day = d(8) * 10 + d(9);
+  const hour = d(11) * 10 + d(12);
+  const minute = d(14) * 10 + d(15);
+  const second = d(17) * 10 + d(18);
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return NaN;
+  const year = d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3);
+  // Date.UTC rolls over impossible dates (Feb 30); Date.parse rejects them: leave those to it.
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  if (day > (month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31)) return NaN;
+  return Date.UTC(year, month - 1, day, hour, minute, second, ms);
+}
+
+/** A plausible timestamp, with its ms; the same rule as checkTime in the full parsers. */
+function plausible(value: string | undefined, ctx: ParseContext): { time: string; ms: number } {
+  if (value === undefined || value === '') throw FALLBACK;
+  let ms = rfc3339Ms(value);
+  if (Number.isNaN(ms)) ms = Date.parse(value);
+  if (Number.isNaN(ms) || ms < EARLIEST_PLAUSIBLE_MS || ms > ctx.latestPlausibleMs) throw FALLBACK;
+  return { time: value, ms };
+}
+
+const BACKSLASH = 0x5c;
+const VPC_FLOWS_LOG_NAME = Buffer.from('/logs/compute.googleapis.com%2Fvpc_flows', 'latin1');
+
+/** Decides one line [start, end) of `chunk`, or undefined to let the full parser decide. */
+export function fastParse(chunk: Buffer, lineStart: number, lineEnd: number, ctx: ParseContext): AccessEvent | 'skip' | undefined {
+  const buf = chunk.subarray(lineStart, lineEnd);
+  if (buf.length < 2 || buf[0] !== 0x7b || buf.indexOf(BACKSLASH) >= 0) return undefined;
+  if (!isUtf8(buf) || !scanner.scan(buf)) return undefined;
+  const line = new Line(buf);
+  try {
+    // The envelope, typed as logEntrySchema types it (checked in place: no strings are made).
+    line.check(S['severity']!, T_STRING);
+    line.check(S['receiveTimestamp']!, T_STRING);
+    if (line.has(S['textPayload']!)) return undefined;
+    if (line.obj(S['resource']!)) {
+      line.check(S['resource.type']!, T_STRING);
+      line.obj(S['resource.labels']!);
+    }
+    const insertId = line.str(S['insertId']!);
+    if (line.obj(S['jsonPayload']!, true)) {
+      if (line.has(S['protoPayload']!)) return undefined;
+      return line.endsWith(S['logName']!, VPC_FLOWS_LOG_NAME) ? flow(line, buf, ctx, insertId) : undefined;
+    }
+    line.check(S['logName']!, T_STRING);
+    if (line.obj(S['protoPayload']!, true)) return line.str(S['protoPayload.serviceName']!) === 'storage.googleapis.com' ? gcs(line, ctx, insertId) : undefined;
+    return undefined;
+  } catch (error) {
+    if (error === FALLBACK) return undefined;
+    throw error;
+  }
+}
+
+// --- VPC flows -------------------------------------------------------------------------------
+
+function flowEnd(line: Line, end: 'src' | 'dest', ip: string): SourceDetails {
+  const k = END_SLOTS[end];
+  const details: SourceDetails = { ip };
+  if (line.obj(k.gke)) {
+    if (!line.obj(k.cluster)) throw FALLBACK;
+    const cluster = line.str(k.clusterName);
+    if (cluster === undefined) throw FALLBACK;
+    const location = line.str(k.clusterLocation);
+    const pod = line.obj(k.pod);
+    const namespace = pod ? line.str(k.podNamespace) : undefined;
+    const podName = pod ? line.str(k.podName) : undefined;
+    const workload = pod && line.obj(k.podWorkload) ? line.str(k.workloadName) : undefined;
+    let service: string | undefined;
+    if (line.has(k.service)) {
+      if (scanner.type[k.service] !== T_ARRAY) throw FALLBACK;
+      if (line.has(k.service0)) {
+        if (!line.obj(k.service0)) throw FALLBACK;
+        service = line.str(k.serviceName);
+      }
+    }
+    details.gke = {
+      cluster,
+      ...(location ? { location } : {}),
+      ...(namespace ? { namespace } : {}),
+      ...(podName ? { pod: podName } : {}),
+      ...(workload ? { workload } : {}),
+      ...(service ? { service } : {}),
+    };
+  }
+  if (line.obj(k.instance)) {
+    const vm = line.str(k.vmName);
+    if (vm === undefined) throw FALLBACK;
+    const project = line.str(k.vmProject);
+    const zone = line.str(k.vmZone);
+    details.vm = { name: vm, ...(project ? { project } : {}), ...(zone ? { zone } : {}) };
+  }
+  if (line.obj(k.vpc)) {
+    const project = line.str(k.vpcProject);
+    const network = line.str(k.vpcName);
+    const subnetwork = line.str(k.subnetwork);
+    details.vpc = { ...(project ? { project } : {}), ...(network ? { network } : {}), ...(subnetwork ? { subnetwork } : {}) };
+  }
+  if (line.obj(k.location)) {
+    const asn = line.int(k.asn);
+    const country = line.str(k.country);
+    const region = line.str(k.region);
+    const city = line.str(k.city);
+    const continent = line.str(k.continent);
+    details.location = {
+      ...(asn !== undefined ? { asn } : {}),
+      ...(country ? { country } : {}),
+      ...(region ? { region } : {}),
+      ...(city ? { city } : {}),
+      ...(continent ? { continent } : {}),
+    };
+  }
+  return details;
+}
+
+function scannerType(slot: number): number {
+  return scanner.type[slot]!;
+}
+
+/** What a flow with given identity bytes becomes (target, source, action), or 'skip'. */
+type FlowIdentity = { target: string; source: AccessEvent['source']; action: string } | 'skip';
+
+/**
+ * Per-shard cache of flow identities, keyed by two 32-bit hashes of the identity bytes and verified
+ * byte for byte on a hit (a hash collision can never mix two identities up). Bounded.
+ */
+const flowCache = new Map<number, { bytes: Uint8Array; value: FlowIdentity }>();
+const FLOW_CACHE_LIMIT = 50_000;
+/** Cache effectiveness, for the bench. */
+export const flowCacheStats = { hits: 0, misses: 0 };
+
+/** Slots whose bytes decide a flow's target, source and action (not its time, ports or counters). */
+const IDENTITY_SLOTS = [
+  S['jsonPayload.connection.src_ip']!,
+  S['jsonPayload.connection.dest_ip']!,
+  S['jsonPayload.connection.protocol']!,
+  ...(['src', 'dest'] as const).flatMap((end) => [END_SLOTS[end].gke, END_SLOTS[end].instance, END_SLOTS[end].vpc, END_SLOTS[end].location]),
+];
+
+/**
+ * Hashes the identity of a flow straight from the line: orientation, server port, and the bytes
+ * (and types) of the identity slots. Nothing is copied unless the identity is new.
+ */
+function identityHash(buf: Buffer, orientation: number): number {
+  let h1 = Math.imul(0x811c9dc5 ^ orientation, 0x01000193);
+  let h2 = (Math.imul(7, 31) + orientation) | 0;
+  for (const slot of IDENTITY_SLOTS) {
+    const present = scanner.count[slot]! > 0 ? scanner.type[slot]! + 1 : 0;
+    h1 = Math.imul(h1 ^ present, 0x01000193);
+    h2 = (Math.imul(h2, 31) + present) | 0;
+    if (present === 0) continue;
+    const e = scanner.end[slot]!;
+    for (let i = scanner.start[slot]!; i < e; i++) {
+      const c = buf[i]!;
+      h1 = Math.imul(h1 ^ c, 0x01000193);
+      h2 = (Math.imul(h2, 31) + c) | 0;
+    }
+    h1 = Math.imul(h1 ^ 0xff, 0x01000193);
+    h2 = (Math.imul(h2, 31) + 0xff) | 0;
+  }
+  return (h1 >>> 0) * 0x100000 + (h2 & 0xfffff);
+}
+
+/** The identity bytes, for storing a new cache entry and verifying hits. */
+function identityBytes(buf: Buffer, orientation: number): Uint8Array {
+  const parts: number[] = [orientation & 0xff, (orientation >> 8) & 0xff, (orientation >> 16) & 0xff];
+  for (const slot of IDENTITY_SLOTS) {
+    if (scanner.count[slot] === 0) {
+      parts.push(0);
+      continue;
+    }
+    parts.push(scanner.type[slot]! + 1);
+    for (let i = scanner.start[slot]!; i < scanner.end[slot]!; i++) parts.push(buf[i]!);
+    parts.push(0xff);
+  }
+  return Uint8Array.from(parts);
+}
+
+/** True when the stored bytes are this line's identity (a hash collision never mixes identities up). */
+function sameIdentity(stored: Uint8Array, buf: Buffer, orientation: number): boolean {
+  let at = 0;
+  if (stored[at++] !== (orientation & 0xff) || stored[at++] !== ((orientation >> 8) & 0xff) || stored[at++] !== ((orientation >> 16) & 0xff)) return false;
+  for (const slot of IDENTITY_SLOTS) {
+    if (scanner.count[slot] === 0) {
+      if (stored[at++] !== 0) return false;
+      continue;
+    }
+    if (stored[at++] !== scanner.type[slot]! + 1) return false;
+    const e = scanner.end[slot]!;
+    for (let i = scanner.start[slot]!; i < e; i++) if (stored[at++] !== buf[i]) return false;
+    if (stored[at++] !== 0xff) return false;
+  }
+  return at === stored.length;
+}
+
+function flow(line: Line, buf: Buffer, ctx: ParseContext, insertId: string | undefined): AccessEvent | 'skip' {
+  if (!line.obj(S['jsonPayload.connection']!)) throw FALLBACK;
+  const srcPort = line.int(S['jsonPayload.connection.src_port']!);
+  const destPort = line.int(S['jsonPayload.connection.dest_port']!);
+  const protocol = line.int(S['jsonPayload.connection.protocol']!);
+  if ((srcPort ?? 0) > 65535 || (destPort ?? 0) > 65535) throw FALLBACK;
+  const startTime = line.str(S['jsonPayload.start_time']!);
+  const { time, ms } = plausible(startTime ?? line.str(S['timestamp']!), ctx);
+  const ref = insertId ? { file: ctx.ref.file, line: ctx.ref.line, insertId } : { file: ctx.ref.file, line: ctx.ref.line };
+  // Which port is the server's decides the target; the client's ephemeral port is not identity.
+  const response = isResponseDirection(srcPort, destPort);
+  const serverPort = (response ? srcPort : destPort) ?? 0x1ffff;
+  const orientation = (response ? 0x20000 : 0) | serverPort;
+  const key = identityHash(buf, orientation);
+  const entry = flowCache.get(key);
+  const cached = entry && sameIdentity(entry.bytes, buf, orientation) ? entry.value : undefined;
+  if (cached) flowCacheStats.hits++;
+  else flowCacheStats.misses++;
+  if (cached === 'skip') return 'skip';
+  if (cached) return { kind: 'vpc-flow', target: cached.target, source: cached.source, credential: null, action: cached.action, outcome: 'success', time, ref, timeMs: ms };
+  const srcIp = line.str(S['jsonPayload.connection.src_ip']!);
+  const destIp = line.str(S['jsonPayload.connection.dest_ip']!);
+  if (srcIp === undefined || destIp === undefined) throw FALLBACK;
+  const src = flowEnd(line, 'src', srcIp);
+  const dest = flowEnd(line, 'dest', destIp);
+  const event = flowEvent({ srcIp, destIp, srcPort, destPort, protocol, time, src, dest, ref });
+  if (event !== 'skip') event.timeMs = ms;
+  if (flowCache.size >= FLOW_CACHE_LIMIT) flowCache.clear();
+  flowCache.set(key, { bytes: identityBytes(buf, orientation), value: event === 'skip' ? 'skip' : { target: event.target, source: event.source, action: event.action } });
+  return event;
+}
+
+// --- Cloud Storage data access ----------------------------------------------------------------
+
+const AUDIT_LOG_TYPE = 'type.googleapis.com/google.cloud.audit.AuditLog';
+const BUCKET_IN_RESOURCE = /^projects\/_\/buckets\/([^/]+)(?:\/objects\/(.*))?$/s;
+const BOOLEAN_TYPES = (1 << T_TRUE) | (1 << T_FALSE);
+const AUTHZ_ITEMS = [S['protoPayload.authorizationInfo[0]']!, S['protoPayload.authorizationInfo[*]']!];
+const AUTHZ_GRANTED = [S['protoPayload.authorizationInfo[0].granted']!, S['protoPayload.authorizationInfo[*].granted']!];
+
+function gcs(line: Line, ctx: ParseContext, insertId: string | undefined): AccessEvent | 'skip' | undefined {
+  if (line.str(S['protoPayload.@type']!) !== AUDIT_LOG_TYPE) return undefined;
+  let principal: string | undefined;
+  if (line.obj(S['protoPayload.authenticationInfo']!)) {
+    // Delegation chains and third-party subjects are left to the full parser.
+    if (line.has(S['protoPayload.authenticationInfo.serviceAccountDelegationInfo']!) || line.has(S['protoPayload.authenticationInfo.principalSubject']!)) return undefined;
+    principal = line.str(S['protoPayload.authenticationInfo.principalEmail']!);
+  }
+  const method = line.str(S['protoPayload.methodName']!);
+  if (method === undefined) throw FALLBACK;
+  const resourceName = line.str(S['protoPayload.resourceName']!);
+  let callerIp: string | undefined;
+  let userAgent: string | undefined;
+  if (line.obj(S['protoPayload.requestMetadata']!)) {
+    if (line.has(S['protoPayload.requestMetadata.callerNetwork']!)) return undefined;
+    callerIp = line.str(S['protoPayload.requestMetadata.callerIp']!);
+    userAgent = line.str(S['protoPayload.requestMetadata.callerSuppliedUserAgent']!);
+  }
+  let code = 0;
+  let message: string | undefined;
+  if (line.obj(S['protoPayload.status']!)) {
+    code = line.int(S['protoPayload.status.code']!) ?? 0;
+    message = line.str(S['protoPayload.status.message']!);
+  }
+  // Denied when an authorization item lacks `granted: true` (proto3 omits false).
+  let items = 0;
+  let granted = 0;
+  if (line.has(S['protoPayload.authorizationInfo']!)) {
+    if (scannerType(S['protoPayload.authorizationInfo']!) !== T_ARRAY) throw FALLBACK;
+    for (const slot of AUTHZ_ITEMS) {
+      if (scanner.count[slot]! > 0 && scanner.types[slot] !== 1 << T_OBJECT) throw FALLBACK;
+      items += scanner.count[slot]!;
+    }
+    for (const slot of AUTHZ_GRANTED) {
+      if (scanner.count[slot]! > 0 && (scanner.types[slot]! & ~BOOLEAN_TYPES) !== 0) throw FALLBACK;
+      granted += scanner.trues[slot]!;
+    }
+  }
+  const { time, ms } = plausible(line.str(S['timestamp']!), ctx);
+  const labelBucket = line.has(S['resource.labels']!) ? line.str(S['resource.labels.bucket_name']!) : undefined;
+  const inResource = BUCKET_IN_RESOURCE.exec(resourceName ?? '');
+  const bucket = labelBucket !== undefined && labelBucket !== '' ? labelBucket : inResource?.[1];
+  if (!bucket) return 'skip';
+  const denied = code !== 0 || granted < items;
+  return {
+    kind: 'gcs',
+    target: bucket,
+    source: buildSource({ ip: callerIp ?? '' }),
+    credential: principal ? { key: principal, type: 'iam' } : null,
+    action: method,
+    ...(inResource?.[2] !== undefined ? { resource: clip(inResource[2]) } : {}),
+    outcome: denied ? 'failure' : 'success',
+    ...(denied ? { outcomeDetail: message ?? (code !== 0 ? `status ${code}` : 'PERMISSION_DENIED') } : {}),
+    time,
+    ...(userAgent !== undefined ? { userAgent: clip(userAgent, 256) } : {}),
+    ref: insertId ? { file: ctx.ref.file, line: ctx.ref.line, insertId } : { file: ctx.ref.file, line: ctx.ref.line },
+    timeMs: ms,
+  };
+}

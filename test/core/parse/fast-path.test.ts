@@ -1,0 +1,162 @@
+/**
+ * Differential test: the fast path and the full parser give the same events and the same findings
+ * on generated data with escaped strings, unicode escapes, reordered keys, extra whitespace,
+ * missing optional fields and hostile values — and the fast path really decides the common lines.
+ */
+import { describe, expect, it } from 'vitest';
+import { buildScenario, DEFAULT_OPTIONS } from '../../../examples/scenario.js';
+import { BatchAuditor } from '../../../functions/src/core/detect/auditor.js';
+import type { AccessEvent } from '../../../functions/src/core/access-event.js';
+import { fastParse } from '../../../functions/src/core/parse/fast-path.js';
+import { parseLine } from '../../../functions/src/core/parse/parsers.js';
+import { emptyStats, ProblemLog, scanStream } from '../../../functions/src/core/read/scan.js';
+import { ctx, withTempDir } from '../../support/fixtures.js';
+import { Learner } from '../../../functions/src/core/baseline/learn.js';
+import { loadBaselines, writeLearned } from '../../../functions/src/core/baseline/store.js';
+import { gunzipSync } from 'node:zlib';
+
+/** Deterministic variations of a LogEntry: the shapes real exports and hostile writers produce. */
+function rng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const HOSTILE = ['<!channel> <@U1> <https://evil|x>', 'ümlaut ✓ 漢字 🙂', '}{][":,', 'a'.repeat(3000), '"quoted"', 'line\nbreak\ttab', '\u2028\u2029', '\\\\back\\slash', '%2F%22', ''];
+
+function shuffleKeys(value: unknown, r: () => number): unknown {
+  if (Array.isArray(value)) return value.map((v) => shuffleKeys(v, r));
+  if (value === null || typeof value !== 'object') return value;
+  const entries = Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, shuffleKeys(v, r)] as const);
+  for (let i = entries.length - 1; i > 0; i--) {
+    const j = Math.floor(r() * (i + 1));
+    [entries[i], entries[j]] = [entries[j]!, entries[i]!];
+  }
+  return Object.fromEntries(entries);
+}
+
+function dropOptional(entry: any, r: () => number): void {
+  const jp = entry.jsonPayload;
+  if (jp) for (const k of ['start_time', 'src_vpc', 'dest_vpc', 'src_instance', 'rtt_msec', 'src_gke_details']) if (r() < 0.2) delete jp[k];
+  const pp = entry.protoPayload;
+  if (pp) {
+    if (r() < 0.2) delete pp.requestMetadata?.callerSuppliedUserAgent;
+    if (r() < 0.1) delete pp.authenticationInfo;
+    if (r() < 0.1) delete pp.status;
+    if (r() < 0.1) delete entry.resource?.labels?.bucket_name;
+  }
+  if (r() < 0.2) delete entry.insertId;
+  if (r() < 0.2) delete entry.severity;
+}
+
+function hostile(entry: any, r: () => number): void {
+  const h = () => HOSTILE[Math.floor(r() * HOSTILE.length)]!;
+  const pp = entry.protoPayload;
+  if (pp) {
+    if (r() < 0.5) pp.resourceName = `${pp.resourceName}${h()}`;
+    if (pp.requestMetadata && r() < 0.5) pp.requestMetadata.callerSuppliedUserAgent = h();
+    if (pp.authenticationInfo && r() < 0.3) pp.authenticationInfo.principalEmail = `x${h()}@e.example`;
+  }
+  const jp = entry.jsonPayload;
+  if (jp?.src_gke_details?.pod && r() < 0.5) jp.src_gke_details.pod.pod_name = h();
+  if (jp?.src_instance && r() < 0.5) jp.src_instance.vm_name = h();
+}
+
+function variants(): string[] {
+  const { files } = buildScenario({ ...DEFAULT_OPTIONS, historyDays: 1, gzipOldHistory: false });
+  const lines = files.flatMap((f) => (f.path.endsWith('.gz') ? gunzipSync(f.content) : f.content).toString('utf8').split('\n').filter(Boolean));
+  const r = rng(42);
+  const out: string[] = [];
+  for (const line of lines) {
+    const entry = JSON.parse(line);
+    out.push(line);
+    const roll = r();
+    const copy = structuredClone(entry);
+    if (roll < 0.25) out.push(JSON.stringify(shuffleKeys(copy, r)));
+    else if (roll < 0.4) out.push(JSON.stringify(copy, null, r() < 0.5 ? 1 : 0).replace(/\n/g, ' '));
+    else if (roll < 0.6) {
+      dropOptional(copy, r);
+      out.push(JSON.stringify(copy));
+    } else if (roll < 0.8) {
+      hostile(copy, r);
+      out.push(JSON.stringify(copy));
+    } else {
+      // Unicode escapes for plain characters: same value, different bytes.
+      out.push(JSON.stringify(copy).replace(/"(jsonPayload|protoPayload)"/, (m) => m.replace('P', '\\u0050')));
+    }
+  }
+  return out;
+}
+
+function fullEvent(line: string): AccessEvent | 'skip' | undefined {
+  const outcome = parseLine(line, ctx);
+  return outcome.status === 'parsed' ? outcome.event : outcome.status === 'skipped' ? 'skip' : undefined;
+}
+
+const strip = (e: AccessEvent | 'skip' | undefined) => (e && e !== 'skip' ? { ...e, timeMs: undefined } : e);
+
+describe('fast path versus full parser', () => {
+  const lines = variants();
+
+  it('agrees line by line wherever the fast path decides, and decides most plain lines', () => {
+    let decided = 0;
+    let flows = 0;
+    for (const line of lines) {
+      const buf = Buffer.from(line);
+      const fast = fastParse(buf, 0, buf.length, ctx);
+      if (fast === undefined) continue;
+      decided++;
+      if (fast !== 'skip' && fast.kind === 'vpc-flow') flows++;
+      expect(strip(fast), line.slice(0, 300)).toEqual(strip(fullEvent(line)));
+    }
+    expect(lines.length).toBeGreaterThan(2000);
+    expect(decided / lines.length).toBeGreaterThan(0.4);
+    expect(flows).toBeGreaterThan(500);
+  });
+
+  it('falls back on escapes, and on whitespace it does not model', () => {
+    const line = lines.find((l) => l.includes('compute.googleapis.com%2Fvpc_flows') && !l.includes('\\'))!;
+    const escaped = line.replace('"jsonPayload"', '"json\\u0050ayload"');
+    expect(fastParse(Buffer.from(escaped), 0, escaped.length, ctx)).toBeUndefined();
+    const spaced = JSON.stringify(JSON.parse(line), null, 1).replace(/\n/g, ' ');
+    const fast = fastParse(Buffer.from(spaced), 0, Buffer.byteLength(spaced), ctx);
+    if (fast !== undefined) expect(strip(fast)).toEqual(strip(fullEvent(spaced)));
+  });
+
+  it('gives identical findings and counts over the whole generated batch', async () => {
+    const text = `${lines.join('\n')}\n`;
+    const run = async (fastPath: boolean) => {
+      const auditorEvents: AccessEvent[] = [];
+      const stats = emptyStats();
+      const chunks = (async function* () {
+        yield Buffer.from(text);
+      })();
+      await scanStream('diff.json', chunks, { stats, problems: new ProblemLog(), onEvent: (e) => auditorEvents.push(e), fastPath, now: () => Date.parse('2026-11-24T00:00:00Z') });
+      return { stats, events: auditorEvents };
+    };
+    const fast = await run(true);
+    const full = await run(false);
+    expect(fast.stats).toEqual(full.stats);
+    expect(fast.events.map(strip)).toEqual(full.events.map(strip));
+    // Baselines learned from the first third (full path), then both event streams audited against them.
+    await withTempDir(async (dir) => {
+      const learner = new Learner();
+      for (const e of full.events.slice(0, Math.floor(full.events.length / 3))) learner.add(e);
+      await writeLearned(dir, learner.result(), []);
+      const baselines = await loadBaselines(dir);
+      const findings = (events: AccessEvent[]) => {
+        const auditor = new BatchAuditor(baselines, { now: Date.parse('2026-11-24T00:00:00Z') });
+        for (const e of events) auditor.add(e);
+        return auditor.findings();
+      };
+      const fromFull = findings(full.events);
+      expect(fromFull.length).toBeGreaterThan(5);
+      expect(findings(fast.events)).toEqual(fromFull);
+    });
+  });
+});
