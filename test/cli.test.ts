@@ -27,7 +27,7 @@ describe('usage errors: one line, non-zero, no stack trace', () => {
     [['audit', '--slack-webhook', 'ftp://hooks.slack.com/services/T/B/X', 'examples/today'], 2, /--slack-webhook: must be an http\(s\) URL/],
     [['accept', '--kind', 'gcs', '--target', 'b'], 2, /give --source, --credential, or both/],
     [['accept', '--kind', 's3', '--target', 'b', '--source', 'ip:1.2.3.4'], 2, /--kind: must be one of/],
-    [['accept', '--kind', 'gcs', '--target', 'b', '--source', 'somewhere'], 2, /--source: must start with one of/],
+    [['accept', '--kind', 'gcs', '--target', 'b', '--source', 'somewhere'], 2, /--source: must be <form>:<value>/],
   ])('%j', (args, status, message) => {
     const result = runCli(args);
     expect(result.status).toBe(status);

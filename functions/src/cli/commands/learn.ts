@@ -72,5 +72,6 @@ export async function learnCommand(argv: readonly string[], io: CommandIo): Prom
     io.out(`  ${m.created ? 'created' : 'updated'} ${m.file}${added.length ? `: ${added.join(', ')}` : ''}${m.updated ? `${added.length ? ',' : ':'} ${m.updated} entries with new evidence` : ''}\n`);
   }
   if (summaries.length === 0) io.out('  no baseline changed\n');
+  for (const skipped of learner.unlearnable) io.err(`log-audit: not learned (no baseline can hold it): ${skipped}`);
   return 0;
 }

@@ -7,7 +7,7 @@
 import type { AccessEvent } from '../access-event.js';
 import { ipFamily, ipv4Network } from '../ip.js';
 import { UNRECORDED_SOURCE } from '../source-identity.js';
-import { targetKey } from './schema.js';
+import { MAX_CREDENTIAL_LENGTH, sourceMatchProblem, targetKey } from './schema.js';
 import { pairKey, type Evidence, type LearnedTarget, type LoadedBaseline } from './store.js';
 
 export interface WideningOptions {
@@ -94,11 +94,30 @@ export class Learner {
     if (time > Date.parse(evidence.lastSeen)) evidence.lastSeen = iso;
   }
 
+  /** Identities seen in history that no baseline file could hold (hostile or malformed values), never learned. */
+  readonly unlearnable: string[] = [];
+
   /** The learned targets, with widening applied, in a deterministic order. */
   result(): LearnedTarget[] {
     const out = [...this.targets.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, t]) => t);
     if (this.widening.ipv4MinAddresses > 0) for (const t of out) this.widen(t);
+    for (const t of out) this.dropUnwritable(t);
     return out;
+  }
+
+  /** A learned file must pass `validate`: identities the schema refuses are left out, and listed. */
+  private dropUnwritable(target: LearnedTarget): void {
+    const badSource = (key: string) => sourceMatchProblem(key) !== undefined;
+    const badCredential = (key: string) => key.length === 0 || key.length > MAX_CREDENTIAL_LENGTH;
+    const note = (what: string) => {
+      if (this.unlearnable.length < 20) this.unlearnable.push(`${target.kind} ${target.target}: ${what.slice(0, 120)}`);
+    };
+    for (const key of [...target.sources.keys()]) if (badSource(key)) (target.sources.delete(key), note(`source ${JSON.stringify(key)}`));
+    for (const key of [...target.credentials.keys()]) if (badCredential(key)) (target.credentials.delete(key), note(`credential ${JSON.stringify(key)}`));
+    for (const key of [...target.pairs.keys()]) {
+      const [credential = '', source = ''] = key.split('\u0000');
+      if (badSource(source) || badCredential(credential)) target.pairs.delete(key);
+    }
   }
 
   /** Replaces exact IPv4 sources by their network where enough distinct addresses support it. */

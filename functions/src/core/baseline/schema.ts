@@ -12,6 +12,7 @@ export const SOURCE_MATCH_FORMS = ['ip', 'cidr', 'token', 'gke', 'gke-pool', 'vm
 
 /** Why a source match string is invalid, or undefined when it is valid. */
 export function sourceMatchProblem(match: string): string | undefined {
+  if (!/^(ip|cidr|token|gke|gke-pool|vm|subnet|asn|country):\S+$/.test(match)) return 'must be <form>:<value>, e.g. ip:203.0.113.7 or gke:cluster/namespace';
   const colon = match.indexOf(':');
   const form = colon < 0 ? match : match.slice(0, colon);
   const value = colon < 0 ? '' : match.slice(colon + 1);
@@ -46,7 +47,8 @@ const sourceMatch = z
 });
 
 /** An exact credential (`sa@p.iam.gserviceaccount.com`, `a@x -> sa@y`, `db-user:app`) or a `*` glob. */
-const credentialMatch = z.string().min(1).max(512);
+export const MAX_CREDENTIAL_LENGTH = 512;
+const credentialMatch = z.string().min(1).max(MAX_CREDENTIAL_LENGTH);
 
 const timestamp = z.string().refine((value) => !Number.isNaN(Date.parse(value)), { message: 'must be an ISO-8601 date or timestamp' });
 
