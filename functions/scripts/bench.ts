@@ -13,7 +13,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm, stat, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
@@ -236,7 +236,8 @@ import { main } from ${JSON.stringify(join(root, 'functions/dist/cli.js'))};
 const [baselines, file] = process.argv.slice(1);
 const t = process.hrtime.bigint();
 let out = '';
-const code = await main(['audit', '--quiet', '--format', 'json', '--baselines', baselines, file], { out: (s) => (out += s), err: () => undefined, progress: false });
+const workers = process.argv[3] ?? 'auto';
+const code = await main(['audit', '--quiet', '--format', 'json', '--workers', workers, '--baselines', baselines, file], { out: (s) => (out += s), err: () => undefined, progress: false });
 const seconds = Number(process.hrtime.bigint() - t) / 1e9;
 const summary = JSON.parse(out).summary;
 process.stderr.write(JSON.stringify({ seconds, maxRssMb: process.resourceUsage().maxRSS / 1024, lines: summary.lines, code, findings: summary.findings }) + '\\n');
@@ -268,11 +269,13 @@ async function main(): Promise<void> {
     for (const variant of [file, `${file}.gz`]) {
       const label = variant.endsWith('.gz') ? `${kind} .json.gz` : `${kind} .json`;
       const floor = await child(['-e', FLOOR, variant]);
-      const audit = await child(['--input-type=module', '-e', AUDIT, baselines, variant]);
+      const serial = await child(['--input-type=module', '-e', AUDIT, baselines, variant, '0']);
+      const audit = await child(['--input-type=module', '-e', AUDIT, baselines, variant, 'auto']);
       const mb = shard.bytes / 1e6;
       rows.push([
         label,
         `${(shard.bytes / 1024 ** 3).toFixed(2)} GiB${variant.endsWith('.gz') ? ` (${(gzBytes / 1024 ** 2).toFixed(0)} MiB gz)` : ''}`,
+        `${(mb / serial.seconds).toFixed(0)} MB/s, ${serial.maxRssMb.toFixed(0)} MB`,
         `${(mb / floor.seconds).toFixed(0)} MB/s`,
         `${(mb / audit.seconds).toFixed(0)} MB/s`,
         `${(audit.lines / audit.seconds / 1e6).toFixed(2)} M/s`,
@@ -280,7 +283,7 @@ async function main(): Promise<void> {
         `${floor.maxRssMb.toFixed(0)} MB`,
         `${audit.maxRssMb.toFixed(0)} MB`,
       ]);
-      log(`  ${label}: floor ${floor.seconds.toFixed(2)} s, log-audit ${audit.seconds.toFixed(2)} s (${audit.lines} lines)`);
+      log(`  ${label}: floor ${floor.seconds.toFixed(2)} s, log-audit one thread ${serial.seconds.toFixed(2)} s, with workers ${audit.seconds.toFixed(2)} s (${audit.lines} lines)`);
     }
   }
 
@@ -296,8 +299,9 @@ async function main(): Promise<void> {
   }
   imports.sort((a, b) => a - b);
 
-  log('\n| input | size | hand-written floor | log-audit audit | lines/s | speed-up | floor peak RSS | log-audit peak RSS |');
-  log('|---|---|---|---|---|---|---|---|');
+  log(`\n${availableParallelism()} cores; "workers auto" = main thread + ${Math.max(0, availableParallelism() - 1)} worker(s).`);
+  log('| input | size | log-audit, one thread (speed, peak RSS) | hand-written floor | log-audit, workers auto | lines/s | speed-up vs floor | floor peak RSS | log-audit peak RSS |');
+  log('|---|---|---|---|---|---|---|---|---|');
   for (const row of rows) log(`| ${row.join(' | ')} |`);
   log(`\nBundled function import (require of the deployed index.js, median of 7): ${imports[3]!.toFixed(0)} ms`);
   if (!values.keep && !values.dir) await rm(dir, { recursive: true, force: true });

@@ -8,7 +8,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 await build({
   absWorkingDir: root,
-  entryPoints: { cli: 'functions/src/cli/main.ts' },
+  entryPoints: { cli: 'functions/src/cli/main.ts', 'scan-worker': 'functions/src/core/read/scan-worker.ts' },
   outdir: 'functions/dist',
   bundle: true,
   platform: 'node',

@@ -1,4 +1,8 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { ScanWorkers } from '../../core/read/parallel-scan.js';
 import { z } from 'zod';
 import { buildDigest } from '../../core/notify/slack-digest.js';
 import { SlackDeliveryError, SlackNotifier } from '../../core/notify/slack-notifier.js';
@@ -33,6 +37,9 @@ Options:
   --fail-on-findings     exit 1 when there is any finding
   --burst-threshold N    failures from one unknown source in a batch that make a burst (default: ${DEFAULT_AUDIT_OPTIONS.burstThreshold})
   --max-line-bytes N     longer lines are skipped and reported (default: ${DEFAULT_MAX_LINE_BYTES})
+  --workers N|auto       worker threads for large files, besides the main thread (auto: one
+                         per core beyond the first, for files of 32 MiB or more; 0: main only)
+  --full-parse           decide every line with the full parser (slower; for comparison)
   --now ISO              judge baseline "expires" and implausible timestamps as of this time
   --quiet                no progress lines on stderr
   -h, --help             show this help
@@ -44,6 +51,18 @@ Exit status: 0 when the run completes (anomalies or not), 1 with --fail-on-findi
 findings, 2 for a usage error or a missing PATH, 3 for missing or invalid baselines,
 4 when Slack refused or could not take the digest.
 `;
+
+/** Files smaller than this are scanned on the main thread: starting workers would cost more. */
+const PARALLEL_MIN_BYTES = 32 * 1024 * 1024;
+
+/** Worker threads for large files, when the bundled worker script is there (it is in functions/dist). */
+function startWorkers(setting: 'auto' | number): ScanWorkers | undefined {
+  // The main thread scans blocks too, so one worker per core beyond the first.
+  const count = setting === 'auto' ? availableParallelism() - 1 : setting;
+  const script = new URL('./scan-worker.js', import.meta.url);
+  if (count === 0 || !existsSync(fileURLToPath(script))) return undefined;
+  return new ScanWorkers(script, count);
+}
 
 /** The CLI waits at most this long for Slack, retries included. */
 const SLACK_DEADLINE_MS = 60_000;
@@ -60,6 +79,8 @@ const auditOptions = z
     'max-line-bytes': positiveInt.default(DEFAULT_MAX_LINE_BYTES),
     now: z.iso.datetime({ offset: true }).optional(),
     quiet: z.boolean().default(false),
+    workers: z.union([z.literal('auto'), z.coerce.number().int().min(0).max(64)]).default('auto'),
+    'full-parse': z.boolean().default(false),
   })
   .loose();
 
@@ -73,6 +94,8 @@ export async function auditCommand(argv: readonly string[], io: CommandIo): Prom
     'max-line-bytes': { type: 'string' },
     now: { type: 'string' },
     quiet: { type: 'boolean' },
+    workers: { type: 'string' },
+    'full-parse': { type: 'boolean' },
   });
   if (values['help']) {
     io.out(AUDIT_HELP);
@@ -85,12 +108,15 @@ export async function auditCommand(argv: readonly string[], io: CommandIo): Prom
   const now = options.now ? Date.parse(options.now) : Date.now();
   const auditor = new BatchAuditor(baselines, { burstThreshold: options['burst-threshold'], now });
   const progress = new Progress(files.length, io.err, 5000, io.progress && !options.quiet);
+  const workers = startWorkers(options.workers);
   const scan = await scanFiles(files, {
     onEvent: (e) => auditor.add(e),
     onProgress: (s) => progress.update(s),
     maxLineBytes: options['max-line-bytes'],
     now: () => now,
-  });
+    fastPath: !options['full-parse'],
+    ...(workers ? { parallel: { workers, onGroup: (g) => auditor.mergeGroup(g), minBytes: PARALLEL_MIN_BYTES } } : {}),
+  }).finally(() => workers?.close());
   progress.done(scan);
   const findings = auditor.findings();
   const summary = summarize(scan.stats, scan.bytes, scan.problems, findings, auditor.targets());

@@ -76,3 +76,27 @@ export function addToGroup(group: AccessGroup, event: AccessEvent): void {
 export function groupCount(group: AccessGroup): number {
   return group.successes + group.failures + group.undecided;
 }
+
+/** Adds the evidence of `later` (events that came after `group`'s) to `group`. */
+export function mergeInto(group: AccessGroup, later: AccessGroup): void {
+  group.successes += later.successes;
+  group.failures += later.failures;
+  group.undecided += later.undecided;
+  if (later.firstMs < group.firstMs) {
+    group.firstMs = later.firstMs;
+    group.firstSeen = later.firstSeen;
+  }
+  if (later.lastMs > group.lastMs) {
+    group.lastMs = later.lastMs;
+    group.lastSeen = later.lastSeen;
+  }
+  for (const [into, from] of [
+    [group.actions, later.actions],
+    [group.resources, later.resources],
+    [group.userAgents, later.userAgents],
+    [group.failureDetails, later.failureDetails],
+  ] as const) {
+    for (const value of from) addSample(into, value);
+  }
+  for (const ref of later.refs) if (group.refs.length < 3) group.refs.push(ref);
+}

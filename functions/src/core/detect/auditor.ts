@@ -9,7 +9,7 @@ import type { AccessEvent } from '../access-event.js';
 import { CompiledBaseline } from '../baseline/matcher.js';
 import { targetKey } from '../baseline/schema.js';
 import type { LoadedBaseline } from '../baseline/store.js';
-import { addToGroup, groupKey, newGroup, type AccessGroup } from './access-group.js';
+import { addToGroup, groupCount, groupKey, mergeInto, newGroup, type AccessGroup } from './access-group.js';
 import type { FindingParts } from './build-finding.js';
 import { detectCredentialFromNewSource } from './detectors/credential-from-new-source.js';
 import { DEFAULT_BURST_THRESHOLD, detectFailedAuthBursts } from './detectors/failed-auth-burst.js';
@@ -59,14 +59,44 @@ export class BatchAuditor {
     addToGroup(group, event);
   }
 
+  /**
+   * Merges a group aggregated elsewhere (a scan worker) as if its events had been added here, in
+   * order: callers merge the groups of consecutive blocks in block order.
+   */
+  mergeGroup(delta: AccessGroup): void {
+    const key = `${delta.kind}|${delta.target}\u0000${delta.source.key}\u0000${delta.credential?.key ?? ''}`;
+    const group = this.groups.get(key);
+    if (!group) {
+      if (this.groups.size >= this.options.maxGroups) {
+        const o = this.overflowFor(delta.kind, delta.target, delta.firstSeen);
+        o.events += groupCount(delta);
+        if (delta.firstMs < Date.parse(o.firstSeen)) o.firstSeen = delta.firstSeen;
+        if (delta.lastMs > Date.parse(o.lastSeen)) o.lastSeen = delta.lastSeen;
+        if (o.sampleSources.length < 3 && !o.sampleSources.includes(delta.source.key)) o.sampleSources.push(delta.source.key);
+        return;
+      }
+      this.groups.set(key, delta);
+      return;
+    }
+    mergeInto(group, delta);
+  }
+
+  private overflowFor(kind: AccessEvent['kind'], target: string, time: string): Overflow {
+    const key = targetKey(kind, target);
+    let o = this.overflow.get(key);
+    if (!o) {
+      o = { kind, target, events: 0, firstSeen: time, lastSeen: time, sampleSources: [] };
+      this.overflow.set(key, o);
+    }
+    return o;
+  }
+
   private countOverflow(event: AccessEvent): void {
-    const key = targetKey(event.kind, event.target);
-    const o = this.overflow.get(key) ?? { kind: event.kind, target: event.target, events: 0, firstSeen: event.time, lastSeen: event.time, sampleSources: [] };
+    const o = this.overflowFor(event.kind, event.target, event.time);
     o.events++;
     if (Date.parse(event.time) < Date.parse(o.firstSeen)) o.firstSeen = event.time;
     if (Date.parse(event.time) > Date.parse(o.lastSeen)) o.lastSeen = event.time;
     if (o.sampleSources.length < 3 && !o.sampleSources.includes(event.source.key)) o.sampleSources.push(event.source.key);
-    this.overflow.set(key, o);
   }
 
   /** All findings of the batch, in deterministic order. */

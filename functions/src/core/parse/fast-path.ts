@@ -95,8 +95,6 @@ const PATHS = [
   'protoPayload.authorizationInfo[0].granted',
   'protoPayload.authorizationInfo[*].granted',
 ] as const;
-type Path = (typeof PATHS)[number];
-export const PATHS_FOR_BENCH: readonly string[] = PATHS;
 
 /** Slot number of each path, resolved once (the hot path never builds or looks up path strings). */
 const S: Record<string, number> = Object.fromEntries(PATHS.map((p, i) => [p, i]));
@@ -343,8 +341,7 @@ type FlowIdentity = { target: string; source: AccessEvent['source']; action: str
  */
 const flowCache = new Map<number, { bytes: Uint8Array; value: FlowIdentity }>();
 const FLOW_CACHE_LIMIT = 50_000;
-/** Cache effectiveness, for the bench. */
-export const flowCacheStats = { hits: 0, misses: 0 };
+
 
 /** Slots whose bytes decide a flow's target, source and action (not its time, ports or counters). */
 const IDENTITY_SLOTS = [
@@ -426,8 +423,6 @@ function flow(line: Line, buf: Buffer, ctx: ParseContext, insertId: string | und
   const key = identityHash(buf, orientation);
   const entry = flowCache.get(key);
   const cached = entry && sameIdentity(entry.bytes, buf, orientation) ? entry.value : undefined;
-  if (cached) flowCacheStats.hits++;
-  else flowCacheStats.misses++;
   if (cached === 'skip') return 'skip';
   if (cached) return { kind: 'vpc-flow', target: cached.target, source: cached.source, credential: null, action: cached.action, outcome: 'success', time, ref, timeMs: ms };
   const srcIp = line.str(S['jsonPayload.connection.src_ip']!);

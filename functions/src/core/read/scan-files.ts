@@ -1,6 +1,9 @@
 /** Scans local export files (the CLI's input): each file is read, a broken one is reported and skipped. */
 import type { AccessEvent } from '../access-event.js';
+import { stat } from 'node:fs/promises';
+import type { AccessGroup } from '../detect/access-group.js';
 import { openInputFile } from './input-files.js';
+import { scanStreamParallel, type ScanWorkers } from './parallel-scan.js';
 import { emptyStats, ProblemLog, scanStream, type BatchStats } from './scan.js';
 
 export interface FileScan {
@@ -11,10 +14,13 @@ export interface FileScan {
 
 export interface ScanFilesOptions {
   onEvent: (event: AccessEvent) => void;
+  /** Scan files of at least `minBytes` on worker threads, handing whole groups to `onGroup`. */
+  parallel?: { workers: ScanWorkers; onGroup: (group: AccessGroup) => void; minBytes: number };
   /** Called after every chunk of lines with what has been read so far. */
   onProgress?: (scan: FileScan, file: string) => void;
   maxLineBytes?: number;
   now?: () => number;
+  fastPath?: boolean;
 }
 
 export async function scanFiles(files: readonly string[], options: ScanFilesOptions): Promise<FileScan> {
@@ -25,13 +31,17 @@ export async function scanFiles(files: readonly string[], options: ScanFilesOpti
         scan.bytes += n;
         options.onProgress?.(scan, file);
       });
-      await scanStream(file, chunks, {
+      const common = {
         stats: scan.stats,
         problems: scan.problems,
         onEvent: options.onEvent,
         ...(options.maxLineBytes !== undefined ? { maxLineBytes: options.maxLineBytes } : {}),
         ...(options.now ? { now: options.now } : {}),
-      });
+        ...(options.fastPath !== undefined ? { fastPath: options.fastPath } : {}),
+      };
+      const parallel = options.parallel;
+      if (parallel && (await stat(file)).size >= parallel.minBytes) await scanStreamParallel(file, chunks, { ...common, workers: parallel.workers, onGroup: parallel.onGroup });
+      else await scanStream(file, chunks, common);
     } catch (error) {
       // A local file we cannot read is a problem of that file, not of the run.
       scan.stats.fileErrors++;

@@ -6,6 +6,7 @@
 import type { AccessEvent } from '../access-event.js';
 import { isUtf8 } from 'node:buffer';
 import { fastParse } from '../parse/fast-path.js';
+import type { ParseContext, PostgresJoin } from '../parse/log-entry.js';
 import { parseLine } from '../parse/parsers.js';
 import { PostgresSessions } from '../parse/postgres-log.js';
 import { DEFAULT_MAX_LINE_BYTES, splitLines } from './lines.js';
@@ -76,6 +77,28 @@ export class ProblemLog {
     return out;
   }
 
+  /** What another log holds, to be merged here (a scan worker's problems, in line order). */
+  export(): { kept: Problem[]; perFile: [string, number][] } {
+    return { kept: [...this.kept], perFile: [...this.perFile] };
+  }
+
+  /** Adds another log's problems after this one's: kept ones one by one, the rest as counts. */
+  merge(other: { kept: Problem[]; perFile: [string, number][] }): void {
+    const keptPerFile = new Map<string, number>();
+    for (const problem of other.kept) {
+      this.add(problem);
+      const key = `${problem.category}|${problem.file}`;
+      keptPerFile.set(key, (keptPerFile.get(key) ?? 0) + 1);
+    }
+    for (const [key, count] of other.perFile) {
+      const rest = count - (keptPerFile.get(key) ?? 0);
+      if (rest <= 0) continue;
+      const category = key.slice(0, key.indexOf('|')) as ProblemCategory;
+      this.totals.set(category, (this.totals.get(category) ?? 0) + rest);
+      this.perFile.set(key, (this.perFile.get(key) ?? 0) + rest);
+    }
+  }
+
   /** How many problems of each category are neither listed nor summarized per file (the overall cap). */
   omitted(): Partial<Record<ProblemCategory, number>> {
     return Object.fromEntries(this.overCap);
@@ -98,12 +121,95 @@ export interface ScanOptions {
   fastPath?: boolean;
 }
 
-const FUTURE_TOLERANCE_MS = 2 * 24 * 3600 * 1000;
+export const FUTURE_TOLERANCE_MS = 2 * 24 * 3600 * 1000;
 
 /** True for errors that mean the file's content is broken (corrupt or truncated gzip), not the infrastructure. */
 export function isContentError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && code.startsWith('Z_');
+}
+
+/** Where a decided line goes: an event, or a postgres.log half that must be joined in line order. */
+export interface LineSink {
+  event(event: AccessEvent): void;
+  join(event: AccessEvent, join: PostgresJoin): void;
+}
+
+/**
+ * Decides one line (never throws for bad data): the fast path first when allowed, then the full
+ * parser. Keeps `lines = parsed + bad + skipped + unknown` (the caller counts `lines`).
+ */
+export function processLine(
+  raw: { number: number; buf: Buffer; start: number; end: number },
+  file: string,
+  ctx: ParseContext,
+  fast: boolean,
+  stats: BatchStats,
+  problems: ProblemLog,
+  sink: LineSink,
+): void {
+  ctx.ref = { file, line: raw.number };
+  if (fast) {
+    const decided = fastParse(raw.buf, raw.start, raw.end, ctx);
+    if (decided === 'skip') {
+      stats.skipped++;
+      return;
+    }
+    if (decided) {
+      stats.parsed++;
+      sink.event(decided);
+      return;
+    }
+  }
+  const bytes = raw.buf.subarray(raw.start, raw.end);
+  const text = bytes.toString('utf8');
+  if (text.trim() === '') {
+    stats.skipped++;
+    return;
+  }
+  const invalidUtf8 = !isUtf8(bytes);
+  const outcome = parseLine(text, ctx);
+  switch (outcome.status) {
+    case 'bad':
+      stats.bad++;
+      problems.add({ category: 'bad', file, line: raw.number, message: raw.number === 1 && /^\s*[[{]\s*$/.test(text) ? `${outcome.error} — the file looks like a pretty-printed JSON document; exports have one LogEntry per line` : outcome.error });
+      break;
+    case 'unknown':
+      stats.unknown++;
+      problems.add({ category: 'unknown', file, line: raw.number, message: outcome.reason });
+      break;
+    case 'skipped':
+      stats.skipped++;
+      break;
+    case 'parsed':
+      stats.parsed++;
+      if (invalidUtf8) {
+        stats.warnings++;
+        problems.add({ category: 'warning', file, line: raw.number, message: 'invalid UTF-8 replaced with U+FFFD; entry audited' });
+      }
+      if (outcome.join) sink.join(outcome.event, outcome.join);
+      else sink.event(outcome.event);
+      break;
+  }
+}
+
+/** An oversized line: skipped, counted as bad, reported with its size. */
+export function oversizeLine(file: string, number: number, bytes: number, maxLineBytes: number, stats: BatchStats, problems: ProblemLog): void {
+  stats.bad++;
+  problems.add({ category: 'bad', file, line: number, message: `line of ${formatBytes(bytes)} is over the ${formatBytes(maxLineBytes)} limit; skipped` });
+}
+
+/** Joins postgres.log halves in line order and emits the results. */
+export function joiningSink(sessions: PostgresSessions, emit: (event: AccessEvent) => void): LineSink {
+  return {
+    event: emit,
+    join(event, join) {
+      if (join.role === 'received') {
+        const released = sessions.received(join.session, event);
+        if (released) emit(released);
+      } else emit(sessions.complete(join.session, event));
+    },
+  };
 }
 
 /**
@@ -115,71 +221,22 @@ export async function scanStream(file: string, chunks: AsyncIterable<Buffer>, op
   const now = options.now ?? Date.now;
   const sessions = new PostgresSessions();
   const fast = options.fastPath ?? true;
+  const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const emit = (event: AccessEvent) => {
     stats.events++;
     onEvent(event);
   };
+  const sink = joiningSink(sessions, emit);
   stats.files++;
   let lastLine = 0;
   try {
-    for await (const batch of splitLines(chunks, options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES)) {
-      const ctx = { ref: { file, line: 0 }, latestPlausibleMs: now() + FUTURE_TOLERANCE_MS };
+    for await (const batch of splitLines(chunks, maxLineBytes)) {
+      const ctx: ParseContext = { ref: { file, line: 0 }, latestPlausibleMs: now() + FUTURE_TOLERANCE_MS };
       for (const raw of batch) {
         stats.lines++;
         lastLine = raw.number;
-        if ('oversizeBytes' in raw) {
-          stats.bad++;
-          problems.add({ category: 'bad', file, line: raw.number, message: `line of ${formatBytes(raw.oversizeBytes)} is over the ${formatBytes(options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES)} limit; skipped` });
-          continue;
-        }
-        ctx.ref = { file, line: raw.number };
-        if (fast) {
-          const decided = fastParse(raw.buf, raw.start, raw.end, ctx);
-          if (decided === 'skip') {
-            stats.skipped++;
-            continue;
-          }
-          if (decided) {
-            stats.parsed++;
-            emit(decided);
-            continue;
-          }
-        }
-        const bytes = raw.buf.subarray(raw.start, raw.end);
-        const text = bytes.toString('utf8');
-        if (text.trim() === '') {
-          stats.skipped++;
-          continue;
-        }
-        const invalidUtf8 = !isUtf8(bytes);
-        const outcome = parseLine(text, ctx);
-        switch (outcome.status) {
-          case 'bad':
-            stats.bad++;
-            problems.add({ category: 'bad', file, line: raw.number, message: raw.number === 1 && /^\s*[[{]\s*$/.test(text) ? `${outcome.error} — the file looks like a pretty-printed JSON document; exports have one LogEntry per line` : outcome.error });
-            break;
-          case 'unknown':
-            stats.unknown++;
-            problems.add({ category: 'unknown', file, line: raw.number, message: outcome.reason });
-            break;
-          case 'skipped':
-            stats.skipped++;
-            break;
-          case 'parsed': {
-            stats.parsed++;
-            if (invalidUtf8) {
-              stats.warnings++;
-              problems.add({ category: 'warning', file, line: raw.number, message: 'invalid UTF-8 replaced with U+FFFD; entry audited' });
-            }
-            const join = outcome.join;
-            if (join?.role === 'received') {
-              const released = sessions.received(join.session, outcome.event);
-              if (released) emit(released);
-            } else if (join?.role === 'outcome') emit(sessions.complete(join.session, outcome.event));
-            else emit(outcome.event);
-            break;
-          }
-        }
+        if ('oversizeBytes' in raw) oversizeLine(file, raw.number, raw.oversizeBytes, maxLineBytes, stats, problems);
+        else processLine(raw, file, ctx, fast, stats, problems, sink);
       }
     }
   } catch (error) {

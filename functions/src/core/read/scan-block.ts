@@ -1,0 +1,65 @@
+/**
+ * One block of lines scanned off the main thread (scan-worker.ts): the same per-line decisions as
+ * scanStream, with events aggregated into access groups on the spot, so only a few thousand
+ * groups — not a million events — travel back. postgres.log halves, which must be joined in line
+ * order across blocks, are returned as they are.
+ */
+import type { AccessEvent } from '../access-event.js';
+import { addToGroup, groupKey, newGroup, type AccessGroup } from '../detect/access-group.js';
+import type { ParseContext, PostgresJoin } from '../parse/log-entry.js';
+import { emptyStats, oversizeLine, processLine, ProblemLog, type BatchStats, type Problem } from './scan.js';
+
+export interface BlockTask {
+  /** Whole lines, each ending with \n (the last may lack it at the end of a file). */
+  buf: Uint8Array;
+  /** Line number of the first line in its file. */
+  firstLine: number;
+  file: string;
+  latestPlausibleMs: number;
+  maxLineBytes: number;
+  fastPath: boolean;
+}
+
+export interface BlockResult {
+  stats: BatchStats;
+  problems: { kept: Problem[]; perFile: [string, number][] };
+  /** Groups in order of first appearance (so merging blocks in order equals a serial scan). */
+  groups: AccessGroup[];
+  joins: { event: AccessEvent; join: PostgresJoin }[];
+}
+
+export function scanBlock(task: BlockTask): BlockResult {
+  const buf = Buffer.from(task.buf.buffer, task.buf.byteOffset, task.buf.byteLength);
+  const stats = emptyStats();
+  const problems = new ProblemLog();
+  const groups = new Map<string, AccessGroup>();
+  const joins: BlockResult['joins'] = [];
+  const sink = {
+    event(event: AccessEvent) {
+      stats.events++;
+      const key = groupKey(event);
+      let group = groups.get(key);
+      if (!group) {
+        group = newGroup(event);
+        groups.set(key, group);
+      }
+      addToGroup(group, event);
+    },
+    join(event: AccessEvent, join: PostgresJoin) {
+      joins.push({ event, join });
+    },
+  };
+  const ctx: ParseContext = { ref: { file: task.file, line: 0 }, latestPlausibleMs: task.latestPlausibleMs };
+  let number = task.firstLine;
+  for (let start = 0; start < buf.length; number++) {
+    const nl = buf.indexOf(0x0a, start);
+    const stop = nl < 0 ? buf.length : nl;
+    let end = stop;
+    if (end > start && buf[end - 1] === 0x0d) end--;
+    stats.lines++;
+    if (stop - start > task.maxLineBytes) oversizeLine(task.file, number, stop - start, task.maxLineBytes, stats, problems);
+    else processLine({ number, buf, start, end }, task.file, ctx, task.fastPath, stats, problems, sink);
+    start = stop + 1;
+  }
+  return { stats, problems: problems.export(), groups: [...groups.values()], joins };
+}
