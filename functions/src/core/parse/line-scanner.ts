@@ -60,6 +60,10 @@ export class LineScanner {
   private readonly tableH1 = new Int32Array(TABLE_SIZE);
   private readonly tableH2 = new Int32Array(TABLE_SIZE);
   private readonly tableSlot = new Int32Array(TABLE_SIZE).fill(-1);
+  /** Hashes of every path that is a wanted path or leads to one: other keys' values are skipped unread. */
+  private readonly prefixH1 = new Int32Array(TABLE_SIZE);
+  private readonly prefixH2 = new Int32Array(TABLE_SIZE);
+  private readonly prefixUsed = new Uint8Array(TABLE_SIZE);
   /** Per slot: value start, end (exclusive), type, and how many times it occurred. */
   readonly start: Int32Array;
   readonly end: Int32Array;
@@ -79,6 +83,24 @@ export class LineScanner {
     this.count = new Int32Array(paths.length);
     this.types = new Int32Array(paths.length);
     this.trues = new Int32Array(paths.length);
+    const prefixes = new Set<string>();
+    for (const path of paths) {
+      const parts = path.split('.');
+      for (let k = 1; k <= parts.length; k++) {
+        const prefix = parts.slice(0, k).join('.');
+        prefixes.add(prefix);
+        const item = /^(.*)\[(0|\*)\]$/.exec(parts[k - 1]!);
+        if (item) prefixes.add([...parts.slice(0, k - 1), item[1]].join('.'));
+      }
+    }
+    for (const prefix of prefixes) {
+      const [h1, h2] = pathHashes(prefix);
+      let i = h1 & (TABLE_SIZE - 1);
+      while (this.prefixUsed[i]) i = (i + 1) & (TABLE_SIZE - 1);
+      this.prefixH1[i] = h1;
+      this.prefixH2[i] = h2;
+      this.prefixUsed[i] = 1;
+    }
     paths.forEach((path, slot) => {
       const [h1, h2] = pathHashes(path);
       let i = h1 & (TABLE_SIZE - 1);
@@ -87,6 +109,15 @@ export class LineScanner {
       this.tableH2[i] = h2;
       this.tableSlot[i] = slot;
     });
+  }
+
+  private isPrefix(h1: number, h2: number): boolean {
+    let i = h1 & (TABLE_SIZE - 1);
+    while (this.prefixUsed[i]) {
+      if (this.prefixH1[i] === h1 && this.prefixH2[i] === h2) return true;
+      i = (i + 1) & (TABLE_SIZE - 1);
+    }
+    return false;
   }
 
   private lookup(h1: number, h2: number): number {
@@ -143,6 +174,14 @@ export class LineScanner {
           j++;
           while (j < n && (buf[j] === 0x20 || buf[j] === 0x09)) j++;
           if (buf[j] !== 0x3a) return false;
+          if (!this.isPrefix(k1, k2)) {
+            // Nothing wanted lies under this key: step over its value without hashing or recording.
+            j = skipValue(buf, j + 1);
+            if (j < 0) return false;
+            expectValue = false;
+            i = j;
+            continue;
+          }
           h1 = k1;
           h2 = k2;
           expectValue = true;
@@ -218,6 +257,48 @@ export class LineScanner {
     this.types[slot]! |= 1 << type;
     if (type === T_TRUE) this.trues[slot]!++;
   }
+}
+
+/** The index just after the JSON value starting at or after `i` (whitespace allowed), or -1 when malformed. */
+function skipValue(buf: Uint8Array, i: number): number {
+  const n = buf.length;
+  while (i < n && (buf[i] === 0x20 || buf[i] === 0x09)) i++;
+  if (i >= n) return -1;
+  const c = buf[i]!;
+  if (c === QUOTE) {
+    for (let j = i + 1; j < n; j++) {
+      const d = buf[j]!;
+      if (d === QUOTE) return j + 1;
+      if (d < 0x20) return -1;
+    }
+    return -1;
+  }
+  if (c === 0x7b || c === 0x5b) {
+    let depth = 0;
+    for (let j = i; j < n; j++) {
+      const d = buf[j]!;
+      if (d === QUOTE) {
+        j++;
+        while (j < n && buf[j] !== QUOTE) {
+          if (buf[j]! < 0x20) return -1;
+          j++;
+        }
+        if (j >= n) return -1;
+      } else if (d === 0x7b || d === 0x5b) depth++;
+      else if (d === 0x7d || d === 0x5d) {
+        depth--;
+        if (depth === 0) return j + 1;
+      }
+    }
+    return -1;
+  }
+  let j = i;
+  while (j < n) {
+    const d = buf[j]!;
+    if (d === 0x2c || d === 0x7d || d === 0x5d || d === 0x20 || d === 0x09 || d === 0x0d) break;
+    j++;
+  }
+  return literalType(buf, i, j) === 0 ? -1 : j;
 }
 
 /** The JSON type of a literal, or 0 when it is not one (`true`, `false`, `null`, or a number). */
