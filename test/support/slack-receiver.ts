@@ -18,6 +18,8 @@ export class SlackReceiver {
   /** Every request, including refused ones. */
   readonly requests: { path: string; body: string; json: unknown; answered: number | 'reset' | 'hang' }[] = [];
   url = '';
+  /** Bodies Slack accepted (200), kept across reset(). */
+  readonly deliveredLog: string[] = [];
   /** Called as each request arrives (before it is answered): lets a test inject a fault elsewhere. */
   onRequest: (() => void) | undefined;
 
@@ -46,6 +48,7 @@ export class SlackReceiver {
         return;
       }
       record.answered = next.status;
+      if (next.status === 200) this.deliveredLog.push(body);
       res.writeHead(next.status, { 'content-type': 'text/plain', ...(next.retryAfter !== undefined ? { 'retry-after': String(next.retryAfter) } : {}) });
       res.end(next.body ?? (next.status === 200 ? 'ok' : 'error'));
     });

@@ -226,6 +226,7 @@ class BatchRun {
         now: this.deps.now,
         maxLineBytes: config.MAX_LINE_BYTES,
         burstThreshold: config.BURST_THRESHOLD,
+        maxGroups: config.MAX_TRACKED_GROUPS,
       });
     } catch (error) {
       if (!(error instanceof ObjectGoneError)) throw error;

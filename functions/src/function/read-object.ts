@@ -25,6 +25,7 @@ export interface ReadOptions {
   now: () => number;
   maxLineBytes: number;
   burstThreshold: number;
+  maxGroups?: number;
   /** Whole-object read attempts before giving up to an Eventarc retry. */
   maxAttempts?: number;
 }
@@ -62,7 +63,7 @@ export async function auditObject(
 async function readOnce(storage: Storage, object: { bucket: string; name: string; generation: string }, baselines: readonly LoadedBaseline[], options: ReadOptions) {
   const stats = emptyStats();
   const problems = new ProblemLog();
-  const auditor = new BatchAuditor(baselines, { burstThreshold: options.burstThreshold, now: options.now() });
+  const auditor = new BatchAuditor(baselines, { burstThreshold: options.burstThreshold, now: options.now(), ...(options.maxGroups ? { maxGroups: options.maxGroups } : {}) });
   const raw = storage.bucket(object.bucket).file(object.name, { generation: object.generation }).createReadStream();
   let bytes = 0;
   raw.on('data', (chunk: Buffer) => (bytes += chunk.length));
