@@ -136,3 +136,24 @@ describe('writing learned baselines', () => {
     });
   });
 });
+
+describe('hostile baseline files', () => {
+  it('refuses a YAML alias bomb with a clear error instead of exhausting memory', () => {
+    const bomb = ['version: 1', 'kind: gcs', 'target: b', 'a: &a ["x","x","x","x","x","x","x","x","x"]', ...Array.from({ length: 12 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)}]`)].join('\n');
+    const result = parseBaseline('baselines/bomb.yaml', bomb);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.problems.join('\n')).toMatch(/^baselines\/bomb\.yaml: invalid YAML: .*alias/i);
+  });
+
+  it('refuses an oversized baseline file, naming it', async () => {
+    await withTempDir(async (dir) => {
+      await writeFile(join(dir, 'huge.yaml'), `version: 1\nkind: gcs\ntarget: b\ndescription: "${'x'.repeat(17 * 1024 * 1024)}"\n`);
+      await expect(loadBaselines(dir)).rejects.toThrow(/huge\.yaml: file is \d+ bytes, over the 16777216-byte limit/);
+    });
+  });
+
+  it('refuses markup and control characters where identities belong', () => {
+    const problems = problemsOf(valid.replace('ip:203.0.113.7', '"ip:203.0.113.7 <!channel>"'));
+    expect(problems.join('\n')).toMatch(/sources\[0\]\.match/);
+  });
+});

@@ -55,7 +55,14 @@ export function parseBaseline(file: string, text: string): { ok: true; loaded: L
       problems: document.errors.map((e) => `${file}:${lineCounter.linePos(e.pos[0]).line}: invalid YAML: ${e.message.split('\n')[0]}`),
     };
   }
-  const result = baselineSchema.safeParse(document.toJS({ maxAliasCount: 100 }) ?? {});
+  let value: unknown;
+  try {
+    value = document.toJS({ maxAliasCount: 100 }) ?? {};
+  } catch (error) {
+    // e.g. an alias bomb: refuse the file rather than expand it.
+    return { ok: false, problems: [`${file}: invalid YAML: ${(error as Error).message.split('\n')[0]}`] };
+  }
+  const result = baselineSchema.safeParse(value);
   if (!result.success) return { ok: false, problems: result.error.issues.map((issue) => describeIssue(file, document, lineCounter, issue)) };
   return { ok: true, loaded: { file, baseline: result.data, document } };
 }
