@@ -23,6 +23,14 @@ afterEach(async () => {
 /** A denied read by a principal the baseline does not know: one new-credential finding. */
 const anomalous = () => [allowed, denied];
 
+/** The same access again, as a new log entry (its own insertId), as continuing activity would be. */
+let entries = 0;
+const again = (line: string) => {
+  const entry = JSON.parse(line);
+  entry.insertId = `again-${entries++}`;
+  return JSON.stringify(entry);
+};
+
 function mediaReads(name: string): number {
   return p.gcs.requests.filter((r) => r.op === 'media' && r.bucket === LOG_BUCKET && r.object === name).length;
 }
@@ -200,12 +208,12 @@ describe('cross-batch suppression', () => {
     expect(p.slack.delivered()).toHaveLength(1);
     p.clock.advance(3600_000);
     // Same anomaly in the next hour: nothing posted, counts accumulate.
-    expect(await p.deliver(p.putExport([denied, denied, denied]))).toMatchObject({ posted: 0, suppressed: 1 });
+    expect(await p.deliver(p.putExport([again(denied), again(denied), again(denied)]))).toMatchObject({ posted: 0, suppressed: 1 });
     expect(p.slack.delivered()).toHaveLength(1);
     // A different anomaly: posted, and the digest says the first is still happening.
     p.clock.advance(3600_000);
     const other = denied.replace('intruder@example.com', 'mallory@example.com');
-    await p.deliver(p.putExport([other, denied]));
+    await p.deliver(p.putExport([other, again(denied)]));
     const digests = p.slack.delivered();
     expect(digests).toHaveLength(2);
     const text = JSON.stringify(digests[1]);
@@ -213,14 +221,14 @@ describe('cross-batch suppression', () => {
     expect(text).toMatch(/Still happening.*4 more\* since 2026-11-24 03:00 UTC/);
     // After the window, the key is posted again.
     p.clock.advance(25 * 3600_000);
-    await p.deliver(p.putExport([denied]));
+    await p.deliver(p.putExport([again(denied)]));
     expect(p.slack.delivered()).toHaveLength(3);
   });
 
   it('counts a retried suppressed batch once', async () => {
     await p.deliver(p.putExport(anomalous()));
     p.clock.advance(3600_000);
-    const event = p.putExport([denied, denied]);
+    const event = p.putExport([again(denied), again(denied)]);
     await p.deliver(event);
     // Replay the suppression step as a retry would, by delivering a copy of the marker's batch again after resetting it.
     const state = JSON.parse(p.gcs.list(STATE_BUCKET, 'suppression/')[0]!.data.toString());

@@ -123,5 +123,13 @@ describe('hostile input through the function', () => {
     expect(p.slack.delivered()).toHaveLength(1);
     invariants(s0, true);
     invariants(s1, true);
+    // The duplicate entry (same timestamp and insertId) is not counted again…
+    const state = () => JSON.parse(p.gcs.list(STATE_BUCKET, 'suppression/')[0]!.data.toString('utf8'));
+    expect(state().countSincePost).toBe(0);
+    // …while a new access by the same intruder is.
+    const later = JSON.parse(denied);
+    later.insertId = 'a-new-entry';
+    await p.deliver(p.putExport([JSON.stringify(later)]));
+    expect(state().countSincePost).toBe(1);
   });
 });

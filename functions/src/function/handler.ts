@@ -239,7 +239,7 @@ class BatchRun {
     const digestId = digestIdFor(this.batch);
     const report = await state.writeReport(this.batch, { batch: this.batch, digestId, generatedAt: new Date(this.now).toISOString(), summary, findings });
     const { toPost, still } = await decideSuppression(findings, state, this.batch, this.now, config.SUPPRESSION_WINDOW_HOURS * 3600_000);
-    const applied = (list: readonly Finding[]) => list.map((f) => ({ id: f.id, count: f.count, lastSeen: f.lastSeen }));
+    const applied = (list: readonly Finding[]) => list.map((f) => ({ id: f.id, count: f.count, lastSeen: f.lastSeen, ...(f.entryIds ? { entryIds: f.entryIds } : {}) }));
     const base = { ...this.marker!, digestId, findings: findings.length, report, posted: applied(toPost), suppressed: applied(still.map((s) => s.finding)) };
     const stats = { lines: audit.stats.lines, parsed: audit.stats.parsed, bad: audit.stats.bad, skipped: audit.stats.skipped, unknown: audit.stats.unknown, bytes: audit.bytes, readAttempts: audit.readAttempts };
     if (toPost.length === 0) {

@@ -12,7 +12,7 @@ import { z } from 'zod';
 const slackBlock = z.looseObject({ type: z.string() });
 
 /** What a posted finding needs to update suppression state once delivered. */
-export const postedFindingSchema = z.object({ id: z.string(), count: z.number(), lastSeen: z.string() });
+export const postedFindingSchema = z.object({ id: z.string(), count: z.number(), lastSeen: z.string(), entryIds: z.array(z.string()).optional() });
 
 export const markerSchema = z.object({
   status: z.enum(['processing', 'retry', 'pending-delivery', 'delivered', 'done', 'dead-letter']),
@@ -41,6 +41,8 @@ export const suppressionSchema = z.object({
   countSincePost: z.number().int().nonnegative(),
   /** Batches already counted, so a retried batch is not counted twice (most recent last). */
   appliedBatches: z.array(z.string()),
+  /** Entry identities already counted, so shards that overlap count a duplicate entry once. */
+  recentEntryIds: z.array(z.string()).default([]),
 });
 export type Suppression = z.infer<typeof suppressionSchema>;
 

@@ -36,7 +36,7 @@ export async function decideSuppression(findings: readonly Finding[], store: Sta
     const state = states[i]?.value;
     if (state && now - Date.parse(state.lastPosted) < windowMs) {
       const already = state.appliedBatches.includes(batch);
-      still.push({ finding, countSince: state.countSincePost + (already ? 0 : finding.count), since: state.lastPosted });
+      still.push({ finding, countSince: state.countSincePost + (already ? 0 : newEntries(finding, state.recentEntryIds)), since: state.lastPosted });
     } else toPost.push(finding);
   });
   return { toPost, still };
@@ -45,6 +45,24 @@ export async function decideSuppression(findings: readonly Finding[], store: Sta
 export interface AppliedFinding {
   id: string;
   count: number;
+  entryIds?: string[] | undefined;
+}
+
+/** Entries kept per key to recognise duplicates written by overlapping shards. */
+const REMEMBERED_ENTRIES = 1000;
+
+/** How many of a finding's events were not already counted (duplicates from an overlapping shard are not). */
+export function newEntries(finding: { count: number; entryIds?: string[] | undefined }, recent: readonly string[]): number {
+  if (!finding.entryIds || recent.length === 0) return finding.count;
+  const seen = new Set(recent);
+  const duplicates = finding.entryIds.filter((id) => seen.has(id)).length;
+  return Math.max(0, finding.count - duplicates);
+}
+
+function rememberEntries(recent: readonly string[], ids: readonly string[] | undefined): string[] {
+  if (!ids) return [...recent];
+  const set = new Set(recent);
+  return [...recent, ...ids.filter((id) => !set.has(id))].slice(-REMEMBERED_ENTRIES);
 }
 
 /** Records what was posted (resets the key) and what was suppressed (accumulates), once per batch. */
@@ -69,13 +87,20 @@ export async function applySuppression(
   const remember = (list: readonly string[]) => [...list.filter((b) => b !== batch), batch].slice(-REMEMBERED_BATCHES);
   await mapLimited(posted, PARALLEL_READS, (finding) =>
     update(finding, (current) =>
-      current?.lastDigestId === digestId ? undefined : { findingId: finding.id, lastPosted: at, lastDigestId: digestId, countSincePost: 0, appliedBatches: remember(current?.appliedBatches ?? []) },
+      current?.lastDigestId === digestId
+        ? undefined
+        : { findingId: finding.id, lastPosted: at, lastDigestId: digestId, countSincePost: 0, appliedBatches: remember(current?.appliedBatches ?? []), recentEntryIds: rememberEntries(current?.recentEntryIds ?? [], finding.entryIds) },
     ),
   );
   await mapLimited(suppressed, PARALLEL_READS, (finding) =>
     update(finding, (current) => {
       if (!current || current.appliedBatches.includes(batch)) return undefined;
-      return { ...current, countSincePost: current.countSincePost + finding.count, appliedBatches: remember(current.appliedBatches) };
+      return {
+        ...current,
+        countSincePost: current.countSincePost + newEntries(finding, current.recentEntryIds),
+        appliedBatches: remember(current.appliedBatches),
+        recentEntryIds: rememberEntries(current.recentEntryIds, finding.entryIds),
+      };
     }),
   );
 }

@@ -21,7 +21,12 @@ export interface AccessGroup {
   userAgents: Set<string>;
   failureDetails: Set<string>;
   refs: string[];
+  /** Entry identities (`timestamp|insertId`) of the first events, to count shard overlaps once. */
+  entryIds: string[];
 }
+
+/** Entry ids kept per group: enough to recognise the overlap of two shards for an anomaly. */
+export const ENTRY_ID_LIMIT = 50;
 
 export function groupKey(event: AccessEvent): string {
   return `${event.kind}|${event.target}\u0000${event.source.key}\u0000${event.credential?.key ?? ''}`;
@@ -50,6 +55,7 @@ export function newGroup(event: AccessEvent): AccessGroup {
     userAgents: new Set(),
     failureDetails: new Set(),
     refs: [],
+    entryIds: [],
   };
 }
 
@@ -71,6 +77,7 @@ export function addToGroup(group: AccessGroup, event: AccessEvent): void {
   addSample(group.userAgents, event.userAgent);
   if (event.outcome === 'failure') addSample(group.failureDetails, event.outcomeDetail);
   if (group.refs.length < 3) group.refs.push(`${event.ref.file}:${event.ref.line}`);
+  if (event.ref.insertId !== undefined && group.entryIds.length < ENTRY_ID_LIMIT) group.entryIds.push(`${event.time}|${event.ref.insertId}`);
 }
 
 export function groupCount(group: AccessGroup): number {
@@ -99,4 +106,5 @@ export function mergeInto(group: AccessGroup, later: AccessGroup): void {
     for (const value of from) addSample(into, value);
   }
   for (const ref of later.refs) if (group.refs.length < 3) group.refs.push(ref);
+  for (const id of later.entryIds) if (group.entryIds.length < ENTRY_ID_LIMIT) group.entryIds.push(id);
 }

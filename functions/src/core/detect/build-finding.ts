@@ -2,7 +2,7 @@
 import { describeSource } from '../source-identity.js';
 import { isInternalIp, ipFamily } from '../ip.js';
 import type { Source } from '../access-event.js';
-import type { AccessGroup } from './access-group.js';
+import { ENTRY_ID_LIMIT, type AccessGroup } from './access-group.js';
 import { findingId, type DetectorInfo, type Finding, type Severity } from './finding.js';
 
 export interface FindingParts {
@@ -47,6 +47,8 @@ export function buildFinding(info: DetectorInfo, groups: readonly AccessGroup[],
     rule: parts.rule,
     refs: byFirst.flatMap((g) => g.refs).slice(0, 3),
   };
+  const entryIds = [...new Set(groups.flatMap((g) => g.entryIds))].slice(0, ENTRY_ID_LIMIT);
+  if (entryIds.length > 0) finding.entryIds = entryIds;
   if (credential === null && credentials.length > 0) finding.credentialsTried = credentials.slice(0, 10);
   return finding;
 }

@@ -43,6 +43,8 @@ export interface Finding {
   };
   /** Where to look: `file:line` of the first events. */
   refs: string[];
+  /** Identities (`timestamp|insertId`) of the first events: overlapping shards are counted once. */
+  entryIds?: string[];
 }
 
 /** Metadata each detector carries: what on-call reads. */
