@@ -29,7 +29,7 @@ const envSchema = z.object({
   SLACK_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   BURST_THRESHOLD: z.coerce.number().int().positive().default(5),
   /** Distinct target × source × credential groups judged per batch; past it, one tracking-overflow finding. */
-  MAX_TRACKED_GROUPS: z.coerce.number().int().positive().default(200_000),
+  MAX_TRACKED_GROUPS: z.coerce.number().int().positive().default(50_000),
   MAX_LINE_BYTES: z.coerce.number().int().positive().default(4 * 1024 * 1024),
   LOG_PREFIXES: z
     .string()

@@ -28,7 +28,7 @@ export interface AuditOptions {
   now: number;
 }
 
-export const DEFAULT_AUDIT_OPTIONS: Omit<AuditOptions, 'now'> = { burstThreshold: DEFAULT_BURST_THRESHOLD, maxGroups: 200_000 };
+export const DEFAULT_AUDIT_OPTIONS: Omit<AuditOptions, "now"> = { burstThreshold: DEFAULT_BURST_THRESHOLD, maxGroups: 50_000 };
 
 const PER_GROUP_DETECTORS = [detectNewCredential, detectNewSource, detectCredentialFromNewSource];
 
