@@ -70,8 +70,8 @@ export interface ScenarioFile {
   content: Buffer;
 }
 
-/** mulberry32: small, fast, deterministic. */
-function rng(seed: number): () => number {
+/** mulberry32: small, fast, deterministic (shared by the examples, the bench, the chaos run and the tests). */
+export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -6,6 +6,7 @@
  * of reliability.md are checked, and the run says what it injected and what it verified.
  */
 import { gcsSamples, LOG_BUCKET, Pipeline, STATE_BUCKET, type StorageCloudEvent } from './pipeline.js';
+import { rng } from '../../examples/scenario.js';
 
 export interface ChaosOptions {
   seed: number;
@@ -25,16 +26,6 @@ export interface ChaosReport {
   violations: string[];
 }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const FAULTS = [
   'gcs-read-reset',

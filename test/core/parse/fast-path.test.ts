@@ -4,7 +4,7 @@
  * missing optional fields and hostile values — and the fast path really decides the common lines.
  */
 import { describe, expect, it } from 'vitest';
-import { buildScenario, DEFAULT_OPTIONS } from '../../../examples/scenario.js';
+import { buildScenario, DEFAULT_OPTIONS, rng } from '../../../examples/scenario.js';
 import { BatchAuditor } from '../../../functions/src/core/detect/auditor.js';
 import type { AccessEvent } from '../../../functions/src/core/access-event.js';
 import { fastParse } from '../../../functions/src/core/parse/fast-path.js';
@@ -14,18 +14,6 @@ import { ctx, withTempDir } from '../../support/fixtures.js';
 import { Learner } from '../../../functions/src/core/baseline/learn.js';
 import { loadBaselines, writeLearned } from '../../../functions/src/core/baseline/store.js';
 import { gunzipSync } from 'node:zlib';
-
-/** Deterministic variations of a LogEntry: the shapes real exports and hostile writers produce. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const HOSTILE = ['<!channel> <@U1> <https://evil|x>', 'ümlaut ✓ 漢字 🙂', '}{][":,', 'a'.repeat(3000), '"quoted"', 'line\nbreak\ttab', '\u2028\u2029', '\\\\back\\slash', '%2F%22', ''];
 
