@@ -67,4 +67,6 @@ export interface AccessEvent {
   ref: EventRef;
   /** `time` in ms since the epoch, when the parser already computed it (saves a second parse). */
   timeMs?: number;
+  /** The detection group key, when the parser already knows it (fast-path identity cache). */
+  groupKey?: string;
 }

@@ -86,7 +86,7 @@ function fullEvent(line: string): AccessEvent | 'skip' | undefined {
   return outcome.status === 'parsed' ? outcome.event : outcome.status === 'skipped' ? 'skip' : undefined;
 }
 
-const strip = (e: AccessEvent | 'skip' | undefined) => (e && e !== 'skip' ? { ...e, timeMs: undefined } : e);
+const strip = (e: AccessEvent | 'skip' | undefined) => (e && e !== 'skip' ? { ...e, timeMs: undefined, groupKey: undefined } : e);
 
 describe('fast path versus full parser', () => {
   const lines = variants();

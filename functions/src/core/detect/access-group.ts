@@ -29,6 +29,7 @@ export interface AccessGroup {
 export const ENTRY_ID_LIMIT = 50;
 
 export function groupKey(event: AccessEvent): string {
+  if (event.groupKey !== undefined) return event.groupKey;
   return `${event.kind}|${event.target}\u0000${event.source.key}\u0000${event.credential?.key ?? ''}`;
 }
 

@@ -18,6 +18,7 @@ import type { AccessEvent, SourceDetails } from '../access-event.js';
 import { buildSource } from '../source-identity.js';
 import { LineScanner, T_FALSE, T_NUMBER, T_OBJECT, T_STRING, T_TRUE, T_ARRAY, T_NULL } from './line-scanner.js';
 import { clip, type ParseContext } from './log-entry.js';
+import { groupKey } from '../detect/access-group.js';
 import { flowEvent, isResponseDirection } from './vpc-flow.js';
 
 const END_FIELDS = (end: 'src' | 'dest') => [
@@ -198,12 +199,17 @@ class Line {
 
 const EARLIEST_PLAUSIBLE_MS = Date.UTC(2010, 0, 1);
 
+const DIGIT_POSITIONS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
+
 /** `YYYY-MM-DDTHH:MM:SS[.fraction]Z` → ms, without Date.parse (the hot path); NaN for any other shape. */
 function rfc3339Ms(v: string): number {
   const n = v.length;
   if (n < 20 || v.charCodeAt(n - 1) !== 90 || v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45 || v.charCodeAt(10) !== 84 || v.charCodeAt(13) !== 58 || v.charCodeAt(16) !== 58) return NaN;
   const d = (i: number) => v.charCodeAt(i) - 48;
-  for (const i of [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]) if (d(i) < 0 || d(i) > 9) return NaN;
+  for (let k = 0; k < DIGIT_POSITIONS.length; k++) {
+    const x = d(DIGIT_POSITIONS[k]!);
+    if (x < 0 || x > 9) return NaN;
+  }
   let ms = 0;
   if (n > 20) {
     if (v.charCodeAt(19) !== 46 || n === 21) return NaN;
@@ -333,7 +339,7 @@ function scannerType(slot: number): number {
 }
 
 /** What a flow with given identity bytes becomes (target, source, action), or 'skip'. */
-type FlowIdentity = { target: string; source: AccessEvent['source']; action: string } | 'skip';
+type FlowIdentity = { target: string; source: AccessEvent['source']; action: string; groupKey: string } | 'skip';
 
 /**
  * Per-shard cache of flow identities, keyed by two 32-bit hashes of the identity bytes and verified
@@ -424,7 +430,7 @@ function flow(line: Line, buf: Buffer, ctx: ParseContext, insertId: string | und
   const entry = flowCache.get(key);
   const cached = entry && sameIdentity(entry.bytes, buf, orientation) ? entry.value : undefined;
   if (cached === 'skip') return 'skip';
-  if (cached) return { kind: 'vpc-flow', target: cached.target, source: cached.source, credential: null, action: cached.action, outcome: 'success', time, ref, timeMs: ms };
+  if (cached) return { kind: 'vpc-flow', target: cached.target, source: cached.source, credential: null, action: cached.action, outcome: 'success', time, ref, timeMs: ms, groupKey: cached.groupKey };
   const srcIp = line.str(S['jsonPayload.connection.src_ip']!);
   const destIp = line.str(S['jsonPayload.connection.dest_ip']!);
   if (srcIp === undefined || destIp === undefined) throw FALLBACK;
@@ -433,7 +439,7 @@ function flow(line: Line, buf: Buffer, ctx: ParseContext, insertId: string | und
   const event = flowEvent({ srcIp, destIp, srcPort, destPort, protocol, time, src, dest, ref });
   if (event !== 'skip') event.timeMs = ms;
   if (flowCache.size >= FLOW_CACHE_LIMIT) flowCache.clear();
-  flowCache.set(key, { bytes: identityBytes(buf, orientation), value: event === 'skip' ? 'skip' : { target: event.target, source: event.source, action: event.action } });
+  flowCache.set(key, { bytes: identityBytes(buf, orientation), value: event === 'skip' ? 'skip' : { target: event.target, source: event.source, action: event.action, groupKey: groupKey(event) } });
   return event;
 }
 

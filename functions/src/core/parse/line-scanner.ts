@@ -111,6 +111,15 @@ export class LineScanner {
     });
   }
 
+  private hasPrefixH1(h1: number): boolean {
+    let i = h1 & (TABLE_SIZE - 1);
+    while (this.prefixUsed[i]) {
+      if (this.prefixH1[i] === h1) return true;
+      i = (i + 1) & (TABLE_SIZE - 1);
+    }
+    return false;
+  }
+
   private isPrefix(h1: number, h2: number): boolean {
     let i = h1 & (TABLE_SIZE - 1);
     while (this.prefixUsed[i]) {
@@ -161,20 +170,27 @@ export class LineScanner {
         // A key (inside an object, not expecting a value) or a string value.
         let j = i + 1;
         if (!expectValue) {
+          // One hash while finding the key's end; the second only for keys that may lead somewhere.
           let k1 = mix(this.stackH1[depth - 1]!, SEP);
-          let k2 = mix2(this.stackH2[depth - 1]!, SEP);
           while (j < n) {
             const d = buf[j]!;
             if (d === QUOTE) break;
             k1 = mix(k1, d);
-            k2 = mix2(k2, d);
             j++;
           }
           if (j >= n) return false;
+          const keyEnd = j;
           j++;
           while (j < n && (buf[j] === 0x20 || buf[j] === 0x09)) j++;
           if (buf[j] !== 0x3a) return false;
-          if (!this.isPrefix(k1, k2)) {
+          let k2 = 0;
+          let wanted = this.hasPrefixH1(k1);
+          if (wanted) {
+            k2 = mix2(this.stackH2[depth - 1]!, SEP);
+            for (let x = i + 1; x < keyEnd; x++) k2 = mix2(k2, buf[x]!);
+            wanted = this.isPrefix(k1, k2);
+          }
+          if (!wanted) {
             // Nothing wanted lies under this key: step over its value without hashing or recording.
             j = skipValue(buf, j + 1);
             if (j < 0) return false;

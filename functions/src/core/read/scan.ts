@@ -148,7 +148,9 @@ export function processLine(
   problems: ProblemLog,
   sink: LineSink,
 ): void {
-  ctx.ref = { file, line: raw.number };
+  // Reused, not reallocated per line: parsers copy what they keep.
+  ctx.ref.file = file;
+  ctx.ref.line = raw.number;
   if (fast) {
     const decided = fastParse(raw.buf, raw.start, raw.end, ctx);
     if (decided === 'skip') {
