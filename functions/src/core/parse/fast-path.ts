@@ -349,26 +349,65 @@ const flowCache = new Map<number, { bytes: Uint8Array; value: FlowIdentity }>();
 const FLOW_CACHE_LIMIT = 50_000;
 
 
-/** Slots whose bytes decide a flow's target, source and action (not its time, ports or counters). */
-const IDENTITY_SLOTS = [
-  S['jsonPayload.connection.src_ip']!,
-  S['jsonPayload.connection.dest_ip']!,
-  S['jsonPayload.connection.protocol']!,
-  ...(['src', 'dest'] as const).flatMap((end) => [END_SLOTS[end].gke, END_SLOTS[end].instance, END_SLOTS[end].vpc, END_SLOTS[end].location]),
+/**
+ * The slots that decide a flow's target, source and action — exactly what flowEnd reads — and
+ * whether their bytes count (leaf values) or only their presence and type (containers).
+ */
+const IDENTITY: [slot: number, bytes: boolean][] = [
+  [S['jsonPayload.connection.src_ip']!, true],
+  [S['jsonPayload.connection.dest_ip']!, true],
+  [S['jsonPayload.connection.protocol']!, true],
+  ...(['src', 'dest'] as const).flatMap((end): [number, boolean][] => {
+    const k = END_SLOTS[end];
+    return [
+      [k.gke, false],
+      [k.cluster, false],
+      [k.clusterName, true],
+      [k.clusterLocation, true],
+      [k.pod, false],
+      [k.podName, true],
+      [k.podNamespace, true],
+      [k.podWorkload, false],
+      [k.workloadName, true],
+      [k.service, false],
+      [k.service0, false],
+      [k.serviceName, true],
+      [k.instance, false],
+      [k.vmName, true],
+      [k.vmProject, true],
+      [k.vmZone, true],
+      [k.vpc, false],
+      [k.vpcProject, true],
+      [k.vpcName, true],
+      [k.subnetwork, true],
+      [k.location, false],
+      [k.asn, true],
+      [k.country, true],
+      [k.region, true],
+      [k.city, true],
+      [k.continent, true],
+    ];
+  }),
 ];
+const IDENTITY_SLOTS = Int32Array.from(IDENTITY.map(([slot]) => slot));
+const IDENTITY_WITH_BYTES = Uint8Array.from(IDENTITY.map(([, bytes]) => (bytes ? 1 : 0)));
 
 /**
- * Hashes the identity of a flow straight from the line: orientation, server port, and the bytes
- * (and types) of the identity slots. Nothing is copied unless the identity is new.
+ * Hashes the identity of a flow straight from the line: orientation, server port, and the presence,
+ * type and (for values) bytes of the identity slots. Nothing is copied unless the identity is new.
+ * A slot seen twice (a duplicate key) falls back, as the extraction would.
  */
 function identityHash(buf: Buffer, orientation: number): number {
   let h1 = Math.imul(0x811c9dc5 ^ orientation, 0x01000193);
   let h2 = (Math.imul(7, 31) + orientation) | 0;
-  for (const slot of IDENTITY_SLOTS) {
-    const present = scanner.count[slot]! > 0 ? scanner.type[slot]! + 1 : 0;
+  for (let k = 0; k < IDENTITY_SLOTS.length; k++) {
+    const slot = IDENTITY_SLOTS[k]!;
+    const count = scanner.count[slot]!;
+    if (count > 1) throw FALLBACK;
+    const present = count > 0 ? scanner.type[slot]! + 1 : 0;
     h1 = Math.imul(h1 ^ present, 0x01000193);
     h2 = (Math.imul(h2, 31) + present) | 0;
-    if (present === 0) continue;
+    if (present === 0 || IDENTITY_WITH_BYTES[k] === 0) continue;
     const e = scanner.end[slot]!;
     for (let i = scanner.start[slot]!; i < e; i++) {
       const c = buf[i]!;
@@ -384,12 +423,11 @@ function identityHash(buf: Buffer, orientation: number): number {
 /** The identity bytes, for storing a new cache entry and verifying hits. */
 function identityBytes(buf: Buffer, orientation: number): Uint8Array {
   const parts: number[] = [orientation & 0xff, (orientation >> 8) & 0xff, (orientation >> 16) & 0xff];
-  for (const slot of IDENTITY_SLOTS) {
-    if (scanner.count[slot] === 0) {
-      parts.push(0);
-      continue;
-    }
-    parts.push(scanner.type[slot]! + 1);
+  for (let k = 0; k < IDENTITY_SLOTS.length; k++) {
+    const slot = IDENTITY_SLOTS[k]!;
+    const present = scanner.count[slot]! > 0 ? scanner.type[slot]! + 1 : 0;
+    parts.push(present);
+    if (present === 0 || IDENTITY_WITH_BYTES[k] === 0) continue;
     for (let i = scanner.start[slot]!; i < scanner.end[slot]!; i++) parts.push(buf[i]!);
     parts.push(0xff);
   }
@@ -400,12 +438,11 @@ function identityBytes(buf: Buffer, orientation: number): Uint8Array {
 function sameIdentity(stored: Uint8Array, buf: Buffer, orientation: number): boolean {
   let at = 0;
   if (stored[at++] !== (orientation & 0xff) || stored[at++] !== ((orientation >> 8) & 0xff) || stored[at++] !== ((orientation >> 16) & 0xff)) return false;
-  for (const slot of IDENTITY_SLOTS) {
-    if (scanner.count[slot] === 0) {
-      if (stored[at++] !== 0) return false;
-      continue;
-    }
-    if (stored[at++] !== scanner.type[slot]! + 1) return false;
+  for (let k = 0; k < IDENTITY_SLOTS.length; k++) {
+    const slot = IDENTITY_SLOTS[k]!;
+    const present = scanner.count[slot]! > 0 ? scanner.type[slot]! + 1 : 0;
+    if (stored[at++] !== present) return false;
+    if (present === 0 || IDENTITY_WITH_BYTES[k] === 0) continue;
     const e = scanner.end[slot]!;
     for (let i = scanner.start[slot]!; i < e; i++) if (stored[at++] !== buf[i]) return false;
     if (stored[at++] !== 0xff) return false;
