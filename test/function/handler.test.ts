@@ -66,7 +66,7 @@ describe('one digest per anomalous batch, none otherwise', () => {
     expect(JSON.stringify(digest)).toContain('intruder@example.com');
     const report = JSON.parse(p.gcs.list(STATE_BUCKET, 'reports/')[0]!.data.toString());
     expect(report.findings).toHaveLength(1);
-    expect(report.summary).toMatchObject({ lines: 2, parsed: 2 });
+    expect(report.summary).toMatchObject({ lines: 2, parsed: 2, targets: 1, baselinedTargets: 1 });
     expect(p.marker(event)).toMatchObject({ status: 'done', posted: [expect.objectContaining({ count: 1 })] });
     // One structured log entry for the batch, with its counts.
     const entry = p.logLines.map((l) => JSON.parse(l)).find((l) => String(l.message).startsWith('audited'));

@@ -235,7 +235,7 @@ class BatchRun {
       return { outcome: 'dead-letter', batch: this.batch, reason: error.message };
     }
     const findings = audit.findings;
-    const summary = summarize(audit.stats, audit.bytes, audit.problems, findings, { total: new Set(findings.map((f) => f.target)).size, baselined: 0 });
+    const summary = summarize(audit.stats, audit.bytes, audit.problems, findings, audit.targets);
     const digestId = digestIdFor(this.batch);
     const report = await state.writeReport(this.batch, { batch: this.batch, digestId, generatedAt: new Date(this.now).toISOString(), summary, findings });
     const { toPost, still } = await decideSuppression(findings, state, this.batch, this.now, config.SUPPRESSION_WINDOW_HOURS * 3600_000);

@@ -18,6 +18,8 @@ export interface ObjectAudit {
   problems: ProblemLog;
   bytes: number;
   readAttempts: number;
+  /** Targets the batch touched, and how many of them have a baseline. */
+  targets: { total: number; baselined: number };
 }
 
 export interface ReadOptions {
@@ -82,7 +84,7 @@ async function readOnce(storage: Storage, object: { bucket: string; name: string
     clearTimeout(timer);
     raw.destroy();
   }
-  return { findings: auditor.findings(), stats, problems, bytes };
+  return { findings: auditor.findings(), stats, problems, bytes, targets: auditor.targets() };
 }
 
 async function* withDeadline(chunks: AsyncIterable<Buffer>, options: ReadOptions): AsyncGenerator<Buffer> {
