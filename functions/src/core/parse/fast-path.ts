@@ -10,14 +10,14 @@
  *   shape it does not model (delegation chains, caller networks, ASNs given as strings) returns
  *   undefined: the full parser decides, counts and reports.
  *
- * Events are built with the same functions as the full parsers (flowEvent, buildSource), and a
+ * Events are built by the same functions as the full parsers (flowEvent, gcsEvent), and a
  * differential test checks that both paths give the same events and the same findings.
  */
 import { isUtf8 } from 'node:buffer';
 import type { AccessEvent, SourceDetails } from '../access-event.js';
-import { buildSource } from '../source-identity.js';
 import { LineScanner, T_FALSE, T_NUMBER, T_OBJECT, T_STRING, T_TRUE, T_ARRAY, T_NULL } from './line-scanner.js';
-import { clip, type ParseContext } from './log-entry.js';
+import { auditCredential, gcsEvent } from './gcs-data-access.js';
+import { plausibleMs, type ParseContext } from './log-entry.js';
 import { groupKey } from '../detect/access-group.js';
 import { flowEvent, isResponseDirection } from './vpc-flow.js';
 
@@ -197,8 +197,6 @@ class Line {
   }
 }
 
-const EARLIEST_PLAUSIBLE_MS = Date.UTC(2010, 0, 1);
-
 const DIGIT_POSITIONS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
 
 /** `YYYY-MM-DDTHH:MM:SS[.fraction]Z` → ms, without Date.parse (the hot path); NaN for any other shape. */
@@ -237,7 +235,7 @@ function plausible(value: string | undefined, ctx: ParseContext): { time: string
   if (value === undefined || value === '') throw FALLBACK;
   let ms = rfc3339Ms(value);
   if (Number.isNaN(ms)) ms = Date.parse(value);
-  if (Number.isNaN(ms) || ms < EARLIEST_PLAUSIBLE_MS || ms > ctx.latestPlausibleMs) throw FALLBACK;
+  if (!plausibleMs(ms, ctx)) throw FALLBACK;
   return { time: value, ms };
 }
 
@@ -483,7 +481,6 @@ function flow(line: Line, buf: Buffer, ctx: ParseContext, insertId: string | und
 // --- Cloud Storage data access ----------------------------------------------------------------
 
 const AUDIT_LOG_TYPE = 'type.googleapis.com/google.cloud.audit.AuditLog';
-const BUCKET_IN_RESOURCE = /^projects\/_\/buckets\/([^/]+)(?:\/objects\/(.*))?$/s;
 const BOOLEAN_TYPES = (1 << T_TRUE) | (1 << T_FALSE);
 const AUTHZ_ITEMS = [S['protoPayload.authorizationInfo[0]']!, S['protoPayload.authorizationInfo[*]']!];
 const AUTHZ_GRANTED = [S['protoPayload.authorizationInfo[0].granted']!, S['protoPayload.authorizationInfo[*].granted']!];
@@ -527,23 +524,20 @@ function gcs(line: Line, ctx: ParseContext, insertId: string | undefined): Acces
     }
   }
   const { time, ms } = plausible(line.str(S['timestamp']!), ctx);
-  const labelBucket = line.has(S['resource.labels']!) ? line.str(S['resource.labels.bucket_name']!) : undefined;
-  const inResource = BUCKET_IN_RESOURCE.exec(resourceName ?? '');
-  const bucket = labelBucket !== undefined && labelBucket !== '' ? labelBucket : inResource?.[1];
-  if (!bucket) return 'skip';
-  const denied = code !== 0 || granted < items;
-  return {
-    kind: 'gcs',
-    target: bucket,
-    source: buildSource({ ip: callerIp ?? '' }),
-    credential: principal ? { key: principal, type: 'iam' } : null,
-    action: method,
-    ...(inResource?.[2] !== undefined ? { resource: clip(inResource[2]) } : {}),
-    outcome: denied ? 'failure' : 'success',
-    ...(denied ? { outcomeDetail: message ?? (code !== 0 ? `status ${code}` : 'PERMISSION_DENIED') } : {}),
+  const event = gcsEvent({
+    bucketLabel: line.has(S['resource.labels']!) ? line.str(S['resource.labels.bucket_name']!) : undefined,
+    resourceName,
+    method,
+    callerIp,
+    callerNetwork: undefined,
+    credential: auditCredential(principal !== undefined ? { principalEmail: principal } : undefined),
+    userAgent,
+    statusCode: code,
+    statusMessage: message,
+    allGranted: granted >= items,
     time,
-    ...(userAgent !== undefined ? { userAgent: clip(userAgent, 256) } : {}),
     ref: insertId ? { file: ctx.ref.file, line: ctx.ref.line, insertId } : { file: ctx.ref.file, line: ctx.ref.line },
-    timeMs: ms,
-  };
+  });
+  if (event !== 'skip') event.timeMs = ms;
+  return event;
 }

@@ -3,7 +3,7 @@
  * https://cloud.google.com/storage/docs/audit-logging
  */
 import { z } from 'zod';
-import type { Credential } from '../access-event.js';
+import type { AccessEvent, Credential, EventRef } from '../access-event.js';
 import { buildSource } from '../source-identity.js';
 import { AUDIT_LOG_TYPE, checkTime, clip, describeIssues, type Parser } from './log-entry.js';
 
@@ -58,6 +58,46 @@ function callerNetwork(value: string | undefined): { vpc?: { project: string; ne
 
 const BUCKET_IN_RESOURCE = /^projects\/_\/buckets\/([^/]+)(?:\/objects\/(.*))?$/s;
 
+/** What a GCS data-access entry says, however it was read (full parser or fast path). */
+export interface GcsFields {
+  bucketLabel: string | undefined;
+  resourceName: string | undefined;
+  method: string;
+  callerIp: string | undefined;
+  callerNetwork: string | undefined;
+  credential: Credential | null;
+  userAgent: string | undefined;
+  statusCode: number;
+  statusMessage: string | undefined;
+  /** Every authorization item says `granted: true`. */
+  allGranted: boolean;
+  time: string;
+  ref: EventRef;
+}
+
+/** One GCS data access as an event, or 'skip' when it names no bucket. Shared with the fast path. */
+export function gcsEvent(f: GcsFields): AccessEvent | 'skip' {
+  const inResource = BUCKET_IN_RESOURCE.exec(f.resourceName ?? '');
+  const bucket = f.bucketLabel !== undefined && f.bucketLabel !== '' ? f.bucketLabel : inResource?.[1];
+  if (!bucket) return 'skip';
+  // A missing `granted` means denied (proto3 omits false); a non-zero status code is a failure.
+  // https://cloud.google.com/logging/docs/reference/audit/auditlog/rest/Shared.Types/AuditLog#authorizationinfo
+  const denied = f.statusCode !== 0 || !f.allGranted;
+  return {
+    kind: 'gcs',
+    target: bucket,
+    source: buildSource({ ip: f.callerIp ?? '', ...callerNetwork(f.callerNetwork) }),
+    credential: f.credential,
+    action: f.method,
+    ...(inResource?.[2] !== undefined ? { resource: clip(inResource[2]) } : {}),
+    outcome: denied ? 'failure' : 'success',
+    ...(denied ? { outcomeDetail: f.statusMessage ?? (f.statusCode !== 0 ? `status ${f.statusCode}` : 'PERMISSION_DENIED') } : {}),
+    time: f.time,
+    ...(f.userAgent !== undefined ? { userAgent: clip(f.userAgent, 256) } : {}),
+    ref: f.ref,
+  };
+}
+
 export const gcsDataAccessParser: Parser = {
   id: 'gcs-data-access',
   claims: (entry) => entry.protoPayload?.['@type'] === AUDIT_LOG_TYPE && entry.protoPayload['serviceName'] === 'storage.googleapis.com',
@@ -67,30 +107,21 @@ export const gcsDataAccessParser: Parser = {
     const p = payload.data;
     const time = checkTime(entry.timestamp, ctx, 'timestamp');
     if (!time.ok) return time;
-    const inResource = BUCKET_IN_RESOURCE.exec(p.resourceName ?? '');
     const labelBucket = entry.resource?.labels?.['bucket_name'];
-    const bucket = typeof labelBucket === 'string' && labelBucket !== '' ? labelBucket : inResource?.[1];
-    if (!bucket) return { ok: true, skip: `GCS ${p.methodName} names no bucket` };
-    // A missing `granted` means denied (proto3 omits false); a non-zero status code is a failure.
-    // https://cloud.google.com/logging/docs/reference/audit/auditlog/rest/Shared.Types/AuditLog#authorizationinfo
-    const code = p.status?.code ?? 0;
-    const denied = code !== 0 || (p.authorizationInfo ?? []).some((a) => a.granted !== true);
-    const userAgent = p.requestMetadata?.callerSuppliedUserAgent;
-    return {
-      ok: true,
-      event: {
-        kind: 'gcs',
-        target: bucket,
-        source: buildSource({ ip: p.requestMetadata?.callerIp ?? '', ...callerNetwork(p.requestMetadata?.callerNetwork) }),
-        credential: auditCredential(p.authenticationInfo),
-        action: p.methodName,
-        ...(inResource?.[2] !== undefined ? { resource: clip(inResource[2]) } : {}),
-        outcome: denied ? 'failure' : 'success',
-        ...(denied ? { outcomeDetail: p.status?.message ?? (code !== 0 ? `status ${code}` : 'PERMISSION_DENIED') } : {}),
-        time: time.time,
-        ...(userAgent !== undefined ? { userAgent: clip(userAgent, 256) } : {}),
-        ref: { ...ctx.ref, ...(entry.insertId ? { insertId: entry.insertId } : {}) },
-      },
-    };
+    const event = gcsEvent({
+      bucketLabel: typeof labelBucket === 'string' ? labelBucket : undefined,
+      resourceName: p.resourceName,
+      method: p.methodName,
+      callerIp: p.requestMetadata?.callerIp,
+      callerNetwork: p.requestMetadata?.callerNetwork,
+      credential: auditCredential(p.authenticationInfo),
+      userAgent: p.requestMetadata?.callerSuppliedUserAgent,
+      statusCode: p.status?.code ?? 0,
+      statusMessage: p.status?.message,
+      allGranted: (p.authorizationInfo ?? []).every((a) => a.granted === true),
+      time: time.time,
+      ref: { ...ctx.ref, ...(entry.insertId ? { insertId: entry.insertId } : {}) },
+    });
+    return event === 'skip' ? { ok: true, skip: `GCS ${p.methodName} names no bucket` } : { ok: true, event };
   },
 };

@@ -51,12 +51,17 @@ export interface Parser {
 /** Oldest time we accept: audit logs did not exist before this. */
 const EARLIEST_PLAUSIBLE_MS = Date.UTC(2010, 0, 1);
 
+/** True for a time (ms) between 2010 and the context's latest plausible moment. */
+export function plausibleMs(ms: number, ctx: ParseContext): boolean {
+  return !Number.isNaN(ms) && ms >= EARLIEST_PLAUSIBLE_MS && ms <= ctx.latestPlausibleMs;
+}
+
 /** Validates an RFC 3339 timestamp and returns it normalized, or an error value. */
 export function checkTime(value: unknown, ctx: ParseContext, field: string): { ok: true; time: string } | { ok: false; error: string } {
   if (typeof value !== 'string' || value === '') return { ok: false, error: `${field} is missing` };
   const ms = Date.parse(value);
   if (Number.isNaN(ms)) return { ok: false, error: `${field} ${JSON.stringify(value.slice(0, 40))} is not a timestamp` };
-  if (ms < EARLIEST_PLAUSIBLE_MS || ms > ctx.latestPlausibleMs) {
+  if (!plausibleMs(ms, ctx)) {
     return { ok: false, error: `${field} ${value.slice(0, 40)} is outside the plausible range` };
   }
   return { ok: true, time: value };
