@@ -28,7 +28,8 @@ export interface AccessGroup {
 /** Entry ids kept per group: enough to recognise the overlap of two shards for an anomaly. */
 export const ENTRY_ID_LIMIT = 50;
 
-export function groupKey(event: AccessEvent): string {
+/** The group an event (or an already-built group) belongs to: kind × target × source × credential. */
+export function groupKey(event: Pick<AccessEvent, 'kind' | 'target' | 'source' | 'credential' | 'groupKey'>): string {
   if (event.groupKey !== undefined) return event.groupKey;
   return `${event.kind}|${event.target}\u0000${event.source.key}\u0000${event.credential?.key ?? ''}`;
 }

@@ -64,7 +64,7 @@ export class BatchAuditor {
    * order: callers merge the groups of consecutive blocks in block order.
    */
   mergeGroup(delta: AccessGroup): void {
-    const key = `${delta.kind}|${delta.target}\u0000${delta.source.key}\u0000${delta.credential?.key ?? ''}`;
+    const key = groupKey(delta);
     const group = this.groups.get(key);
     if (!group) {
       if (this.groups.size >= this.options.maxGroups) {
@@ -134,6 +134,11 @@ export class BatchAuditor {
     }
     for (const [key, o] of this.overflow) findings.push(overflowFinding(o, this.options.maxGroups, this.baselines.get(key)?.file ?? null));
     return findings.sort(compareFindings);
+  }
+
+  /** The groups so far, in order of first appearance (a scan worker hands them to the main thread). */
+  groupsInOrder(): AccessGroup[] {
+    return [...this.groups.values()];
   }
 
   /** How many targets the batch touched, with and without a baseline. */

@@ -5,7 +5,8 @@
  * order across blocks, are returned as they are.
  */
 import type { AccessEvent } from '../access-event.js';
-import { addToGroup, groupKey, newGroup, type AccessGroup } from '../detect/access-group.js';
+import type { AccessGroup } from '../detect/access-group.js';
+import { BatchAuditor } from '../detect/auditor.js';
 import type { ParseContext, PostgresJoin } from '../parse/log-entry.js';
 import { emptyStats, oversizeLine, processLine, ProblemLog, type BatchStats, type Problem } from './scan.js';
 
@@ -32,18 +33,13 @@ export function scanBlock(task: BlockTask): BlockResult {
   const buf = Buffer.from(task.buf.buffer, task.buf.byteOffset, task.buf.byteLength);
   const stats = emptyStats();
   const problems = new ProblemLog();
-  const groups = new Map<string, AccessGroup>();
+  // Grouping only (no baselines, no cap): the main thread's auditor judges and caps the merged groups.
+  const grouping = new BatchAuditor([], { maxGroups: Number.POSITIVE_INFINITY, now: 0 });
   const joins: BlockResult['joins'] = [];
   const sink = {
     event(event: AccessEvent) {
       stats.events++;
-      const key = groupKey(event);
-      let group = groups.get(key);
-      if (!group) {
-        group = newGroup(event);
-        groups.set(key, group);
-      }
-      addToGroup(group, event);
+      grouping.add(event);
     },
     join(event: AccessEvent, join: PostgresJoin) {
       joins.push({ event, join });
@@ -61,5 +57,5 @@ export function scanBlock(task: BlockTask): BlockResult {
     else processLine({ number, buf, start, end }, task.file, ctx, task.fastPath, stats, problems, sink);
     start = stop + 1;
   }
-  return { stats, problems: problems.export(), groups: [...groups.values()], joins };
+  return { stats, problems: problems.export(), groups: grouping.groupsInOrder(), joins };
 }
