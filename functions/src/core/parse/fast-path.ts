@@ -21,34 +21,39 @@ import { plausibleMs, type ParseContext } from './log-entry.js';
 import { groupKey } from '../detect/access-group.js';
 import { flowEvent, isResponseDirection } from './vpc-flow.js';
 
-const END_FIELDS = (end: 'src' | 'dest') => [
-  `jsonPayload.${end}_instance`,
-  `jsonPayload.${end}_instance.vm_name`,
-  `jsonPayload.${end}_instance.project_id`,
-  `jsonPayload.${end}_instance.zone`,
-  `jsonPayload.${end}_vpc`,
-  `jsonPayload.${end}_vpc.project_id`,
-  `jsonPayload.${end}_vpc.vpc_name`,
-  `jsonPayload.${end}_vpc.subnetwork_name`,
-  `jsonPayload.${end}_location`,
-  `jsonPayload.${end}_location.asn`,
-  `jsonPayload.${end}_location.country`,
-  `jsonPayload.${end}_location.region`,
-  `jsonPayload.${end}_location.city`,
-  `jsonPayload.${end}_location.continent`,
-  `jsonPayload.${end}_gke_details`,
-  `jsonPayload.${end}_gke_details.cluster`,
-  `jsonPayload.${end}_gke_details.cluster.cluster_name`,
-  `jsonPayload.${end}_gke_details.cluster.cluster_location`,
-  `jsonPayload.${end}_gke_details.pod`,
-  `jsonPayload.${end}_gke_details.pod.pod_name`,
-  `jsonPayload.${end}_gke_details.pod.pod_namespace`,
-  `jsonPayload.${end}_gke_details.pod.pod_workload`,
-  `jsonPayload.${end}_gke_details.pod.pod_workload.workload_name`,
-  `jsonPayload.${end}_gke_details.service`,
-  `jsonPayload.${end}_gke_details.service[0]`,
-  `jsonPayload.${end}_gke_details.service[0].service_name`,
-];
+/** What the flow parser reads about each end (`src_…` / `dest_…`), by name: one table for paths and slots. */
+const END_FIELDS = {
+  gke: 'gke_details',
+  cluster: 'gke_details.cluster',
+  clusterName: 'gke_details.cluster.cluster_name',
+  clusterLocation: 'gke_details.cluster.cluster_location',
+  pod: 'gke_details.pod',
+  podName: 'gke_details.pod.pod_name',
+  podNamespace: 'gke_details.pod.pod_namespace',
+  podWorkload: 'gke_details.pod.pod_workload',
+  workloadName: 'gke_details.pod.pod_workload.workload_name',
+  service: 'gke_details.service',
+  service0: 'gke_details.service[0]',
+  serviceName: 'gke_details.service[0].service_name',
+  instance: 'instance',
+  vmName: 'instance.vm_name',
+  vmProject: 'instance.project_id',
+  vmZone: 'instance.zone',
+  vpc: 'vpc',
+  vpcProject: 'vpc.project_id',
+  vpcName: 'vpc.vpc_name',
+  subnetwork: 'vpc.subnetwork_name',
+  location: 'location',
+  asn: 'location.asn',
+  country: 'location.country',
+  region: 'location.region',
+  city: 'location.city',
+  continent: 'location.continent',
+} as const;
+type EndField = keyof typeof END_FIELDS;
+/** The fields of END_FIELDS that hold objects or arrays rather than values. */
+const END_CONTAINERS = new Set<EndField>(['gke', 'cluster', 'pod', 'podWorkload', 'service', 'service0', 'instance', 'vpc', 'location']);
+const endPaths = (end: 'src' | 'dest') => Object.values(END_FIELDS).map((suffix) => `jsonPayload.${end}_${suffix}`);
 
 const PATHS = [
   // The LogEntry envelope (types checked like logEntrySchema).
@@ -71,8 +76,8 @@ const PATHS = [
   'jsonPayload.connection.dest_port',
   'jsonPayload.connection.protocol',
   'jsonPayload.start_time',
-  ...END_FIELDS('src'),
-  ...END_FIELDS('dest'),
+  ...endPaths('src'),
+  ...endPaths('dest'),
   // Cloud Storage data access.
   'protoPayload',
   'protoPayload.@type',
@@ -101,36 +106,8 @@ const PATHS = [
 const S: Record<string, number> = Object.fromEntries(PATHS.map((p, i) => [p, i]));
 const scanner = new LineScanner(PATHS);
 
-function endSlots(end: 'src' | 'dest') {
-  const p = (suffix: string) => S[`jsonPayload.${end}_${suffix}`]!;
-  return {
-    gke: p('gke_details'),
-    cluster: p('gke_details.cluster'),
-    clusterName: p('gke_details.cluster.cluster_name'),
-    clusterLocation: p('gke_details.cluster.cluster_location'),
-    pod: p('gke_details.pod'),
-    podName: p('gke_details.pod.pod_name'),
-    podNamespace: p('gke_details.pod.pod_namespace'),
-    podWorkload: p('gke_details.pod.pod_workload'),
-    workloadName: p('gke_details.pod.pod_workload.workload_name'),
-    service: p('gke_details.service'),
-    service0: p('gke_details.service[0]'),
-    serviceName: p('gke_details.service[0].service_name'),
-    instance: p('instance'),
-    vmName: p('instance.vm_name'),
-    vmProject: p('instance.project_id'),
-    vmZone: p('instance.zone'),
-    vpc: p('vpc'),
-    vpcProject: p('vpc.project_id'),
-    vpcName: p('vpc.vpc_name'),
-    subnetwork: p('vpc.subnetwork_name'),
-    location: p('location'),
-    asn: p('location.asn'),
-    country: p('location.country'),
-    region: p('location.region'),
-    city: p('location.city'),
-    continent: p('location.continent'),
-  };
+function endSlots(end: 'src' | 'dest'): Record<EndField, number> {
+  return Object.fromEntries(Object.entries(END_FIELDS).map(([name, suffix]) => [name, S[`jsonPayload.${end}_${suffix}`]!])) as Record<EndField, number>;
 }
 const END_SLOTS = { src: endSlots('src'), dest: endSlots('dest') };
 
@@ -355,37 +332,8 @@ const IDENTITY: [slot: number, bytes: boolean][] = [
   [S['jsonPayload.connection.src_ip']!, true],
   [S['jsonPayload.connection.dest_ip']!, true],
   [S['jsonPayload.connection.protocol']!, true],
-  ...(['src', 'dest'] as const).flatMap((end): [number, boolean][] => {
-    const k = END_SLOTS[end];
-    return [
-      [k.gke, false],
-      [k.cluster, false],
-      [k.clusterName, true],
-      [k.clusterLocation, true],
-      [k.pod, false],
-      [k.podName, true],
-      [k.podNamespace, true],
-      [k.podWorkload, false],
-      [k.workloadName, true],
-      [k.service, false],
-      [k.service0, false],
-      [k.serviceName, true],
-      [k.instance, false],
-      [k.vmName, true],
-      [k.vmProject, true],
-      [k.vmZone, true],
-      [k.vpc, false],
-      [k.vpcProject, true],
-      [k.vpcName, true],
-      [k.subnetwork, true],
-      [k.location, false],
-      [k.asn, true],
-      [k.country, true],
-      [k.region, true],
-      [k.city, true],
-      [k.continent, true],
-    ];
-  }),
+  // Containers count by presence and type, values by their bytes.
+  ...(['src', 'dest'] as const).flatMap((end) => (Object.keys(END_FIELDS) as EndField[]).map((name): [number, boolean] => [END_SLOTS[end][name], !END_CONTAINERS.has(name)])),
 ];
 const IDENTITY_SLOTS = Int32Array.from(IDENTITY.map(([slot]) => slot));
 const IDENTITY_WITH_BYTES = Uint8Array.from(IDENTITY.map(([, bytes]) => (bytes ? 1 : 0)));
