@@ -204,9 +204,10 @@ describe('functions', () => {
     );
   });
 
-  it('bundles the function source with the reviewed baselines', () => {
-    const object = ofType('gcp:storage/bucketObject:BucketObject')[0]!;
-    expect(object.inputs['bucket']).toBe('acme-prod-log-audit-source');
-    expect(typeof outputs['baselineFiles']).toBe('number');
+  it('deploys every function from the one uploaded archive (code + reviewed baselines)', () => {
+    const objects = ofType('gcp:storage/bucketObject:BucketObject');
+    expect(objects).toHaveLength(1);
+    expect(objects[0]!.inputs).toMatchObject({ bucket: 'acme-prod-log-audit-source', name: expect.stringMatching(/^function-source\/[0-9a-f]{16}\.zip$/) });
+    for (const f of ofType(FUNCTION)) expect(f.inputs['buildConfig'].source.storageSource).toEqual({ bucket: 'acme-prod-log-audit-source', object: objects[0]!.inputs['name'] });
   });
 });

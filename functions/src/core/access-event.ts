@@ -5,9 +5,6 @@
 
 export const LOG_KINDS = ['gcs', 'cloudsql', 'vpc-flow'] as const;
 export type LogKind = (typeof LOG_KINDS)[number];
-export function isLogKind(value: unknown): value is LogKind {
-  return typeof value === 'string' && (LOG_KINDS as readonly string[]).includes(value);
-}
 
 export const OUTCOMES = ['success', 'failure', 'unknown'] as const;
 export type Outcome = (typeof OUTCOMES)[number];

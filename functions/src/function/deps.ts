@@ -3,14 +3,13 @@ import { Storage } from '@google-cloud/storage';
 import { SlackNotifier } from '../core/notify/slack-notifier.js';
 import { bundledBaselines } from './baselines.js';
 import { structuredLogger } from './batch-log.js';
-import { parseFunctionConfig } from './config.js';
+import { parseFunctionConfig, type FunctionConfig } from './config.js';
 import type { HandlerDeps } from './handler.js';
 import { GcsStateStore } from './state.js';
 
 let cached: { key: string; deps: HandlerDeps } | undefined;
 
-export function buildDeps(env: NodeJS.ProcessEnv = process.env): HandlerDeps {
-  const config = parseFunctionConfig(env);
+export function buildDeps(config: FunctionConfig): HandlerDeps {
   const storage = new Storage({
     // The library retries 408/429/5xx and resets itself; its default total (600 s) outlives the
     // function, so it is capped well inside the time budget.
@@ -27,9 +26,10 @@ export function buildDeps(env: NodeJS.ProcessEnv = process.env): HandlerDeps {
   };
 }
 
-/** Dependencies for this instance; rebuilt only if the environment changes (tests run several configs). */
+/** Dependencies for this instance, reused while the configuration stays the same (tests run several). */
 export function instanceDeps(env: NodeJS.ProcessEnv = process.env): HandlerDeps {
-  const key = JSON.stringify(Object.entries(env).filter(([k]) => /^(STATE_|SLACK_|BASELINES_|GCP_|TIME_|DELIVERY_|SUPPRESSION_|MAX_|CLAIM_|BURST_|LOG_|STORAGE_)/.test(k)).sort());
-  if (!cached || cached.key !== key) cached = { key, deps: buildDeps(env) };
+  const config = parseFunctionConfig(env);
+  const key = JSON.stringify(config);
+  if (!cached || cached.key !== key) cached = { key, deps: buildDeps(config) };
   return cached.deps;
 }

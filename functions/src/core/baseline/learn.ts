@@ -47,7 +47,6 @@ export class Learner {
   private readonly targets = new Map<string, LearnedTarget>();
   private readonly known: KnownWindows;
   private readonly existingIps = new Map<string, string[]>();
-  events = 0;
   learned = 0;
 
   constructor(
@@ -64,7 +63,6 @@ export class Learner {
   }
 
   add(event: AccessEvent): void {
-    this.events++;
     if (event.outcome !== 'success') return;
     this.learned++;
     const key = targetKey(event.kind, event.target);

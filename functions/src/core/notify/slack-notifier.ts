@@ -36,8 +36,6 @@ export class SlackPermanentError extends SlackDeliveryError {
   }
 }
 
-/** Statuses Slack documents as permanent for incoming webhooks. Other 4xx are treated the same. */
-export const PERMANENT_STATUSES = [400, 403, 404, 410] as const;
 /** First backoff after a 5xx or a network error; doubled each attempt. */
 export const BACKOFF_BASE_MS = 1_000;
 /** Backoff never waits longer than this between attempts. */
@@ -113,6 +111,7 @@ export class SlackNotifier {
             wait = backoff;
             reason = new SlackRetryableError('Slack answered HTTP 408', 408);
           } else {
+            // 400/403/404/410 are documented as permanent; any other 4xx is treated the same.
             throw new SlackPermanentError(error.statusCode, body);
           }
         } else if (error instanceof IncomingWebhookRequestError) {
