@@ -56,12 +56,14 @@ findings, 2 for a usage error or a missing PATH, 3 for missing or invalid baseli
 const PARALLEL_MIN_BYTES = 32 * 1024 * 1024;
 
 /** Worker threads for large files, when the bundled worker script is there (it is in functions/dist). */
-function startWorkers(setting: 'auto' | number): ScanWorkers | undefined {
+function workerPool(setting: 'auto' | number): { get: () => ScanWorkers; close: () => Promise<void> } | undefined {
   // The main thread scans blocks too, so one worker per core beyond the first.
   const count = setting === 'auto' ? availableParallelism() - 1 : setting;
   const script = new URL('./scan-worker.js', import.meta.url);
   if (count === 0 || !existsSync(fileURLToPath(script))) return undefined;
-  return new ScanWorkers(script, count);
+  // Started on the first large file only.
+  let pool: ScanWorkers | undefined;
+  return { get: () => (pool ??= new ScanWorkers(script, count)), close: async () => pool?.close() };
 }
 
 /** The CLI waits at most this long for Slack, retries included. */
@@ -108,14 +110,14 @@ export async function auditCommand(argv: readonly string[], io: CommandIo): Prom
   const now = options.now ? Date.parse(options.now) : Date.now();
   const auditor = new BatchAuditor(baselines, { burstThreshold: options['burst-threshold'], now });
   const progress = new Progress(files.length, io.err, 5000, io.progress && !options.quiet);
-  const workers = startWorkers(options.workers);
+  const workers = workerPool(options.workers);
   const scan = await scanFiles(files, {
     onEvent: (e) => auditor.add(e),
     onProgress: (s) => progress.update(s),
     maxLineBytes: options['max-line-bytes'],
     now: () => now,
     fastPath: !options['full-parse'],
-    ...(workers ? { parallel: { workers, onGroup: (g) => auditor.mergeGroup(g), minBytes: PARALLEL_MIN_BYTES } } : {}),
+    ...(workers ? { parallel: { workers: workers.get, onGroup: (g) => auditor.mergeGroup(g), minBytes: PARALLEL_MIN_BYTES } } : {}),
   }).finally(() => workers?.close());
   progress.done(scan);
   const findings = auditor.findings();

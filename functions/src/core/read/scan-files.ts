@@ -15,7 +15,8 @@ export interface FileScan {
 export interface ScanFilesOptions {
   onEvent: (event: AccessEvent) => void;
   /** Scan files of at least `minBytes` on worker threads, handing whole groups to `onGroup`. */
-  parallel?: { workers: ScanWorkers; onGroup: (group: AccessGroup) => void; minBytes: number };
+  /** `workers` is called only when a file is large enough, so small runs never start threads. */
+  parallel?: { workers: () => ScanWorkers; onGroup: (group: AccessGroup) => void; minBytes: number };
   /** Called after every chunk of lines with what has been read so far. */
   onProgress?: (scan: FileScan, file: string) => void;
   maxLineBytes?: number;
@@ -40,7 +41,7 @@ export async function scanFiles(files: readonly string[], options: ScanFilesOpti
         ...(options.fastPath !== undefined ? { fastPath: options.fastPath } : {}),
       };
       const parallel = options.parallel;
-      if (parallel && (await stat(file)).size >= parallel.minBytes) await scanStreamParallel(file, chunks, { ...common, workers: parallel.workers, onGroup: parallel.onGroup });
+      if (parallel && (await stat(file)).size >= parallel.minBytes) await scanStreamParallel(file, chunks, { ...common, workers: parallel.workers(), onGroup: parallel.onGroup });
       else await scanStream(file, chunks, common);
     } catch (error) {
       // A local file we cannot read is a problem of that file, not of the run.
