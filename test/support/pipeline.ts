@@ -152,6 +152,26 @@ export class Pipeline {
     return o ? (JSON.parse(o.data.toString('utf8')) as Record<string, unknown>) : undefined;
   }
 
+  /**
+   * The invariants of reliability.md over everything in the state bucket: each generation ends done
+   * or dead-lettered with a reason (or, when `finished` is false, may still hold its pending digest or
+   * be handed back for a retry), and every report's counts add up. Returns the violations.
+   */
+  invariantViolations(finished: boolean): string[] {
+    const violations: string[] = [];
+    for (const { name, value } of this.markers()) {
+      const status = value['status'];
+      if (status === 'dead-letter' && !value['reason']) violations.push(`${name}: dead-lettered without a reason`);
+      else if (status === 'pending-delivery' && !value['message']) violations.push(`${name}: pending delivery without its digest`);
+      else if (status !== 'done' && status !== 'dead-letter' && (finished || !['pending-delivery', 'retry', 'processing'].includes(String(status)))) violations.push(`${name}: ended ${String(status)}`);
+    }
+    for (const o of this.gcs.list(STATE_BUCKET, 'reports/')) {
+      const s = (JSON.parse(o.data.toString('utf8')) as { summary: Record<string, number> }).summary;
+      if (s['lines'] !== s['parsed']! + s['bad']! + s['skipped']! + s['unknown']!) violations.push(`${o.name}: lines ${s['lines']} ≠ parsed + bad + skipped + unknown`);
+    }
+    return violations;
+  }
+
   /** Everything the function wrote to logs and state, and Slack received, for secret scans. */
   everything(): string {
     return [...this.logLines, ...this.gcs.list(STATE_BUCKET).map((o) => o.data.toString('utf8')), ...this.slack.requests.map((r) => r.body)].join('\n');
