@@ -49,20 +49,21 @@ export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T
   }
 }
 
+/** Bytes as a stream of `size`-byte chunks. */
+export async function* chunked(bytes: Buffer, size = 64 * 1024): AsyncGenerator<Buffer> {
+  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+}
+
 /** Scans bytes as one file; returns the events, stats and problems. */
 export async function scanBytes(
   content: Buffer | string,
   options: { chunkSize?: number; maxLineBytes?: number; file?: string } = {},
 ): Promise<{ events: AccessEvent[]; stats: BatchStats; problems: ProblemLog }> {
   const bytes = Buffer.isBuffer(content) ? content : Buffer.from(content);
-  const size = options.chunkSize ?? 64 * 1024;
-  async function* chunks() {
-    for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
-  }
   const events: AccessEvent[] = [];
   const stats = emptyStats();
   const problems = new ProblemLog();
-  await scanStream(options.file ?? 'batch.json', chunks(), {
+  await scanStream(options.file ?? 'batch.json', chunked(bytes, options.chunkSize), {
     stats,
     problems,
     onEvent: (e) => events.push(e),

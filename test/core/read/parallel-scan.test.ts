@@ -11,7 +11,7 @@ import { loadBaselines, writeLearned, type LoadedBaseline } from '../../../funct
 import { BatchAuditor } from '../../../functions/src/core/detect/auditor.js';
 import { ScanWorkers, scanStreamParallel } from '../../../functions/src/core/read/parallel-scan.js';
 import { emptyStats, ProblemLog, scanStream } from '../../../functions/src/core/read/scan.js';
-import { repoRoot, withTempDir } from '../../support/fixtures.js';
+import { chunked, repoRoot, withTempDir } from '../../support/fixtures.js';
 
 let workers: ScanWorkers;
 let input: Buffer;
@@ -35,16 +35,13 @@ beforeAll(async () => {
   await withTempDir(async (dir) => {
     const learner = new Learner();
     const stats = emptyStats();
-    await scanStream('history', chunked(Buffer.from(lines.slice(0, lines.length / 3).join('\n'))), { stats, problems: new ProblemLog(), onEvent: (e) => learner.add(e), now });
+    await scanStream('history', chunked(Buffer.from(lines.slice(0, lines.length / 3).join('\n')), 1 << 20), { stats, problems: new ProblemLog(), onEvent: (e) => learner.add(e), now });
     await writeLearned(dir, learner.result(), []);
     baselines = await loadBaselines(dir);
   });
 }, 120_000);
 afterAll(async () => workers.close());
 
-async function* chunked(buf: Buffer, size = 1 << 20) {
-  for (let i = 0; i < buf.length; i += size) yield buf.subarray(i, i + size);
-}
 
 describe('parallel scan', () => {
   it('equals the serial scan: counts, problems and findings', async () => {

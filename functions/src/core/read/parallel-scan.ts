@@ -12,7 +12,7 @@ import type { AccessGroup } from '../detect/access-group.js';
 import { PostgresSessions } from '../parse/postgres-log.js';
 import { DEFAULT_MAX_LINE_BYTES } from './lines.js';
 import { scanBlock, type BlockResult, type BlockTask } from './scan-block.js';
-import { emptyStats, FUTURE_TOLERANCE_MS, isContentError, joiningSink, oversizeLine, ProblemLog, type BatchStats } from './scan.js';
+import { brokenCompression, emptyStats, FUTURE_TOLERANCE_MS, isContentError, joiningSink, oversizeLine, ProblemLog, type BatchStats } from './scan.js';
 
 /** A pool of scan workers running `script` (the bundled scan-worker.js). */
 export class ScanWorkers {
@@ -207,8 +207,7 @@ export async function scanStreamParallel(file: string, chunks: AsyncIterable<Buf
       await Promise.allSettled(inFlight);
       throw error;
     }
-    stats.fileErrors++;
-    problems.add({ category: 'file', file, message: `compressed data is truncated or corrupt after line ${lastLine} (${(error as Error).message}); lines before it were audited` });
+    brokenCompression(file, lastLine, error, stats, problems);
   } finally {
     // Merge what is still in flight, in order, before the leftover postgres connections.
     while (inFlight.length > 0) {

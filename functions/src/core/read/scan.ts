@@ -123,6 +123,12 @@ export interface ScanOptions {
 
 export const FUTURE_TOLERANCE_MS = 2 * 24 * 3600 * 1000;
 
+/** A truncated or corrupt gzip: the file is reported; the lines read before the break were audited. */
+export function brokenCompression(file: string, lastLine: number, error: unknown, stats: BatchStats, problems: ProblemLog): void {
+  stats.fileErrors++;
+  problems.add({ category: 'file', file, message: `compressed data is truncated or corrupt after line ${lastLine} (${(error as Error).message}); lines before it were audited` });
+}
+
 /** True for errors that mean the file's content is broken (corrupt or truncated gzip), not the infrastructure. */
 export function isContentError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
@@ -243,8 +249,7 @@ export async function scanStream(file: string, chunks: AsyncIterable<Buffer>, op
     }
   } catch (error) {
     if (!isContentError(error)) throw error;
-    stats.fileErrors++;
-    problems.add({ category: 'file', file, message: `compressed data is truncated or corrupt after line ${lastLine} (${(error as Error).message}); lines before it were audited` });
+    brokenCompression(file, lastLine, error, stats, problems);
   } finally {
     for (const event of sessions.drain()) emit(event);
   }
