@@ -147,8 +147,10 @@ describe('delivery to Slack', () => {
     p.clock.advance(900_000);
     expect(await p.deliver(event)).toMatchObject({ outcome: 'done', posted: 1 });
     expect(p.slack.delivered()).toHaveLength(1);
-    // The retry did not read the object again: it posted the stored payload.
+    // The retry did not read the object again: it posted the stored payload, and still logs the counts.
     expect(mediaReads(event.data.name)).toBe(1);
+    const entry = p.logLines.map((l) => JSON.parse(l)).filter((l) => String(l.message).startsWith('audited')).at(-1);
+    expect(entry).toMatchObject({ lines: 2, parsed: 2, posted: 1 });
   });
 
   it('case 8: 500, connection reset, 503, then 200: backs off, posts once', async () => {

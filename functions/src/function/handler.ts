@@ -101,8 +101,6 @@ class BatchRun {
   private generation: string | undefined;
   private marker: Marker | undefined;
   private readonly deadline: number;
-  /** Counts of this attempt's read, for the batch log entry. */
-  private stats: Record<string, unknown> = {};
 
   constructor(
     private readonly deps: HandlerDeps,
@@ -240,8 +238,9 @@ class BatchRun {
     const report = await state.writeReport(this.batch, { batch: this.batch, digestId, generatedAt: new Date(this.now).toISOString(), summary, findings });
     const { toPost, still } = await decideSuppression(findings, state, this.batch, this.now, config.SUPPRESSION_WINDOW_HOURS * 3600_000);
     const applied = (list: readonly Finding[]) => list.map((f) => ({ id: f.id, count: f.count, lastSeen: f.lastSeen, ...(f.entryIds ? { entryIds: f.entryIds } : {}) }));
-    const base = { ...this.marker!, digestId, findings: findings.length, report, posted: applied(toPost), suppressed: applied(still.map((s) => s.finding)) };
     const stats = { lines: audit.stats.lines, parsed: audit.stats.parsed, bad: audit.stats.bad, skipped: audit.stats.skipped, unknown: audit.stats.unknown, bytes: audit.bytes, readAttempts: audit.readAttempts };
+    // The counts travel with the marker, so a retry that only delivers still logs them.
+    const base = { ...this.marker!, digestId, findings: findings.length, report, counts: stats, posted: applied(toPost), suppressed: applied(still.map((s) => s.finding)) };
     if (toPost.length === 0) {
       await applySuppression(state, this.batch, digestId, [], base.suppressed, this.now);
       await this.save({ ...base, status: 'done', updatedAt: new Date(this.now).toISOString() });
@@ -258,7 +257,6 @@ class BatchRun {
       counts: { lines: audit.stats.lines, bad: audit.stats.bad, unknown: audit.stats.unknown },
     });
     await this.save({ ...base, status: 'pending-delivery', message, updatedAt: new Date(this.now).toISOString() });
-    this.stats = stats;
     return this.deliver();
   }
 
@@ -287,7 +285,7 @@ class BatchRun {
     await this.save({ ...current, status: 'done', updatedAt: new Date(this.now).toISOString() });
     const posted = current.posted?.length ?? 0;
     const suppressed = current.suppressed?.length ?? 0;
-    this.logBatch('done', { ...this.stats, findings: current.findings ?? posted + suppressed, posted, suppressed, digestId: current.digestId, report: current.report }, 'NOTICE');
+    this.logBatch('done', { ...current.counts, findings: current.findings ?? posted + suppressed, posted, suppressed, digestId: current.digestId, report: current.report }, 'NOTICE');
     return { outcome: 'done', batch: this.batch, findings: current.findings ?? posted + suppressed, posted, suppressed, ...(current.digestId ? { digestId: current.digestId } : {}) };
   }
 

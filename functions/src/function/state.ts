@@ -26,6 +26,8 @@ export const markerSchema = z.object({
   posted: z.array(postedFindingSchema).optional(),
   suppressed: z.array(postedFindingSchema).optional(),
   findings: z.number().int().nonnegative().optional(),
+  /** Line and byte counts of the read, for the batch's log entry. */
+  counts: z.record(z.string(), z.number()).optional(),
   report: z.string().optional(),
   reason: z.string().optional(),
   slackStatus: z.number().optional(),
