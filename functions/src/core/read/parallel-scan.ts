@@ -18,16 +18,19 @@ import { brokenCompression, emptyStats, FUTURE_TOLERANCE_MS, isContentError, joi
 export class ScanWorkers {
   private readonly workers: Worker[];
   private readonly waiting = new Map<number, { resolve: (r: BlockResult) => void; reject: (e: Error) => void }>();
-  private next = 0;
+  /** Blocks sent to each worker and not yet answered. */
+  private readonly queued: number[];
   private id = 0;
 
   constructor(script: string | URL, readonly size: number) {
-    this.workers = Array.from({ length: size }, () => {
+    this.queued = new Array<number>(size).fill(0);
+    this.workers = Array.from({ length: size }, (_, index) => {
       // Not the parent's flags (--input-type, --eval…), which a worker file refuses.
       const worker = new Worker(script, { execArgv: [] });
       worker.on('message', (message: { id: number; result?: BlockResult; error?: string }) => {
         const waiter = this.waiting.get(message.id);
         if (!waiter) return;
+        this.queued[index]!--;
         this.waiting.delete(message.id);
         if (message.result) waiter.resolve(message.result);
         else waiter.reject(new Error(`scan worker failed: ${message.error}`));
@@ -35,14 +38,24 @@ export class ScanWorkers {
       worker.on('error', (error) => {
         for (const waiter of this.waiting.values()) waiter.reject(error);
         this.waiting.clear();
+        this.queued.fill(0);
       });
       return worker;
     });
   }
 
+  /** Blocks sent and not yet answered, over all workers. */
+  get pending(): number {
+    return this.queued.reduce((a, b) => a + b, 0);
+  }
+
+  /** Sends a block to the worker with the fewest blocks queued. */
   run(task: BlockTask): Promise<BlockResult> {
     const id = this.id++;
-    const worker = this.workers[this.next++ % this.workers.length]!;
+    let index = 0;
+    for (let i = 1; i < this.queued.length; i++) if (this.queued[i]! < this.queued[index]!) index = i;
+    this.queued[index]!++;
+    const worker = this.workers[index]!;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
       worker.postMessage({ ...task, id }, [task.buf.buffer as ArrayBuffer]);
@@ -68,6 +81,8 @@ export interface ParallelScanOptions {
 }
 
 const BLOCK_BYTES = 4 * 1024 * 1024;
+/** Results scanned on the main thread that may wait, unmerged, behind a block still at a worker. */
+const MAX_WAITING_RESULTS = 8;
 
 /**
  * Cuts the decoded stream into blocks of whole lines without splitting lines on the main thread:
@@ -191,16 +206,18 @@ export async function scanStreamParallel(file: string, chunks: AsyncIterable<Buf
   };
 
   let lastLine = 0;
-  let index = 0;
   try {
     for await (const block of blocks(chunks, maxLineBytes, oversize)) {
       lastLine = block.firstLine + block.lines - 1;
       const task = { firstLine: block.firstLine, file, latestPlausibleMs: now() + FUTURE_TOLERANCE_MS, maxLineBytes, fastPath: options.fastPath ?? true };
-      // The main thread, which also reads and cuts blocks, scans one block in (2 × workers + 1)
-      // itself, so no core idles. Results still merge in block order.
-      if (index++ % (2 * workers.size + 1) === 2 * workers.size) inFlight.push(Promise.resolve(scanBlock({ ...task, buf: block.buf })));
+      // Workers get a block while they have fewer than two queued; otherwise the main thread, which
+      // also reads and cuts blocks, scans it itself, so no core idles whatever their relative speed.
+      // Results still merge in block order.
+      if (workers.pending >= 2 * workers.size) inFlight.push(Promise.resolve(scanBlock({ ...task, buf: block.buf })));
       else inFlight.push(workers.run({ ...task, buf: ownMemory(block.buf) }));
-      while (inFlight.length >= (workers.size + 1) * 2) merge(await inFlight.shift()!);
+      // Merge in order. Only blocks queued at workers hold input bytes (at most two each); results
+      // scanned here are small, so a few may wait behind a slower worker block instead of idling.
+      while (inFlight.length >= 2 * workers.size + MAX_WAITING_RESULTS) merge(await inFlight.shift()!);
     }
   } catch (error) {
     if (!isContentError(error)) {
