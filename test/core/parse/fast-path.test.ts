@@ -147,4 +147,50 @@ describe('fast path versus full parser', () => {
       expect(findings(fast.events)).toEqual(fromFull);
     });
   });
+
+  it('refuses every line JSON.parse refuses, also once the line\'s shape is known', () => {
+    const plain = lines.filter((l) => !l.includes('\\'));
+    const flow = plain.find((l) => l.includes('compute.googleapis.com%2Fvpc_flows'))!;
+    const gcs = plain.find((l) => l.includes('"storage.googleapis.com"'))!;
+    const broken = (line: string): string[] => [
+      line.replace('","', '",,"'), // double comma
+      line.replace('","', '" "'), // missing comma
+      line.replace(/}$/, ',}'), // trailing comma
+      line.replace(/}$/, '}x'), // trailing garbage
+      line.replace(/}$/, ''), // truncated
+      line.replace('":"', '"::"'), // double colon
+      line.replace('"insertId"', '"insert\u0001Id"'), // raw control character in a key
+      line.replace(/"(\d{4}-\d\d-\d\dT)/, '"\t$1'), // raw tab in a (timestamp) string
+      line.replace(/:(\d+)([,}])/, ':0$1$2'), // number with a leading zero
+      line.replace(/:(\d+)([,}])/, ':$1.$2'), // number without fraction digits
+      line.replace(/:(\d+)([,}])/, ':"$1"$2'), // number turned string: valid JSON, a wrong type
+      line.replace('{', '{"a":[1,2,{"b":tru}],'), // bad literal in an unwanted value
+    ];
+    for (const line of [flow, gcs]) {
+      // Learn the shape first: a matching line is decided by comparing it with the shape.
+      expect(fastParse(Buffer.from(line), 0, Buffer.byteLength(line), ctx)).not.toBeUndefined();
+      const variants = broken(line).filter((bad) => bad !== line);
+      expect(variants.length).toBeGreaterThanOrEqual(8);
+      for (const bad of variants) {
+        const fast = fastParse(Buffer.from(bad), 0, Buffer.byteLength(bad), ctx);
+        const full = fullEvent(bad);
+        if (full === undefined) expect(fast, bad.slice(0, 200)).toBeUndefined();
+        else if (fast !== undefined) expect(strip(fast)).toEqual(strip(full));
+      }
+      // And the original still matches its shape afterwards.
+      expect(strip(fastParse(Buffer.from(line), 0, Buffer.byteLength(line), ctx))).toEqual(strip(fullEvent(line)));
+    }
+  });
+
+  it('gives the same events whether a line is matched against a known shape or scanned in full', () => {
+    // The same lines twice: the second time every shape is known; values differ line by line.
+    const plain = lines.filter((l) => !l.includes('\\'));
+    for (const round of [0, 1]) {
+      for (const line of plain) {
+        const buf = Buffer.from(`  ${line}  `); // the line is a span of a bigger buffer
+        const fast = fastParse(buf, 2, buf.length - 2, ctx);
+        if (fast !== undefined) expect(strip(fast), `round ${round}: ${line.slice(0, 200)}`).toEqual(strip(fullEvent(line)));
+      }
+    }
+  });
 });

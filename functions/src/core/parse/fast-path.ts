@@ -15,7 +15,9 @@
  */
 import { isUtf8 } from 'node:buffer';
 import type { AccessEvent, SourceDetails } from '../access-event.js';
-import { LineScanner, T_FALSE, T_NUMBER, T_OBJECT, T_STRING, T_TRUE, T_ARRAY, T_NULL } from './line-scanner.js';
+import { LineScanner } from './line-scanner.js';
+import { T_ARRAY, T_FALSE, T_NULL, T_NUMBER, T_OBJECT, T_STRING, T_TRUE } from './json-tokens.js';
+import { ownView, sameBytes, viewOf } from './bytes.js';
 import { auditCredential, gcsEvent } from './gcs-data-access.js';
 import { plausibleMs, type ParseContext } from './log-entry.js';
 import { groupKey } from '../detect/access-group.js';
@@ -51,8 +53,6 @@ const END_FIELDS = {
   continent: 'location.continent',
 } as const;
 type EndField = keyof typeof END_FIELDS;
-/** The fields of END_FIELDS that hold objects or arrays rather than values. */
-const END_CONTAINERS = new Set<EndField>(['gke', 'cluster', 'pod', 'podWorkload', 'service', 'service0', 'instance', 'vpc', 'location']);
 const endPaths = (end: 'src' | 'dest') => Object.values(END_FIELDS).map((suffix) => `jsonPayload.${end}_${suffix}`);
 
 const PATHS = [
@@ -140,13 +140,11 @@ class Line {
   }
 
   /** True when the string at `slot` ends with `suffix` (bytes compared in place). */
-  endsWith(slot: number, suffix: Buffer): boolean {
+  endsWith(slot: number, suffix: DataView): boolean {
     if (!this.check(slot, T_STRING)) return false;
     const e = scanner.end[slot]!;
-    const s = e - suffix.length;
-    if (s < scanner.start[slot]!) return false;
-    for (let i = 0; i < suffix.length; i++) if (this.buf[s + i] !== suffix[i]) return false;
-    return true;
+    const s = e - suffix.byteLength;
+    return s >= scanner.start[slot]! && sameBytes(viewOf(this.buf), s, suffix, 0, suffix.byteLength);
   }
 
   /** A non-negative integer of at most 9 digits; anything else numeric falls back. */
@@ -174,37 +172,54 @@ class Line {
   }
 }
 
-const DIGIT_POSITIONS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
+/** The hour (`YYYY-MM-DDTHH:`) of the last timestamp read, and its ms: an export spans about one hour. */
+let cachedHour = '';
+let cachedHourMs = 0;
+
+function digit(v: string, i: number): number {
+  const x = v.charCodeAt(i) - 48;
+  return x >= 0 && x <= 9 ? x : NaN;
+}
+
+/** ms of the hour `YYYY-MM-DDTHH` starting `v`, or NaN for an invalid date (Date.parse decides those). */
+function hourMs(v: string): number {
+  if (v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45 || v.charCodeAt(10) !== 84) return NaN;
+  const year = digit(v, 0) * 1000 + digit(v, 1) * 100 + digit(v, 2) * 10 + digit(v, 3);
+  const month = digit(v, 5) * 10 + digit(v, 6);
+  const day = digit(v, 8) * 10 + digit(v, 9);
+  const hour = digit(v, 11) * 10 + digit(v, 12);
+  if (!(month >= 1 && month <= 12 && day >= 1 && hour >= 0 && hour <= 23)) return NaN;
+  // Date.UTC rolls over impossible dates (Feb 30); Date.parse rejects them: leave those to it.
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  if (day > (month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31)) return NaN;
+  return Date.UTC(year, month - 1, day, hour);
+}
 
 /** `YYYY-MM-DDTHH:MM:SS[.fraction]Z` → ms, without Date.parse (the hot path); NaN for any other shape. */
 function rfc3339Ms(v: string): number {
   const n = v.length;
-  if (n < 20 || v.charCodeAt(n - 1) !== 90 || v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45 || v.charCodeAt(10) !== 84 || v.charCodeAt(13) !== 58 || v.charCodeAt(16) !== 58) return NaN;
-  const d = (i: number) => v.charCodeAt(i) - 48;
-  for (let k = 0; k < DIGIT_POSITIONS.length; k++) {
-    const x = d(DIGIT_POSITIONS[k]!);
-    if (x < 0 || x > 9) return NaN;
+  if (n < 20 || v.charCodeAt(n - 1) !== 90 || v.charCodeAt(13) !== 58 || v.charCodeAt(16) !== 58) return NaN;
+  let base: number;
+  if (cachedHour !== '' && v.startsWith(cachedHour)) base = cachedHourMs;
+  else {
+    base = hourMs(v);
+    if (Number.isNaN(base)) return NaN;
+    cachedHour = v.slice(0, 14);
+    cachedHourMs = base;
   }
+  const minute = digit(v, 14) * 10 + digit(v, 15);
+  const second = digit(v, 17) * 10 + digit(v, 18);
+  if (!(minute <= 59 && second <= 59)) return NaN;
   let ms = 0;
   if (n > 20) {
     if (v.charCodeAt(19) !== 46 || n === 21) return NaN;
     for (let i = 20; i < n - 1; i++) {
-      const x = d(i);
-      if (x < 0 || x > 9) return NaN;
+      const x = digit(v, i);
+      if (Number.isNaN(x)) return NaN;
       if (i < 23) ms += x * (i === 20 ? 100 : i === 21 ? 10 : 1);
     }
   } else if (v.charCodeAt(19) !== 90) return NaN;
-  const month = d(5) * 10 + d(6);
-  const day = d(8) * 10 + d(9);
-  const hour = d(11) * 10 + d(12);
-  const minute = d(14) * 10 + d(15);
-  const second = d(17) * 10 + d(18);
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return NaN;
-  const year = d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3);
-  // Date.UTC rolls over impossible dates (Feb 30); Date.parse rejects them: leave those to it.
-  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-  if (day > (month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31)) return NaN;
-  return Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  return base + minute * 60_000 + second * 1000 + ms;
 }
 
 /** A plausible timestamp, with its ms; the same rule as checkTime in the full parsers. */
@@ -216,14 +231,16 @@ function plausible(value: string | undefined, ctx: ParseContext): { time: string
   return { time: value, ms };
 }
 
-const BACKSLASH = 0x5c;
-const VPC_FLOWS_LOG_NAME = Buffer.from('/logs/compute.googleapis.com%2Fvpc_flows', 'latin1');
+const VPC_FLOWS_LOG_NAME = ownView(Buffer.from('/logs/compute.googleapis.com%2Fvpc_flows', 'latin1'));
 
-/** Decides one line [start, end) of `chunk`, or undefined to let the full parser decide. */
-export function fastParse(chunk: Buffer, lineStart: number, lineEnd: number, ctx: ParseContext): AccessEvent | 'skip' | undefined {
-  const buf = chunk.subarray(lineStart, lineEnd);
-  if (buf.length < 2 || buf[0] !== 0x7b || buf.indexOf(BACKSLASH) >= 0) return undefined;
-  if (!isUtf8(buf) || !scanner.scan(buf)) return undefined;
+/**
+ * Decides one line [start, end) of `chunk`, or undefined to let the full parser decide. `utf8`
+ * says the caller has already checked that the chunk is valid UTF-8 (once per chunk, not per line).
+ */
+export function fastParse(chunk: Buffer, lineStart: number, lineEnd: number, ctx: ParseContext, utf8 = false): AccessEvent | 'skip' | undefined {
+  if (lineEnd - lineStart < 2 || chunk[lineStart] !== 0x7b || !scanner.scan(chunk, lineStart, lineEnd)) return undefined;
+  if (!utf8 && !isUtf8(chunk.subarray(lineStart, lineEnd))) return undefined;
+  const buf = chunk;
   const line = new Line(buf);
   try {
     // The envelope, typed as logEntrySchema types it (checked in place: no strings are made).
@@ -317,81 +334,86 @@ function scannerType(slot: number): number {
 type FlowIdentity = { target: string; source: AccessEvent['source']; action: string; groupKey: string } | 'skip';
 
 /**
- * Per-shard cache of flow identities, keyed by two 32-bit hashes of the identity bytes and verified
- * byte for byte on a hit (a hash collision can never mix two identities up). Bounded.
+ * Per-shard cache of flow identities. A flow's identity is its orientation (direction and server
+ * port), protocol, both addresses, and the raw bytes of each end's detail objects (`src_gke_details`,
+ * `dest_vpc`, …): identical bytes parse identically, so a hit needs no extraction. The key hashes only
+ * the short parts (addresses, protocol, orientation, which objects are present); every hit is then
+ * verified byte for byte, so a hash collision can never mix two identities up. Bounded.
  */
-const flowCache = new Map<number, { bytes: Uint8Array; value: FlowIdentity }>();
+const flowCache = new Map<number, { bytes: Uint8Array; view: DataView; value: FlowIdentity }>();
 const FLOW_CACHE_LIMIT = 50_000;
 
+/** The ranges that decide a flow's target, source and action: the hashed short values, then the end objects. */
+const HASHED_SLOTS = Int32Array.from([S['jsonPayload.connection.src_ip']!, S['jsonPayload.connection.dest_ip']!, S['jsonPayload.connection.protocol']!]);
+const END_OBJECT_SLOTS = Int32Array.from((['src', 'dest'] as const).flatMap((end) => [END_SLOTS[end].gke, END_SLOTS[end].instance, END_SLOTS[end].vpc, END_SLOTS[end].location]));
+const IDENTITY_SLOTS = Int32Array.from([...HASHED_SLOTS, ...END_OBJECT_SLOTS]);
 
-/**
- * The slots that decide a flow's target, source and action — exactly what flowEnd reads — and
- * whether their bytes count (leaf values) or only their presence and type (containers).
- */
-const IDENTITY: [slot: number, bytes: boolean][] = [
-  [S['jsonPayload.connection.src_ip']!, true],
-  [S['jsonPayload.connection.dest_ip']!, true],
-  [S['jsonPayload.connection.protocol']!, true],
-  // Containers count by presence and type, values by their bytes.
-  ...(['src', 'dest'] as const).flatMap((end) => (Object.keys(END_FIELDS) as EndField[]).map((name): [number, boolean] => [END_SLOTS[end][name], !END_CONTAINERS.has(name)])),
-];
-const IDENTITY_SLOTS = Int32Array.from(IDENTITY.map(([slot]) => slot));
-const IDENTITY_WITH_BYTES = Uint8Array.from(IDENTITY.map(([, bytes]) => (bytes ? 1 : 0)));
+/** A slot's presence and type as one number (0: absent); a slot seen twice (duplicate key) falls back. */
+function presence(slot: number): number {
+  const count = scanner.count[slot]!;
+  if (count > 1) throw FALLBACK;
+  return count === 0 ? 0 : scanner.type[slot]!;
+}
 
-/**
- * Hashes the identity of a flow straight from the line: orientation, server port, and the presence,
- * type and (for values) bytes of the identity slots. Nothing is copied unless the identity is new.
- * A slot seen twice (a duplicate key) falls back, as the extraction would.
- */
+/** Hash of the short identity parts, read in place. */
 function identityHash(buf: Buffer, orientation: number): number {
   let h1 = Math.imul(0x811c9dc5 ^ orientation, 0x01000193);
   let h2 = (Math.imul(7, 31) + orientation) | 0;
   for (let k = 0; k < IDENTITY_SLOTS.length; k++) {
     const slot = IDENTITY_SLOTS[k]!;
-    const count = scanner.count[slot]!;
-    if (count > 1) throw FALLBACK;
-    const present = count > 0 ? scanner.type[slot]! + 1 : 0;
+    const present = presence(slot);
     h1 = Math.imul(h1 ^ present, 0x01000193);
     h2 = (Math.imul(h2, 31) + present) | 0;
-    if (present === 0 || IDENTITY_WITH_BYTES[k] === 0) continue;
+    if (present === 0 || k >= HASHED_SLOTS.length) continue;
     const e = scanner.end[slot]!;
     for (let i = scanner.start[slot]!; i < e; i++) {
       const c = buf[i]!;
       h1 = Math.imul(h1 ^ c, 0x01000193);
       h2 = (Math.imul(h2, 31) + c) | 0;
     }
-    h1 = Math.imul(h1 ^ 0xff, 0x01000193);
-    h2 = (Math.imul(h2, 31) + 0xff) | 0;
   }
-  return (h1 >>> 0) * 0x100000 + (h2 & 0xfffff);
+  // 30 bits: a small-integer Map key (collisions are resolved by sameIdentity).
+  return (h1 ^ Math.imul(h2, 0x9e3779b1)) & 0x3fffffff;
 }
 
-/** The identity bytes, for storing a new cache entry and verifying hits. */
+/**
+ * The identity as bytes, for storing a new cache entry: orientation, then per slot its presence and,
+ * when present, its length (4 bytes) and bytes.
+ */
 function identityBytes(buf: Buffer, orientation: number): Uint8Array {
-  const parts: number[] = [orientation & 0xff, (orientation >> 8) & 0xff, (orientation >> 16) & 0xff];
+  let size = 3;
   for (let k = 0; k < IDENTITY_SLOTS.length; k++) {
     const slot = IDENTITY_SLOTS[k]!;
-    const present = scanner.count[slot]! > 0 ? scanner.type[slot]! + 1 : 0;
-    parts.push(present);
-    if (present === 0 || IDENTITY_WITH_BYTES[k] === 0) continue;
-    for (let i = scanner.start[slot]!; i < scanner.end[slot]!; i++) parts.push(buf[i]!);
-    parts.push(0xff);
+    size += 1 + (presence(slot) === 0 ? 0 : 4 + scanner.end[slot]! - scanner.start[slot]!);
   }
-  return Uint8Array.from(parts);
+  const out = Buffer.alloc(size);
+  let at = out.writeUIntLE(orientation, 0, 3);
+  for (let k = 0; k < IDENTITY_SLOTS.length; k++) {
+    const slot = IDENTITY_SLOTS[k]!;
+    const present = presence(slot);
+    out[at++] = present;
+    if (present === 0) continue;
+    at = out.writeUInt32LE(scanner.end[slot]! - scanner.start[slot]!, at);
+    at += buf.copy(out, at, scanner.start[slot]!, scanner.end[slot]!);
+  }
+  return out;
 }
 
 /** True when the stored bytes are this line's identity (a hash collision never mixes identities up). */
-function sameIdentity(stored: Uint8Array, buf: Buffer, orientation: number): boolean {
-  let at = 0;
-  if (stored[at++] !== (orientation & 0xff) || stored[at++] !== ((orientation >> 8) & 0xff) || stored[at++] !== ((orientation >> 16) & 0xff)) return false;
+function sameIdentity(stored: Uint8Array, storedView: DataView, buf: Buffer, orientation: number): boolean {
+  if (stored[0] !== (orientation & 0xff) || stored[1] !== ((orientation >> 8) & 0xff) || stored[2] !== ((orientation >> 16) & 0xff)) return false;
+  let at = 3;
   for (let k = 0; k < IDENTITY_SLOTS.length; k++) {
     const slot = IDENTITY_SLOTS[k]!;
-    const present = scanner.count[slot]! > 0 ? scanner.type[slot]! + 1 : 0;
+    const present = presence(slot);
     if (stored[at++] !== present) return false;
-    if (present === 0 || IDENTITY_WITH_BYTES[k] === 0) continue;
-    const e = scanner.end[slot]!;
-    for (let i = scanner.start[slot]!; i < e; i++) if (stored[at++] !== buf[i]) return false;
-    if (stored[at++] !== 0xff) return false;
+    if (present === 0) continue;
+    const s = scanner.start[slot]!;
+    const length = scanner.end[slot]! - s;
+    if (stored[at]! + (stored[at + 1]! << 8) + (stored[at + 2]! << 16) + stored[at + 3]! * 0x1000000 !== length) return false;
+    at += 4;
+    if (!sameBytes(storedView, at, viewOf(buf), s, length)) return false;
+    at += length;
   }
   return at === stored.length;
 }
@@ -411,7 +433,7 @@ function flow(line: Line, buf: Buffer, ctx: ParseContext, insertId: string | und
   const orientation = (response ? 0x20000 : 0) | serverPort;
   const key = identityHash(buf, orientation);
   const entry = flowCache.get(key);
-  const cached = entry && sameIdentity(entry.bytes, buf, orientation) ? entry.value : undefined;
+  const cached = entry && sameIdentity(entry.bytes, entry.view, buf, orientation) ? entry.value : undefined;
   if (cached === 'skip') return 'skip';
   if (cached) return { kind: 'vpc-flow', target: cached.target, source: cached.source, credential: null, action: cached.action, outcome: 'success', time, ref, timeMs: ms, groupKey: cached.groupKey };
   const srcIp = line.str(S['jsonPayload.connection.src_ip']!);
@@ -422,7 +444,8 @@ function flow(line: Line, buf: Buffer, ctx: ParseContext, insertId: string | und
   const event = flowEvent({ srcIp, destIp, srcPort, destPort, protocol, time, src, dest, ref });
   if (event !== 'skip') event.timeMs = ms;
   if (flowCache.size >= FLOW_CACHE_LIMIT) flowCache.clear();
-  flowCache.set(key, { bytes: identityBytes(buf, orientation), value: event === 'skip' ? 'skip' : { target: event.target, source: event.source, action: event.action, groupKey: groupKey(event) } });
+  const bytes = identityBytes(buf, orientation);
+  flowCache.set(key, { bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), value: event === 'skip' ? 'skip' : { target: event.target, source: event.source, action: event.action, groupKey: groupKey(event) } });
   return event;
 }
 

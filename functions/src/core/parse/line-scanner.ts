@@ -1,69 +1,48 @@
 /**
- * One pass over a JSON line without building objects: records where the values of a fixed set of
- * paths (`jsonPayload.connection.src_ip`, `protoPayload.authorizationInfo[*].granted`, …) are, and
- * their JSON type. Lines with a backslash are refused by the caller, so every `"` delimits a string.
- * Paths are matched by a pair of 32-bit hashes of their segments (array items: `[0]` and `[*]`
- * for every later item). When a path occurs more than once the last one wins, as with JSON.parse.
+ * One pass over a JSON line without building objects: checks that the line is exactly one JSON
+ * object (the grammar JSON.parse accepts, for lines without escapes) and records where the values
+ * of a fixed set of paths (`jsonPayload.connection.src_ip`, `protoPayload.authorizationInfo[*].granted`,
+ * …) are, and their JSON type.
+ *
+ * - Paths form a trie. A key is matched against its parent's children by an exact byte compare,
+ *   found through a small table indexed by (parent, length, first and last byte): no per-byte
+ *   hashing, and no hash can ever confuse two keys. Everything under a key that leads nowhere
+ *   wanted is still validated, but nothing is looked up or recorded there.
+ * - Array items are `[0]` (the first) and `[*]` (every later one).
+ * - A string with a backslash or a raw control character refuses the line (`scan` returns false):
+ *   escapes are left to the full parser, and control characters are not JSON.
+ * - When a path occurs more than once (duplicate keys) the last one's position wins, as with
+ *   JSON.parse, and `count` says so: readers refuse such values.
+ * - Lines shaped like a recent line (line-shapes.ts) are matched against that shape instead: the
+ *   same result, from a compare of the constant bytes and a check of each variable value.
  */
 
-export const T_STRING = 1;
-export const T_NUMBER = 2;
-export const T_TRUE = 3;
-export const T_FALSE = 4;
-export const T_NULL = 5;
-export const T_OBJECT = 6;
-export const T_ARRAY = 7;
+import { CLOSE_ARRAY, CLOSE_OBJECT, COLON, COMMA, literalType, LITERAL_STOP, OPEN_ARRAY, OPEN_OBJECT, QUOTE, skipSpace, stringEnd, T_ARRAY, T_NUMBER, T_OBJECT, T_STRING, T_TRUE } from './json-tokens.js';
+import { LineShapes, type ScanRecord } from './line-shapes.js';
 
-const QUOTE = 0x22;
+export { T_ARRAY, T_FALSE, T_NULL, T_NUMBER, T_OBJECT, T_STRING, T_TRUE } from './json-tokens.js';
+
 const MAX_DEPTH = 24;
-const TABLE_BITS = 10;
-const TABLE_SIZE = 1 << TABLE_BITS;
+const KEY_TABLE_SIZE = 1024;
+/** Variable values remembered per line for learning its shape; longer lines are scanned, not learned. */
+const MAX_TAPE = 512;
 
-function mix(h: number, c: number): number {
-  return Math.imul(h ^ c, 0x01000193) | 0;
+const NONE = -1;
+const ROOT = 0;
+
+function keyHash(parent: number, length: number, first: number, last: number): number {
+  return (Math.imul(parent + 1, 0x9e3779b1) ^ Math.imul(length, 0x85ebca6b) ^ (first << 7) ^ (last << 1)) & (KEY_TABLE_SIZE - 1);
 }
 
-function mix2(h: number, c: number): number {
-  return (Math.imul(h, 31) + c) | 0;
-}
-
-const SEP = 0x2e; // '.'
-const FIRST_ITEM = 0x30; // '0'
-const LATER_ITEM = 0x2a; // '*'
-
-const ROOT_H1 = 0x811c9dc5 | 0;
-const ROOT_H2 = 7;
-
-/** Hashes of a dotted path such as `jsonPayload.connection.src_ip` or `service[0].service_name`. */
-function pathHashes(path: string): [number, number] {
-  let h1 = ROOT_H1;
-  let h2 = ROOT_H2;
-  for (const part of path.split('.')) {
-    const item = /^(.*)\[(0|\*)\]$/.exec(part);
-    const key = item ? item[1]! : part;
-    h1 = mix(h1, SEP);
-    h2 = mix2(h2, SEP);
-    for (let i = 0; i < key.length; i++) {
-      h1 = mix(h1, key.charCodeAt(i));
-      h2 = mix2(h2, key.charCodeAt(i));
-    }
-    if (item) {
-      const marker = item[2] === '0' ? FIRST_ITEM : LATER_ITEM;
-      h1 = mix(mix(h1, 0x5b), marker);
-      h2 = mix2(mix2(h2, 0x5b), marker);
-    }
-  }
-  return [h1, h2];
-}
-
-export class LineScanner {
-  private readonly tableH1 = new Int32Array(TABLE_SIZE);
-  private readonly tableH2 = new Int32Array(TABLE_SIZE);
-  private readonly tableSlot = new Int32Array(TABLE_SIZE).fill(-1);
-  /** Hashes of every path that is a wanted path or leads to one: other keys' values are skipped unread. */
-  private readonly prefixH1 = new Int32Array(TABLE_SIZE);
-  private readonly prefixH2 = new Int32Array(TABLE_SIZE);
-  private readonly prefixUsed = new Uint8Array(TABLE_SIZE);
+export class LineScanner implements ScanRecord {
+  /** Per trie node: the slot recorded there (or NONE) and its array-item children. */
+  private readonly nodeSlot: number[] = [NONE];
+  private readonly firstItem: number[] = [NONE];
+  private readonly laterItem: number[] = [NONE];
+  /** Key table: open addressing over (parent, key bytes) → child node. */
+  private readonly keyParent = new Int32Array(KEY_TABLE_SIZE).fill(NONE);
+  private readonly keyChild = new Int32Array(KEY_TABLE_SIZE);
+  private readonly keyBytes: Uint8Array[] = new Array<Uint8Array>(KEY_TABLE_SIZE);
   /** Per slot: value start, end (exclusive), type, and how many times it occurred. */
   readonly start: Int32Array;
   readonly end: Int32Array;
@@ -72,277 +51,206 @@ export class LineScanner {
   /** Per slot: bit mask of the types seen (1 << T_…), and how many values were `true`. */
   readonly types: Int32Array;
   readonly trues: Int32Array;
-  private readonly stackH1 = new Int32Array(MAX_DEPTH);
-  private readonly stackH2 = new Int32Array(MAX_DEPTH);
-  private readonly stackArrayIndex = new Int32Array(MAX_DEPTH);
+  /** The tape of variable values (string contents and numbers) of the last full scan, for learning shapes. */
+  readonly lastValue: Int32Array;
+  readonly tapeStart = new Int32Array(MAX_TAPE);
+  readonly tapeEnd = new Int32Array(MAX_TAPE);
+  readonly tapeKind = new Uint8Array(MAX_TAPE);
+  tapeLength = 0;
+  private readonly shapes = new LineShapes();
 
   constructor(readonly paths: readonly string[]) {
-    this.start = new Int32Array(paths.length);
-    this.end = new Int32Array(paths.length);
-    this.type = new Uint8Array(paths.length);
-    this.count = new Int32Array(paths.length);
-    this.types = new Int32Array(paths.length);
-    this.trues = new Int32Array(paths.length);
-    const prefixes = new Set<string>();
-    for (const path of paths) {
-      const parts = path.split('.');
-      for (let k = 1; k <= parts.length; k++) {
-        const prefix = parts.slice(0, k).join('.');
-        prefixes.add(prefix);
-        const item = /^(.*)\[(0|\*)\]$/.exec(parts[k - 1]!);
-        if (item) prefixes.add([...parts.slice(0, k - 1), item[1]].join('.'));
-      }
-    }
-    for (const prefix of prefixes) {
-      const [h1, h2] = pathHashes(prefix);
-      let i = h1 & (TABLE_SIZE - 1);
-      while (this.prefixUsed[i]) i = (i + 1) & (TABLE_SIZE - 1);
-      this.prefixH1[i] = h1;
-      this.prefixH2[i] = h2;
-      this.prefixUsed[i] = 1;
-    }
+    const n = paths.length;
+    this.start = new Int32Array(n);
+    this.end = new Int32Array(n);
+    this.type = new Uint8Array(n);
+    this.count = new Int32Array(n);
+    this.types = new Int32Array(n);
+    this.trues = new Int32Array(n);
+    this.lastValue = new Int32Array(n);
     paths.forEach((path, slot) => {
-      const [h1, h2] = pathHashes(path);
-      let i = h1 & (TABLE_SIZE - 1);
-      while (this.tableSlot[i] !== -1) i = (i + 1) & (TABLE_SIZE - 1);
-      this.tableH1[i] = h1;
-      this.tableH2[i] = h2;
-      this.tableSlot[i] = slot;
+      let node = ROOT;
+      for (const part of path.split('.')) {
+        const item = /^(.*)\[(0|\*)\]$/.exec(part);
+        node = this.child(node, item ? item[1]! : part);
+        if (item) node = this.item(node, item[2] === '0');
+      }
+      if (this.nodeSlot[node] !== NONE) throw new Error(`LineScanner: path listed twice: ${path}`);
+      this.nodeSlot[node] = slot;
     });
   }
 
-  private hasPrefixH1(h1: number): boolean {
-    let i = h1 & (TABLE_SIZE - 1);
-    while (this.prefixUsed[i]) {
-      if (this.prefixH1[i] === h1) return true;
-      i = (i + 1) & (TABLE_SIZE - 1);
-    }
-    return false;
+  private newNode(): number {
+    this.nodeSlot.push(NONE);
+    this.firstItem.push(NONE);
+    this.laterItem.push(NONE);
+    return this.nodeSlot.length - 1;
   }
 
-  private isPrefix(h1: number, h2: number): boolean {
-    let i = h1 & (TABLE_SIZE - 1);
-    while (this.prefixUsed[i]) {
-      if (this.prefixH1[i] === h1 && this.prefixH2[i] === h2) return true;
-      i = (i + 1) & (TABLE_SIZE - 1);
-    }
-    return false;
+  private child(parent: number, key: string): number {
+    const bytes = Buffer.from(key, 'utf8');
+    const found = this.lookupKey(parent, bytes, 0, bytes.length);
+    if (found !== NONE) return found;
+    const node = this.newNode();
+    let i = keyHash(parent, bytes.length, bytes[0] ?? 0, bytes[bytes.length - 1] ?? 0);
+    while (this.keyParent[i] !== NONE) i = (i + 1) & (KEY_TABLE_SIZE - 1);
+    this.keyParent[i] = parent;
+    this.keyChild[i] = node;
+    this.keyBytes[i] = bytes;
+    return node;
   }
 
-  private lookup(h1: number, h2: number): number {
-    let i = h1 & (TABLE_SIZE - 1);
+  private item(parent: number, first: boolean): number {
+    const items = first ? this.firstItem : this.laterItem;
+    if (items[parent] === NONE) items[parent] = this.newNode();
+    return items[parent]!;
+  }
+
+  /** The child of `parent` named by the bytes [from, to) of `buf`, or NONE. */
+  private lookupKey(parent: number, buf: Uint8Array, from: number, to: number): number {
+    const length = to - from;
+    let i = keyHash(parent, length, length > 0 ? buf[from]! : 0, length > 0 ? buf[to - 1]! : 0);
     for (;;) {
-      const slot = this.tableSlot[i]!;
-      if (slot === -1) return -1;
-      if (this.tableH1[i] === h1 && this.tableH2[i] === h2) return slot;
-      i = (i + 1) & (TABLE_SIZE - 1);
+      const p = this.keyParent[i]!;
+      if (p === NONE) return NONE;
+      if (p === parent) {
+        const bytes = this.keyBytes[i]!;
+        if (bytes.length === length) {
+          let x = 0;
+          while (x < length && bytes[x] === buf[from + x]) x++;
+          if (x === length) return this.keyChild[i]!;
+        }
+      }
+      i = (i + 1) & (KEY_TABLE_SIZE - 1);
     }
   }
 
-  /** Scans `buf` (one line). Returns false when it is not a well-formed JSON object of depth ≤ 24. */
-  scan(buf: Buffer): boolean {
-    this.type.fill(0);
-    this.count.fill(0);
-    this.types.fill(0);
-    this.trues.fill(0);
-    const n = buf.length;
-    let depth = 0;
-    // Hash of the path of the value about to be read (set by a key, or by an array item).
-    let h1 = ROOT_H1;
-    let h2 = ROOT_H2;
-    let expectValue = true; // at depth 0: the root value
-    let i = 0;
-    const isArray = this.stackArrayIndex;
-    while (i < n) {
-      const c = buf[i]!;
-      if (c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a || c === 0x2c) {
-        if (c === 0x2c && depth > 0 && isArray[depth - 1]! >= 0) {
-          // Next array item: its path is the array's path + [*].
-          isArray[depth - 1]!++;
-          h1 = mix(mix(this.stackH1[depth - 1]!, 0x5b), LATER_ITEM);
-          h2 = mix2(mix2(this.stackH2[depth - 1]!, 0x5b), LATER_ITEM);
-          expectValue = true;
-        }
-        i++;
-        continue;
-      }
-      if (c === QUOTE) {
-        // A key (inside an object, not expecting a value) or a string value.
-        let j = i + 1;
-        if (!expectValue) {
-          // One hash while finding the key's end; the second only for keys that may lead somewhere.
-          let k1 = mix(this.stackH1[depth - 1]!, SEP);
-          while (j < n) {
-            const d = buf[j]!;
-            if (d === QUOTE) break;
-            k1 = mix(k1, d);
-            j++;
-          }
-          if (j >= n) return false;
-          const keyEnd = j;
-          j++;
-          while (j < n && (buf[j] === 0x20 || buf[j] === 0x09)) j++;
-          if (buf[j] !== 0x3a) return false;
-          let k2 = 0;
-          let wanted = this.hasPrefixH1(k1);
-          if (wanted) {
-            k2 = mix2(this.stackH2[depth - 1]!, SEP);
-            for (let x = i + 1; x < keyEnd; x++) k2 = mix2(k2, buf[x]!);
-            wanted = this.isPrefix(k1, k2);
-          }
-          if (!wanted) {
-            // Nothing wanted lies under this key: step over its value without hashing or recording.
-            j = skipValue(buf, j + 1);
-            if (j < 0) return false;
-            expectValue = false;
-            i = j;
-            continue;
-          }
-          h1 = k1;
-          h2 = k2;
-          expectValue = true;
-          i = j + 1;
-          continue;
-        }
-        while (j < n) {
-          const d = buf[j]!;
-          if (d === QUOTE) break;
-          if (d < 0x20) return false; // raw control characters are not JSON
-          j++;
-        }
-        if (j >= n) return false;
-        this.record(h1, h2, i + 1, j, T_STRING);
-        expectValue = false;
-        i = j + 1;
-        continue;
-      }
-      if (!expectValue && c !== 0x7d && c !== 0x5d) return false;
-      if (c === 0x7b || c === 0x5b) {
-        if (depth >= MAX_DEPTH) return false;
-        this.record(h1, h2, i, i, c === 0x7b ? T_OBJECT : T_ARRAY);
-        this.stackH1[depth] = h1;
-        this.stackH2[depth] = h2;
-        isArray[depth] = c === 0x5b ? 0 : -1;
-        depth++;
-        if (c === 0x5b) {
-          h1 = mix(mix(h1, 0x5b), FIRST_ITEM);
-          h2 = mix2(mix2(h2, 0x5b), FIRST_ITEM);
-          expectValue = true;
-        } else expectValue = false;
-        i++;
-        continue;
-      }
-      if (c === 0x7d || c === 0x5d) {
-        if (depth === 0) return false;
-        if ((c === 0x5d) !== isArray[depth - 1]! >= 0) return false;
-        depth--;
-        // Close the container's record: its end.
-        const slot = this.lookup(this.stackH1[depth]!, this.stackH2[depth]!);
-        if (slot >= 0) this.end[slot] = i + 1;
-        expectValue = false;
-        i++;
-        if (depth === 0) {
-          while (i < n && (buf[i] === 0x20 || buf[i] === 0x09 || buf[i] === 0x0d)) i++;
-          return i === n;
-        }
-        continue;
-      }
-      // A literal: number, true, false, null.
-      let j = i;
-      while (j < n) {
-        const d = buf[j]!;
-        if (d === 0x2c || d === 0x7d || d === 0x5d || d === 0x20 || d === 0x09 || d === 0x0d) break;
-        j++;
-      }
-      const t = literalType(buf, i, j);
-      if (t === 0) return false;
-      this.record(h1, h2, i, j, t);
-      expectValue = false;
-      i = j;
-    }
-    return false;
-  }
-
-  private record(h1: number, h2: number, start: number, end: number, type: number): void {
-    const slot = this.lookup(h1, h2);
-    if (slot < 0) return;
+  private record(node: number, start: number, end: number, type: number): void {
+    const slot = this.nodeSlot[node]!;
+    if (slot === NONE) return;
     this.start[slot] = start;
     this.end[slot] = end;
     this.type[slot] = type;
     this.count[slot]!++;
     this.types[slot]! |= 1 << type;
     if (type === T_TRUE) this.trues[slot]!++;
+    this.lastValue[slot] = type === T_STRING || type === T_NUMBER ? this.tapeLength - 1 : -1;
   }
-}
 
-/** The index just after the JSON value starting at or after `i` (whitespace allowed), or -1 when malformed. */
-function skipValue(buf: Uint8Array, i: number): number {
-  const n = buf.length;
-  while (i < n && (buf[i] === 0x20 || buf[i] === 0x09)) i++;
-  if (i >= n) return -1;
-  const c = buf[i]!;
-  if (c === QUOTE) {
-    for (let j = i + 1; j < n; j++) {
-      const d = buf[j]!;
-      if (d === QUOTE) return j + 1;
-      if (d < 0x20) return -1;
+  /** Puts a string content or number on the tape (before recording it). */
+  private tape(start: number, end: number, kind: number): void {
+    const k = this.tapeLength;
+    if (k < 0) return;
+    if (k >= MAX_TAPE) {
+      this.tapeLength = -1;
+      return;
     }
-    return -1;
+    this.tapeStart[k] = start;
+    this.tapeEnd[k] = end;
+    this.tapeKind[k] = kind;
+    this.tapeLength = k + 1;
   }
-  if (c === 0x7b || c === 0x5b) {
-    let depth = 0;
-    for (let j = i; j < n; j++) {
-      const d = buf[j]!;
-      if (d === QUOTE) {
-        j++;
-        while (j < n && buf[j] !== QUOTE) {
-          if (buf[j]! < 0x20) return -1;
-          j++;
+
+  /**
+   * Scans the line [from, to) of `buf`. Returns false when it is not exactly one JSON object of
+   * depth ≤ 24 without escapes or control characters in its strings; positions are offsets in `buf`.
+   */
+  scan(buf: Uint8Array, from = 0, to = buf.length): boolean {
+    if (this.shapes.match(buf, from, to, this)) return true;
+    if (!this.scanFully(buf, from, to)) return false;
+    this.shapes.learn(buf, from, to, this);
+    return true;
+  }
+
+  /** The full scan: every byte checked against the grammar, every key looked up. */
+  scanFully(buf: Uint8Array, from = 0, to = buf.length): boolean {
+    this.count.fill(0);
+    this.types.fill(0);
+    this.trues.fill(0);
+    this.tapeLength = 0;
+    let i = skipSpace(buf, from, to);
+    if (buf[i] !== OPEN_OBJECT) return false;
+    i = this.object(buf, i, to, ROOT, 1);
+    return i >= 0 && skipSpace(buf, i, to) === to;
+  }
+
+  /** The index after the value starting at `i` (recorded at `node` unless NONE), or -1. */
+  private value(buf: Uint8Array, i: number, to: number, node: number, depth: number): number {
+    const c = buf[i];
+    if (c === QUOTE) {
+      const e = stringEnd(buf, i + 1, to);
+      if (e < 0) return -1;
+      this.tape(i + 1, e, T_STRING);
+      if (node !== NONE) this.record(node, i + 1, e, T_STRING);
+      return e + 1;
+    }
+    if (c === OPEN_OBJECT) return this.object(buf, i, to, node, depth);
+    if (c === OPEN_ARRAY) return this.array(buf, i, to, node, depth);
+    let j = i;
+    while (j < to && LITERAL_STOP[buf[j]!] === 0) j++;
+    const t = literalType(buf, i, j);
+    if (t === 0) return -1;
+    if (t === T_NUMBER) this.tape(i, j, T_NUMBER);
+    if (node !== NONE) this.record(node, i, j, t);
+    return j;
+  }
+
+  /** `buf[i]` is `{`: the index after the object, or -1. */
+  private object(buf: Uint8Array, i: number, to: number, node: number, depth: number): number {
+    if (depth > MAX_DEPTH) return -1;
+    if (node !== NONE) this.record(node, i, i, T_OBJECT);
+    i = skipSpace(buf, i + 1, to);
+    if (buf[i] !== CLOSE_OBJECT) {
+      for (;;) {
+        if (buf[i] !== QUOTE) return -1;
+        const keyEnd = stringEnd(buf, i + 1, to);
+        if (keyEnd < 0) return -1;
+        const child = node === NONE ? NONE : this.lookupKey(node, buf, i + 1, keyEnd);
+        i = skipSpace(buf, keyEnd + 1, to);
+        if (buf[i] !== COLON) return -1;
+        i = this.value(buf, skipSpace(buf, i + 1, to), to, child, depth + 1);
+        if (i < 0) return -1;
+        i = skipSpace(buf, i, to);
+        if (buf[i] === COMMA) {
+          i = skipSpace(buf, i + 1, to);
+          continue;
         }
-        if (j >= n) return -1;
-      } else if (d === 0x7b || d === 0x5b) depth++;
-      else if (d === 0x7d || d === 0x5d) {
-        depth--;
-        if (depth === 0) return j + 1;
+        if (buf[i] === CLOSE_OBJECT) break;
+        return -1;
       }
     }
-    return -1;
+    if (node !== NONE) this.closed(node, i + 1);
+    return i + 1;
   }
-  let j = i;
-  while (j < n) {
-    const d = buf[j]!;
-    if (d === 0x2c || d === 0x7d || d === 0x5d || d === 0x20 || d === 0x09 || d === 0x0d) break;
-    j++;
+
+  /** `buf[i]` is `[`: the index after the array, or -1. Items are recorded at `[0]` and `[*]`. */
+  private array(buf: Uint8Array, i: number, to: number, node: number, depth: number): number {
+    if (depth > MAX_DEPTH) return -1;
+    if (node !== NONE) this.record(node, i, i, T_ARRAY);
+    i = skipSpace(buf, i + 1, to);
+    if (buf[i] !== CLOSE_ARRAY) {
+      let item = node === NONE ? NONE : this.firstItem[node]!;
+      for (;;) {
+        i = this.value(buf, i, to, item, depth + 1);
+        if (i < 0) return -1;
+        i = skipSpace(buf, i, to);
+        if (buf[i] === COMMA) {
+          i = skipSpace(buf, i + 1, to);
+          item = node === NONE ? NONE : this.laterItem[node]!;
+          continue;
+        }
+        if (buf[i] === CLOSE_ARRAY) break;
+        return -1;
+      }
+    }
+    if (node !== NONE) this.closed(node, i + 1);
+    return i + 1;
   }
-  return literalType(buf, i, j) === 0 ? -1 : j;
+
+  /** A container at `node` ended at `end`. */
+  private closed(node: number, end: number): void {
+    const slot = this.nodeSlot[node]!;
+    if (slot !== NONE) this.end[slot] = end;
+  }
 }
 
-/** The JSON type of a literal, or 0 when it is not one (`true`, `false`, `null`, or a number). */
-function literalType(buf: Uint8Array, i: number, j: number): number {
-  const c = buf[i]!;
-  const len = j - i;
-  if (c === 0x74) return len === 4 && buf[i + 1] === 0x72 && buf[i + 2] === 0x75 && buf[i + 3] === 0x65 ? T_TRUE : 0;
-  if (c === 0x66) return len === 5 && buf[i + 1] === 0x61 && buf[i + 2] === 0x6c && buf[i + 3] === 0x73 && buf[i + 4] === 0x65 ? T_FALSE : 0;
-  if (c === 0x6e) return len === 4 && buf[i + 1] === 0x75 && buf[i + 2] === 0x6c && buf[i + 3] === 0x6c ? T_NULL : 0;
-  // -?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?
-  let k = i;
-  if (buf[k] === 0x2d) k++;
-  if (k >= j) return 0;
-  if (buf[k] === 0x30) k++;
-  else if (buf[k]! >= 0x31 && buf[k]! <= 0x39) while (k < j && buf[k]! >= 0x30 && buf[k]! <= 0x39) k++;
-  else return 0;
-  if (k < j && buf[k] === 0x2e) {
-    k++;
-    const digits = k;
-    while (k < j && buf[k]! >= 0x30 && buf[k]! <= 0x39) k++;
-    if (k === digits) return 0;
-  }
-  if (k < j && (buf[k] === 0x65 || buf[k] === 0x45)) {
-    k++;
-    if (k < j && (buf[k] === 0x2b || buf[k] === 0x2d)) k++;
-    const digits = k;
-    while (k < j && buf[k]! >= 0x30 && buf[k]! <= 0x39) k++;
-    if (k === digits) return 0;
-  }
-  return k === j ? T_NUMBER : 0;
-}

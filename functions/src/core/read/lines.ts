@@ -4,8 +4,17 @@
  * one chunk in memory. Handles a UTF-8 BOM, CRLF line ends and oversized lines (skipped, reported
  * with their size).
  */
+import { isUtf8 } from 'node:buffer';
+
 export type RawLine =
-  | { number: number; buf: Buffer; start: number; end: number }
+  | {
+      number: number;
+      buf: Buffer;
+      start: number;
+      end: number;
+      /** True when the line is known to be valid UTF-8 (its whole chunk was checked at once). */
+      utf8: boolean;
+    }
   | { number: number; oversizeBytes: number };
 
 /** Lines above this are skipped and counted; Cloud Logging entries are far smaller (256 KB max). */
@@ -22,7 +31,7 @@ export async function* splitLines(chunks: AsyncIterable<Buffer | Uint8Array>, ma
   let first = true;
 
   /** The line ending at `end` of `chunk` (from `start`), joined with any carried bytes. */
-  const finish = (chunk: Buffer, start: number, end: number): RawLine => {
+  const finish = (chunk: Buffer, start: number, end: number, chunkUtf8: boolean): RawLine => {
     lineNumber++;
     const total = carryBytes + (end - start);
     if (oversize || total > maxLineBytes) {
@@ -35,7 +44,9 @@ export async function* splitLines(chunks: AsyncIterable<Buffer | Uint8Array>, ma
     let buf = chunk;
     let s = start;
     let e = end;
+    let utf8 = chunkUtf8;
     if (carry.length > 0) {
+      utf8 = false;
       buf = Buffer.concat([...carry, chunk.subarray(start, end)], total);
       s = 0;
       e = total;
@@ -43,7 +54,7 @@ export async function* splitLines(chunks: AsyncIterable<Buffer | Uint8Array>, ma
       carryBytes = 0;
     }
     if (e > s && buf[e - 1] === CR) e--;
-    return { number: lineNumber, buf, start: s, end: e };
+    return { number: lineNumber, buf, start: s, end: e, utf8 };
   };
 
   for await (const input of chunks) {
@@ -53,6 +64,11 @@ export async function* splitLines(chunks: AsyncIterable<Buffer | Uint8Array>, ma
       if (chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) chunk = chunk.subarray(3);
     }
     const out: RawLine[] = [];
+    // One check for the lines that lie wholly in this chunk (valid bytes cut at newlines give valid
+    // lines); the first line is joined with carried bytes and is checked on its own.
+    const lastNl = chunk.lastIndexOf(NEWLINE);
+    const whole = carryBytes > 0 || oversize ? chunk.indexOf(NEWLINE) + 1 : 0;
+    const chunkUtf8 = lastNl >= whole && isUtf8(chunk.subarray(whole, lastNl));
     let start = 0;
     for (;;) {
       const nl = chunk.indexOf(NEWLINE, start);
@@ -70,10 +86,10 @@ export async function* splitLines(chunks: AsyncIterable<Buffer | Uint8Array>, ma
         }
         break;
       }
-      out.push(finish(chunk, start, nl));
+      out.push(finish(chunk, start, nl, chunkUtf8));
       start = nl + 1;
     }
     if (out.length > 0) yield out;
   }
-  if (carryBytes > 0 || oversize) yield [finish(Buffer.alloc(0), 0, 0)];
+  if (carryBytes > 0 || oversize) yield [finish(Buffer.alloc(0), 0, 0, false)];
 }

@@ -4,6 +4,7 @@
  * groups — not a million events — travel back. postgres.log halves, which must be joined in line
  * order across blocks, are returned as they are.
  */
+import { isUtf8 } from 'node:buffer';
 import type { AccessEvent } from '../access-event.js';
 import type { AccessGroup } from '../detect/access-group.js';
 import { BatchAuditor } from '../detect/auditor.js';
@@ -46,6 +47,8 @@ export function scanBlock(task: BlockTask): BlockResult {
     },
   };
   const ctx: ParseContext = { ref: { file: task.file, line: 0 }, latestPlausibleMs: task.latestPlausibleMs };
+  // One UTF-8 check for the whole block: a valid block cut at newlines gives valid lines.
+  const utf8 = isUtf8(buf);
   let number = task.firstLine;
   for (let start = 0; start < buf.length; number++) {
     const nl = buf.indexOf(0x0a, start);
@@ -54,7 +57,7 @@ export function scanBlock(task: BlockTask): BlockResult {
     if (end > start && buf[end - 1] === 0x0d) end--;
     stats.lines++;
     if (stop - start > task.maxLineBytes) oversizeLine(task.file, number, stop - start, task.maxLineBytes, stats, problems);
-    else processLine({ number, buf, start, end }, task.file, ctx, task.fastPath, stats, problems, sink);
+    else processLine({ number, buf, start, end, utf8 }, task.file, ctx, task.fastPath, stats, problems, sink);
     start = stop + 1;
   }
   return { stats, problems: problems.export(), groups: grouping.groupsInOrder(), joins };

@@ -146,7 +146,7 @@ export interface LineSink {
  * parser. Keeps `lines = parsed + bad + skipped + unknown` (the caller counts `lines`).
  */
 export function processLine(
-  raw: { number: number; buf: Buffer; start: number; end: number },
+  raw: { number: number; buf: Buffer; start: number; end: number; utf8: boolean },
   file: string,
   ctx: ParseContext,
   fast: boolean,
@@ -158,7 +158,7 @@ export function processLine(
   ctx.ref.file = file;
   ctx.ref.line = raw.number;
   if (fast) {
-    const decided = fastParse(raw.buf, raw.start, raw.end, ctx);
+    const decided = fastParse(raw.buf, raw.start, raw.end, ctx, raw.utf8);
     if (decided === 'skip') {
       stats.skipped++;
       return;

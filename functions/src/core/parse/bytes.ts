@@ -1,0 +1,27 @@
+/** Byte compares in place, four bytes at a time (DataView reads compile to plain loads). */
+
+let viewed: Uint8Array | undefined;
+let view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+
+/** A DataView over `bytes`, made once per buffer while the same buffer is read line after line. */
+export function viewOf(bytes: Uint8Array): DataView<ArrayBufferLike> {
+  if (bytes !== viewed) {
+    viewed = bytes;
+    view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+  return view;
+}
+
+/** A DataView over a private copy of `bytes`. */
+export function ownView(bytes: Uint8Array): DataView<ArrayBuffer> {
+  const copy = Uint8Array.from(bytes);
+  return new DataView(copy.buffer);
+}
+
+/** True when `length` bytes of `a` from `aStart` equal those of `b` from `bStart`. */
+export function sameBytes(a: DataView<ArrayBufferLike>, aStart: number, b: DataView<ArrayBufferLike>, bStart: number, length: number): boolean {
+  let i = 0;
+  for (; i + 4 <= length; i += 4) if (a.getUint32(aStart + i) !== b.getUint32(bStart + i)) return false;
+  for (; i < length; i++) if (a.getUint8(aStart + i) !== b.getUint8(bStart + i)) return false;
+  return true;
+}
