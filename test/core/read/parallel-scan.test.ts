@@ -43,13 +43,20 @@ beforeAll(async () => {
 afterAll(async () => workers.close());
 
 
+/** Chunks that own their memory (as a file read gives them), so blocks go to workers uncopied. */
+async function* ownedChunks(buf: Buffer, size: number): AsyncGenerator<Buffer> {
+  for (let at = 0; at < buf.length; at += size) yield Buffer.from(buf.subarray(at, at + size));
+}
+
 describe('parallel scan', () => {
-  it('equals the serial scan: counts, problems and findings', async () => {
-    expect(input.length).toBeGreaterThan(9 * 1024 * 1024); // several 4 MiB blocks
+  const serialScan = async (bytes: Buffer) => {
     const serial = { stats: emptyStats(), problems: new ProblemLog(), auditor: new BatchAuditor(baselines, { now: now() }) };
-    await scanStream('batch.json', chunked(input), { stats: serial.stats, problems: serial.problems, onEvent: (e) => serial.auditor.add(e), now });
+    await scanStream('batch.json', chunked(bytes), { stats: serial.stats, problems: serial.problems, onEvent: (e) => serial.auditor.add(e), now });
+    return serial;
+  };
+  const parallelScan = async (chunks: AsyncIterable<Buffer>) => {
     const parallel = { stats: emptyStats(), problems: new ProblemLog(), auditor: new BatchAuditor(baselines, { now: now() }) };
-    await scanStreamParallel('batch.json', chunked(input, 300_000), {
+    await scanStreamParallel('batch.json', chunks, {
       workers,
       stats: parallel.stats,
       problems: parallel.problems,
@@ -57,11 +64,31 @@ describe('parallel scan', () => {
       onEvent: (e) => parallel.auditor.add(e),
       now,
     });
+    return parallel;
+  };
+
+  it('equals the serial scan: counts, problems and findings', async () => {
+    expect(input.length).toBeGreaterThan(9 * 1024 * 1024); // several 4 MiB blocks
+    const serial = await serialScan(input);
+    // Small chunks (gathered into blocks, lines joined across chunks) and large owned chunks (handed
+    // to workers without a copy), which also cut the oversized line across chunks.
+    for (const chunks of [chunked(input, 300_000), ownedChunks(input, 3 * 1024 * 1024 + 17)]) {
+      const parallel = await parallelScan(chunks);
+      expect(parallel.stats).toEqual(serial.stats);
+      expect(serial.stats.bad).toBeGreaterThan(10);
+      expect(parallel.problems.list()).toEqual(serial.problems.list());
+      const findings = serial.auditor.findings();
+      expect(findings.length).toBeGreaterThan(0);
+      expect(parallel.auditor.findings()).toEqual(findings);
+    }
+  });
+
+  it('equals the serial scan when the last line has no newline and lines cross every chunk', async () => {
+    const bytes = input.subarray(0, input.length - 1); // no final newline
+    const serial = await serialScan(bytes);
+    const parallel = await parallelScan(ownedChunks(bytes, 1024 * 1024 + 1));
     expect(parallel.stats).toEqual(serial.stats);
-    expect(serial.stats.bad).toBeGreaterThan(10);
     expect(parallel.problems.list()).toEqual(serial.problems.list());
-    const findings = serial.auditor.findings();
-    expect(findings.length).toBeGreaterThan(0);
-    expect(parallel.auditor.findings()).toEqual(findings);
+    expect(parallel.auditor.findings()).toEqual(serial.auditor.findings());
   });
 });

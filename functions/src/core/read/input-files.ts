@@ -49,18 +49,21 @@ export function isGzip(head: Uint8Array): boolean {
   return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
 }
 
-/** Opens a local file as a stream of decompressed bytes; `onBytes` sees the raw bytes read. */
-export async function openInputFile(path: string, onBytes?: (n: number) => void): Promise<AsyncIterable<Buffer>> {
-  const raw = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
+/**
+ * Opens a local file as a stream of decompressed bytes; `onBytes` sees the raw bytes read.
+ * `chunkBytes` sizes the reads (larger for worker-thread scans, which hand whole chunks over).
+ */
+export async function openInputFile(path: string, onBytes?: (n: number) => void, chunkBytes = READ_CHUNK_BYTES): Promise<AsyncIterable<Buffer>> {
+  const raw = createReadStream(path, { highWaterMark: chunkBytes });
   if (onBytes) raw.on('data', (chunk) => onBytes(chunk.length));
-  return decodeStream(raw);
+  return decodeStream(raw, chunkBytes);
 }
 
 /**
  * Bytes of an export, gunzipped when they start with the gzip magic number (decided by content,
  * not by name). Errors of `raw` surface when iterating the result.
  */
-export function decodeStream(raw: Readable): AsyncIterable<Buffer> {
+export function decodeStream(raw: Readable, chunkBytes = READ_CHUNK_BYTES): AsyncIterable<Buffer> {
   return {
     async *[Symbol.asyncIterator]() {
       const iterator = raw[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
@@ -80,7 +83,7 @@ export function decodeStream(raw: Readable): AsyncIterable<Buffer> {
         yield* rest;
         return;
       }
-      const gunzip = createGunzip({ chunkSize: READ_CHUNK_BYTES });
+      const gunzip = createGunzip({ chunkSize: chunkBytes });
       // pipeline forwards a read error to gunzip, so iterating it throws instead of hanging.
       pipeline(Readable.from(rest), gunzip, () => undefined);
       yield* gunzip as AsyncIterable<Buffer>;

@@ -1,8 +1,9 @@
 /**
- * Scans one large export on several cores. The main thread reads and gunzips, splits lines
- * (handling BOM, CRLF and oversized lines exactly as scanStream does), packs them into blocks of
- * about 2 MiB and hands the blocks to worker threads, which decide the lines and aggregate them
- * into access groups. Results are merged in block order — groups, counts, problems, and the
+ * Scans one large export on several cores. The main thread reads and gunzips and cuts the bytes into
+ * blocks of whole lines (handling BOM, CRLF and oversized lines exactly as scanStream does) — the
+ * lines inside a large chunk as a view of it, handed over without a copy — and gives the blocks to
+ * worker threads, or scans them itself when the workers are busy. Blocks are decided line by line
+ * and aggregated into access groups. Results are merged in block order — groups, counts, problems, and the
  * postgres.log halves joined here — so the outcome equals a serial scan's. At most two blocks per
  * worker are in flight: memory stays bounded whatever the shard size.
  */
@@ -81,99 +82,128 @@ export interface ParallelScanOptions {
 }
 
 const BLOCK_BYTES = 4 * 1024 * 1024;
+/** Whole lines of at least this many bytes in one chunk become a block of their own, without a copy. */
+const OWN_BLOCK_BYTES = 1024 * 1024;
+/** Blocks smaller than this (a line joining two chunks, the end of a file) are scanned on the main thread. */
+const SMALL_BLOCK_BYTES = 64 * 1024;
 /** Results scanned on the main thread that may wait, unmerged, behind a block still at a worker. */
 const MAX_WAITING_RESULTS = 8;
 
+interface Block {
+  buf: Buffer;
+  firstLine: number;
+  lines: number;
+  /** The block is a view of a chunk that owns its memory: it can be transferred without a copy. */
+  transferable: boolean;
+}
+
+function countLines(buf: Uint8Array): number {
+  let n = 0;
+  for (let at = buf.indexOf(0x0a); at >= 0; at = buf.indexOf(0x0a, at + 1)) n++;
+  return n;
+}
+
+/** True when `chunk` is the only view of its memory (not a slice of a pool or of a stream's buffer). */
+function ownsMemory(chunk: Buffer): boolean {
+  return chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength && !(chunk.buffer instanceof SharedArrayBuffer);
+}
+
 /**
- * Cuts the decoded stream into blocks of whole lines without splitting lines on the main thread:
- * a block ends at the last newline of its bytes; the rest starts the next block. A line longer
- * than `maxLineBytes` never reaches a block: it is counted here and its bytes are discarded.
+ * Cuts the decoded stream into blocks of whole lines in order, without splitting lines on the main
+ * thread. The lines wholly inside a large chunk are one block, a view of the chunk (no copy); the
+ * line that runs across chunks is joined into a small block of its own; small chunks are gathered
+ * into blocks of about BLOCK_BYTES. A line longer than `maxLineBytes` across chunks never reaches a
+ * block: it is counted here and its bytes are discarded (one inside a block is caught by scanBlock).
  */
-async function* blocks(chunks: AsyncIterable<Buffer>, maxLineBytes: number, onOversize: (line: number, bytes: number) => void): AsyncGenerator<{ buf: Buffer; firstLine: number; lines: number }> {
-  let parts: Buffer[] = [];
-  let size = 0;
+async function* blocks(chunks: AsyncIterable<Buffer>, maxLineBytes: number, onOversize: (line: number, bytes: number) => void): AsyncGenerator<Block> {
+  /** Whole lines not yet handed out, in order. */
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  /** The open line: bytes after the last newline so far (copied), or only its length once oversized. */
+  let open: Buffer[] = [];
+  let openBytes = 0;
+  let oversized = false;
   let line = 1;
   let first = true;
-  let skipping = 0; // bytes of an oversized line being discarded
-  const countLines = (buf: Buffer) => {
-    let n = 0;
-    for (let at = buf.indexOf(0x0a); at >= 0; at = buf.indexOf(0x0a, at + 1)) n++;
-    return n;
-  };
+  function* flush(): Generator<Block> {
+    if (pendingBytes === 0) return;
+    const buf = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+    const lines = countLines(buf);
+    yield { buf, firstLine: line, lines, transferable: false };
+    line += lines;
+    pending = [];
+    pendingBytes = 0;
+  }
   for await (const input of chunks) {
     let chunk = input;
     if (first && chunk.length > 0) {
       first = false;
       if (chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) chunk = chunk.subarray(3);
     }
-    if (skipping > 0) {
-      const nl = chunk.indexOf(0x0a);
-      if (nl < 0) {
-        skipping += chunk.length;
-        continue;
+    const firstNl = chunk.indexOf(0x0a);
+    if (firstNl < 0) {
+      // The whole chunk continues the open line.
+      openBytes += chunk.length;
+      if (!oversized && openBytes > maxLineBytes) {
+        oversized = true;
+        open = [];
       }
-      onOversize(line++, skipping + nl);
-      skipping = 0;
-      chunk = chunk.subarray(nl + 1);
-    }
-    parts.push(chunk);
-    size += chunk.length;
-    if (size < BLOCK_BYTES) continue;
-    const lastNl = chunk.lastIndexOf(0x0a);
-    if (lastNl < 0) {
-      // No line end in the newest chunk: the open line may be oversized.
-      const open = parts.length > 1 ? lastLineLength(parts) : size;
-      if (open > maxLineBytes) {
-        const whole = Buffer.concat(parts, size);
-        const cut = whole.lastIndexOf(0x0a) + 1;
-        if (cut > 0) {
-          const buf = whole.subarray(0, cut);
-          const lines = countLines(buf);
-          yield { buf, firstLine: line, lines };
-          line += lines;
-        }
-        skipping = size - cut;
-        parts = [];
-        size = 0;
-      }
+      if (!oversized) open.push(Buffer.from(chunk));
       continue;
     }
-    const whole = Buffer.concat(parts, size);
-    const cut = size - (chunk.length - lastNl - 1);
-    const buf = whole.subarray(0, cut);
-    const lines = countLines(buf);
-    // The rest is copied out, so the block owns its memory and can be transferred.
-    parts = cut < size ? [Buffer.from(whole.subarray(cut))] : [];
-    size -= cut;
-    yield { buf, firstLine: line, lines };
-    line += lines;
+    // The open line ends in this chunk.
+    let bodyStart = 0;
+    if (openBytes > 0 || oversized) {
+      const total = openBytes + firstNl;
+      if (oversized || total > maxLineBytes) {
+        yield* flush();
+        onOversize(line++, total);
+      } else {
+        const joint = Buffer.concat([...open, chunk.subarray(0, firstNl + 1)], total + 1);
+        pending.push(joint);
+        pendingBytes += joint.length;
+      }
+      bodyStart = firstNl + 1;
+      open = [];
+      openBytes = 0;
+      oversized = false;
+    }
+    const lastNl = chunk.lastIndexOf(0x0a);
+    const body = chunk.subarray(bodyStart, lastNl + 1);
+    // The rest opens the next line: copied, since the chunk may be handed to a worker.
+    const rest = chunk.length - lastNl - 1;
+    if (rest > 0) {
+      openBytes = rest;
+      if (rest > maxLineBytes) oversized = true;
+      else open = [Buffer.from(chunk.subarray(lastNl + 1))];
+    }
+    if (body.length >= OWN_BLOCK_BYTES) {
+      yield* flush();
+      const lines = countLines(body);
+      yield { buf: body, firstLine: line, lines, transferable: ownsMemory(chunk) };
+      line += lines;
+      continue;
+    }
+    if (body.length > 0) {
+      pending.push(body);
+      pendingBytes += body.length;
+    }
+    if (pendingBytes >= BLOCK_BYTES) yield* flush();
   }
-  if (skipping > 0) onOversize(line++, skipping);
-  else if (size > 0) {
-    const buf = Buffer.concat(parts, size);
-    yield { buf, firstLine: line, lines: countLines(buf) + (buf[buf.length - 1] === 0x0a ? 0 : 1) };
+  yield* flush();
+  if (oversized) onOversize(line++, openBytes);
+  else if (openBytes > 0) {
+    // The last line has no newline.
+    yield { buf: Buffer.concat(open, openBytes), firstLine: line, lines: 1, transferable: false };
   }
 }
 
-/** The block as a view that owns its whole ArrayBuffer (transferable); copies only when it does not. */
-function ownMemory(buf: Buffer): Uint8Array {
-  if (buf.byteOffset === 0 && buf.buffer.byteLength >= buf.length && buf.buffer.byteLength - buf.length < 1 << 20 && !(buf.buffer instanceof SharedArrayBuffer)) {
-    return new Uint8Array(buf.buffer, 0, buf.length);
-  }
-  const copy = new Uint8Array(buf.length);
-  copy.set(buf);
+/** The block as a Uint8Array whose memory can be transferred to a worker: itself, or a copy. */
+function forTransfer(block: Block): Uint8Array {
+  if (block.transferable) return new Uint8Array(block.buf.buffer, block.buf.byteOffset, block.buf.byteLength);
+  const copy = new Uint8Array(block.buf.length);
+  copy.set(block.buf);
   return copy;
-}
-
-/** Bytes since the last newline across `parts` (the line still open). */
-function lastLineLength(parts: Buffer[]): number {
-  let n = 0;
-  for (let i = parts.length - 1; i >= 0; i--) {
-    const at = parts[i]!.lastIndexOf(0x0a);
-    if (at >= 0) return n + parts[i]!.length - at - 1;
-    n += parts[i]!.length;
-  }
-  return n;
 }
 
 export async function scanStreamParallel(file: string, chunks: AsyncIterable<Buffer>, options: ParallelScanOptions): Promise<void> {
@@ -212,9 +242,9 @@ export async function scanStreamParallel(file: string, chunks: AsyncIterable<Buf
       const task = { firstLine: block.firstLine, file, latestPlausibleMs: now() + FUTURE_TOLERANCE_MS, maxLineBytes, fastPath: options.fastPath ?? true };
       // Workers get a block while they have fewer than two queued; otherwise the main thread, which
       // also reads and cuts blocks, scans it itself, so no core idles whatever their relative speed.
-      // Results still merge in block order.
-      if (workers.pending >= 2 * workers.size) inFlight.push(Promise.resolve(scanBlock({ ...task, buf: block.buf })));
-      else inFlight.push(workers.run({ ...task, buf: ownMemory(block.buf) }));
+      // Small blocks are not worth a message. Results still merge in block order.
+      if (block.buf.length < SMALL_BLOCK_BYTES || workers.pending >= 2 * workers.size) inFlight.push(Promise.resolve(scanBlock({ ...task, buf: block.buf })));
+      else inFlight.push(workers.run({ ...task, buf: forTransfer(block) }));
       // Merge in order. Only blocks queued at workers hold input bytes (at most two each); results
       // scanned here are small, so a few may wait behind a slower worker block instead of idling.
       while (inFlight.length >= 2 * workers.size + MAX_WAITING_RESULTS) merge(await inFlight.shift()!);

@@ -6,6 +6,9 @@ import { openInputFile } from './input-files.js';
 import { scanStreamParallel, type ScanWorkers } from './parallel-scan.js';
 import { emptyStats, ProblemLog, scanStream, type BatchStats } from './scan.js';
 
+/** Worker-thread scans read 4 MiB at a time: each chunk's lines go to a worker as one block, uncopied. */
+const PARALLEL_CHUNK_BYTES = 4 * 1024 * 1024;
+
 export interface FileScan {
   stats: BatchStats;
   problems: ProblemLog;
@@ -28,10 +31,15 @@ export async function scanFiles(files: readonly string[], options: ScanFilesOpti
   const scan: FileScan = { stats: emptyStats(), problems: new ProblemLog(), bytes: 0 };
   for (const file of files) {
     try {
-      const chunks = await openInputFile(file, (n) => {
-        scan.bytes += n;
-        options.onProgress?.(scan, file);
-      });
+      const parallel = options.parallel && (await stat(file)).size >= options.parallel.minBytes ? options.parallel : undefined;
+      const chunks = await openInputFile(
+        file,
+        (n) => {
+          scan.bytes += n;
+          options.onProgress?.(scan, file);
+        },
+        parallel ? PARALLEL_CHUNK_BYTES : undefined,
+      );
       const common = {
         stats: scan.stats,
         problems: scan.problems,
@@ -40,8 +48,7 @@ export async function scanFiles(files: readonly string[], options: ScanFilesOpti
         ...(options.now ? { now: options.now } : {}),
         ...(options.fastPath !== undefined ? { fastPath: options.fastPath } : {}),
       };
-      const parallel = options.parallel;
-      if (parallel && (await stat(file)).size >= parallel.minBytes) await scanStreamParallel(file, chunks, { ...common, workers: parallel.workers(), onGroup: parallel.onGroup });
+      if (parallel) await scanStreamParallel(file, chunks, { ...common, workers: parallel.workers(), onGroup: parallel.onGroup });
       else await scanStream(file, chunks, common);
     } catch (error) {
       // A local file we cannot read is a problem of that file, not of the run.
