@@ -14,7 +14,7 @@
  * differential test checks that both paths give the same events and the same findings.
  */
 import { isUtf8 } from 'node:buffer';
-import type { AccessEvent, SourceDetails } from '../access-event.js';
+import type { AccessEvent, Credential, Source, SourceDetails } from '../access-event.js';
 import { LineScanner } from './line-scanner.js';
 import { T_ARRAY, T_FALSE, T_NULL, T_NUMBER, T_OBJECT, T_STRING, T_TRUE } from './json-tokens.js';
 import { ownView, sameBytes, viewOf } from './bytes.js';
@@ -111,6 +111,49 @@ function endSlots(end: 'src' | 'dest'): Record<EndField, number> {
 }
 const END_SLOTS = { src: endSlots('src'), dest: endSlots('dest') };
 
+/**
+ * The last few distinct values of a field that repeats (a method, a principal, a caller address):
+ * a line whose bytes equal a remembered value's gets the same string, instead of decoding a new one.
+ */
+class RecentStrings {
+  private readonly bytes: DataView<ArrayBuffer>[] = [];
+  private readonly strings: string[] = [];
+  private next = 0;
+
+  get(buf: Buffer, start: number, end: number): string {
+    const length = end - start;
+    const view = viewOf(buf);
+    for (let i = 0; i < this.strings.length; i++) {
+      const known = this.bytes[i]!;
+      if (known.byteLength === length && sameBytes(view, start, known, 0, length)) return this.strings[i]!;
+    }
+    const value = buf.toString('utf8', start, end);
+    if (length <= 512) {
+      this.bytes[this.next] = ownView(buf.subarray(start, end));
+      this.strings[this.next] = value;
+      this.next = (this.next + 1) % RECENT_STRINGS;
+    }
+    return value;
+  }
+}
+const RECENT_STRINGS = 16;
+
+/** Fields whose values repeat from line to line: their strings are reused (RecentStrings). */
+const INTERNED: (RecentStrings | undefined)[] = PATHS.map((path) =>
+  [
+    'protoPayload.@type',
+    'protoPayload.serviceName',
+    'protoPayload.methodName',
+    'protoPayload.authenticationInfo.principalEmail',
+    'protoPayload.requestMetadata.callerIp',
+    'protoPayload.requestMetadata.callerSuppliedUserAgent',
+    'protoPayload.status.message',
+    'resource.labels.bucket_name',
+  ].includes(path)
+    ? new RecentStrings()
+    : undefined,
+);
+
 /** Thrown when the fast path cannot vouch for a line; caught once, in fastParse. */
 const FALLBACK = new Error('fast path fallback');
 
@@ -127,7 +170,8 @@ class Line {
     const type = scanner.type[slot];
     if (type === T_NULL && nullable) return undefined;
     if (type !== T_STRING || scanner.count[slot]! > 1) throw FALLBACK;
-    return this.buf.toString('utf8', scanner.start[slot], scanner.end[slot]);
+    const strings = INTERNED[slot];
+    return strings ? strings.get(this.buf, scanner.start[slot]!, scanner.end[slot]!) : this.buf.toString('utf8', scanner.start[slot], scanner.end[slot]);
   }
 
   /** Type-checks a field without reading it: absent, or a single value of `type` (or null where nullable). */
@@ -456,6 +500,19 @@ const BOOLEAN_TYPES = (1 << T_TRUE) | (1 << T_FALSE);
 const AUTHZ_ITEMS = [S['protoPayload.authorizationInfo[0]']!, S['protoPayload.authorizationInfo[*]']!];
 const AUTHZ_GRANTED = [S['protoPayload.authorizationInfo[0].granted']!, S['protoPayload.authorizationInfo[*].granted']!];
 
+/** Credentials by principal: one shared object per principal (bounded). */
+const credentials = new Map<string, Credential | null>();
+
+function credentialOf(principal: string): Credential | null {
+  let credential = credentials.get(principal);
+  if (credential === undefined) {
+    if (credentials.size >= 10_000) credentials.clear();
+    credential = auditCredential({ principalEmail: principal });
+    credentials.set(principal, credential);
+  }
+  return credential;
+}
+
 function gcs(line: Line, ctx: ParseContext, insertId: string | undefined): AccessEvent | 'skip' | undefined {
   if (line.str(S['protoPayload.@type']!) !== AUDIT_LOG_TYPE) return undefined;
   let principal: string | undefined;
@@ -501,7 +558,7 @@ function gcs(line: Line, ctx: ParseContext, insertId: string | undefined): Acces
     method,
     callerIp,
     callerNetwork: undefined,
-    credential: auditCredential(principal !== undefined ? { principalEmail: principal } : undefined),
+    credential: principal === undefined ? null : credentialOf(principal),
     userAgent,
     statusCode: code,
     statusMessage: message,
@@ -509,6 +566,36 @@ function gcs(line: Line, ctx: ParseContext, insertId: string | undefined): Acces
     time,
     ref: insertId ? { file: ctx.ref.file, line: ctx.ref.line, insertId } : { file: ctx.ref.file, line: ctx.ref.line },
   });
-  if (event !== 'skip') event.timeMs = ms;
+  if (event !== 'skip') {
+    event.timeMs = ms;
+    event.groupKey = gcsGroupKey(event);
+  }
   return event;
+}
+
+/**
+ * Group keys by source, credential and bucket (the objects are shared, see ipSource and
+ * credentialOf): the same key string for every event of a group, so it is built and hashed once.
+ */
+const gcsGroupKeys = new Map<Source, Map<Credential | null, Map<string, string>>>();
+
+function gcsGroupKey(event: AccessEvent): string {
+  let byCredential = gcsGroupKeys.get(event.source);
+  if (!byCredential) {
+    if (gcsGroupKeys.size >= 10_000) gcsGroupKeys.clear();
+    byCredential = new Map();
+    gcsGroupKeys.set(event.source, byCredential);
+  }
+  let byBucket = byCredential.get(event.credential);
+  if (!byBucket) {
+    byBucket = new Map();
+    byCredential.set(event.credential, byBucket);
+  }
+  let key = byBucket.get(event.target);
+  if (key === undefined) {
+    if (byBucket.size >= 1_000) byBucket.clear();
+    key = groupKey(event);
+    byBucket.set(event.target, key);
+  }
+  return key;
 }

@@ -3,7 +3,7 @@
  * https://cloud.google.com/storage/docs/audit-logging
  */
 import { z } from 'zod';
-import type { AccessEvent, Credential, EventRef } from '../access-event.js';
+import type { AccessEvent, Credential, EventRef, Source } from '../access-event.js';
 import { buildSource } from '../source-identity.js';
 import { AUDIT_LOG_TYPE, checkTime, clip, describeIssues, type Parser } from './log-entry.js';
 
@@ -56,6 +56,20 @@ function callerNetwork(value: string | undefined): { vpc?: { project: string; ne
   return match ? { vpc: { project: match[1]!, network: match[2]! } } : {};
 }
 
+/** Sources of callers known only by their address: one shared object per address (bounded). */
+const ipSources = new Map<string, Source>();
+const IP_SOURCES_LIMIT = 10_000;
+
+function ipSource(ip: string): Source {
+  let source = ipSources.get(ip);
+  if (!source) {
+    if (ipSources.size >= IP_SOURCES_LIMIT) ipSources.clear();
+    source = buildSource({ ip });
+    ipSources.set(ip, source);
+  }
+  return source;
+}
+
 const BUCKET_IN_RESOURCE = /^projects\/_\/buckets\/([^/]+)(?:\/objects\/(.*))?$/s;
 
 /** What a GCS data-access entry says, however it was read (full parser or fast path). */
@@ -86,7 +100,7 @@ export function gcsEvent(f: GcsFields): AccessEvent | 'skip' {
   return {
     kind: 'gcs',
     target: bucket,
-    source: buildSource({ ip: f.callerIp ?? '', ...callerNetwork(f.callerNetwork) }),
+    source: f.callerNetwork === undefined ? ipSource(f.callerIp ?? '') : buildSource({ ip: f.callerIp ?? '', ...callerNetwork(f.callerNetwork) }),
     credential: f.credential,
     action: f.method,
     ...(inResource?.[2] !== undefined ? { resource: clip(inResource[2]) } : {}),

@@ -10,7 +10,7 @@
  * same paths, so the full scan would record the same slots, types and counts — only positions move,
  * and those are recomputed from where the constant parts were found.
  */
-import { ownView, sameBytes, viewOf } from './bytes.js';
+import { sameBytes, viewOf } from './bytes.js';
 import { literalType, LITERAL_STOP, stringEnd, T_NUMBER, T_STRING } from './json-tokens.js';
 
 /** What a scan produced: per-slot records and the tape of variable values (string contents, numbers). */
@@ -35,8 +35,10 @@ const MAX_SHAPES = 8;
 
 class Shape {
   constructor(
-    /** Constant parts: one more than there are values. */
-    readonly constants: DataView<ArrayBuffer>[],
+    /** Constant parts, one more than there are values: all bytes in one view, with offsets and lengths. */
+    readonly constants: DataView<ArrayBuffer>,
+    readonly constantOffset: Int32Array,
+    readonly constantLength: Int32Array,
     readonly kinds: Uint8Array,
     /** Snapshots of the per-slot arrays that do not depend on positions. */
     readonly type: Uint8Array,
@@ -83,9 +85,8 @@ export class LineShapes {
     const values = shape.kinds.length;
     let i = from;
     for (let k = 0; ; k++) {
-      const constant = constants[k]!;
-      const length = constant.byteLength;
-      if (i + length > to || !sameBytes(view, i, constant, 0, length)) return false;
+      const length = shape.constantLength[k]!;
+      if (i + length > to || !sameBytes(view, i, constants, shape.constantOffset[k]!, length)) return false;
       this.constantAt[k] = i;
       i += length;
       if (k === values) return i === to;
@@ -159,9 +160,15 @@ export class LineShapes {
       refs[2]!.push(end[0]);
       refs[3]!.push(end[1]);
     }
-    const constants = Array.from({ length: values + 1 }, (_, k) => ownView(buf.subarray(constantStart[k], constantEnd[k])));
+    const constantLength = Int32Array.from({ length: values + 1 }, (_, k) => constantEnd[k]! - constantStart[k]!);
+    const constantOffset = new Int32Array(values + 1);
+    for (let k = 1; k <= values; k++) constantOffset[k] = constantOffset[k - 1]! + constantLength[k - 1]!;
+    const bytes = new Uint8Array(constantOffset[values]! + constantLength[values]!);
+    for (let k = 0; k <= values; k++) bytes.set(buf.subarray(constantStart[k], constantEnd[k]), constantOffset[k]);
     const shape = new Shape(
-      constants,
+      new DataView(bytes.buffer),
+      constantOffset,
+      constantLength,
       record.tapeKind.slice(0, values),
       record.type.slice(),
       record.count.slice(),

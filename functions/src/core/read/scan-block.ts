@@ -9,7 +9,7 @@ import type { AccessEvent } from '../access-event.js';
 import type { AccessGroup } from '../detect/access-group.js';
 import { BatchAuditor } from '../detect/auditor.js';
 import type { ParseContext, PostgresJoin } from '../parse/log-entry.js';
-import { emptyStats, oversizeLine, processLine, ProblemLog, type BatchStats, type Problem } from './scan.js';
+import { emptyStats, oversizeLine, processLine, ProblemLog, type BatchStats, type LineSpan, type Problem } from './scan.js';
 
 export interface BlockTask {
   /** Whole lines, each ending with \n (the last may lack it at the end of a file). */
@@ -49,15 +49,20 @@ export function scanBlock(task: BlockTask): BlockResult {
   const ctx: ParseContext = { ref: { file: task.file, line: 0 }, latestPlausibleMs: task.latestPlausibleMs };
   // One UTF-8 check for the whole block: a valid block cut at newlines gives valid lines.
   const utf8 = isUtf8(buf);
-  let number = task.firstLine;
-  for (let start = 0; start < buf.length; number++) {
+  // One span, reused line after line (processLine copies what it keeps).
+  const line: LineSpan = { number: task.firstLine, buf, start: 0, end: 0, utf8 };
+  for (let start = 0; start < buf.length; line.number++) {
     const nl = buf.indexOf(0x0a, start);
     const stop = nl < 0 ? buf.length : nl;
     let end = stop;
     if (end > start && buf[end - 1] === 0x0d) end--;
     stats.lines++;
-    if (stop - start > task.maxLineBytes) oversizeLine(task.file, number, stop - start, task.maxLineBytes, stats, problems);
-    else processLine({ number, buf, start, end, utf8 }, task.file, ctx, task.fastPath, stats, problems, sink);
+    if (stop - start > task.maxLineBytes) oversizeLine(task.file, line.number, stop - start, task.maxLineBytes, stats, problems);
+    else {
+      line.start = start;
+      line.end = end;
+      processLine(line, task.file, ctx, task.fastPath, stats, problems, sink);
+    }
     start = stop + 1;
   }
   return { stats, problems: problems.export(), groups: grouping.groupsInOrder(), joins };

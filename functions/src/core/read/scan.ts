@@ -135,6 +135,15 @@ export function isContentError(error: unknown): boolean {
   return typeof code === 'string' && code.startsWith('Z_');
 }
 
+/** One line: bytes [start, end) of `buf`, and whether its chunk is known to be valid UTF-8. */
+export interface LineSpan {
+  number: number;
+  buf: Buffer;
+  start: number;
+  end: number;
+  utf8: boolean;
+}
+
 /** Where a decided line goes: an event, or a postgres.log half that must be joined in line order. */
 export interface LineSink {
   event(event: AccessEvent): void;
@@ -146,7 +155,7 @@ export interface LineSink {
  * parser. Keeps `lines = parsed + bad + skipped + unknown` (the caller counts `lines`).
  */
 export function processLine(
-  raw: { number: number; buf: Buffer; start: number; end: number; utf8: boolean },
+  raw: LineSpan,
   file: string,
   ctx: ParseContext,
   fast: boolean,
