@@ -10,7 +10,7 @@
  * same paths, so the full scan would record the same slots, types and counts — only positions move,
  * and those are recomputed from where the constant parts were found.
  */
-import { sameBytes, viewOf } from './bytes.js';
+import { ownView, sameBytes, viewOf } from './bytes.js';
 import { literalType, LITERAL_STOP, stringEnd, T_NUMBER, T_STRING } from './json-tokens.js';
 
 /** What a scan produced: per-slot records and the tape of variable values (string contents, numbers). */
@@ -30,16 +30,12 @@ export interface ScanRecord {
   readonly tapeLength: number;
 }
 
-/** Shapes kept per scanner (the oldest learned is replaced first). */
+/** Shapes kept per scanner; when a new one would exceed this, all are forgotten and relearned. */
 const MAX_SHAPES = 8;
 
+/** What a line of a shape records: per-slot snapshots and where each recorded slot starts and ends. */
 class Shape {
   constructor(
-    /** Constant parts, one more than there are values: all bytes in one view, with offsets and lengths. */
-    readonly constants: DataView<ArrayBuffer>,
-    readonly constantOffset: Int32Array,
-    readonly constantLength: Int32Array,
-    readonly kinds: Uint8Array,
     /** Snapshots of the per-slot arrays that do not depend on positions. */
     readonly type: Uint8Array,
     readonly count: Int32Array,
@@ -54,55 +50,85 @@ class Shape {
   ) {}
 }
 
+/**
+ * The known shapes share their common beginnings: a trie of constant parts. A node is one constant
+ * part and the kind of value after it (0 for the last part, which ends the line and holds the shape).
+ */
+class ShapeNode {
+  readonly children: ShapeNode[] = [];
+  shape: Shape | undefined;
+  constructor(
+    readonly constant: DataView<ArrayBuffer>,
+    readonly length: number,
+    readonly kind: number,
+  ) {}
+}
+
 export class LineShapes {
-  private readonly shapes: Shape[] = [];
-  /** The shape the previous line matched. */
-  private last = 0;
-  /** The shape the next learned one replaces once MAX_SHAPES are known. */
-  private replace = 0;
+  private root: ShapeNode[] = [];
+  private shapes = 0;
   /** Where each constant part and each value began in the line being matched. */
   private constantAt = new Int32Array(64);
   private valueStart = new Int32Array(64);
   private valueEnd = new Int32Array(64);
 
-  /** Matches the line [from, to) against the known shapes, the last one matched first; on success fills `into` as a scan would. */
+  /** Matches the line [from, to) against the known shapes; on success fills `into` as a full scan would. */
   match(buf: Uint8Array, from: number, to: number, into: ScanRecord): boolean {
-    const n = this.shapes.length;
-    for (let t = 0; t < n; t++) {
-      const s = (this.last + t) % n;
-      const shape = this.shapes[s]!;
-      if (!this.matches(shape, buf, from, to)) continue;
-      this.fill(shape, into);
-      this.last = s;
-      return true;
-    }
-    return false;
+    const shape = this.walk(this.root, viewOf(buf), buf, from, to, 0);
+    if (!shape) return false;
+    this.fill(shape, into);
+    return true;
   }
 
-  private matches(shape: Shape, buf: Uint8Array, from: number, to: number): boolean {
-    const view = viewOf(buf);
-    const constants = shape.constants;
-    const values = shape.kinds.length;
-    let i = from;
-    for (let k = 0; ; k++) {
-      const length = shape.constantLength[k]!;
-      if (i + length > to || !sameBytes(view, i, constants, shape.constantOffset[k]!, length)) return false;
-      this.constantAt[k] = i;
-      i += length;
-      if (k === values) return i === to;
-      let e: number;
-      if (shape.kinds[k] === T_STRING) {
-        e = stringEnd(buf, i, to);
-        if (e < 0) return false;
-      } else {
-        e = i;
-        while (e < to && LITERAL_STOP[buf[e]!] === 0) e++;
-        if (literalType(buf, i, e) !== T_NUMBER) return false;
-      }
-      this.valueStart[k] = i;
-      this.valueEnd[k] = e;
+  /**
+   * The shape of the rest of the line from `i` (constant part k). Runs of single alternatives are
+   * followed in a loop; where shapes branch, each alternative is tried in turn. Positions are written
+   * as parts match: the path that finally matches has written every one of its parts last.
+   */
+  private walk(nodes: ShapeNode[], view: DataView<ArrayBufferLike>, buf: Uint8Array, i: number, to: number, k: number): Shape | undefined {
+    while (nodes.length === 1) {
+      const node = nodes[0]!;
+      const e = this.part(node, view, buf, i, to, k);
+      if (e < 0) return undefined;
+      if (node.kind === 0) return node.shape;
+      nodes = node.children;
       i = e;
+      k++;
     }
+    for (let n = 0; n < nodes.length; n++) {
+      const node = nodes[n]!;
+      const e = this.part(node, view, buf, i, to, k);
+      if (e < 0) continue;
+      if (node.kind === 0) return node.shape;
+      // Deeper parts write only deeper positions: this part's stay as matched here.
+      const shape = this.walk(node.children, view, buf, e, to, k + 1);
+      if (shape) return shape;
+    }
+    return undefined;
+  }
+
+  /**
+   * Matches constant part k at `i` and the value after it; records their positions and returns where
+   * the value ends (the line's end for the last part), or -1.
+   */
+  private part(node: ShapeNode, view: DataView<ArrayBufferLike>, buf: Uint8Array, i: number, to: number, k: number): number {
+    const length = node.length;
+    if (i + length > to || !sameBytes(view, i, node.constant, 0, length)) return -1;
+    const valueAt = i + length;
+    this.constantAt[k] = i;
+    if (node.kind === 0) return valueAt === to ? to : -1;
+    let e: number;
+    if (node.kind === T_STRING) {
+      e = stringEnd(buf, valueAt, to);
+      if (e < 0) return -1;
+    } else {
+      e = valueAt;
+      while (e < to && LITERAL_STOP[buf[e]!] === 0) e++;
+      if (literalType(buf, valueAt, e) !== T_NUMBER) return -1;
+    }
+    this.valueStart[k] = valueAt;
+    this.valueEnd[k] = e;
+    return e;
   }
 
   private fill(shape: Shape, into: ScanRecord): void {
@@ -160,16 +186,7 @@ export class LineShapes {
       refs[2]!.push(end[0]);
       refs[3]!.push(end[1]);
     }
-    const constantLength = Int32Array.from({ length: values + 1 }, (_, k) => constantEnd[k]! - constantStart[k]!);
-    const constantOffset = new Int32Array(values + 1);
-    for (let k = 1; k <= values; k++) constantOffset[k] = constantOffset[k - 1]! + constantLength[k - 1]!;
-    const bytes = new Uint8Array(constantOffset[values]! + constantLength[values]!);
-    for (let k = 0; k <= values; k++) bytes.set(buf.subarray(constantStart[k], constantEnd[k]), constantOffset[k]);
     const shape = new Shape(
-      new DataView(bytes.buffer),
-      constantOffset,
-      constantLength,
-      record.tapeKind.slice(0, values),
       record.type.slice(),
       record.count.slice(),
       record.types.slice(),
@@ -180,15 +197,30 @@ export class LineShapes {
       Int32Array.from(refs[2]!),
       Int32Array.from(refs[3]!),
     );
+    if (this.shapes >= MAX_SHAPES) {
+      this.root = [];
+      this.shapes = 0;
+    }
+    // Follow (or grow) the trie along this line's constant parts and value kinds.
+    let nodes = this.root;
+    for (let k = 0; k <= values; k++) {
+      const kind = k < values ? record.tapeKind[k]! : 0;
+      const bytes = buf.subarray(constantStart[k], constantEnd[k]);
+      let node = nodes.find((n) => n.kind === kind && n.length === bytes.length && sameBytes(n.constant, 0, ownView(bytes), 0, bytes.length));
+      if (!node) {
+        node = new ShapeNode(ownView(bytes), bytes.length, kind);
+        nodes.push(node);
+      }
+      if (k === values) {
+        if (!node.shape) this.shapes++;
+        node.shape = shape;
+      }
+      nodes = node.children;
+    }
     if (values + 1 > this.constantAt.length) {
       this.constantAt = new Int32Array(values + 1);
       this.valueStart = new Int32Array(values + 1);
       this.valueEnd = new Int32Array(values + 1);
-    }
-    if (this.shapes.length < MAX_SHAPES) this.shapes.push(shape);
-    else {
-      this.shapes[this.replace] = shape;
-      this.replace = (this.replace + 1) % MAX_SHAPES;
     }
   }
 }

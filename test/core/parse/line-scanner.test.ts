@@ -1,0 +1,50 @@
+/**
+ * The line scanner's shape cache gives exactly what a full scan gives, including where two shapes
+ * share a beginning and one constant part is a prefix of another (a number where a string was).
+ */
+import { describe, expect, it } from 'vitest';
+import { LineScanner } from '../../../functions/src/core/parse/line-scanner.js';
+
+const PATHS = ['a', 'b', 'c.d', 'c.e[0]', 'c.e[*]', 'f'];
+
+function snapshot(scanner: LineScanner) {
+  return PATHS.map((_, slot) => ({
+    count: scanner.count[slot],
+    ...(scanner.count[slot]! > 0 ? { type: scanner.type[slot], start: scanner.start[slot], end: scanner.end[slot], types: scanner.types[slot], trues: scanner.trues[slot] } : {}),
+  }));
+}
+
+const LINES = [
+  '{"a":1,"b":"x","c":{"d":"y","e":[true,false,true]}}',
+  '{"a":"1","b":"x","c":{"d":"y","e":[true,false,true]}}',
+  '{"a":12345,"b":"","c":{"d":"yy","e":[true,false,true]}}',
+  '{"a":"","b":"xyz","c":{"d":"","e":[true,false,true]}}',
+  '{"a":1,"b":"x","c":{"d":"y","e":[false]}}',
+  '{"a":-1.5e3,"b":"x","c":{"d":"y","e":[]},"f":null}',
+  '{"a":1,"b":"x","c":{"d":"y","e":[true,false,true]},"f":{"g":[1,{"h":"i"}]}}',
+];
+
+describe('line shapes', () => {
+  it('match a line only where a full scan agrees, whichever shapes are known', () => {
+    const shapes = new LineScanner(PATHS);
+    const full = new LineScanner(PATHS);
+    for (let round = 0; round < 3; round++) {
+      for (const line of [...LINES, ...LINES.slice().reverse()]) {
+        const padded = Buffer.from(` ${line}x`); // a span inside a larger buffer
+        const ok = shapes.scan(padded, 1, padded.length - 1);
+        expect(full.scanFully(padded, 1, padded.length - 1)).toBe(ok);
+        expect(snapshot(shapes), `round ${round}: ${line}`).toEqual(snapshot(full));
+      }
+    }
+  });
+
+  it('refuses a value of another kind or with bad bytes where a shape has one', () => {
+    const scanner = new LineScanner(PATHS);
+    expect(scanner.scan(Buffer.from('{"a":1,"b":"x"}'))).toBe(true);
+    for (const bad of ['{"a":01,"b":"x"}', '{"a":1,"b":"x\u0001"}', '{"a":1,"b":"x\\"}', '{"a":1x,"b":"x"}', '{"a":1,"b":"x"} {', '{"a":1,"b":"x"']) {
+      expect(scanner.scan(Buffer.from(bad)), bad).toBe(false);
+    }
+    expect(scanner.scan(Buffer.from('{"a":22,"b":"yz"}'))).toBe(true);
+    expect(scanner.count[0]).toBe(1);
+  });
+});
