@@ -157,8 +157,9 @@ const INTERNED: (RecentStrings | undefined)[] = PATHS.map((path) =>
 /** Thrown when the fast path cannot vouch for a line; caught once, in fastParse. */
 const FALLBACK = new Error('fast path fallback');
 
+/** Typed reads of the scanned line's fields; one instance, pointed at each line in turn. */
 class Line {
-  constructor(private readonly buf: Buffer) {}
+  buf: Buffer = Buffer.alloc(0);
 
   has(slot: number): boolean {
     return scanner.count[slot]! > 0;
@@ -215,6 +216,7 @@ class Line {
     return true;
   }
 }
+const LINE = new Line();
 
 /** The hour (`YYYY-MM-DDTHH:`) of the last timestamp read, and its ms: an export spans about one hour. */
 let cachedHour = '';
@@ -285,7 +287,8 @@ export function fastParse(chunk: Buffer, lineStart: number, lineEnd: number, ctx
   if (lineEnd - lineStart < 2 || chunk[lineStart] !== 0x7b || !scanner.scan(chunk, lineStart, lineEnd)) return undefined;
   if (!utf8 && !isUtf8(chunk.subarray(lineStart, lineEnd))) return undefined;
   const buf = chunk;
-  const line = new Line(buf);
+  const line = LINE;
+  line.buf = buf;
   try {
     // The envelope, typed as logEntrySchema types it (checked in place: no strings are made).
     line.check(S['severity']!, T_STRING);
