@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { LineScanner } from '../../../functions/src/core/parse/line-scanner.js';
+import { stringEnd, stringEndWords } from '../../../functions/src/core/parse/json-tokens.js';
 
 const PATHS = ['a', 'b', 'c.d', 'c.e[0]', 'c.e[*]', 'f'];
 
@@ -46,5 +47,31 @@ describe('line shapes', () => {
     }
     expect(scanner.scan(Buffer.from('{"a":22,"b":"yz"}'))).toBe(true);
     expect(scanner.count[0]).toBe(1);
+  });
+
+  it('finds string ends four bytes at a time exactly where the byte-by-byte search does', () => {
+    // Every stop byte (quote, backslash, each control byte) at every offset of strings up to 13
+    // bytes, next to ASCII and UTF-8 bytes, from every alignment.
+    const stops = [0x22, 0x5c, ...Array.from({ length: 0x20 }, (_, c) => c)];
+    const fillers = [0x61, 0x7f, 0x80, 0xc3, 0xff, 0x21, 0x23, 0x5b, 0x5d, 0x20];
+    let cases = 0;
+    for (const filler of fillers) {
+      for (let length = 0; length <= 13; length++) {
+        for (let at = 0; at <= length; at++) {
+          for (const stop of stops) {
+            // A closing quote after the string, so a missed stop byte would change the answer.
+            const bytes = new Uint8Array(length + 4).fill(filler);
+            if (at < length) bytes[at] = stop;
+            bytes[length] = 0x22;
+            for (let from = 0; from < 3; from++) {
+              const view = new DataView(bytes.buffer);
+              expect(stringEndWords(view, bytes, from, length + 1)).toBe(stringEnd(bytes, from, length + 1));
+              cases++;
+            }
+          }
+        }
+      }
+    }
+    expect(cases).toBeGreaterThan(10_000);
   });
 });

@@ -35,6 +35,22 @@ export function stringEnd(buf: Uint8Array, i: number, to: number): number {
   return -1;
 }
 
+/**
+ * stringEnd, four bytes at a time while none of them can end the string (a word test finds quote,
+ * backslash and control bytes exactly), then byte by byte. `view` is a DataView over `buf`.
+ */
+export function stringEndWords(view: DataView<ArrayBufferLike>, buf: Uint8Array, i: number, to: number): number {
+  while (i + 4 <= to) {
+    const w = view.getInt32(i);
+    const quote = w ^ 0x22222222;
+    const backslash = w ^ 0x5c5c5c5c;
+    // A byte below 0x20, a zero byte of w ^ '"', a zero byte of w ^ '\\' (exact as a test for "any").
+    if ((((w - 0x20202020) & ~w) | ((quote - 0x01010101) & ~quote) | ((backslash - 0x01010101) & ~backslash)) & 0x80808080) break;
+    i += 4;
+  }
+  return stringEnd(buf, i, to);
+}
+
 /** Bytes that end a literal (number, true, false, null). */
 export const LITERAL_STOP = new Uint8Array(256);
 for (const c of [COMMA, CLOSE_OBJECT, CLOSE_ARRAY, 0x20, 0x09, 0x0d, 0x0a]) LITERAL_STOP[c] = 1;

@@ -17,8 +17,9 @@
  *   same result, from a compare of the constant bytes and a check of each variable value.
  */
 
-import { CLOSE_ARRAY, CLOSE_OBJECT, COLON, COMMA, literalType, LITERAL_STOP, OPEN_ARRAY, OPEN_OBJECT, QUOTE, skipSpace, stringEnd, T_ARRAY, T_NUMBER, T_OBJECT, T_STRING, T_TRUE } from './json-tokens.js';
+import { CLOSE_ARRAY, CLOSE_OBJECT, COLON, COMMA, literalType, LITERAL_STOP, OPEN_ARRAY, OPEN_OBJECT, QUOTE, skipSpace, stringEndWords, T_ARRAY, T_NUMBER, T_OBJECT, T_STRING, T_TRUE } from './json-tokens.js';
 import { LineShapes, type ScanRecord } from './line-shapes.js';
+import { viewOf } from './bytes.js';
 
 export { T_ARRAY, T_FALSE, T_NULL, T_NUMBER, T_OBJECT, T_STRING, T_TRUE } from './json-tokens.js';
 
@@ -58,6 +59,8 @@ export class LineScanner implements ScanRecord {
   readonly tapeKind = new Uint8Array(MAX_TAPE);
   tapeLength = 0;
   private readonly shapes = new LineShapes();
+  /** A DataView over the buffer being scanned (strings are searched four bytes at a time). */
+  private view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
 
   constructor(readonly paths: readonly string[]) {
     const n = paths.length;
@@ -164,6 +167,7 @@ export class LineScanner implements ScanRecord {
 
   /** The full scan: every byte checked against the grammar, every key looked up. */
   scanFully(buf: Uint8Array, from = 0, to = buf.length): boolean {
+    this.view = viewOf(buf);
     this.count.fill(0);
     this.types.fill(0);
     this.trues.fill(0);
@@ -178,7 +182,7 @@ export class LineScanner implements ScanRecord {
   private value(buf: Uint8Array, i: number, to: number, node: number, depth: number): number {
     const c = buf[i];
     if (c === QUOTE) {
-      const e = stringEnd(buf, i + 1, to);
+      const e = stringEndWords(this.view, buf, i + 1, to);
       if (e < 0) return -1;
       this.tape(i + 1, e, T_STRING);
       if (node !== NONE) this.record(node, i + 1, e, T_STRING);
@@ -203,7 +207,7 @@ export class LineScanner implements ScanRecord {
     if (buf[i] !== CLOSE_OBJECT) {
       for (;;) {
         if (buf[i] !== QUOTE) return -1;
-        const keyEnd = stringEnd(buf, i + 1, to);
+        const keyEnd = stringEndWords(this.view, buf, i + 1, to);
         if (keyEnd < 0) return -1;
         const child = node === NONE ? NONE : this.lookupKey(node, buf, i + 1, keyEnd);
         i = skipSpace(buf, keyEnd + 1, to);

@@ -11,7 +11,7 @@
  * and those are recomputed from where the constant parts were found.
  */
 import { ownView, sameBytes, viewOf } from './bytes.js';
-import { literalType, LITERAL_STOP, stringEnd, T_NUMBER, T_STRING } from './json-tokens.js';
+import { literalType, LITERAL_STOP, stringEndWords, T_NUMBER, T_STRING } from './json-tokens.js';
 
 /** What a scan produced: per-slot records and the tape of variable values (string contents, numbers). */
 export interface ScanRecord {
@@ -119,7 +119,7 @@ export class LineShapes {
     if (node.kind === 0) return valueAt === to ? to : -1;
     let e: number;
     if (node.kind === T_STRING) {
-      e = stringEnd(buf, valueAt, to);
+      e = stringEndWords(view, buf, valueAt, to);
       if (e < 0) return -1;
     } else {
       e = valueAt;
