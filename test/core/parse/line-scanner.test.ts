@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { LineScanner } from '../../../functions/src/core/parse/line-scanner.js';
 import { stringEnd, stringEndWords } from '../../../functions/src/core/parse/json-tokens.js';
+import { sameBytes } from '../../../functions/src/core/parse/bytes.js';
 
 const PATHS = ['a', 'b', 'c.d', 'c.e[0]', 'c.e[*]', 'f'];
 
@@ -73,5 +74,26 @@ describe('line shapes', () => {
       }
     }
     expect(cases).toBeGreaterThan(10_000);
+  });
+
+  it('compares bytes eight at a time without ever calling different bytes the same', () => {
+    // Patterns that read as NaN doubles (0x7f 0xf8 …) and as ±0 included; every single-byte change.
+    const patterns = [[0x61], [0x7f, 0xf8, 0, 0, 0, 0, 0, 1], [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff], [0x80, 0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0, 0], [0x22, 0x3a, 0x7b]];
+    for (const pattern of patterns) {
+      for (let length = 0; length <= 20; length++) {
+        const a = Uint8Array.from({ length: length + 5 }, (_, i) => pattern[i % pattern.length]!);
+        const b = Uint8Array.from({ length: length + 5 }, (_, i) => pattern[(i + 2) % pattern.length]!);
+        b.set(a.subarray(0, length), 2); // b[2..] holds a's first `length` bytes
+        const va = new DataView(a.buffer);
+        const vb = new DataView(b.buffer);
+        // Equal bytes are "same", except runs of the 8-byte NaN and ±0 patterns, which may be "different".
+        if (pattern.length !== 8) expect(sameBytes(va, 0, vb, 2, length)).toBe(true);
+        for (let at = 0; at < length; at++) {
+          const c = Uint8Array.from(b);
+          c[2 + at] = c[2 + at]! ^ 0x01;
+          expect(sameBytes(va, 0, new DataView(c.buffer), 2, length), `${pattern} ${length} ${at}`).toBe(false);
+        }
+      }
+    }
   });
 });
