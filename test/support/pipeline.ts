@@ -13,6 +13,7 @@ import { Writable } from 'node:stream';
 import { Storage } from '@google-cloud/storage';
 import { bundledBaselines } from '../../functions/src/function/baselines.js';
 import { structuredLogger } from '../../functions/src/function/batch-log.js';
+import { fastCrc32c } from '../../functions/src/function/crc32c.js';
 import { parseFunctionConfig } from '../../functions/src/function/config.js';
 import { handleStorageEvent, type BatchOutcome, type HandlerDeps } from '../../functions/src/function/handler.js';
 import { GcsStateStore } from '../../functions/src/function/state.js';
@@ -92,7 +93,7 @@ export class Pipeline {
   /** Handler dependencies on the loopback parts, with the fake clock (sleeps advance it). */
   deps(overrides: Partial<HandlerDeps> = {}, env: Record<string, string> = {}): HandlerDeps {
     const config = parseFunctionConfig({ ...this.env, ...env });
-    const storage = new Storage({ projectId: 'example-project', retryOptions: { autoRetry: true, maxRetries: 3, totalTimeout: 5, maxRetryDelay: 1, retryDelayMultiplier: 1.5 } });
+    const storage = new Storage({ projectId: 'example-project', retryOptions: { autoRetry: true, maxRetries: 3, totalTimeout: 5, maxRetryDelay: 1, retryDelayMultiplier: 1.5 }, crc32cGenerator: fastCrc32c });
     const transport = new Writable({
       write: (chunk: Buffer, _enc, done) => {
         this.logLines.push(chunk.toString('utf8'));

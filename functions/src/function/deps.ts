@@ -4,6 +4,7 @@ import { SlackNotifier } from '../core/notify/slack-notifier.js';
 import { bundledBaselines } from './baselines.js';
 import { structuredLogger } from './batch-log.js';
 import { parseFunctionConfig, type FunctionConfig } from './config.js';
+import { fastCrc32c } from './crc32c.js';
 import type { HandlerDeps } from './handler.js';
 import { GcsStateStore } from './state.js';
 
@@ -14,6 +15,7 @@ export function buildDeps(config: FunctionConfig): HandlerDeps {
     // The library retries 408/429/5xx and resets itself; its default total (600 s) outlives the
     // function, so it is capped well inside the time budget.
     retryOptions: { autoRetry: true, maxRetries: 5, totalTimeout: config.STORAGE_RETRY_SECONDS, maxRetryDelay: 8, retryDelayMultiplier: 2 },
+    crc32cGenerator: fastCrc32c,
   });
   return {
     config,
