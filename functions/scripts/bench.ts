@@ -6,13 +6,14 @@
  *   (a) the hand-written floor: readline + JSON.parse + field lookups + grouping, and
  *   (b) `log-audit audit` (the same core as the function),
  * on the same files as .json and .json.gz, printing MB/s, lines/s, peak RSS and the ratio. It also
- * measures the import time of the bundled Cloud Function.
+ * times the Cloud Function's own read path (auditObject over @google-cloud/storage, streaming from
+ * the loopback GCS server of test/support) and measures the import time of the bundled function.
  *
  *   npm run bench -- [--size 1GiB] [--kinds flows,gcs] [--dir DIR] [--keep]
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -21,6 +22,7 @@ import { parseArgs } from 'node:util';
 import { createGzip } from 'node:zlib';
 import { bundleFunction } from './bundle-function.mjs';
 import { rng } from '../../examples/scenario.js';
+import { FakeGcsServer } from '../../test/support/gcs-server.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const { values } = parseArgs({
@@ -175,9 +177,9 @@ interface Run {
 }
 
 /** Runs a child Node process that reports {seconds, maxRssMb, lines} as its last stderr line. */
-function child(args: string[]): Promise<Run> {
+function child(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+    const p = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
     let err = '';
     p.stderr.on('data', (d: Buffer) => (err += d.toString()));
     p.on('close', (code) => {
@@ -234,6 +236,25 @@ const summary = JSON.parse(out).summary;
 process.stderr.write(JSON.stringify({ seconds, maxRssMb: process.resourceUsage().maxRSS / 1024, lines: summary.lines, code, findings: summary.findings }) + '\\n');
 `;
 
+/**
+ * The Cloud Function's own read path: auditObject (read-object.ts) streaming the shard through the
+ * unmodified @google-cloud/storage client (checksum validation included) from the loopback GCS server,
+ * on one thread as deployed. Runs from source through tsx, in a child process.
+ */
+const FUNCTION_PATH = `
+import { Storage } from '@google-cloud/storage';
+import { fastCrc32c } from ${JSON.stringify(join(root, 'functions/src/function/crc32c.ts'))};
+import { auditObject } from ${JSON.stringify(join(root, 'functions/src/function/read-object.ts'))};
+import { loadBaselines } from ${JSON.stringify(join(root, 'functions/src/core/baseline/store.ts'))};
+const [baselinesDir, bucket, name, generation] = process.argv.slice(1);
+const baselines = await loadBaselines(baselinesDir);
+const storage = new Storage({ projectId: 'bench', crc32cGenerator: fastCrc32c });
+const t = process.hrtime.bigint();
+const audit = await auditObject(storage, { bucket, name, generation }, baselines, { deadlineMs: Date.now() + 540_000, now: Date.now, maxLineBytes: 4 * 1024 * 1024, burstThreshold: 20 });
+const seconds = Number(process.hrtime.bigint() - t) / 1e9;
+process.stderr.write(JSON.stringify({ seconds, maxRssMb: process.resourceUsage().maxRSS / 1024, lines: audit.stats.lines }) + '\\n');
+`;
+
 async function main(): Promise<void> {
   const size = parseSize(values.size!);
   const kinds = values.kinds!.split(',').map((k) => k.trim());
@@ -244,6 +265,9 @@ async function main(): Promise<void> {
   log(`log-audit bench — ${new Date().toISOString()} — node ${process.version} — data in ${dir}`);
 
   const rows: string[][] = [];
+  const functionRows: string[][] = [];
+  const gcs = new FakeGcsServer();
+  const emulator = await gcs.start();
   for (const kind of kinds) {
     const make = kind === 'flows' ? flowGenerator : kind === 'gcs' ? gcsGenerator : undefined;
     if (!make) throw new Error(`--kinds: unknown kind ${kind} (flows, gcs)`);
@@ -275,8 +299,18 @@ async function main(): Promise<void> {
         `${audit.maxRssMb.toFixed(0)} MB`,
       ]);
       log(`  ${label}: floor ${floor.seconds.toFixed(2)} s, log-audit one thread ${serial.seconds.toFixed(2)} s, with workers ${audit.seconds.toFixed(2)} s (${audit.lines} lines)`);
+      // The function's path, for the same bytes.
+      const objectName = variant.split('/').pop()!;
+      const generation = gcs.put('bench-logs', objectName, await readFile(variant));
+      gcs.prepare('bench-logs', objectName);
+      const fn = await child(['--import', 'tsx', '--input-type=module', '-e', FUNCTION_PATH, baselines, 'bench-logs', objectName, String(generation)], { STORAGE_EMULATOR_HOST: emulator });
+      gcs.remove('bench-logs', objectName);
+      const perSecond = shard.bytes / fn.seconds;
+      functionRows.push([label, `${(perSecond / 1e6).toFixed(0)} MB/s`, `${fn.maxRssMb.toFixed(0)} MB`, `${((3.5 * 1024 ** 3) / perSecond).toFixed(0)} s`, `${((perSecond * 3600) / 1024 ** 3).toFixed(0)} GiB`]);
+      log(`  ${label}: function path (loopback GCS, one thread) ${fn.seconds.toFixed(2)} s`);
     }
   }
+  await gcs.stop();
 
   // Import time of the deployed function bundle (what a cold start pays before the first event).
   const bundleDir = join(dir, 'function');
@@ -294,6 +328,10 @@ async function main(): Promise<void> {
   log('| input | size | log-audit, one thread (speed, peak RSS) | hand-written floor | log-audit, workers auto | lines/s | speed-up vs floor | floor peak RSS | log-audit peak RSS |');
   log('|---|---|---|---|---|---|---|---|---|');
   for (const row of rows) log(`| ${row.join(' | ')} |`);
+  log('\nThe function\'s path (auditObject over @google-cloud/storage from the loopback GCS server, one thread, checksums validated):');
+  log('| input | speed | peak RSS | a 3.5 GiB shard takes | GiB per hour per instance |');
+  log('|---|---|---|---|---|');
+  for (const row of functionRows) log(`| ${row.join(' | ')} |`);
   log(`\nBundled function import (require of the deployed index.js, median of 7): ${imports[3]!.toFixed(0)} ms`);
   if (!values.keep && !values.dir) await rm(dir, { recursive: true, force: true });
 }

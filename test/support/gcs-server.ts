@@ -107,6 +107,12 @@ export class FakeGcsServer {
     return this.store(bucket, name, Buffer.isBuffer(data) ? data : Buffer.from(data), contentType).generation;
   }
 
+  /** Computes a stored object's hashes now (a large object's would otherwise delay its first read). */
+  prepare(bucket: string, name: string): void {
+    const object = this.get(bucket, name);
+    if (object) this.hashesOf(object);
+  }
+
   get(bucket: string, name: string): StoredObject | undefined {
     return this.objects.get(`${bucket}/${name}`)?.at(-1);
   }
@@ -130,9 +136,22 @@ export class FakeGcsServer {
     return object;
   }
 
+  /** Hashes per stored object (objects never change once stored): computed once, not per request. */
+  private readonly hashes = new WeakMap<StoredObject, { crc32c: string; md5: string }>();
+
+  private hashesOf(o: StoredObject): { crc32c: string; md5: string } {
+    let hashes = this.hashes.get(o);
+    if (!hashes) {
+      const crc = new CRC32C();
+      crc.update(o.data);
+      hashes = { crc32c: crc.toString(), md5: createHash('md5').update(o.data).digest('base64') };
+      this.hashes.set(o, hashes);
+    }
+    return hashes;
+  }
+
   private resource(o: StoredObject): Record<string, unknown> {
-    const crc = new CRC32C();
-    crc.update(o.data);
+    const { crc32c, md5 } = this.hashesOf(o);
     return {
       kind: 'storage#object',
       id: `${o.bucket}/${o.name}/${o.generation}`,
@@ -145,8 +164,8 @@ export class FakeGcsServer {
       contentType: o.contentType,
       storageClass: 'STANDARD',
       size: String(o.data.length),
-      md5Hash: createHash('md5').update(o.data).digest('base64'),
-      crc32c: crc.toString(),
+      md5Hash: md5,
+      crc32c,
       etag: `C${o.generation}`,
       timeCreated: o.created,
       updated: o.created,
