@@ -4,13 +4,13 @@
  * here: slower than auditing the bytes it checks). Same values; the checks stay on.
  */
 import type { CRC32CValidator, CRC32CValidatorGenerator } from '@google-cloud/storage';
-import { buf as crc32c } from 'crc-32/crc32c';
+import CRC32C from 'crc-32/crc32c';
 
 export class FastCrc32c implements CRC32CValidator {
   private value = 0;
 
   update(data: Buffer): void {
-    this.value = crc32c(data, this.value);
+    this.value = CRC32C.buf(data, this.value);
   }
 
   /** Base64 of the big-endian value, as in `x-goog-hash: crc32c=…`. */
