@@ -193,8 +193,23 @@ function child(args: string[], env: Record<string, string> = {}): Promise<Run> {
   });
 }
 
+/**
+ * Peak RSS of the child itself: VmHWM of its own address space. (getrusage's maxRSS is not: Linux
+ * carries the parent's RSS at fork over to the child, so it reported the bench's own size.)
+ */
+const PEAK_RSS = `
+function peakRssMb() {
+  try {
+    const m = /VmHWM:\\s+(\\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) / 1024;
+  } catch {}
+  return process.resourceUsage().maxRSS / 1024;
+}
+`;
+
 const FLOOR = `
-const { createReadStream } = require('node:fs');
+const { createReadStream, readFileSync } = require('node:fs');
+${PEAK_RSS}
 const { createInterface } = require('node:readline');
 const { createGunzip } = require('node:zlib');
 (async () => {
@@ -220,11 +235,13 @@ const { createGunzip } = require('node:zlib');
     groups.set(key, (groups.get(key) || 0) + 1);
   }
   const seconds = Number(process.hrtime.bigint() - t) / 1e9;
-  process.stderr.write(JSON.stringify({ seconds, maxRssMb: process.resourceUsage().maxRSS / 1024, lines }) + '\\n');
+  process.stderr.write(JSON.stringify({ seconds, maxRssMb: peakRssMb(), lines }) + '\\n');
 })();
 `;
 
 const AUDIT = `
+import { readFileSync } from 'node:fs';
+${PEAK_RSS}
 import { main } from ${JSON.stringify(join(root, 'functions/dist/cli.js'))};
 const [baselines, file] = process.argv.slice(1);
 const t = process.hrtime.bigint();
@@ -233,7 +250,7 @@ const workers = process.argv[3] ?? 'auto';
 const code = await main(['audit', '--quiet', '--format', 'json', '--workers', workers, '--baselines', baselines, file], { out: (s) => (out += s), err: () => undefined, progress: false });
 const seconds = Number(process.hrtime.bigint() - t) / 1e9;
 const summary = JSON.parse(out).summary;
-process.stderr.write(JSON.stringify({ seconds, maxRssMb: process.resourceUsage().maxRSS / 1024, lines: summary.lines, code, findings: summary.findings }) + '\\n');
+process.stderr.write(JSON.stringify({ seconds, maxRssMb: peakRssMb(), lines: summary.lines, code, findings: summary.findings }) + '\\n');
 `;
 
 /**
@@ -242,6 +259,8 @@ process.stderr.write(JSON.stringify({ seconds, maxRssMb: process.resourceUsage()
  * on one thread as deployed. Runs from source through tsx, in a child process.
  */
 const FUNCTION_PATH = `
+import { readFileSync } from 'node:fs';
+${PEAK_RSS}
 import { Storage } from '@google-cloud/storage';
 import { fastCrc32c } from ${JSON.stringify(join(root, 'functions/src/function/crc32c.ts'))};
 import { auditObject } from ${JSON.stringify(join(root, 'functions/src/function/read-object.ts'))};
@@ -252,7 +271,7 @@ const storage = new Storage({ projectId: 'bench', crc32cGenerator: fastCrc32c })
 const t = process.hrtime.bigint();
 const audit = await auditObject(storage, { bucket, name, generation }, baselines, { deadlineMs: Date.now() + 540_000, now: Date.now, maxLineBytes: 4 * 1024 * 1024, burstThreshold: 20 });
 const seconds = Number(process.hrtime.bigint() - t) / 1e9;
-process.stderr.write(JSON.stringify({ seconds, maxRssMb: process.resourceUsage().maxRSS / 1024, lines: audit.stats.lines }) + '\\n');
+process.stderr.write(JSON.stringify({ seconds, maxRssMb: peakRssMb(), lines: audit.stats.lines }) + '\\n');
 `;
 
 async function main(): Promise<void> {
