@@ -31,7 +31,12 @@ export interface ScanRecord {
 }
 
 /** Shapes kept per scanner; when a new one would exceed this, all are forgotten and relearned. */
-const MAX_SHAPES = 8;
+const MAX_SHAPES = 16;
+/**
+ * After forgetting, lines scanned in full before learning again. Lines whose shapes do not repeat
+ * (keys in a different order every time) would otherwise pay for learning on every line.
+ */
+const RELEARN_AFTER_LINES = 2_000;
 
 /** What a line of a shape records: per-slot snapshots and where each recorded slot starts and ends. */
 class Shape {
@@ -67,6 +72,8 @@ class ShapeNode {
 export class LineShapes {
   private root: ShapeNode[] = [];
   private shapes = 0;
+  /** Full scans still to go before learning resumes. */
+  private cooldown = 0;
   /** Where each constant part and each value began in the line being matched. */
   private constantAt = new Int32Array(64);
   private valueStart = new Int32Array(64);
@@ -148,6 +155,10 @@ export class LineShapes {
 
   /** Learns the shape of a line the full scan accepted (`record` is that scan's result). */
   learn(buf: Uint8Array, from: number, to: number, record: ScanRecord): void {
+    if (this.cooldown > 0) {
+      this.cooldown--;
+      return;
+    }
     const values = record.tapeLength;
     if (values < 0) return;
     // Constant k spans [constantStart[k], constantEnd[k]).
@@ -200,15 +211,18 @@ export class LineShapes {
     if (this.shapes >= MAX_SHAPES) {
       this.root = [];
       this.shapes = 0;
+      this.cooldown = RELEARN_AFTER_LINES;
+      return;
     }
     // Follow (or grow) the trie along this line's constant parts and value kinds.
     let nodes = this.root;
     for (let k = 0; k <= values; k++) {
       const kind = k < values ? record.tapeKind[k]! : 0;
-      const bytes = buf.subarray(constantStart[k], constantEnd[k]);
-      let node = nodes.find((n) => n.kind === kind && n.length === bytes.length && sameBytes(n.constant, 0, ownView(bytes), 0, bytes.length));
+      const constant = ownView(buf.subarray(constantStart[k], constantEnd[k]));
+      const length = constant.byteLength;
+      let node = nodes.find((n) => n.kind === kind && n.length === length && sameBytes(n.constant, 0, constant, 0, length));
       if (!node) {
-        node = new ShapeNode(ownView(bytes), bytes.length, kind);
+        node = new ShapeNode(constant, length, kind);
         nodes.push(node);
       }
       if (k === values) {
