@@ -1,7 +1,7 @@
 /**
  * The fast path: decides the common VPC-flow and Cloud Storage audit lines straight from their
- * bytes — one pass of LineScanner, no JSON.parse, no zod — and falls back to the full parser for
- * anything it cannot vouch for:
+ * bytes — one pass of LineScanner (or a match against a known line shape), no JSON.parse, no zod —
+ * and falls back to the full parser for anything it cannot vouch for:
  *
  * - A line with a backslash (escaped quotes, unicode escapes) always takes the full path. Without
  *   one, every `"` delimits a string and a string's bytes are its value.
@@ -10,8 +10,10 @@
  *   shape it does not model (delegation chains, caller networks, ASNs given as strings) returns
  *   undefined: the full parser decides, counts and reports.
  *
- * Events are built by the same functions as the full parsers (flowEvent, gcsEvent), and a
- * differential test checks that both paths give the same events and the same findings.
+ * What repeats from line to line is reused, in bounded caches: flow identities (verified byte for
+ * byte), field strings, GCS sources, credentials and group keys. Events are built by the same
+ * functions as the full parsers (flowEvent, gcsEvent), and a differential test checks that both
+ * paths give the same events and the same findings.
  */
 import { isUtf8 } from 'node:buffer';
 import type { AccessEvent, Credential, Source, SourceDetails } from '../access-event.js';

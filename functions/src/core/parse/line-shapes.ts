@@ -3,7 +3,7 @@
  * keys in the same order, the same punctuation and whitespace. A shape is learned from a line the
  * full scan accepted: its constant bytes (everything but string contents and numbers) and where each
  * wanted path lay. A later line matches the shape when its constant bytes are identical (compared
- * four bytes at a time) and each variable part is again a plain string content or a number.
+ * eight bytes at a time) and each variable part is again a plain string content or a number.
  *
  * Why this is exact: putting a valid string content (no quote, backslash or control character) or a
  * valid number where the learned line had one keeps the text valid JSON with the same keys at the
