@@ -64,8 +64,8 @@ export function skipSpace(buf: Uint8Array, i: number, to: number): number {
   return i;
 }
 
-export /** The JSON type of a literal, or 0 when it is not one (`true`, `false`, `null`, or a number). */
-function literalType(buf: Uint8Array, i: number, j: number): number {
+/** The JSON type of a literal, or 0 when it is not one (`true`, `false`, `null`, or a number). */
+export function literalType(buf: Uint8Array, i: number, j: number): number {
   const c = buf[i]!;
   const len = j - i;
   if (c === 0x74) return len === 4 && buf[i + 1] === 0x72 && buf[i + 2] === 0x75 && buf[i + 3] === 0x65 ? T_TRUE : 0;

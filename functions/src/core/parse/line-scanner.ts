@@ -21,8 +21,6 @@ import { CLOSE_ARRAY, CLOSE_OBJECT, COLON, COMMA, literalType, LITERAL_STOP, OPE
 import { LineShapes, type ScanRecord } from './line-shapes.js';
 import { viewOf } from './bytes.js';
 
-export { T_ARRAY, T_FALSE, T_NULL, T_NUMBER, T_OBJECT, T_STRING, T_TRUE } from './json-tokens.js';
-
 const MAX_DEPTH = 24;
 const KEY_TABLE_SIZE = 1024;
 /** Variable values remembered per line for learning its shape; longer lines are scanned, not learned. */

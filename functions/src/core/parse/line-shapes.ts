@@ -64,6 +64,7 @@ class ShapeNode {
   shape: Shape | undefined;
   constructor(
     readonly constant: DataView<ArrayBuffer>,
+    /** constant.byteLength, kept as a plain field: the DataView getter was a measurable cost per part. */
     readonly length: number,
     readonly kind: number,
   ) {}
