@@ -19,20 +19,25 @@ import { brokenCompression, emptyStats, FUTURE_TOLERANCE_MS, isContentError, joi
 export class ScanWorkers {
   private readonly workers: Worker[];
   private readonly waiting = new Map<number, { resolve: (r: BlockResult) => void; reject: (e: Error) => void }>();
-  /** Blocks sent to each worker and not yet answered. */
-  private readonly queued: number[];
+  /** Blocks sent to each worker. */
+  private readonly sent: number[];
+  /**
+   * Blocks each worker has finished, counted by the worker itself in shared memory: read while the
+   * main thread is busy, before the finished blocks' messages have been delivered to it.
+   */
+  private readonly finished: Int32Array;
   private id = 0;
 
   constructor(script: string | URL, readonly size: number) {
-    this.queued = new Array<number>(size).fill(0);
+    this.sent = new Array<number>(size).fill(0);
+    this.finished = new Int32Array(new SharedArrayBuffer(4 * size));
     this.workers = Array.from({ length: size }, (_, index) => {
       // Not the parent's flags (--input-type, --eval…), which a worker file refuses. A small young
       // generation keeps two threads' heaps well under 256 MB (and measured no slower: it stays in cache).
-      const worker = new Worker(script, { execArgv: [], resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+      const worker = new Worker(script, { execArgv: [], resourceLimits: { maxYoungGenerationSizeMb: 8 }, workerData: { finished: this.finished, index } });
       worker.on('message', (message: { id: number; result?: BlockResult; error?: string }) => {
         const waiter = this.waiting.get(message.id);
         if (!waiter) return;
-        this.queued[index]!--;
         this.waiting.delete(message.id);
         if (message.result) waiter.resolve(message.result);
         else waiter.reject(new Error(`scan worker failed: ${message.error}`));
@@ -40,23 +45,28 @@ export class ScanWorkers {
       worker.on('error', (error) => {
         for (const waiter of this.waiting.values()) waiter.reject(error);
         this.waiting.clear();
-        this.queued.fill(0);
       });
       return worker;
     });
   }
 
-  /** Blocks sent and not yet answered, over all workers. */
+  private queued(index: number): number {
+    return this.sent[index]! - Atomics.load(this.finished, index);
+  }
+
+  /** Blocks sent and not yet finished, over all workers (current even while this thread is busy). */
   get pending(): number {
-    return this.queued.reduce((a, b) => a + b, 0);
+    let n = 0;
+    for (let i = 0; i < this.size; i++) n += this.queued(i);
+    return n;
   }
 
   /** Sends a block to the worker with the fewest blocks queued. */
   run(task: BlockTask): Promise<BlockResult> {
     const id = this.id++;
     let index = 0;
-    for (let i = 1; i < this.queued.length; i++) if (this.queued[i]! < this.queued[index]!) index = i;
-    this.queued[index]!++;
+    for (let i = 1; i < this.size; i++) if (this.queued(i) < this.queued(index)) index = i;
+    this.sent[index]!++;
     const worker = this.workers[index]!;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
