@@ -2,10 +2,12 @@
  * Scans one large export on several cores. The main thread reads and gunzips and cuts the bytes into
  * blocks of whole lines (handling BOM, CRLF and oversized lines exactly as scanStream does) — the
  * lines inside a large chunk as a view of it, handed over without a copy — and gives the blocks to
- * worker threads, or scans them itself when the workers are busy. Blocks are decided line by line
- * and aggregated into access groups. Results are merged in block order — groups, counts, problems, and the
- * postgres.log halves joined here — so the outcome equals a serial scan's. At most two blocks per
- * worker are in flight: memory stays bounded whatever the shard size.
+ * worker threads, or scans them itself while each worker has two queued (workers count finished
+ * blocks in shared memory, so a free worker is seen even while the main thread is busy). Blocks are
+ * decided line by line and aggregated into access groups. Results are merged in block order —
+ * groups, counts, problems, and the postgres.log halves joined here — so the outcome equals a
+ * serial scan's. At most two blocks per worker and a few small results wait at once: memory stays
+ * bounded whatever the shard size.
  */
 import { Worker } from 'node:worker_threads';
 import type { AccessEvent } from '../access-event.js';
