@@ -198,7 +198,7 @@ function child(args: string[], env: Record<string, string> = {}): Promise<Run> {
  * carries the parent's RSS at fork over to the child, so it reported the bench's own size.)
  */
 const PEAK_RSS = `
-function peakRssMb() {
+function peakRssMb() { // MiB
   try {
     const m = /VmHWM:\\s+(\\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
     if (m) return Number(m[1]) / 1024;
@@ -309,13 +309,13 @@ async function main(): Promise<void> {
       rows.push([
         label,
         `${(shard.bytes / 1024 ** 3).toFixed(2)} GiB${variant.endsWith('.gz') ? ` (${(gzBytes / 1024 ** 2).toFixed(0)} MiB gz)` : ''}`,
-        `${(mb / serial.seconds).toFixed(0)} MB/s, ${serial.maxRssMb.toFixed(0)} MB`,
+        `${(mb / serial.seconds).toFixed(0)} MB/s, ${serial.maxRssMb.toFixed(0)} MiB`,
         `${(mb / floor.seconds).toFixed(0)} MB/s`,
         `${(mb / audit.seconds).toFixed(0)} MB/s`,
         `${(audit.lines / audit.seconds / 1e6).toFixed(2)} M/s`,
         `${(audit.seconds > 0 ? floor.seconds / audit.seconds : 0).toFixed(2)}×`,
-        `${floor.maxRssMb.toFixed(0)} MB`,
-        `${audit.maxRssMb.toFixed(0)} MB`,
+        `${floor.maxRssMb.toFixed(0)} MiB`,
+        `${audit.maxRssMb.toFixed(0)} MiB`,
       ]);
       log(`  ${label}: floor ${floor.seconds.toFixed(2)} s, log-audit one thread ${serial.seconds.toFixed(2)} s, with workers ${audit.seconds.toFixed(2)} s (${audit.lines} lines)`);
       // The function's path, for the same bytes.
@@ -325,7 +325,7 @@ async function main(): Promise<void> {
       const fn = await child(['--import', 'tsx', '--input-type=module', '-e', FUNCTION_PATH, baselines, 'bench-logs', objectName, String(generation)], { STORAGE_EMULATOR_HOST: emulator });
       gcs.remove('bench-logs', objectName);
       const perSecond = shard.bytes / fn.seconds;
-      functionRows.push([label, `${(perSecond / 1e6).toFixed(0)} MB/s`, `${fn.maxRssMb.toFixed(0)} MB`, `${((3.5 * 1024 ** 3) / perSecond).toFixed(0)} s`, `${((perSecond * 3600) / 1024 ** 3).toFixed(0)} GiB`]);
+      functionRows.push([label, `${(perSecond / 1e6).toFixed(0)} MB/s`, `${fn.maxRssMb.toFixed(0)} MiB`, `${((3.5 * 1024 ** 3) / perSecond).toFixed(0)} s`, `${((perSecond * 3600) / 1024 ** 3).toFixed(0)} GiB`]);
       log(`  ${label}: function path (loopback GCS, one thread) ${fn.seconds.toFixed(2)} s`);
     }
   }
