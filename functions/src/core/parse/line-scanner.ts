@@ -18,7 +18,7 @@
  */
 
 import { CLOSE_ARRAY, CLOSE_OBJECT, COLON, COMMA, literalType, LITERAL_STOP, OPEN_ARRAY, OPEN_OBJECT, QUOTE, skipSpace, stringEndWords, T_ARRAY, T_NUMBER, T_OBJECT, T_STRING, T_TRUE } from './json-tokens.js';
-import { LineShapes, type ScanRecord } from './line-shapes.js';
+import { LineShapes } from './line-shapes.js';
 import { viewOf } from './bytes.js';
 
 const MAX_DEPTH = 24;
@@ -33,7 +33,7 @@ function keyHash(parent: number, length: number, first: number, last: number): n
   return (Math.imul(parent + 1, 0x9e3779b1) ^ Math.imul(length, 0x85ebca6b) ^ (first << 7) ^ (last << 1)) & (KEY_TABLE_SIZE - 1);
 }
 
-export class LineScanner implements ScanRecord {
+export class LineScanner {
   /** Per trie node: the slot recorded there (or NONE) and its array-item children. */
   private readonly nodeSlot: number[] = [NONE];
   private readonly firstItem: number[] = [NONE];
@@ -50,11 +50,13 @@ export class LineScanner implements ScanRecord {
   /** Per slot: bit mask of the types seen (1 << T_…), and how many values were `true`. */
   readonly types: Int32Array;
   readonly trues: Int32Array;
-  /** The tape of variable values (string contents and numbers) of the last full scan, for learning shapes. */
+  /** Per slot: tape index of its last value when that was a string or number, else -1. */
   readonly lastValue: Int32Array;
+  /** The tape of variable values (string contents and numbers) of the last full scan, for learning shapes. */
   readonly tapeStart = new Int32Array(MAX_TAPE);
   readonly tapeEnd = new Int32Array(MAX_TAPE);
   readonly tapeKind = new Uint8Array(MAX_TAPE);
+  /** Values on the tape, or -1 when the line had more than it holds (then no shape is learned). */
   tapeLength = 0;
   private readonly shapes = new LineShapes();
   /** A DataView over the buffer being scanned (strings are searched four bytes at a time). */

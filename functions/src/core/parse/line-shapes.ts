@@ -12,23 +12,8 @@
  */
 import { ownView, sameBytes, viewOf } from './bytes.js';
 import { literalType, LITERAL_STOP, stringEndWords, T_NUMBER, T_STRING } from './json-tokens.js';
-
-/** What a scan produced: per-slot records and the tape of variable values (string contents, numbers). */
-export interface ScanRecord {
-  readonly start: Int32Array;
-  readonly end: Int32Array;
-  readonly type: Uint8Array;
-  readonly count: Int32Array;
-  readonly types: Int32Array;
-  readonly trues: Int32Array;
-  /** Tape index of the slot's last value when it was a string or number, else -1. */
-  readonly lastValue: Int32Array;
-  readonly tapeStart: Int32Array;
-  readonly tapeEnd: Int32Array;
-  readonly tapeKind: Uint8Array;
-  /** Values on the tape, or -1 when there were more than it holds. */
-  readonly tapeLength: number;
-}
+// A type only (erased at run time): the scanner whose records a shape reproduces.
+import type { LineScanner } from './line-scanner.js';
 
 /** Shapes kept per scanner; when a new one would exceed this, all are forgotten and relearned. */
 const MAX_SHAPES = 16;
@@ -81,7 +66,7 @@ export class LineShapes {
   private valueEnd = new Int32Array(64);
 
   /** Matches the line [from, to) against the known shapes; on success fills `into` as a full scan would. */
-  match(buf: Uint8Array, from: number, to: number, into: ScanRecord): boolean {
+  match(buf: Uint8Array, from: number, to: number, into: LineScanner): boolean {
     const shape = this.walk(this.root, viewOf(buf), buf, from, to, 0);
     if (!shape) return false;
     this.fill(shape, into);
@@ -139,7 +124,7 @@ export class LineShapes {
     return e;
   }
 
-  private fill(shape: Shape, into: ScanRecord): void {
+  private fill(shape: Shape, into: LineScanner): void {
     into.type.set(shape.type);
     into.count.set(shape.count);
     into.types.set(shape.types);
@@ -155,7 +140,7 @@ export class LineShapes {
   }
 
   /** Learns the shape of a line the full scan accepted (`record` is that scan's result). */
-  learn(buf: Uint8Array, from: number, to: number, record: ScanRecord): void {
+  learn(buf: Uint8Array, from: number, to: number, record: LineScanner): void {
     if (this.cooldown > 0) {
       this.cooldown--;
       return;
