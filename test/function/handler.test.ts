@@ -2,7 +2,7 @@
  * The function end to end on real parts (loopback GCS through @google-cloud/storage, loopback Slack
  * through @slack/webhook), with a fake clock. Case numbers refer to ../shared/design/reliability.md.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { InProgressElsewhereError, RetryableError } from '../../functions/src/function/errors.js';
 import { gcsSamples, LOG_BUCKET, Pipeline, STATE_BUCKET } from '../support/pipeline.js';
 

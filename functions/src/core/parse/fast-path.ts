@@ -375,10 +375,6 @@ function flowEnd(line: Line, end: 'src' | 'dest', ip: string): SourceDetails {
   return details;
 }
 
-function scannerType(slot: number): number {
-  return scanner.type[slot]!;
-}
-
 /** What a flow with given identity bytes becomes (target, source, action), or 'skip'. */
 type FlowIdentity = { target: string; source: AccessEvent['source']; action: string; groupKey: string } | 'skip';
 
@@ -546,7 +542,7 @@ function gcs(line: Line, ctx: ParseContext, insertId: string | undefined): Acces
   let items = 0;
   let granted = 0;
   if (line.has(S['protoPayload.authorizationInfo']!)) {
-    if (scannerType(S['protoPayload.authorizationInfo']!) !== T_ARRAY) throw FALLBACK;
+    if (scanner.type[S['protoPayload.authorizationInfo']!] !== T_ARRAY) throw FALLBACK;
     for (const slot of AUTHZ_ITEMS) {
       if (scanner.count[slot]! > 0 && scanner.types[slot] !== 1 << T_OBJECT) throw FALLBACK;
       items += scanner.count[slot]!;

@@ -24,7 +24,8 @@ export const postgresLogParser: Parser = {
   parse(entry, ctx): ParseResult {
     const line = LINE.exec(entry.textPayload ?? '');
     if (!line) return { ok: true, skip: 'postgres.log line without the standard prefix' };
-    const [, pid, db, user, , message = ''] = line as unknown as [string, string, string, string, string, string];
+    // The prefix's user=[…] is not read: the message names the user of each connection event.
+    const [, pid, db, , , message = ''] = line as unknown as [string, string, string, string, string, string];
     const target = cloudSqlTarget(entry);
     if (!target) return { ok: false, error: 'postgres.log entry names no instance (resource.labels.database_id)' };
     const time = checkTime(entry.timestamp, ctx, 'timestamp');
