@@ -77,6 +77,7 @@ async function readOnce(storage: Storage, object: { bucket: string; name: string
       stats,
       problems,
       onEvent: (event) => auditor.add(event),
+      onRepeated: (repeat) => auditor.addRepeated(repeat),
       maxLineBytes: options.maxLineBytes,
       now: options.now,
     });

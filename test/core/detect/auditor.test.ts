@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseBaseline, type LoadedBaseline } from '../../../functions/src/core/baseline/store.js';
+import { ENTRY_ID_LIMIT, groupKey } from '../../../functions/src/core/detect/access-group.js';
 import { BatchAuditor } from '../../../functions/src/core/detect/auditor.js';
+import { RepeatedAccess, type KnownAccess } from '../../../functions/src/core/repeated-access.js';
 import type { Finding } from '../../../functions/src/core/detect/finding.js';
 import { event, gkePod, vm, type EventSpec } from '../../support/events.js';
 
@@ -160,5 +162,43 @@ describe('grouping and order', () => {
     expect(overflow).toHaveLength(1);
     expect(overflow[0]).toMatchObject({ count: 990, severity: 'high' });
     expect(findings.filter((f) => f.type === 'new-source')).toHaveLength(10);
+  });
+});
+
+describe('repeats of a known access', () => {
+  it('group exactly as the events they stand for, past the entry-id limit, over the group cap and out of time order', () => {
+    const known = (namespace: string): KnownAccess => {
+      const e = event(redisEvent(gkePod(namespace, '10.4.9.1')));
+      return { kind: e.kind, target: e.target, source: e.source, credential: e.credential, action: e.action, groupKey: groupKey(e) };
+    };
+    const accesses = [known('sandbox'), known('batch'), known('ops')];
+    // One line per repeat: a time (minutes and seconds shuffled), then an insertId (every 7th has none).
+    const lines: string[] = [];
+    for (let i = 0; i < 400; i++) lines.push(`2026-11-20T10:${String((i * 37) % 60).padStart(2, '0')}:${String((i * 11) % 60).padStart(2, '0')}.${i}Z ${i % 7 === 0 ? '' : `id-${i}`}`);
+    const buf = Buffer.from(lines.join('\n'));
+    const run = (direct: boolean) => {
+      const auditor = new BatchAuditor([redis], { maxGroups: 2, now: Date.parse('2026-11-24T00:00:00Z') });
+      const repeat = new RepeatedAccess();
+      let at = 0;
+      lines.forEach((line, i) => {
+        const space = at + line.indexOf(' ');
+        const end = at + line.length;
+        repeat.set(accesses[i % 3]!, Date.parse(line.slice(0, line.indexOf(' '))), buf, at, space, space + 1, end, 'r.json', i + 1);
+        if (direct) auditor.addRepeated(repeat);
+        else auditor.add(repeat.toEvent());
+        at = end + 1;
+      });
+      return auditor;
+    };
+    const direct = run(true);
+    const viaEvents = run(false);
+    expect(direct.groupsInOrder()).toEqual(viaEvents.groupsInOrder());
+    expect(direct.groupsInOrder()[0]!.entryIds).toHaveLength(ENTRY_ID_LIMIT);
+    expect(direct.findings()).toEqual(viaEvents.findings());
+    expect(direct.findings().map((f) => [f.type, f.count])).toEqual([
+      ['tracking-overflow', 133],
+      ['new-source', 133],
+      ['new-source', 134],
+    ]);
   });
 });

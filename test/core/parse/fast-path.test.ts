@@ -8,6 +8,7 @@ import { buildScenario, DEFAULT_OPTIONS, rng } from '../../../examples/scenario.
 import { BatchAuditor } from '../../../functions/src/core/detect/auditor.js';
 import type { AccessEvent } from '../../../functions/src/core/access-event.js';
 import { fastParse } from '../../../functions/src/core/parse/fast-path.js';
+import { RepeatedAccess } from '../../../functions/src/core/repeated-access.js';
 import { parseLine } from '../../../functions/src/core/parse/parsers.js';
 import { emptyStats, ProblemLog, scanStream } from '../../../functions/src/core/read/scan.js';
 import { ctx, withTempDir } from '../../support/fixtures.js';
@@ -86,6 +87,12 @@ function fullEvent(line: string): AccessEvent | 'skip' | undefined {
   return outcome.status === 'parsed' ? outcome.event : outcome.status === 'skipped' ? 'skip' : undefined;
 }
 
+/** fastParse, with a repeat of a known access turned into the event it stands for. */
+function decide(buf: Buffer, start: number, end: number): AccessEvent | 'skip' | undefined {
+  const decided = fastParse(buf, start, end, ctx);
+  return decided instanceof RepeatedAccess ? decided.toEvent() : decided;
+}
+
 const strip = (e: AccessEvent | 'skip' | undefined) => (e && e !== 'skip' ? { ...e, timeMs: undefined, groupKey: undefined } : e);
 
 describe('fast path versus full parser', () => {
@@ -96,7 +103,7 @@ describe('fast path versus full parser', () => {
     let flows = 0;
     for (const line of lines) {
       const buf = Buffer.from(line);
-      const fast = fastParse(buf, 0, buf.length, ctx);
+      const fast = decide(buf, 0, buf.length);
       if (fast === undefined) continue;
       decided++;
       if (fast !== 'skip' && fast.kind === 'vpc-flow') flows++;
@@ -110,9 +117,9 @@ describe('fast path versus full parser', () => {
   it('falls back on escapes, and on whitespace it does not model', () => {
     const line = lines.find((l) => l.includes('compute.googleapis.com%2Fvpc_flows') && !l.includes('\\'))!;
     const escaped = line.replace('"jsonPayload"', '"json\\u0050ayload"');
-    expect(fastParse(Buffer.from(escaped), 0, escaped.length, ctx)).toBeUndefined();
+    expect(decide(Buffer.from(escaped), 0, escaped.length)).toBeUndefined();
     const spaced = JSON.stringify(JSON.parse(line), null, 1).replace(/\n/g, ' ');
-    const fast = fastParse(Buffer.from(spaced), 0, Buffer.byteLength(spaced), ctx);
+    const fast = decide(Buffer.from(spaced), 0, Buffer.byteLength(spaced));
     if (fast !== undefined) expect(strip(fast)).toEqual(strip(fullEvent(spaced)));
   });
 
@@ -145,6 +152,29 @@ describe('fast path versus full parser', () => {
       const fromFull = findings(full.events);
       expect(fromFull.length).toBeGreaterThan(5);
       expect(findings(fast.events)).toEqual(fromFull);
+      // As audit runs it: lines repeating a known flow go into their group without becoming events.
+      const direct = new BatchAuditor(baselines, { now: Date.parse('2026-11-24T00:00:00Z') });
+      const stats = emptyStats();
+      let repeats = 0;
+      const chunks = (async function* () {
+        yield Buffer.from(text);
+      })();
+      await scanStream('diff.json', chunks, {
+        stats,
+        problems: new ProblemLog(),
+        onEvent: (e) => direct.add(e),
+        onRepeated: (r) => {
+          repeats++;
+          direct.addRepeated(r);
+        },
+        now: () => Date.parse('2026-11-24T00:00:00Z'),
+      });
+      expect(repeats).toBeGreaterThan(100);
+      expect(stats).toEqual(full.stats);
+      const fromEvents = new BatchAuditor(baselines, { now: Date.parse('2026-11-24T00:00:00Z') });
+      for (const e of full.events) fromEvents.add(e);
+      expect(direct.groupsInOrder()).toEqual(fromEvents.groupsInOrder());
+      expect(direct.findings()).toEqual(fromFull);
     });
   });
 
@@ -168,17 +198,17 @@ describe('fast path versus full parser', () => {
     ];
     for (const line of [flow, gcs]) {
       // Learn the shape first: a matching line is decided by comparing it with the shape.
-      expect(fastParse(Buffer.from(line), 0, Buffer.byteLength(line), ctx)).not.toBeUndefined();
+      expect(decide(Buffer.from(line), 0, Buffer.byteLength(line))).not.toBeUndefined();
       const variants = broken(line).filter((bad) => bad !== line);
       expect(variants.length).toBeGreaterThanOrEqual(8);
       for (const bad of variants) {
-        const fast = fastParse(Buffer.from(bad), 0, Buffer.byteLength(bad), ctx);
+        const fast = decide(Buffer.from(bad), 0, Buffer.byteLength(bad));
         const full = fullEvent(bad);
         if (full === undefined) expect(fast, bad.slice(0, 200)).toBeUndefined();
         else if (fast !== undefined) expect(strip(fast)).toEqual(strip(full));
       }
       // And the original still matches its shape afterwards.
-      expect(strip(fastParse(Buffer.from(line), 0, Buffer.byteLength(line), ctx))).toEqual(strip(fullEvent(line)));
+      expect(strip(decide(Buffer.from(line), 0, Buffer.byteLength(line)))).toEqual(strip(fullEvent(line)));
     }
   });
 
@@ -188,7 +218,7 @@ describe('fast path versus full parser', () => {
     for (const round of [0, 1]) {
       for (const line of plain) {
         const buf = Buffer.from(`  ${line}  `); // the line is a span of a bigger buffer
-        const fast = fastParse(buf, 2, buf.length - 2, ctx);
+        const fast = decide(buf, 2, buf.length - 2);
         if (fast !== undefined) expect(strip(fast), `round ${round}: ${line.slice(0, 200)}`).toEqual(strip(fullEvent(line)));
       }
     }

@@ -113,6 +113,7 @@ export async function auditCommand(argv: readonly string[], io: CommandIo): Prom
   const workers = workerPool(options.workers);
   const scan = await scanFiles(files, {
     onEvent: (e) => auditor.add(e),
+    onRepeated: (r) => auditor.addRepeated(r),
     onProgress: (s) => progress.update(s),
     maxLineBytes: options['max-line-bytes'],
     now: () => now,

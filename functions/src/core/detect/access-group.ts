@@ -1,5 +1,6 @@
 /** Events of one batch grouped by target × source × credential: the unit detectors judge. */
 import type { AccessEvent, Credential, LogKind, Source } from '../access-event.js';
+import type { RepeatedAccess } from '../repeated-access.js';
 
 const SAMPLE_LIMIT = 5;
 
@@ -80,6 +81,29 @@ export function addToGroup(group: AccessGroup, event: AccessEvent): void {
   if (event.outcome === 'failure') addSample(group.failureDetails, event.outcomeDetail);
   if (group.refs.length < 3) group.refs.push(`${event.ref.file}:${event.ref.line}`);
   if (event.ref.insertId !== undefined && group.entryIds.length < ENTRY_ID_LIMIT) group.entryIds.push(`${event.time}|${event.ref.insertId}`);
+}
+
+/**
+ * addToGroup for a repeat of a known access (a success without resource, user agent or detail):
+ * the same result, with the time and insertId decoded only when the group keeps them.
+ */
+export function addRepeatToGroup(group: AccessGroup, repeat: RepeatedAccess): void {
+  group.successes++;
+  const ms = repeat.timeMs;
+  if (ms < group.firstMs) {
+    group.firstMs = ms;
+    group.firstSeen = repeat.time();
+  }
+  if (ms > group.lastMs) {
+    group.lastMs = ms;
+    group.lastSeen = repeat.time();
+  }
+  addSample(group.actions, repeat.known.action);
+  if (group.refs.length < 3) group.refs.push(`${repeat.file}:${repeat.line}`);
+  if (group.entryIds.length < ENTRY_ID_LIMIT) {
+    const insertId = repeat.insertId();
+    if (insertId !== undefined) group.entryIds.push(`${repeat.time()}|${insertId}`);
+  }
 }
 
 export function groupCount(group: AccessGroup): number {

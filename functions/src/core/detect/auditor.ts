@@ -9,7 +9,8 @@ import type { AccessEvent } from '../access-event.js';
 import { CompiledBaseline } from '../baseline/matcher.js';
 import { targetKey } from '../baseline/schema.js';
 import type { LoadedBaseline } from '../baseline/store.js';
-import { addToGroup, groupCount, groupKey, mergeInto, newGroup, type AccessGroup } from './access-group.js';
+import type { RepeatedAccess } from '../repeated-access.js';
+import { addRepeatToGroup, addToGroup, groupCount, groupKey, mergeInto, newGroup, type AccessGroup } from './access-group.js';
 import type { FindingParts } from './build-finding.js';
 import { detectCredentialFromNewSource } from './detectors/credential-from-new-source.js';
 import { DEFAULT_BURST_THRESHOLD, detectFailedAuthBursts } from './detectors/failed-auth-burst.js';
@@ -57,6 +58,13 @@ export class BatchAuditor {
       this.groups.set(key, group);
     }
     addToGroup(group, event);
+  }
+
+  /** Adds a repeat of a known access: to its group in place when that exists, else as its event. */
+  addRepeated(repeat: RepeatedAccess): void {
+    const group = this.groups.get(repeat.known.groupKey);
+    if (group) addRepeatToGroup(group, repeat);
+    else this.add(repeat.toEvent());
   }
 
   /**

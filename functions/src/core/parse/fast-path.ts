@@ -11,9 +11,11 @@
  *   undefined: the full parser decides, counts and reports.
  *
  * What repeats from line to line is reused, in bounded caches: flow identities (verified byte for
- * byte), field strings, GCS sources, credentials and group keys. Events are built by the same
- * functions as the full parsers (flowEvent, gcsEvent), and a differential test checks that both
- * paths give the same events and the same findings.
+ * byte), field strings, GCS sources, credentials and group keys. A flow line of a known identity is
+ * returned as a RepeatedAccess — no event built, its time read in ms from the bytes, its time and
+ * insertId strings decoded only if a group keeps them. Events are built by the same functions as
+ * the full parsers (flowEvent, gcsEvent), and a differential test checks that both paths give the
+ * same events, the same groups and the same findings.
  */
 import { isUtf8 } from 'node:buffer';
 import type { AccessEvent, Credential, Source, SourceDetails } from '../access-event.js';
@@ -24,6 +26,7 @@ import { auditCredential, gcsEvent } from './gcs-data-access.js';
 import { plausibleMs, type ParseContext } from './log-entry.js';
 import { groupKey } from '../detect/access-group.js';
 import { flowEvent, isResponseDirection } from './vpc-flow.js';
+import { RepeatedAccess, type KnownAccess } from '../repeated-access.js';
 
 /** What the flow parser reads about each end (`src_…` / `dest_…`), by name: one table for paths and slots. */
 const END_FIELDS = {
@@ -220,22 +223,22 @@ class Line {
 }
 const LINE = new Line();
 
-/** The hour (`YYYY-MM-DDTHH:`) of the last timestamp read, and its ms: an export spans about one hour. */
-let cachedHour = '';
-let cachedHourMs = 0;
+/** The hour (`YYYY-MM-DDTHH:`, 14 bytes) of the last timestamp read, and its ms (NaN before the first): an export spans about one hour. */
+const cachedHour = new Uint8Array(14);
+let cachedHourMs = Number.NaN;
 
-function digit(v: string, i: number): number {
-  const x = v.charCodeAt(i) - 48;
+function digit(buf: Buffer, i: number): number {
+  const x = buf[i]! - 48;
   return x >= 0 && x <= 9 ? x : NaN;
 }
 
-/** ms of the hour `YYYY-MM-DDTHH` starting `v`, or NaN for an invalid date (Date.parse decides those). */
-function hourMs(v: string): number {
-  if (v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45 || v.charCodeAt(10) !== 84) return NaN;
-  const year = digit(v, 0) * 1000 + digit(v, 1) * 100 + digit(v, 2) * 10 + digit(v, 3);
-  const month = digit(v, 5) * 10 + digit(v, 6);
-  const day = digit(v, 8) * 10 + digit(v, 9);
-  const hour = digit(v, 11) * 10 + digit(v, 12);
+/** ms of the hour `YYYY-MM-DDTHH` whose bytes start at `s`, or NaN for an invalid date (Date.parse decides those). */
+function hourMs(buf: Buffer, s: number): number {
+  if (buf[s + 4] !== 45 || buf[s + 7] !== 45 || buf[s + 10] !== 84) return NaN;
+  const year = digit(buf, s) * 1000 + digit(buf, s + 1) * 100 + digit(buf, s + 2) * 10 + digit(buf, s + 3);
+  const month = digit(buf, s + 5) * 10 + digit(buf, s + 6);
+  const day = digit(buf, s + 8) * 10 + digit(buf, s + 9);
+  const hour = digit(buf, s + 11) * 10 + digit(buf, s + 12);
   if (!(month >= 1 && month <= 12 && day >= 1 && hour >= 0 && hour <= 23)) return NaN;
   // Date.UTC rolls over impossible dates (Feb 30); Date.parse rejects them: leave those to it.
   const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
@@ -243,40 +246,55 @@ function hourMs(v: string): number {
   return Date.UTC(year, month - 1, day, hour);
 }
 
-/** `YYYY-MM-DDTHH:MM:SS[.fraction]Z` → ms, without Date.parse (the hot path); NaN for any other shape. */
-function rfc3339Ms(v: string): number {
-  const n = v.length;
-  if (n < 20 || v.charCodeAt(n - 1) !== 90 || v.charCodeAt(13) !== 58 || v.charCodeAt(16) !== 58) return NaN;
+function inCachedHour(buf: Buffer, s: number): boolean {
+  if (Number.isNaN(cachedHourMs)) return false;
+  for (let k = 0; k < 14; k++) if (buf[s + k] !== cachedHour[k]) return false;
+  return true;
+}
+
+/**
+ * The bytes [s, e) as `YYYY-MM-DDTHH:MM:SS[.fraction]Z` → ms, without a string or Date.parse (the
+ * hot path); NaN for any other shape. Every byte is checked, so only ASCII text is accepted.
+ */
+function rfc3339Ms(buf: Buffer, s: number, e: number): number {
+  const n = e - s;
+  if (n < 20 || buf[e - 1] !== 90 || buf[s + 13] !== 58 || buf[s + 16] !== 58) return NaN;
   let base: number;
-  if (cachedHour !== '' && v.startsWith(cachedHour)) base = cachedHourMs;
+  if (inCachedHour(buf, s)) base = cachedHourMs;
   else {
-    base = hourMs(v);
+    base = hourMs(buf, s);
     if (Number.isNaN(base)) return NaN;
-    cachedHour = v.slice(0, 14);
+    cachedHour.set(buf.subarray(s, s + 14));
     cachedHourMs = base;
   }
-  const minute = digit(v, 14) * 10 + digit(v, 15);
-  const second = digit(v, 17) * 10 + digit(v, 18);
+  const minute = digit(buf, s + 14) * 10 + digit(buf, s + 15);
+  const second = digit(buf, s + 17) * 10 + digit(buf, s + 18);
   if (!(minute <= 59 && second <= 59)) return NaN;
   let ms = 0;
   if (n > 20) {
-    if (v.charCodeAt(19) !== 46 || n === 21) return NaN;
+    if (buf[s + 19] !== 46 || n === 21) return NaN;
     for (let i = 20; i < n - 1; i++) {
-      const x = digit(v, i);
+      const x = digit(buf, s + i);
       if (Number.isNaN(x)) return NaN;
       if (i < 23) ms += x * (i === 20 ? 100 : i === 21 ? 10 : 1);
     }
-  } else if (v.charCodeAt(19) !== 90) return NaN;
+  } else if (buf[s + 19] !== 90) return NaN;
   return base + minute * 60_000 + second * 1000 + ms;
 }
 
-/** A plausible timestamp, with its ms; the same rule as checkTime in the full parsers. */
-function plausible(value: string | undefined, ctx: ParseContext): { time: string; ms: number } {
-  if (value === undefined || value === '') throw FALLBACK;
-  let ms = rfc3339Ms(value);
-  if (Number.isNaN(ms)) ms = Date.parse(value);
+/**
+ * The ms of the timestamp string at `slot` when it is plausible (the rule of checkTime in the full
+ * parsers), read from its bytes; anything else — absent, empty, not a string, implausible — falls back.
+ */
+function timeMs(line: Line, slot: number, ctx: ParseContext): number {
+  if (!line.check(slot, T_STRING)) throw FALLBACK;
+  const s = scanner.start[slot]!;
+  const e = scanner.end[slot]!;
+  if (e === s) throw FALLBACK;
+  let ms = rfc3339Ms(line.buf, s, e);
+  if (Number.isNaN(ms)) ms = Date.parse(line.buf.toString('utf8', s, e));
   if (!plausibleMs(ms, ctx)) throw FALLBACK;
-  return { time: value, ms };
+  return ms;
 }
 
 const VPC_FLOWS_LOG_NAME = ownView(Buffer.from('/logs/compute.googleapis.com%2Fvpc_flows', 'latin1'));
@@ -285,7 +303,7 @@ const VPC_FLOWS_LOG_NAME = ownView(Buffer.from('/logs/compute.googleapis.com%2Fv
  * Decides one line [start, end) of `chunk`, or undefined to let the full parser decide. `utf8`
  * says the caller has already checked that the chunk is valid UTF-8 (once per chunk, not per line).
  */
-export function fastParse(chunk: Buffer, lineStart: number, lineEnd: number, ctx: ParseContext, utf8 = false): AccessEvent | 'skip' | undefined {
+export function fastParse(chunk: Buffer, lineStart: number, lineEnd: number, ctx: ParseContext, utf8 = false): AccessEvent | RepeatedAccess | 'skip' | undefined {
   if (lineEnd - lineStart < 2 || chunk[lineStart] !== 0x7b || !scanner.scan(chunk, lineStart, lineEnd)) return undefined;
   if (!utf8 && !isUtf8(chunk.subarray(lineStart, lineEnd))) return undefined;
   const buf = chunk;
@@ -300,13 +318,14 @@ export function fastParse(chunk: Buffer, lineStart: number, lineEnd: number, ctx
       line.check(S['resource.type']!, T_STRING);
       line.obj(S['resource.labels']!);
     }
-    const insertId = line.str(S['insertId']!);
+    // Type-checked here, decoded only where an event keeps it.
+    line.check(S['insertId']!, T_STRING);
     if (line.obj(S['jsonPayload']!, true)) {
       if (line.has(S['protoPayload']!)) return undefined;
-      return line.endsWith(S['logName']!, VPC_FLOWS_LOG_NAME) ? flow(line, buf, ctx, insertId) : undefined;
+      return line.endsWith(S['logName']!, VPC_FLOWS_LOG_NAME) ? flow(line, buf, ctx) : undefined;
     }
     line.check(S['logName']!, T_STRING);
-    if (line.obj(S['protoPayload']!, true)) return line.str(S['protoPayload.serviceName']!) === 'storage.googleapis.com' ? gcs(line, ctx, insertId) : undefined;
+    if (line.obj(S['protoPayload']!, true)) return line.str(S['protoPayload.serviceName']!) === 'storage.googleapis.com' ? gcs(line, ctx) : undefined;
     return undefined;
   } catch (error) {
     if (error === FALLBACK) return undefined;
@@ -375,8 +394,8 @@ function flowEnd(line: Line, end: 'src' | 'dest', ip: string): SourceDetails {
   return details;
 }
 
-/** What a flow with given identity bytes becomes (target, source, action), or 'skip'. */
-type FlowIdentity = { target: string; source: AccessEvent['source']; action: string; groupKey: string } | 'skip';
+/** What a flow with given identity bytes becomes, or 'skip'. */
+type FlowIdentity = KnownAccess | 'skip';
 
 /**
  * Per-shard cache of flow identities. A flow's identity is its orientation (direction and server
@@ -463,15 +482,24 @@ function sameIdentity(stored: Uint8Array, storedView: DataView, buf: Buffer, ori
   return at === stored.length;
 }
 
-function flow(line: Line, buf: Buffer, ctx: ParseContext, insertId: string | undefined): AccessEvent | 'skip' {
+/** The event's ref: the line, and the entry's insertId when it has a non-empty one (as the parsers build it). */
+function refOf(line: Line, ctx: ParseContext): AccessEvent['ref'] {
+  const insertId = line.str(S['insertId']!);
+  return insertId ? { file: ctx.ref.file, line: ctx.ref.line, insertId } : { file: ctx.ref.file, line: ctx.ref.line };
+}
+
+/** Refilled for every flow line of a known identity (see RepeatedAccess). */
+const REPEAT = new RepeatedAccess();
+
+function flow(line: Line, buf: Buffer, ctx: ParseContext): AccessEvent | RepeatedAccess | 'skip' {
   if (!line.obj(S['jsonPayload.connection']!)) throw FALLBACK;
   const srcPort = line.int(S['jsonPayload.connection.src_port']!);
   const destPort = line.int(S['jsonPayload.connection.dest_port']!);
   const protocol = line.int(S['jsonPayload.connection.protocol']!);
   if ((srcPort ?? 0) > 65535 || (destPort ?? 0) > 65535) throw FALLBACK;
-  const startTime = line.str(S['jsonPayload.start_time']!);
-  const { time, ms } = plausible(startTime ?? line.str(S['timestamp']!), ctx);
-  const ref = insertId ? { file: ctx.ref.file, line: ctx.ref.line, insertId } : { file: ctx.ref.file, line: ctx.ref.line };
+  // start_time when present, else the entry's timestamp.
+  const timeSlot = line.check(S['jsonPayload.start_time']!, T_STRING) ? S['jsonPayload.start_time']! : S['timestamp']!;
+  const ms = timeMs(line, timeSlot, ctx);
   // Which port is the server's decides the target; the client's ephemeral port is not identity.
   const response = isResponseDirection(srcPort, destPort);
   const serverPort = (response ? srcPort : destPort) ?? 0x1ffff;
@@ -480,17 +508,21 @@ function flow(line: Line, buf: Buffer, ctx: ParseContext, insertId: string | und
   const entry = flowCache.get(key);
   const cached = entry && sameIdentity(entry.bytes, entry.view, buf, orientation) ? entry.value : undefined;
   if (cached === 'skip') return 'skip';
-  if (cached) return { kind: 'vpc-flow', target: cached.target, source: cached.source, credential: null, action: cached.action, outcome: 'success', time, ref, timeMs: ms, groupKey: cached.groupKey };
+  const idSlot = S['insertId']!;
+  const hasId = scanner.count[idSlot]! > 0;
+  if (cached) return REPEAT.set(cached, ms, buf, scanner.start[timeSlot]!, scanner.end[timeSlot]!, hasId ? scanner.start[idSlot]! : -1, hasId ? scanner.end[idSlot]! : -1, ctx.ref.file, ctx.ref.line);
   const srcIp = line.str(S['jsonPayload.connection.src_ip']!);
   const destIp = line.str(S['jsonPayload.connection.dest_ip']!);
   if (srcIp === undefined || destIp === undefined) throw FALLBACK;
   const src = flowEnd(line, 'src', srcIp);
   const dest = flowEnd(line, 'dest', destIp);
-  const event = flowEvent({ srcIp, destIp, srcPort, destPort, protocol, time, src, dest, ref });
+  const time = buf.toString('utf8', scanner.start[timeSlot], scanner.end[timeSlot]);
+  const event = flowEvent({ srcIp, destIp, srcPort, destPort, protocol, time, src, dest, ref: refOf(line, ctx) });
   if (event !== 'skip') event.timeMs = ms;
   if (flowCache.size >= FLOW_CACHE_LIMIT) flowCache.clear();
   const bytes = identityBytes(buf, orientation);
-  flowCache.set(key, { bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), value: event === 'skip' ? 'skip' : { target: event.target, source: event.source, action: event.action, groupKey: groupKey(event) } });
+  const value: FlowIdentity = event === 'skip' ? 'skip' : { kind: 'vpc-flow', target: event.target, source: event.source, credential: null, action: event.action, groupKey: groupKey(event) };
+  flowCache.set(key, { bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), value });
   return event;
 }
 
@@ -514,7 +546,7 @@ function credentialOf(principal: string): Credential | null {
   return credential;
 }
 
-function gcs(line: Line, ctx: ParseContext, insertId: string | undefined): AccessEvent | 'skip' | undefined {
+function gcs(line: Line, ctx: ParseContext): AccessEvent | 'skip' | undefined {
   if (line.str(S['protoPayload.@type']!) !== AUDIT_LOG_TYPE) return undefined;
   let principal: string | undefined;
   if (line.obj(S['protoPayload.authenticationInfo']!)) {
@@ -552,7 +584,7 @@ function gcs(line: Line, ctx: ParseContext, insertId: string | undefined): Acces
       granted += scanner.trues[slot]!;
     }
   }
-  const { time, ms } = plausible(line.str(S['timestamp']!), ctx);
+  const ms = timeMs(line, S['timestamp']!, ctx);
   const event = gcsEvent({
     bucketLabel: line.has(S['resource.labels']!) ? line.str(S['resource.labels.bucket_name']!) : undefined,
     resourceName,
@@ -564,8 +596,8 @@ function gcs(line: Line, ctx: ParseContext, insertId: string | undefined): Acces
     statusCode: code,
     statusMessage: message,
     allGranted: granted >= items,
-    time,
-    ref: insertId ? { file: ctx.ref.file, line: ctx.ref.line, insertId } : { file: ctx.ref.file, line: ctx.ref.line },
+    time: line.str(S['timestamp']!)!,
+    ref: refOf(line, ctx),
   });
   if (event !== 'skip') {
     event.timeMs = ms;

@@ -9,6 +9,7 @@ import type { AccessEvent } from '../access-event.js';
 import type { AccessGroup } from '../detect/access-group.js';
 import { BatchAuditor } from '../detect/auditor.js';
 import type { ParseContext, PostgresJoin } from '../parse/log-entry.js';
+import type { RepeatedAccess } from '../repeated-access.js';
 import { emptyStats, oversizeLine, processLine, ProblemLog, type BatchStats, type LineSpan, type Problem } from './scan.js';
 
 export interface BlockTask {
@@ -41,6 +42,10 @@ export function scanBlock(task: BlockTask): BlockResult {
     event(event: AccessEvent) {
       stats.events++;
       grouping.add(event);
+    },
+    repeated(repeat: RepeatedAccess) {
+      stats.events++;
+      grouping.addRepeated(repeat);
     },
     join(event: AccessEvent, join: PostgresJoin) {
       joins.push({ event, join });

@@ -2,6 +2,7 @@
 import type { AccessEvent } from '../access-event.js';
 import { stat } from 'node:fs/promises';
 import type { AccessGroup } from '../detect/access-group.js';
+import type { RepeatedAccess } from '../repeated-access.js';
 import { openInputFile } from './input-files.js';
 import { scanStreamParallel, type ScanWorkers } from './parallel-scan.js';
 import { emptyStats, ProblemLog, scanStream, type BatchStats } from './scan.js';
@@ -17,6 +18,8 @@ export interface FileScan {
 
 export interface ScanFilesOptions {
   onEvent: (event: AccessEvent) => void;
+  /** Receives lines that repeat a known access (see ScanOptions.onRepeated). */
+  onRepeated?: (repeat: RepeatedAccess) => void;
   /** Scan files of at least `minBytes` on worker threads, handing whole groups to `onGroup`. */
   /** `workers` is called only when a file is large enough, so small runs never start threads. */
   parallel?: { workers: () => ScanWorkers; onGroup: (group: AccessGroup) => void; minBytes: number };
@@ -44,6 +47,7 @@ export async function scanFiles(files: readonly string[], options: ScanFilesOpti
         stats: scan.stats,
         problems: scan.problems,
         onEvent: options.onEvent,
+        ...(options.onRepeated ? { onRepeated: options.onRepeated } : {}),
         ...(options.maxLineBytes !== undefined ? { maxLineBytes: options.maxLineBytes } : {}),
         ...(options.now ? { now: options.now } : {}),
         ...(options.fastPath !== undefined ? { fastPath: options.fastPath } : {}),

@@ -9,6 +9,7 @@ import { fastParse } from '../parse/fast-path.js';
 import type { ParseContext, PostgresJoin } from '../parse/log-entry.js';
 import { parseLine } from '../parse/parsers.js';
 import { PostgresSessions } from '../parse/postgres-log.js';
+import { RepeatedAccess } from '../repeated-access.js';
 import { DEFAULT_MAX_LINE_BYTES, splitLines } from './lines.js';
 
 export interface BatchStats {
@@ -114,6 +115,8 @@ export interface ScanOptions {
   stats: BatchStats;
   problems: ProblemLog;
   onEvent: (event: AccessEvent) => void;
+  /** Receives lines that repeat a known access (BatchAuditor.addRepeated); without it they come as events. */
+  onRepeated?: (repeat: RepeatedAccess) => void;
   maxLineBytes?: number;
   /** Injected clock: timestamps more than two days after it are rejected as implausible. */
   now?: () => number;
@@ -144,9 +147,13 @@ export interface LineSpan {
   utf8: boolean;
 }
 
-/** Where a decided line goes: an event, or a postgres.log half that must be joined in line order. */
+/**
+ * Where a decided line goes: an event, a repeat of a known access (read it before the next line),
+ * or a postgres.log half that must be joined in line order.
+ */
 export interface LineSink {
   event(event: AccessEvent): void;
+  repeated(repeat: RepeatedAccess): void;
   join(event: AccessEvent, join: PostgresJoin): void;
 }
 
@@ -170,6 +177,11 @@ export function processLine(
     const decided = fastParse(raw.buf, raw.start, raw.end, ctx, raw.utf8);
     if (decided === 'skip') {
       stats.skipped++;
+      return;
+    }
+    if (decided instanceof RepeatedAccess) {
+      stats.parsed++;
+      sink.repeated(decided);
       return;
     }
     if (decided) {
@@ -216,10 +228,14 @@ export function oversizeLine(file: string, number: number, bytes: number, maxLin
   problems.add({ category: 'bad', file, line: number, message: `line of ${formatBytes(bytes)} is over the ${formatBytes(maxLineBytes)} limit; skipped` });
 }
 
-/** Joins postgres.log halves in line order and emits the results. */
-export function joiningSink(sessions: PostgresSessions, emit: (event: AccessEvent) => void): LineSink {
+/**
+ * Joins postgres.log halves in line order and emits the results; repeats go to `emitRepeated`, or
+ * are emitted as events when there is none.
+ */
+export function joiningSink(sessions: PostgresSessions, emit: (event: AccessEvent) => void, emitRepeated?: (repeat: RepeatedAccess) => void): LineSink {
   return {
     event: emit,
+    repeated: emitRepeated ?? ((repeat) => emit(repeat.toEvent())),
     join(event, join) {
       if (join.role === 'received') {
         const released = sessions.received(join.session, event);
@@ -243,7 +259,14 @@ export async function scanStream(file: string, chunks: AsyncIterable<Buffer>, op
     stats.events++;
     onEvent(event);
   };
-  const sink = joiningSink(sessions, emit);
+  const { onRepeated } = options;
+  const emitRepeated = onRepeated
+    ? (repeat: RepeatedAccess) => {
+        stats.events++;
+        onRepeated(repeat);
+      }
+    : undefined;
+  const sink = joiningSink(sessions, emit, emitRepeated);
   stats.files++;
   let lastLine = 0;
   try {
