@@ -42,14 +42,23 @@ export class LineScanner {
   private readonly keyParent = new Int32Array(KEY_TABLE_SIZE).fill(NONE);
   private readonly keyChild = new Int32Array(KEY_TABLE_SIZE);
   private readonly keyBytes: Uint8Array[] = new Array<Uint8Array>(KEY_TABLE_SIZE);
-  /** Per slot: value start, end (exclusive), type, and how many times it occurred. */
+  /** Per slot: value start and end (exclusive) in the last line scanned. */
   readonly start: Int32Array;
   readonly end: Int32Array;
-  readonly type: Uint8Array;
-  readonly count: Int32Array;
-  /** Per slot: bit mask of the types seen (1 << T_…), and how many values were `true`. */
-  readonly types: Int32Array;
-  readonly trues: Int32Array;
+  /**
+   * Per slot, for the last line scanned: type, how many times it occurred, bit mask of the types seen
+   * (1 << T_…), and how many values were `true`. Read-only for callers: after a full scan these are
+   * the scanner's own arrays, after a shape match the shape's snapshots (shared, not copied).
+   */
+  type: Uint8Array;
+  count: Int32Array;
+  types: Int32Array;
+  trues: Int32Array;
+  /** The full scan's own arrays for the four above. */
+  private readonly ownType: Uint8Array;
+  private readonly ownCount: Int32Array;
+  private readonly ownTypes: Int32Array;
+  private readonly ownTrues: Int32Array;
   /** Per slot: tape index of its last value when that was a string or number, else -1. */
   readonly lastValue: Int32Array;
   /** The tape of variable values (string contents and numbers) of the last full scan, for learning shapes. */
@@ -66,10 +75,10 @@ export class LineScanner {
     const n = paths.length;
     this.start = new Int32Array(n);
     this.end = new Int32Array(n);
-    this.type = new Uint8Array(n);
-    this.count = new Int32Array(n);
-    this.types = new Int32Array(n);
-    this.trues = new Int32Array(n);
+    this.type = this.ownType = new Uint8Array(n);
+    this.count = this.ownCount = new Int32Array(n);
+    this.types = this.ownTypes = new Int32Array(n);
+    this.trues = this.ownTrues = new Int32Array(n);
     this.lastValue = new Int32Array(n);
     paths.forEach((path, slot) => {
       let node = ROOT;
@@ -168,9 +177,10 @@ export class LineScanner {
   /** The full scan: every byte checked against the grammar, every key looked up. */
   scanFully(buf: Uint8Array, from = 0, to = buf.length): boolean {
     this.view = viewOf(buf);
-    this.count.fill(0);
-    this.types.fill(0);
-    this.trues.fill(0);
+    this.type = this.ownType;
+    this.count = this.ownCount.fill(0);
+    this.types = this.ownTypes.fill(0);
+    this.trues = this.ownTrues.fill(0);
     this.tapeLength = 0;
     let i = skipSpace(buf, from, to);
     if (buf[i] !== OPEN_OBJECT) return false;

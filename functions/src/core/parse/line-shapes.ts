@@ -125,10 +125,11 @@ export class LineShapes {
   }
 
   private fill(shape: Shape, into: LineScanner): void {
-    into.type.set(shape.type);
-    into.count.set(shape.count);
-    into.types.set(shape.types);
-    into.trues.set(shape.trues);
+    // Shared, not copied: the scanner's readers never write them, and its next full scan switches back.
+    into.type = shape.type;
+    into.count = shape.count;
+    into.types = shape.types;
+    into.trues = shape.trues;
     const slots = shape.slots;
     for (let n = 0; n < slots.length; n++) {
       const slot = slots[n]!;
