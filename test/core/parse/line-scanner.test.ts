@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { LineScanner } from '../../../functions/src/core/parse/line-scanner.js';
+import { LineShapes } from '../../../functions/src/core/parse/line-shapes.js';
 import { stringEnd, stringEndWords } from '../../../functions/src/core/parse/json-tokens.js';
 import { sameBytes } from '../../../functions/src/core/parse/bytes.js';
 
@@ -38,6 +39,38 @@ describe('line shapes', () => {
         expect(snapshot(shapes), `round ${round}: ${line}`).toEqual(snapshot(full));
       }
     }
+  });
+
+  it('refine unchanging values into constants, and still decide lines where such a value changes', () => {
+    const scanner = new LineScanner(PATHS);
+    const shapes = new LineShapes();
+    const full = new LineScanner(PATHS);
+    const line = (a: number | string, b = 'x', d = 'yz', f = `"v${a}"`) => `{"a":${a},"b":"${b}","c":{"d":"${d}","e":[true,false,true]},"f":${f}}`;
+    const lines = [
+      ...Array.from({ length: 40 }, (_, i) => line(i)), // a and f change, b and d do not: refined after 32
+      line(41, 'changed'), // a refined value changed: the general shape
+      line(42, 'x', ''),
+      line(43, 'x', 'yz', '"\\u0041"'), // an escape: neither shape
+      line(44, 'x', 'yz', '17'), // a number where a string was: neither shape
+      line(45),
+      line('"s"', 'x', 'yz', '"w"'), // a string where a number was: a shape of its own
+    ];
+    let matched = 0;
+    for (const text of lines) {
+      const padded = Buffer.from(` ${text}x`);
+      const ok = full.scanFully(padded, 1, padded.length - 1);
+      if (shapes.match(padded, 1, padded.length - 1, scanner)) {
+        matched++;
+        expect(ok).toBe(true);
+        expect(snapshot(scanner), text).toEqual(snapshot(full));
+      } else if (ok) {
+        scanner.scanFully(padded, 1, padded.length - 1);
+        shapes.learn(padded, 1, padded.length - 1, scanner);
+      }
+    }
+    // One general shape learned from the first line, one refined; then the shapes of the odd lines.
+    expect(matched).toBe(42);
+    expect(shapes.size).toBe(4);
   });
 
   it('refuses a value of another kind or with bad bytes where a shape has one', () => {

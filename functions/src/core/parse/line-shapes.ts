@@ -9,6 +9,13 @@
  * valid number where the learned line had one keeps the text valid JSON with the same keys at the
  * same paths, so the full scan would record the same slots, types and counts — only positions move,
  * and those are recomputed from where the constant parts were found.
+ *
+ * Values that never change (a project id, a log name, a protocol) are refined into the constants:
+ * after a shape has matched OBSERVE_LINES lines, the values that had the learned line's bytes in all
+ * of them are joined with the constant parts around them into a refined shape, tried before the
+ * general one. A refined match is a general match whose values happen to equal valid learned
+ * values, so it is exact too; fewer, longer parts are compared eight bytes at a time. A line whose
+ * "stable" value did change simply matches the general shape.
  */
 import { ownView, sameBytes, viewOf } from './bytes.js';
 import { literalType, LITERAL_STOP, stringEndWords, T_NUMBER, T_STRING } from './json-tokens.js';
@@ -22,6 +29,8 @@ const MAX_SHAPES = 16;
  * (keys in a different order every time) would otherwise pay for learning on every line.
  */
 const RELEARN_AFTER_LINES = 2_000;
+/** Lines a shape matches before its unchanging values are refined into constants. */
+const OBSERVE_LINES = 32;
 
 /** What a line of a shape records: per-slot snapshots and where each recorded slot starts and ends. */
 class Shape {
@@ -37,7 +46,22 @@ class Shape {
     readonly startOff: Int32Array,
     readonly endRef: Int32Array,
     readonly endOff: Int32Array,
+    /** The learned line (a copy), for refinement; undefined for a refined shape (never refined again). */
+    readonly learned?: LearnedLine,
   ) {}
+  /** Lines matched so far (counted up to OBSERVE_LINES while learned is set). */
+  observed = 0;
+}
+
+/** A learned line's bytes, its constant parts and values (offsets in `bytes`), and which values have not changed. */
+interface LearnedLine {
+  bytes: Uint8Array;
+  view: DataView<ArrayBuffer>;
+  constantStart: Int32Array;
+  constantEnd: Int32Array;
+  valueKind: Uint8Array;
+  /** Per value: 1 while every matched line had the learned bytes there. */
+  stable: Uint8Array;
 }
 
 /**
@@ -61,16 +85,94 @@ export class LineShapes {
   /** Full scans still to go before learning resumes. */
   private cooldown = 0;
   /** Where each constant part and each value began in the line being matched. */
+  /** Shapes known now, refined ones included. */
+  get size(): number {
+    return this.shapes;
+  }
+
   private constantAt = new Int32Array(64);
   private valueStart = new Int32Array(64);
   private valueEnd = new Int32Array(64);
 
   /** Matches the line [from, to) against the known shapes; on success fills `into` as a full scan would. */
   match(buf: Uint8Array, from: number, to: number, into: LineScanner): boolean {
-    const shape = this.walk(this.root, viewOf(buf), buf, from, to, 0);
+    const view = viewOf(buf);
+    const shape = this.walk(this.root, view, buf, from, to, 0);
     if (!shape) return false;
     this.fill(shape, into);
+    if (shape.learned && shape.observed < OBSERVE_LINES) this.observe(shape, shape.learned, view);
     return true;
+  }
+
+  /** Notes which values of the line just matched differ from the learned line's; refines after OBSERVE_LINES. */
+  private observe(shape: Shape, learned: LearnedLine, view: DataView<ArrayBufferLike>): void {
+    const { stable, constantStart, constantEnd } = learned;
+    for (let k = 0; k < stable.length; k++) {
+      if (stable[k] === 0) continue;
+      const s = this.valueStart[k]!;
+      const length = this.valueEnd[k]! - s;
+      // Value k of the learned line lies between its constants k and k + 1.
+      if (length !== constantStart[k + 1]! - constantEnd[k]! || !sameBytes(view, s, learned.view, constantEnd[k]!, length)) stable[k] = 0;
+    }
+    if (++shape.observed === OBSERVE_LINES) this.refine(shape, learned);
+  }
+
+  /**
+   * Adds the refined shape of `shape`: each unchanging value joined with the constant parts around
+   * it. Positions recorded in a joined value or constant become offsets in the joined constant.
+   */
+  private refine(shape: Shape, learned: LearnedLine): void {
+    const { stable, constantStart, constantEnd, valueKind } = learned;
+    const values = stable.length;
+    if (!stable.includes(1) || this.shapes >= MAX_SHAPES) return;
+    // Generic constant k → refined constant and the offset of its start there; value k → refined value (or -1).
+    const constantIndex = new Int32Array(values + 1);
+    const constantShift = new Int32Array(values + 1);
+    const valueIndex = new Int32Array(values).fill(-1);
+    const parts: [number, number, number][] = []; // [start, end, kind of the value after it]
+    let current = 0;
+    let currentStart = constantStart[0]!;
+    for (let k = 0; k <= values; k++) {
+      constantIndex[k] = current;
+      constantShift[k] = constantStart[k]! - currentStart;
+      if (k === values) parts.push([currentStart, constantEnd[k]!, 0]);
+      else if (stable[k] === 0) {
+        parts.push([currentStart, constantEnd[k]!, valueKind[k]!]);
+        valueIndex[k] = current++;
+        currentStart = constantStart[k + 1]!;
+      }
+    }
+    // A stable value k lies in the refined constant of constant k, right after constant k's bytes.
+    const ref = (refs: Int32Array, offs: Int32Array, n: number, end: boolean): [number, number] => {
+      const k = refs[n]!;
+      const off = offs[n]!;
+      if (off >= 0) return [constantIndex[k]!, constantShift[k]! + off];
+      if (valueIndex[k]! >= 0) return [valueIndex[k]!, -1];
+      const at = constantShift[k]! + constantEnd[k]! - constantStart[k]!;
+      return [constantIndex[k]!, end ? at + constantStart[k + 1]! - constantEnd[k]! : at];
+    };
+    const n = shape.slots.length;
+    const refs = [new Int32Array(n), new Int32Array(n), new Int32Array(n), new Int32Array(n)] as const;
+    for (let i = 0; i < n; i++) {
+      [refs[0][i], refs[1][i]] = ref(shape.startRef, shape.startOff, i, false);
+      [refs[2][i], refs[3][i]] = ref(shape.endRef, shape.endOff, i, true);
+    }
+    const refined = new Shape(shape.type, shape.count, shape.types, shape.trues, shape.slots, ...refs);
+    // Into the trie ahead of the general parts, so it is tried first.
+    let nodes = this.root;
+    parts.forEach(([start, end, kind], j) => {
+      const constant = ownView(learned.bytes.subarray(start, end));
+      let node = nodes.find((x) => x.kind === kind && x.length === constant.byteLength && sameBytes(x.constant, 0, constant, 0, constant.byteLength));
+      if (!node) {
+        node = new ShapeNode(constant, constant.byteLength, kind);
+        nodes.unshift(node);
+      }
+      if (j === parts.length - 1) {
+        if (!node.shape) this.shapes++;
+        node.shape ??= refined;
+      }
+      nodes = node.children;
+    });
   }
 
   /**
@@ -184,6 +286,15 @@ export class LineShapes {
       refs[2]!.push(end[0]);
       refs[3]!.push(end[1]);
     }
+    const bytes = Uint8Array.from(buf.subarray(from, to));
+    const learned: LearnedLine = {
+      bytes,
+      view: new DataView(bytes.buffer),
+      constantStart: constantStart.map((p) => p - from),
+      constantEnd: constantEnd.map((p) => p - from),
+      valueKind: record.tapeKind.slice(0, values),
+      stable: new Uint8Array(values).fill(1),
+    };
     const shape = new Shape(
       record.type.slice(),
       record.count.slice(),
@@ -194,6 +305,7 @@ export class LineShapes {
       Int32Array.from(refs[1]!),
       Int32Array.from(refs[2]!),
       Int32Array.from(refs[3]!),
+      learned,
     );
     if (this.shapes >= MAX_SHAPES) {
       this.root = [];
