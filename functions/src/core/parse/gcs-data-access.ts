@@ -97,19 +97,21 @@ export function gcsEvent(f: GcsFields): AccessEvent | 'skip' {
   // A missing `granted` means denied (proto3 omits false); a non-zero status code is a failure.
   // https://cloud.google.com/logging/docs/reference/audit/auditlog/rest/Shared.Types/AuditLog#authorizationinfo
   const denied = f.statusCode !== 0 || !f.allGranted;
-  return {
+  const event: AccessEvent = {
     kind: 'gcs',
     target: bucket,
     source: f.callerNetwork === undefined ? ipSource(f.callerIp ?? '') : buildSource({ ip: f.callerIp ?? '', ...callerNetwork(f.callerNetwork) }),
     credential: f.credential,
     action: f.method,
-    ...(inResource?.[2] !== undefined ? { resource: clip(inResource[2]) } : {}),
     outcome: denied ? 'failure' : 'success',
-    ...(denied ? { outcomeDetail: f.statusMessage ?? (f.statusCode !== 0 ? `status ${f.statusCode}` : 'PERMISSION_DENIED') } : {}),
     time: f.time,
-    ...(f.userAgent !== undefined ? { userAgent: clip(f.userAgent, 256) } : {}),
     ref: f.ref,
   };
+  // Optional fields are set only when present (assigned, not spread: this runs for every line).
+  if (inResource?.[2] !== undefined) event.resource = clip(inResource[2]);
+  if (denied) event.outcomeDetail = f.statusMessage ?? (f.statusCode !== 0 ? `status ${f.statusCode}` : 'PERMISSION_DENIED');
+  if (f.userAgent !== undefined) event.userAgent = clip(f.userAgent, 256);
+  return event;
 }
 
 export const gcsDataAccessParser: Parser = {
