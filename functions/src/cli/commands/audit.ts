@@ -37,8 +37,8 @@ Options:
   --fail-on-findings     exit 1 when there is any finding
   --burst-threshold N    failures from one unknown source in a batch that make a burst (default: ${DEFAULT_AUDIT_OPTIONS.burstThreshold})
   --max-line-bytes N     longer lines are skipped and reported (default: ${DEFAULT_MAX_LINE_BYTES})
-  --workers N|auto       worker threads for files of 512 MiB or more, besides the main thread
-                         (auto: one per core beyond the first; 0: main only)
+  --workers N|auto       worker threads for files of 512 MiB or more on disk, besides the main
+                         thread (auto: one per core beyond the first; 0: main only)
   --full-parse           decide every line with the full parser (slower; for comparison)
   --now ISO              judge baseline "expires" and implausible timestamps as of this time
   --quiet                no progress lines on stderr
