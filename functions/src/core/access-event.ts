@@ -45,6 +45,11 @@ export interface EventRef {
   insertId?: string;
 }
 
+/** The ref of an event read at `at` (file and line): with the entry's insertId when it has a non-empty one. */
+export function eventRef(at: EventRef, insertId: string | undefined): EventRef {
+  return insertId ? { file: at.file, line: at.line, insertId } : { file: at.file, line: at.line };
+}
+
 export interface AccessEvent {
   kind: LogKind;
   /** What was touched: bucket name, `project:instance`, or `ip:port` of a network destination. */

@@ -7,7 +7,7 @@
  *
  * One instance is refilled by each repeat: read it (or call toEvent) before the next line is parsed.
  */
-import type { AccessEvent, Credential, LogKind, Source } from './access-event.js';
+import { eventRef, type AccessEvent, type Credential, type LogKind, type Source } from './access-event.js';
 
 /** What every repeat of a known access shares (one object per known access). */
 export interface KnownAccess {
@@ -58,8 +58,7 @@ export class RepeatedAccess {
   /** The full event, exactly as the parser would have built it. */
   toEvent(): AccessEvent {
     const { kind, target, source, credential, action, groupKey } = this.known;
-    const insertId = this.insertId();
-    const ref = insertId !== undefined ? { file: this.file, line: this.line, insertId } : { file: this.file, line: this.line };
+    const ref = eventRef({ file: this.file, line: this.line }, this.insertId());
     return { kind, target, source, credential, action, outcome: 'success', time: this.time(), ref, timeMs: this.timeMs, groupKey };
   }
 }

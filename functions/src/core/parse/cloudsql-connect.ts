@@ -4,6 +4,7 @@
  * https://cloud.google.com/sql/docs/mysql/audit-logging
  */
 import { buildSource } from '../source-identity.js';
+import { eventRef } from '../access-event.js';
 import { auditCredential } from './gcs-data-access.js';
 import { auditDenied, cloudSqlAuditPayloadSchema, cloudSqlTarget, isCloudSqlAudit } from './cloudsql-common.js';
 import { checkTime, clip, describeIssues, type Parser } from './log-entry.js';
@@ -33,7 +34,7 @@ export const cloudSqlConnectParser: Parser = {
         ...(denied ? { outcomeDetail: denied } : {}),
         time: time.time,
         ...(userAgent !== undefined ? { userAgent: clip(userAgent, 256) } : {}),
-        ref: { ...ctx.ref, ...(entry.insertId ? { insertId: entry.insertId } : {}) },
+        ref: eventRef(ctx.ref, entry.insertId),
       },
     };
   },

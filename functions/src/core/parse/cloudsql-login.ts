@@ -3,6 +3,7 @@
  * client address, database and database user (PostgreSQL IAM users drop `.gserviceaccount.com`).
  */
 import { z } from 'zod';
+import { eventRef } from '../access-event.js';
 import { buildSource } from '../source-identity.js';
 import { auditCredential } from './gcs-data-access.js';
 import { auditDenied, cloudSqlAuditPayloadSchema, cloudSqlTarget, isCloudSqlAudit } from './cloudsql-common.js';
@@ -39,7 +40,7 @@ export const cloudSqlLoginParser: Parser = {
         outcome: denied ? 'failure' : 'success',
         ...(denied ? { outcomeDetail: denied } : {}),
         time: time.time,
-        ref: { ...ctx.ref, ...(entry.insertId ? { insertId: entry.insertId } : {}) },
+        ref: eventRef(ctx.ref, entry.insertId),
       },
     };
   },

@@ -3,6 +3,7 @@
  * https://cloud.google.com/sql/docs/mysql/use-db-audit
  */
 import { z } from 'zod';
+import { eventRef } from '../access-event.js';
 import { buildSource } from '../source-identity.js';
 import { cloudSqlTarget, isCloudSqlAudit, isCloudSqlMaintenanceUser, requestType } from './cloudsql-common.js';
 import { checkTime, clip, describeIssues, type Parser } from './log-entry.js';
@@ -52,7 +53,7 @@ export const cloudSqlMysqlAuditParser: Parser = {
         outcome: failed ? 'failure' : 'success',
         ...(failed ? { outcomeDetail: errCode === ACCESS_DENIED ? 'access denied (1045)' : `errCode ${errCode}` } : {}),
         time: time.time,
-        ref: { ...ctx.ref, ...(entry.insertId ? { insertId: entry.insertId } : {}) },
+        ref: eventRef(ctx.ref, entry.insertId),
       },
     };
   },

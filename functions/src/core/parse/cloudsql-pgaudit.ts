@@ -4,6 +4,7 @@
  * https://cloud.google.com/sql/docs/postgres/pg-audit
  */
 import { z } from 'zod';
+import { eventRef } from '../access-event.js';
 import { UNRECORDED } from '../source-identity.js';
 import { cloudSqlTarget, isCloudSqlAudit, isCloudSqlMaintenanceUser, requestType } from './cloudsql-common.js';
 import { checkTime, clip, describeIssues, type Parser } from './log-entry.js';
@@ -47,7 +48,7 @@ export const cloudSqlPgAuditParser: Parser = {
         ...(resource ? { resource } : {}),
         outcome: 'success',
         time: time.time,
-        ref: { ...ctx.ref, ...(entry.insertId ? { insertId: entry.insertId } : {}) },
+        ref: eventRef(ctx.ref, entry.insertId),
       },
     };
   },

@@ -18,7 +18,7 @@
  * same events, the same groups and the same findings.
  */
 import { isUtf8 } from 'node:buffer';
-import type { AccessEvent, Credential, Source, SourceDetails } from '../access-event.js';
+import { eventRef, type AccessEvent, type Credential, type Source, type SourceDetails } from '../access-event.js';
 import { LineScanner } from './line-scanner.js';
 import { T_ARRAY, T_FALSE, T_NULL, T_NUMBER, T_OBJECT, T_STRING, T_TRUE } from './json-tokens.js';
 import { ownView, sameBytes, viewOf } from './bytes.js';
@@ -482,10 +482,9 @@ function sameIdentity(stored: Uint8Array, storedView: DataView, buf: Buffer, ori
   return at === stored.length;
 }
 
-/** The event's ref: the line, and the entry's insertId when it has a non-empty one (as the parsers build it). */
+/** The event's ref, as the parsers build it (eventRef). */
 function refOf(line: Line, ctx: ParseContext): AccessEvent['ref'] {
-  const insertId = line.str(S['insertId']!);
-  return insertId ? { file: ctx.ref.file, line: ctx.ref.line, insertId } : { file: ctx.ref.file, line: ctx.ref.line };
+  return eventRef(ctx.ref, line.str(S['insertId']!));
 }
 
 /** Refilled for every flow line of a known identity (see RepeatedAccess). */

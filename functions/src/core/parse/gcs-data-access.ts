@@ -3,7 +3,7 @@
  * https://cloud.google.com/storage/docs/audit-logging
  */
 import { z } from 'zod';
-import type { AccessEvent, Credential, EventRef, Source } from '../access-event.js';
+import { eventRef, type AccessEvent, type Credential, type EventRef, type Source } from '../access-event.js';
 import { buildSource } from '../source-identity.js';
 import { AUDIT_LOG_TYPE, checkTime, clip, describeIssues, type Parser } from './log-entry.js';
 
@@ -136,7 +136,7 @@ export const gcsDataAccessParser: Parser = {
       statusMessage: p.status?.message,
       allGranted: (p.authorizationInfo ?? []).every((a) => a.granted === true),
       time: time.time,
-      ref: { ...ctx.ref, ...(entry.insertId ? { insertId: entry.insertId } : {}) },
+      ref: eventRef(ctx.ref, entry.insertId),
     });
     return event === 'skip' ? { ok: true, skip: `GCS ${p.methodName} names no bucket` } : { ok: true, event };
   },

@@ -4,7 +4,7 @@
  * The client address is only on `connection received: host=…`; the user and the outcome are on a
  * later line of the same pid. The parser marks both halves; `PostgresSessions` joins them per file.
  */
-import type { AccessEvent } from '../access-event.js';
+import { eventRef, type AccessEvent } from '../access-event.js';
 import { buildSource, UNRECORDED } from '../source-identity.js';
 import { cloudSqlTarget } from './cloudsql-common.js';
 import { checkTime, clip, logId, type ParseResult, type Parser } from './log-entry.js';
@@ -35,7 +35,7 @@ export const postgresLogParser: Parser = {
       kind: 'cloudsql' as const,
       target,
       time: time.time,
-      ref: { ...ctx.ref, ...(entry.insertId ? { insertId: entry.insertId } : {}) },
+      ref: eventRef(ctx.ref, entry.insertId),
     };
     const received = RECEIVED.exec(message);
     if (received) {

@@ -5,7 +5,7 @@
  * https://cloud.google.com/vpc/docs/flow-logs#record_format
  */
 import { z } from 'zod';
-import type { AccessEvent, EventRef, SourceDetails } from '../access-event.js';
+import { eventRef, type AccessEvent, type EventRef, type SourceDetails } from '../access-event.js';
 import { isInternalIp } from '../ip.js';
 import { buildSource } from '../source-identity.js';
 import { checkTime, describeIssues, logId, type Parser } from './log-entry.js';
@@ -173,7 +173,7 @@ export const vpcFlowParser: Parser = {
       time: time.time,
       src: endDetails(flow, 'src'),
       dest: endDetails(flow, 'dest'),
-      ref: { ...ctx.ref, ...(entry.insertId ? { insertId: entry.insertId } : {}) },
+      ref: eventRef(ctx.ref, entry.insertId),
     });
     return event === 'skip' ? { ok: true, skip: 'flow to a destination outside the VPC' } : { ok: true, event };
   },
