@@ -10,8 +10,9 @@
  *   shape it does not model (delegation chains, caller networks, ASNs given as strings) returns
  *   undefined: the full parser decides, counts and reports.
  *
- * What repeats from line to line is reused, in bounded caches: flow identities (verified byte for
- * byte), field strings, GCS sources, credentials and group keys. A flow line of a known identity is
+ * What repeats from line to line is reused, in bounded caches: flow identities (by line shape and
+ * the few values of that shape that lie in the identity fields, verified byte for byte), field
+ * strings, GCS sources, credentials and group keys. A flow line of a known identity is
  * returned as a RepeatedAccess — no event built, its time read in ms from the bytes, its time and
  * insertId strings decoded only if a group keeps them. Events are built by the same functions as
  * the full parsers (flowEvent, gcsEvent), and a differential test checks that both paths give the
@@ -20,6 +21,7 @@
 import { isUtf8 } from 'node:buffer';
 import { eventRef, type AccessEvent, type Credential, type Source, type SourceDetails } from '../access-event.js';
 import { LineScanner } from './line-scanner.js';
+import type { Shape } from './line-shapes.js';
 import { T_ARRAY, T_FALSE, T_NULL, T_NUMBER, T_OBJECT, T_STRING, T_TRUE } from './json-tokens.js';
 import { ownView, sameBytes, viewOf } from './bytes.js';
 import { auditCredential, gcsEvent } from './gcs-data-access.js';
@@ -394,92 +396,98 @@ function flowEnd(line: Line, end: 'src' | 'dest', ip: string): SourceDetails {
   return details;
 }
 
-/** What a flow with given identity bytes becomes, or 'skip'. */
+/** What a flow of a known identity becomes, or 'skip'. */
 type FlowIdentity = KnownAccess | 'skip';
 
+/** The fields that decide a flow's target, source and action (with its orientation: direction and server port). */
+const IDENTITY_SLOTS = Int32Array.from([
+  S['jsonPayload.connection.src_ip']!,
+  S['jsonPayload.connection.dest_ip']!,
+  S['jsonPayload.connection.protocol']!,
+  ...(['src', 'dest'] as const).flatMap((end) => [END_SLOTS[end].gke, END_SLOTS[end].instance, END_SLOTS[end].vpc, END_SLOTS[end].location]),
+]);
+
 /**
- * Per-shard cache of flow identities. A flow's identity is its orientation (direction and server
- * port), protocol, both addresses, and the raw bytes of each end's detail objects (`src_gke_details`,
- * `dest_vpc`, …): identical bytes parse identically, so a hit needs no extraction. The key hashes only
- * the short parts (addresses, protocol, orientation, which objects are present); every hit is then
- * verified byte for byte, so a hash collision can never mix two identities up. Bounded.
+ * Per line shape: the variable values that lie in its identity fields (see Shape.valuesIn), or null
+ * when a field occurs twice (duplicate keys: the full parser decides). Two lines of one shape with
+ * the same orientation and equal values there have byte-identical identity fields, so they parse to
+ * the same target, source and action. Bounded: shapes are relearned, and old ones dropped here.
  */
-const flowCache = new Map<number, { bytes: Uint8Array; view: DataView; value: FlowIdentity }>();
+const identityValues = new Map<Shape, Int32Array | null>();
+
+function identityValuesOf(shape: Shape): Int32Array | null {
+  let values = identityValues.get(shape);
+  if (values === undefined) {
+    if (identityValues.size >= 64) identityValues.clear();
+    const list: number[] = [];
+    let duplicate = false;
+    for (const slot of IDENTITY_SLOTS) {
+      if (scanner.count[slot]! > 1) duplicate = true;
+      const [first, end] = shape.valuesIn(slot);
+      for (let k = first; k < end; k++) list.push(k);
+    }
+    values = duplicate ? null : Int32Array.from(list);
+    identityValues.set(shape, values);
+  }
+  return values;
+}
+
+/**
+ * Per-shard cache of flow identities, keyed by a hash of the line's shape, orientation and identity
+ * values. Every hit is verified — same shape, same orientation, the same bytes in each value — so a
+ * hash collision can never mix two identities up. Bounded.
+ */
+interface KnownFlow {
+  shape: Shape;
+  orientation: number;
+  /** Each identity value's length, and their bytes one after another. */
+  lengths: Int32Array;
+  view: DataView<ArrayBuffer>;
+  value: FlowIdentity;
+}
+const flowCache = new Map<number, KnownFlow>();
 const FLOW_CACHE_LIMIT = 50_000;
 
-/** The ranges that decide a flow's target, source and action: the hashed short values, then the end objects. */
-const HASHED_SLOTS = Int32Array.from([S['jsonPayload.connection.src_ip']!, S['jsonPayload.connection.dest_ip']!, S['jsonPayload.connection.protocol']!]);
-const END_OBJECT_SLOTS = Int32Array.from((['src', 'dest'] as const).flatMap((end) => [END_SLOTS[end].gke, END_SLOTS[end].instance, END_SLOTS[end].vpc, END_SLOTS[end].location]));
-const IDENTITY_SLOTS = Int32Array.from([...HASHED_SLOTS, ...END_OBJECT_SLOTS]);
-
-/** A slot's presence and type as one number (0: absent); a slot seen twice (duplicate key) falls back. */
-function presence(slot: number): number {
-  const count = scanner.count[slot]!;
-  if (count > 1) throw FALLBACK;
-  return count === 0 ? 0 : scanner.type[slot]!;
+/** Hash of the shape, the orientation and the identity values' bytes (four at a time), read in place. */
+function identityHash(view: DataView<ArrayBufferLike>, shape: Shape, orientation: number, values: Int32Array): number {
+  let h = Math.imul(0x811c9dc5 ^ shape.id, 0x01000193) ^ orientation;
+  for (let j = 0; j < values.length; j++) {
+    const k = values[j]!;
+    let i = scanner.valueStart[k]!;
+    const e = scanner.valueEnd[k]!;
+    h = Math.imul(h ^ (e - i), 0x01000193);
+    for (; i + 4 <= e; i += 4) h = Math.imul(h ^ view.getInt32(i, true), 0x01000193);
+    for (; i < e; i++) h = Math.imul(h ^ view.getUint8(i), 0x01000193);
+  }
+  h ^= h >>> 15;
+  // 30 bits: a small-integer Map key.
+  return Math.imul(h, 0x9e3779b1) >>> 2;
 }
 
-/** Hash of the short identity parts, read in place. */
-function identityHash(buf: Buffer, orientation: number): number {
-  let h1 = Math.imul(0x811c9dc5 ^ orientation, 0x01000193);
-  let h2 = (Math.imul(7, 31) + orientation) | 0;
-  for (let k = 0; k < IDENTITY_SLOTS.length; k++) {
-    const slot = IDENTITY_SLOTS[k]!;
-    const present = presence(slot);
-    h1 = Math.imul(h1 ^ present, 0x01000193);
-    h2 = (Math.imul(h2, 31) + present) | 0;
-    if (present === 0 || k >= HASHED_SLOTS.length) continue;
-    const e = scanner.end[slot]!;
-    for (let i = scanner.start[slot]!; i < e; i++) {
-      const c = buf[i]!;
-      h1 = Math.imul(h1 ^ c, 0x01000193);
-      h2 = (Math.imul(h2, 31) + c) | 0;
-    }
-  }
-  // 30 bits: a small-integer Map key (collisions are resolved by sameIdentity).
-  return (h1 ^ Math.imul(h2, 0x9e3779b1)) & 0x3fffffff;
-}
-
-/**
- * The identity as bytes, for storing a new cache entry: orientation, then per slot its presence and,
- * when present, its length (4 bytes) and bytes.
- */
-function identityBytes(buf: Buffer, orientation: number): Uint8Array {
-  let size = 3;
-  for (let k = 0; k < IDENTITY_SLOTS.length; k++) {
-    const slot = IDENTITY_SLOTS[k]!;
-    size += 1 + (presence(slot) === 0 ? 0 : 4 + scanner.end[slot]! - scanner.start[slot]!);
-  }
-  const out = Buffer.alloc(size);
-  let at = out.writeUIntLE(orientation, 0, 3);
-  for (let k = 0; k < IDENTITY_SLOTS.length; k++) {
-    const slot = IDENTITY_SLOTS[k]!;
-    const present = presence(slot);
-    out[at++] = present;
-    if (present === 0) continue;
-    at = out.writeUInt32LE(scanner.end[slot]! - scanner.start[slot]!, at);
-    at += buf.copy(out, at, scanner.start[slot]!, scanner.end[slot]!);
-  }
-  return out;
-}
-
-/** True when the stored bytes are this line's identity (a hash collision never mixes identities up). */
-function sameIdentity(stored: Uint8Array, storedView: DataView, buf: Buffer, orientation: number): boolean {
-  if (stored[0] !== (orientation & 0xff) || stored[1] !== ((orientation >> 8) & 0xff) || stored[2] !== ((orientation >> 16) & 0xff)) return false;
-  let at = 3;
-  for (let k = 0; k < IDENTITY_SLOTS.length; k++) {
-    const slot = IDENTITY_SLOTS[k]!;
-    const present = presence(slot);
-    if (stored[at++] !== present) return false;
-    if (present === 0) continue;
-    const s = scanner.start[slot]!;
-    const length = scanner.end[slot]! - s;
-    if (stored[at]! + (stored[at + 1]! << 8) + (stored[at + 2]! << 16) + stored[at + 3]! * 0x1000000 !== length) return false;
-    at += 4;
-    if (!sameBytes(storedView, at, viewOf(buf), s, length)) return false;
+/** True when `known` is this line's identity. */
+function sameIdentity(known: KnownFlow, view: DataView<ArrayBufferLike>, shape: Shape, orientation: number, values: Int32Array): boolean {
+  if (known.shape !== shape || known.orientation !== orientation) return false;
+  let at = 0;
+  for (let j = 0; j < values.length; j++) {
+    const s = scanner.valueStart[values[j]!]!;
+    const length = scanner.valueEnd[values[j]!]! - s;
+    if (known.lengths[j] !== length || !sameBytes(known.view, at, view, s, length)) return false;
     at += length;
   }
-  return at === stored.length;
+  return true;
+}
+
+function knownFlow(buf: Buffer, shape: Shape, orientation: number, values: Int32Array, value: FlowIdentity): KnownFlow {
+  const lengths = new Int32Array(values.length);
+  let size = 0;
+  for (let j = 0; j < values.length; j++) size += lengths[j] = scanner.valueEnd[values[j]!]! - scanner.valueStart[values[j]!]!;
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (let j = 0; j < values.length; j++) {
+    bytes.set(buf.subarray(scanner.valueStart[values[j]!]!, scanner.valueEnd[values[j]!]!), at);
+    at += lengths[j]!;
+  }
+  return { shape, orientation, lengths, view: new DataView(bytes.buffer), value };
 }
 
 /** The event's ref, as the parsers build it (eventRef). */
@@ -503,9 +511,14 @@ function flow(line: Line, buf: Buffer, ctx: ParseContext): AccessEvent | Repeate
   const response = isResponseDirection(srcPort, destPort);
   const serverPort = (response ? srcPort : destPort) ?? 0x1ffff;
   const orientation = (response ? 0x20000 : 0) | serverPort;
-  const key = identityHash(buf, orientation);
-  const entry = flowCache.get(key);
-  const cached = entry && sameIdentity(entry.bytes, entry.view, buf, orientation) ? entry.value : undefined;
+  // Lines of a known shape are looked up by identity; a line scanned in full is built in full.
+  const shape = scanner.shape;
+  const values = shape && identityValuesOf(shape);
+  if (values === null) throw FALLBACK;
+  const view = viewOf(buf);
+  const key = shape && values ? identityHash(view, shape, orientation, values) : -1;
+  const entry = shape && values ? flowCache.get(key) : undefined;
+  const cached = entry && sameIdentity(entry, view, shape!, orientation, values!) ? entry.value : undefined;
   if (cached === 'skip') return 'skip';
   const idSlot = S['insertId']!;
   const hasId = scanner.count[idSlot]! > 0;
@@ -518,10 +531,11 @@ function flow(line: Line, buf: Buffer, ctx: ParseContext): AccessEvent | Repeate
   const time = buf.toString('utf8', scanner.start[timeSlot], scanner.end[timeSlot]);
   const event = flowEvent({ srcIp, destIp, srcPort, destPort, protocol, time, src, dest, ref: refOf(line, ctx) });
   if (event !== 'skip') event.timeMs = ms;
-  if (flowCache.size >= FLOW_CACHE_LIMIT) flowCache.clear();
-  const bytes = identityBytes(buf, orientation);
-  const value: FlowIdentity = event === 'skip' ? 'skip' : { kind: 'vpc-flow', target: event.target, source: event.source, credential: null, action: event.action, groupKey: groupKey(event) };
-  flowCache.set(key, { bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), value });
+  if (shape && values) {
+    if (flowCache.size >= FLOW_CACHE_LIMIT) flowCache.clear();
+    const value: FlowIdentity = event === 'skip' ? 'skip' : { kind: 'vpc-flow', target: event.target, source: event.source, credential: null, action: event.action, groupKey: groupKey(event) };
+    flowCache.set(key, knownFlow(buf, shape, orientation, values, value));
+  }
   return event;
 }
 

@@ -18,7 +18,7 @@
  */
 
 import { CLOSE_ARRAY, CLOSE_OBJECT, COLON, COMMA, literalType, LITERAL_STOP, OPEN_ARRAY, OPEN_OBJECT, QUOTE, skipSpace, stringEndWords, T_ARRAY, T_NUMBER, T_OBJECT, T_STRING, T_TRUE } from './json-tokens.js';
-import { LineShapes } from './line-shapes.js';
+import { LineShapes, type Shape } from './line-shapes.js';
 import { viewOf } from './bytes.js';
 
 const MAX_DEPTH = 24;
@@ -68,6 +68,11 @@ export class LineScanner {
   /** Values on the tape, or -1 when the line had more than it holds (then no shape is learned). */
   tapeLength = 0;
   private readonly shapes = new LineShapes();
+  /**
+   * The shape the last line matched, or undefined when it was scanned in full. Lines of one shape
+   * differ only in their variable values (valueStart/valueEnd; which lie in a slot: shape.valuesIn).
+   */
+  shape: Shape | undefined;
   /** A DataView over the buffer being scanned (strings are searched four bytes at a time). */
   private view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
 
@@ -168,14 +173,24 @@ export class LineScanner {
    * depth ≤ 24 without escapes or control characters in its strings; positions are offsets in `buf`.
    */
   scan(buf: Uint8Array, from = 0, to = buf.length): boolean {
-    if (this.shapes.match(buf, from, to, this)) return true;
+    this.shape = this.shapes.match(buf, from, to, this);
+    if (this.shape) return true;
     if (!this.scanFully(buf, from, to)) return false;
     this.shapes.learn(buf, from, to, this);
     return true;
   }
 
+  /** Where variable value k of the last line matched to `shape` starts and ends. */
+  get valueStart(): Int32Array {
+    return this.shapes.valueStart;
+  }
+  get valueEnd(): Int32Array {
+    return this.shapes.valueEnd;
+  }
+
   /** The full scan: every byte checked against the grammar, every key looked up. */
   scanFully(buf: Uint8Array, from = 0, to = buf.length): boolean {
+    this.shape = undefined;
     this.view = viewOf(buf);
     this.type = this.ownType;
     this.count = this.ownCount.fill(0);

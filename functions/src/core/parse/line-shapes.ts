@@ -33,7 +33,7 @@ const RELEARN_AFTER_LINES = 2_000;
 const OBSERVE_LINES = 32;
 
 /** What a line of a shape records: per-slot snapshots and where each recorded slot starts and ends. */
-class Shape {
+export class Shape {
   constructor(
     /** Snapshots of the per-slot arrays that do not depend on positions. */
     readonly type: Uint8Array,
@@ -51,7 +51,24 @@ class Shape {
   ) {}
   /** Lines matched so far (counted up to OBSERVE_LINES while learned is set). */
   observed = 0;
+  /** A number naming this shape among those learned in this thread (for hashing). */
+  readonly id = ++shapeIds;
+
+  /**
+   * The variable values [first, end) within the value at `slot` (in value order; empty when the slot
+   * is absent or wholly constant). Every other byte of that value is a constant of this shape: two
+   * lines of this shape whose values first…end-1 are equal have byte-identical values at `slot`.
+   */
+  valuesIn(slot: number): [number, number] {
+    const n = this.slots.indexOf(slot);
+    if (n < 0) return [0, 0];
+    // A string or number is one value; a container (or literal) starts and ends in constants, and
+    // value k lies between constants k and k + 1.
+    if (this.startOff[n]! < 0) return [this.startRef[n]!, this.startRef[n]! + 1];
+    return [this.startRef[n]!, this.endRef[n]!];
+  }
 }
+let shapeIds = 0;
 
 /** A learned line's bytes, its constant parts and values (offsets in `bytes`), and which values have not changed. */
 interface LearnedLine {
@@ -91,17 +108,18 @@ export class LineShapes {
   }
 
   private constantAt = new Int32Array(64);
-  private valueStart = new Int32Array(64);
-  private valueEnd = new Int32Array(64);
+  /** Where each variable value of the line last matched starts and ends (value k of its shape). */
+  valueStart = new Int32Array(64);
+  valueEnd = new Int32Array(64);
 
-  /** Matches the line [from, to) against the known shapes; on success fills `into` as a full scan would. */
-  match(buf: Uint8Array, from: number, to: number, into: LineScanner): boolean {
+  /** Matches the line [from, to) against the known shapes; on success fills `into` as a full scan would and returns the shape. */
+  match(buf: Uint8Array, from: number, to: number, into: LineScanner): Shape | undefined {
     const view = viewOf(buf);
     const shape = this.walk(this.root, view, buf, from, to, 0);
-    if (!shape) return false;
+    if (!shape) return undefined;
     this.fill(shape, into);
     if (shape.learned && shape.observed < OBSERVE_LINES) this.observe(shape, shape.learned, view);
-    return true;
+    return shape;
   }
 
   /** Notes which values of the line just matched differ from the learned line's; refines after OBSERVE_LINES. */
