@@ -10,10 +10,13 @@ import { sameBytes } from '../../../functions/src/core/parse/bytes.js';
 
 const PATHS = ['a', 'b', 'c.d', 'c.e[0]', 'c.e[*]', 'f'];
 
-function snapshot(scanner: LineScanner) {
+/** What the scanner records per slot; positions from `shape` when given (a match of that LineShapes). */
+function snapshot(scanner: LineScanner, shape?: { shapes: LineShapes; matched: NonNullable<ReturnType<LineShapes['match']>> }) {
+  const startOf = (slot: number) => (shape ? shape.shapes.startOf(shape.matched, slot) : scanner.startOf(slot));
+  const endOf = (slot: number) => (shape ? shape.shapes.endOf(shape.matched, slot) : scanner.endOf(slot));
   return PATHS.map((_, slot) => ({
     count: scanner.count[slot],
-    ...(scanner.count[slot]! > 0 ? { type: scanner.type[slot], start: scanner.start[slot], end: scanner.end[slot], types: scanner.types[slot], trues: scanner.trues[slot] } : {}),
+    ...(scanner.count[slot]! > 0 ? { type: scanner.type[slot], start: startOf(slot), end: endOf(slot), types: scanner.types[slot], trues: scanner.trues[slot] } : {}),
   }));
 }
 
@@ -59,10 +62,11 @@ describe('line shapes', () => {
     for (const text of lines) {
       const padded = Buffer.from(` ${text}x`);
       const ok = full.scanFully(padded, 1, padded.length - 1);
-      if (shapes.match(padded, 1, padded.length - 1, scanner)) {
+      const shape = shapes.match(padded, 1, padded.length - 1, scanner);
+      if (shape) {
         matched++;
         expect(ok).toBe(true);
-        expect(snapshot(scanner), text).toEqual(snapshot(full));
+        expect(snapshot(scanner, { shapes, matched: shape }), text).toEqual(snapshot(full));
       } else if (ok) {
         scanner.scanFully(padded, 1, padded.length - 1);
         shapes.learn(padded, 1, padded.length - 1, scanner);

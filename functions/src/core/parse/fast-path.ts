@@ -179,7 +179,7 @@ class Line {
     if (type === T_NULL && nullable) return undefined;
     if (type !== T_STRING || scanner.count[slot]! > 1) throw FALLBACK;
     const strings = INTERNED[slot];
-    return strings ? strings.get(this.buf, scanner.start[slot]!, scanner.end[slot]!) : this.buf.toString('utf8', scanner.start[slot], scanner.end[slot]);
+    return strings ? strings.get(this.buf, scanner.startOf(slot), scanner.endOf(slot)) : this.buf.toString('utf8', scanner.startOf(slot), scanner.endOf(slot));
   }
 
   /** Type-checks a field without reading it: absent, or a single value of `type` (or null where nullable). */
@@ -194,17 +194,17 @@ class Line {
   /** True when the string at `slot` ends with `suffix` (bytes compared in place). */
   endsWith(slot: number, suffix: DataView): boolean {
     if (!this.check(slot, T_STRING)) return false;
-    const e = scanner.end[slot]!;
+    const e = scanner.endOf(slot);
     const s = e - suffix.byteLength;
-    return s >= scanner.start[slot]! && sameBytes(viewOf(this.buf), s, suffix, 0, suffix.byteLength);
+    return s >= scanner.startOf(slot) && sameBytes(viewOf(this.buf), s, suffix, 0, suffix.byteLength);
   }
 
   /** A non-negative integer of at most 9 digits; anything else numeric falls back. */
   int(slot: number): number | undefined {
     if (scanner.count[slot] === 0) return undefined;
     if (scanner.type[slot] !== T_NUMBER || scanner.count[slot]! > 1) throw FALLBACK;
-    const s = scanner.start[slot]!;
-    const e = scanner.end[slot]!;
+    const s = scanner.startOf(slot);
+    const e = scanner.endOf(slot);
     if (e - s > 9) throw FALLBACK;
     let n = 0;
     for (let i = s; i < e; i++) {
@@ -290,8 +290,8 @@ function rfc3339Ms(buf: Buffer, s: number, e: number): number {
  */
 function timeMs(line: Line, slot: number, ctx: ParseContext): number {
   if (!line.check(slot, T_STRING)) throw FALLBACK;
-  const s = scanner.start[slot]!;
-  const e = scanner.end[slot]!;
+  const s = scanner.startOf(slot);
+  const e = scanner.endOf(slot);
   if (e === s) throw FALLBACK;
   let ms = rfc3339Ms(line.buf, s, e);
   if (Number.isNaN(ms)) ms = Date.parse(line.buf.toString('utf8', s, e));
@@ -522,13 +522,13 @@ function flow(line: Line, buf: Buffer, ctx: ParseContext): AccessEvent | Repeate
   if (cached === 'skip') return 'skip';
   const idSlot = S['insertId']!;
   const hasId = scanner.count[idSlot]! > 0;
-  if (cached) return REPEAT.set(cached, ms, buf, scanner.start[timeSlot]!, scanner.end[timeSlot]!, hasId ? scanner.start[idSlot]! : -1, hasId ? scanner.end[idSlot]! : -1, ctx.ref.file, ctx.ref.line);
+  if (cached) return REPEAT.set(cached, ms, buf, scanner.startOf(timeSlot), scanner.endOf(timeSlot), hasId ? scanner.startOf(idSlot) : -1, hasId ? scanner.endOf(idSlot) : -1, ctx.ref.file, ctx.ref.line);
   const srcIp = line.str(S['jsonPayload.connection.src_ip']!);
   const destIp = line.str(S['jsonPayload.connection.dest_ip']!);
   if (srcIp === undefined || destIp === undefined) throw FALLBACK;
   const src = flowEnd(line, 'src', srcIp);
   const dest = flowEnd(line, 'dest', destIp);
-  const time = buf.toString('utf8', scanner.start[timeSlot], scanner.end[timeSlot]);
+  const time = buf.toString('utf8', scanner.startOf(timeSlot), scanner.endOf(timeSlot));
   const event = flowEvent({ srcIp, destIp, srcPort, destPort, protocol, time, src, dest, ref: refOf(line, ctx) });
   if (event !== 'skip') event.timeMs = ms;
   if (shape && values) {

@@ -14,7 +14,8 @@
  * - When a path occurs more than once (duplicate keys) the last one's position wins, as with
  *   JSON.parse, and `count` says so: readers refuse such values.
  * - Lines shaped like a recent line (line-shapes.ts) are matched against that shape instead: the
- *   same result, from a compare of the constant bytes and a check of each variable value.
+ *   same result, from a compare of the constant bytes and a check of each variable value; positions
+ *   are then worked out only for the slots read (startOf/endOf).
  */
 
 import { CLOSE_ARRAY, CLOSE_OBJECT, COLON, COMMA, literalType, LITERAL_STOP, OPEN_ARRAY, OPEN_OBJECT, QUOTE, skipSpace, stringEndWords, T_ARRAY, T_NUMBER, T_OBJECT, T_STRING, T_TRUE } from './json-tokens.js';
@@ -42,9 +43,9 @@ export class LineScanner {
   private readonly keyParent = new Int32Array(KEY_TABLE_SIZE).fill(NONE);
   private readonly keyChild = new Int32Array(KEY_TABLE_SIZE);
   private readonly keyBytes: Uint8Array[] = new Array<Uint8Array>(KEY_TABLE_SIZE);
-  /** Per slot: value start and end (exclusive) in the last line scanned. */
-  readonly start: Int32Array;
-  readonly end: Int32Array;
+  /** Per slot: value start and end (exclusive) in the last line scanned in full (read startOf/endOf). */
+  readonly fullStart: Int32Array;
+  readonly fullEnd: Int32Array;
   /**
    * Per slot, for the last line scanned: type, how many times it occurred, bit mask of the types seen
    * (1 << T_…), and how many values were `true`. Read-only for callers: after a full scan these are
@@ -78,8 +79,8 @@ export class LineScanner {
 
   constructor(readonly paths: readonly string[]) {
     const n = paths.length;
-    this.start = new Int32Array(n);
-    this.end = new Int32Array(n);
+    this.fullStart = new Int32Array(n);
+    this.fullEnd = new Int32Array(n);
     this.type = this.ownType = new Uint8Array(n);
     this.count = this.ownCount = new Int32Array(n);
     this.types = this.ownTypes = new Int32Array(n);
@@ -145,8 +146,8 @@ export class LineScanner {
   private record(node: number, start: number, end: number, type: number): void {
     const slot = this.nodeSlot[node]!;
     if (slot === NONE) return;
-    this.start[slot] = start;
-    this.end[slot] = end;
+    this.fullStart[slot] = start;
+    this.fullEnd[slot] = end;
     this.type[slot] = type;
     this.count[slot]!++;
     this.types[slot]! |= 1 << type;
@@ -178,6 +179,17 @@ export class LineScanner {
     if (!this.scanFully(buf, from, to)) return false;
     this.shapes.learn(buf, from, to, this);
     return true;
+  }
+
+  /**
+   * Where the value at `slot` starts and ends (exclusive) in the last line scanned, for a slot it
+   * has (count > 0). After a shape match, computed on demand from where the shape's parts matched.
+   */
+  startOf(slot: number): number {
+    return this.shape === undefined ? this.fullStart[slot]! : this.shapes.startOf(this.shape, slot);
+  }
+  endOf(slot: number): number {
+    return this.shape === undefined ? this.fullEnd[slot]! : this.shapes.endOf(this.shape, slot);
   }
 
   /** Where variable value k of the last line matched to `shape` starts and ends. */
@@ -279,7 +291,7 @@ export class LineScanner {
   /** A container at `node` ended at `end`. */
   private closed(node: number, end: number): void {
     const slot = this.nodeSlot[node]!;
-    if (slot !== NONE) this.end[slot] = end;
+    if (slot !== NONE) this.fullEnd[slot] = end;
   }
 }
 

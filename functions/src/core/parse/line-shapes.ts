@@ -48,9 +48,14 @@ export class Shape {
     readonly endOff: Int32Array,
     /** The learned line (a copy), for refinement; undefined for a refined shape (never refined again). */
     readonly learned?: LearnedLine,
-  ) {}
+  ) {
+    this.index = new Int32Array(type.length).fill(-1);
+    slots.forEach((slot, n) => (this.index[slot] = n));
+  }
   /** Lines matched so far (counted up to OBSERVE_LINES while learned is set). */
   observed = 0;
+  /** Per slot: its index in `slots`, or -1 when the shape does not record it. */
+  readonly index: Int32Array;
   /** A number naming this shape among those learned in this thread (for hashing). */
   readonly id = ++shapeIds;
 
@@ -250,14 +255,20 @@ export class LineShapes {
     into.count = shape.count;
     into.types = shape.types;
     into.trues = shape.trues;
-    const slots = shape.slots;
-    for (let n = 0; n < slots.length; n++) {
-      const slot = slots[n]!;
-      const sOff = shape.startOff[n]!;
-      into.start[slot] = sOff < 0 ? this.valueStart[shape.startRef[n]!]! : this.constantAt[shape.startRef[n]!]! + sOff;
-      const eOff = shape.endOff[n]!;
-      into.end[slot] = eOff < 0 ? this.valueEnd[shape.endRef[n]!]! : this.constantAt[shape.endRef[n]!]! + eOff;
-    }
+  }
+
+  /** Where the value at `slot` (recorded by `shape`, the last match) starts in the line matched. */
+  startOf(shape: Shape, slot: number): number {
+    const n = shape.index[slot]!;
+    const off = shape.startOff[n]!;
+    return off < 0 ? this.valueStart[shape.startRef[n]!]! : this.constantAt[shape.startRef[n]!]! + off;
+  }
+
+  /** Where the value at `slot` ends (exclusive). */
+  endOf(shape: Shape, slot: number): number {
+    const n = shape.index[slot]!;
+    const off = shape.endOff[n]!;
+    return off < 0 ? this.valueEnd[shape.endRef[n]!]! : this.constantAt[shape.endRef[n]!]! + off;
   }
 
   /** Learns the shape of a line the full scan accepted (`record` is that scan's result). */
@@ -294,8 +305,8 @@ export class LineShapes {
         end = [value, -1];
       } else {
         // A container or true/false/null: its first and last bytes are constant bytes.
-        start = inConstant(record.start[slot]!, record.start[slot]!);
-        end = inConstant(record.end[slot]! - 1, record.end[slot]!);
+        start = inConstant(record.fullStart[slot]!, record.fullStart[slot]!);
+        end = inConstant(record.fullEnd[slot]! - 1, record.fullEnd[slot]!);
       }
       if (!start || !end) return; // cannot happen for a scanned line; learn nothing rather than guess
       slots.push(slot);
