@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { PostgresSessions } from '../../../functions/src/core/parse/postgres-log.js';
 import { parse, parseEvent, scanBytes, sharedFormats } from '../../support/fixtures.js';
 
 function pgLine(pid: number, user: string, db: string, level: string, message: string, ts = '2025-03-03T01:44:06.143Z'): string {
@@ -57,6 +58,15 @@ describe('postgres.log connection lines', () => {
     const { events } = await scanBytes(pgLine(4, '[unknown]', '[unknown]', 'LOG', 'connection received: host=192.0.2.1 port=1'));
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ outcome: 'unknown', credential: null });
+  });
+
+  it('joins halves that were copied between threads (a scan worker posts its events)', () => {
+    const halves = [pgLine(9, '[unknown]', '[unknown]', 'LOG', 'connection received: host=10.44.1.9 port=1'), pgLine(9, 'app', 'db', 'LOG', 'connection authorized: user=app database=db')].map((line) => parse(line));
+    const sessions = new PostgresSessions();
+    for (const outcome of halves) if (outcome.status !== 'parsed' || !outcome.join) throw new Error(`expected a join half, got ${JSON.stringify(outcome)}`);
+    const [received, authorized] = halves.map((o) => structuredClone(o as Extract<typeof o, { status: 'parsed' }>));
+    expect(sessions.received(received!.join!.session, received!.event)).toBeUndefined();
+    expect(sessions.complete(authorized!.join!.session, authorized!.event).source.key).toBe('ip:10.44.1.9');
   });
 
   it('reads pg_hba rejections, which carry the host themselves', () => {

@@ -9,6 +9,7 @@ import { buildScenario, DEFAULT_OPTIONS } from '../../../examples/scenario.js';
 import { Learner } from '../../../functions/src/core/baseline/learn.js';
 import { loadBaselines, writeLearned, type LoadedBaseline } from '../../../functions/src/core/baseline/store.js';
 import { BatchAuditor } from '../../../functions/src/core/detect/auditor.js';
+import { groupKey, type AccessGroup } from '../../../functions/src/core/detect/access-group.js';
 import { ScanWorkers, scanStreamParallel } from '../../../functions/src/core/read/parallel-scan.js';
 import { emptyStats, ProblemLog, scanStream } from '../../../functions/src/core/read/scan.js';
 import { chunked, repoRoot, withTempDir } from '../../support/fixtures.js';
@@ -42,6 +43,17 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => workers.close());
 
+
+/**
+ * The auditor's groups by key. (Their order differs: a block's postgres.log halves are joined after
+ * its groups are merged, so a joined connection's group can come later than in a serial scan.)
+ */
+function groupsOf(auditor: BatchAuditor): [string, AccessGroup][] {
+  return auditor
+    .groupsInOrder()
+    .map((g): [string, AccessGroup] => [groupKey(g), g])
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
 
 /** Chunks that own their memory (as a file read gives them), so blocks go to workers uncopied. */
 async function* ownedChunks(buf: Buffer, size: number): AsyncGenerator<Buffer> {
@@ -80,6 +92,8 @@ describe('parallel scan', () => {
       const findings = serial.auditor.findings();
       expect(findings.length).toBeGreaterThan(0);
       expect(parallel.auditor.findings()).toEqual(findings);
+      // The groups themselves: sources (postgres.log halves joined across threads), counts, samples, entry ids.
+      expect(groupsOf(parallel.auditor)).toEqual(groupsOf(serial.auditor));
     }
   });
 
@@ -90,5 +104,6 @@ describe('parallel scan', () => {
     expect(parallel.stats).toEqual(serial.stats);
     expect(parallel.problems.list()).toEqual(serial.problems.list());
     expect(parallel.auditor.findings()).toEqual(serial.auditor.findings());
+    expect(groupsOf(parallel.auditor)).toEqual(groupsOf(serial.auditor));
   });
 });

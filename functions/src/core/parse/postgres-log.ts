@@ -5,7 +5,7 @@
  * later line of the same pid. The parser marks both halves; `PostgresSessions` joins them per file.
  */
 import { eventRef, type AccessEvent } from '../access-event.js';
-import { buildSource, UNRECORDED } from '../source-identity.js';
+import { buildSource, UNRECORDED, UNRECORDED_SOURCE } from '../source-identity.js';
 import { cloudSqlTarget } from './cloudsql-common.js';
 import { checkTime, clip, logId, type ParseResult, type Parser } from './log-entry.js';
 
@@ -124,7 +124,8 @@ export class PostgresSessions {
     const receivedEvent = this.pending.get(session);
     if (!receivedEvent) return event;
     this.pending.delete(session);
-    return event.source === UNRECORDED ? { ...event, source: receivedEvent.source } : event;
+    // By key, not by object: an event scanned on a worker thread arrives as a copy.
+    return event.source.key === UNRECORDED_SOURCE ? { ...event, source: receivedEvent.source } : event;
   }
 
   /** Connections that never logged an outcome in this file: each becomes an event of its own. */
