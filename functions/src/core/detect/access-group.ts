@@ -24,10 +24,35 @@ export interface AccessGroup {
   refs: string[];
   /** Entry identities (`timestamp|insertId`) of the first events, to count shard overlaps once. */
   entryIds: string[];
+  /** How many entry ids this group collects: ENTRY_ID_LIMIT, or 0 where they are known to be unneeded (CompleteEntryIds). */
+  entryIdLimit: number;
 }
 
 /** Entry ids kept per group: enough to recognise the overlap of two shards for an anomaly. */
 export const ENTRY_ID_LIMIT = 50;
+
+/**
+ * Keys of groups that an earlier block of a scan already gave all ENTRY_ID_LIMIT entry ids. Blocks
+ * are merged in order, so by the time a later block's group is merged, the merged group has its
+ * ids and mergeInto takes none from it: a later block's group of such a key need not collect
+ * (decode, concatenate) any. Kept per thread and per scan; bounded (forgetting only costs time).
+ */
+export class CompleteEntryIds {
+  private readonly keys = new Set<string>();
+
+  has(key: string): boolean {
+    return this.keys.has(key);
+  }
+
+  /** Notes the groups of a block scanned here, before any later block of the same scan. */
+  note(groups: readonly AccessGroup[]): void {
+    for (const group of groups) {
+      if (group.entryIds.length < ENTRY_ID_LIMIT) continue;
+      if (this.keys.size >= 100_000) this.keys.clear();
+      this.keys.add(groupKey(group));
+    }
+  }
+}
 
 /** The group an event (or an already-built group) belongs to: kind × target × source × credential. */
 export function groupKey(event: Pick<AccessEvent, 'kind' | 'target' | 'source' | 'credential' | 'groupKey'>): string {
@@ -59,6 +84,7 @@ export function newGroup(event: AccessEvent): AccessGroup {
     failureDetails: new Set(),
     refs: [],
     entryIds: [],
+    entryIdLimit: ENTRY_ID_LIMIT,
   };
 }
 
@@ -80,7 +106,7 @@ export function addToGroup(group: AccessGroup, event: AccessEvent): void {
   addSample(group.userAgents, event.userAgent);
   if (event.outcome === 'failure') addSample(group.failureDetails, event.outcomeDetail);
   if (group.refs.length < 3) group.refs.push(`${event.ref.file}:${event.ref.line}`);
-  if (event.ref.insertId !== undefined && group.entryIds.length < ENTRY_ID_LIMIT) group.entryIds.push(`${event.time}|${event.ref.insertId}`);
+  if (event.ref.insertId !== undefined && group.entryIds.length < group.entryIdLimit) group.entryIds.push(`${event.time}|${event.ref.insertId}`);
 }
 
 /**
@@ -100,7 +126,7 @@ export function addRepeatToGroup(group: AccessGroup, repeat: RepeatedAccess): vo
   }
   addSample(group.actions, repeat.known.action);
   if (group.refs.length < 3) group.refs.push(`${repeat.file}:${repeat.line}`);
-  if (group.entryIds.length < ENTRY_ID_LIMIT) {
+  if (group.entryIds.length < group.entryIdLimit) {
     const insertId = repeat.insertId();
     if (insertId !== undefined) group.entryIds.push(`${repeat.time()}|${insertId}`);
   }

@@ -10,7 +10,7 @@ import { CompiledBaseline } from '../baseline/matcher.js';
 import { targetKey } from '../baseline/schema.js';
 import type { LoadedBaseline } from '../baseline/store.js';
 import type { RepeatedAccess } from '../repeated-access.js';
-import { addRepeatToGroup, addToGroup, groupCount, groupKey, mergeInto, newGroup, type AccessGroup } from './access-group.js';
+import { addRepeatToGroup, addToGroup, ENTRY_ID_LIMIT, groupCount, groupKey, mergeInto, newGroup, type AccessGroup, type CompleteEntryIds } from './access-group.js';
 import type { FindingParts } from './build-finding.js';
 import { detectCredentialFromNewSource } from './detectors/credential-from-new-source.js';
 import { DEFAULT_BURST_THRESHOLD, detectFailedAuthBursts } from './detectors/failed-auth-burst.js';
@@ -27,6 +27,8 @@ export interface AuditOptions {
   maxGroups: number;
   /** Clock for baseline `expires`. */
   now: number;
+  /** For a scan block's grouping: groups of these keys collect no entry ids (see CompleteEntryIds). */
+  completeEntryIds?: CompleteEntryIds;
 }
 
 export const DEFAULT_AUDIT_OPTIONS: Omit<AuditOptions, "now"> = { burstThreshold: DEFAULT_BURST_THRESHOLD, maxGroups: 50_000 };
@@ -55,6 +57,7 @@ export class BatchAuditor {
         return;
       }
       group = newGroup(event);
+      if (this.options.completeEntryIds?.has(key)) group.entryIdLimit = 0;
       this.groups.set(key, group);
     }
     addToGroup(group, event);
@@ -83,6 +86,8 @@ export class BatchAuditor {
         if (o.sampleSources.length < 3 && !o.sampleSources.includes(delta.source.key)) o.sampleSources.push(delta.source.key);
         return;
       }
+      // Kept as this batch's group: it collects entry ids from here on whatever the block did.
+      delta.entryIdLimit = ENTRY_ID_LIMIT;
       this.groups.set(key, delta);
       return;
     }

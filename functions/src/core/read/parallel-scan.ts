@@ -11,7 +11,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { AccessEvent } from '../access-event.js';
-import type { AccessGroup } from '../detect/access-group.js';
+import { CompleteEntryIds, type AccessGroup } from '../detect/access-group.js';
 import { PostgresSessions } from '../parse/postgres-log.js';
 import { DEFAULT_MAX_LINE_BYTES } from './lines.js';
 import { scanBlock, type BlockResult, type BlockTask } from './scan-block.js';
@@ -219,6 +219,9 @@ function forTransfer(block: Block): Uint8Array {
   return copy;
 }
 
+/** Scans started in this thread, numbering their blocks' `scan`. */
+let scans = 0;
+
 export async function scanStreamParallel(file: string, chunks: AsyncIterable<Buffer>, options: ParallelScanOptions): Promise<void> {
   const { stats, problems, workers } = options;
   const now = options.now ?? Date.now;
@@ -248,15 +251,18 @@ export async function scanStreamParallel(file: string, chunks: AsyncIterable<Buf
     inFlight.push(Promise.resolve(result));
   };
 
+  // This scan's name in its blocks, and what the main thread learns from the blocks it scans itself.
+  const scan = scans++;
+  const completeEntryIds = new CompleteEntryIds();
   let lastLine = 0;
   try {
     for await (const block of blocks(chunks, maxLineBytes, oversize)) {
       lastLine = block.firstLine + block.lines - 1;
-      const task = { firstLine: block.firstLine, file, latestPlausibleMs: now() + FUTURE_TOLERANCE_MS, maxLineBytes, fastPath: options.fastPath ?? true };
+      const task = { firstLine: block.firstLine, file, latestPlausibleMs: now() + FUTURE_TOLERANCE_MS, maxLineBytes, fastPath: options.fastPath ?? true, scan };
       // Workers get a block while they have fewer than two queued; otherwise the main thread, which
       // also reads and cuts blocks, scans it itself, so no core idles whatever their relative speed.
       // Small blocks are not worth a message. Results still merge in block order.
-      if (block.buf.length < SMALL_BLOCK_BYTES || workers.pending >= 2 * workers.size) inFlight.push(Promise.resolve(scanBlock({ ...task, buf: block.buf })));
+      if (block.buf.length < SMALL_BLOCK_BYTES || workers.pending >= 2 * workers.size) inFlight.push(Promise.resolve(scanBlock({ ...task, buf: block.buf }, completeEntryIds)));
       else inFlight.push(workers.run({ ...task, buf: forTransfer(block) }));
       // Merge in order. Only blocks queued at workers hold input bytes (at most two each); results
       // scanned here are small, so a few may wait behind a slower worker block instead of idling.

@@ -6,7 +6,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import type { AccessEvent } from '../access-event.js';
-import type { AccessGroup } from '../detect/access-group.js';
+import type { AccessGroup, CompleteEntryIds } from '../detect/access-group.js';
 import { BatchAuditor } from '../detect/auditor.js';
 import type { ParseContext, PostgresJoin } from '../parse/log-entry.js';
 import type { RepeatedAccess } from '../repeated-access.js';
@@ -21,6 +21,8 @@ export interface BlockTask {
   latestPlausibleMs: number;
   maxLineBytes: number;
   fastPath: boolean;
+  /** Names the scan (one file into one auditor) the block belongs to: see CompleteEntryIds. */
+  scan: number;
 }
 
 export interface BlockResult {
@@ -31,12 +33,16 @@ export interface BlockResult {
   joins: { event: AccessEvent; join: PostgresJoin }[];
 }
 
-export function scanBlock(task: BlockTask): BlockResult {
+/**
+ * Scans one block. `completeEntryIds` holds what this thread learned from the earlier blocks of the
+ * same scan it scanned; it is updated with this block's groups.
+ */
+export function scanBlock(task: BlockTask, completeEntryIds?: CompleteEntryIds): BlockResult {
   const buf = Buffer.from(task.buf.buffer, task.buf.byteOffset, task.buf.byteLength);
   const stats = emptyStats();
   const problems = new ProblemLog();
   // Grouping only (no baselines, no cap): the main thread's auditor judges and caps the merged groups.
-  const grouping = new BatchAuditor([], { maxGroups: Number.POSITIVE_INFINITY, now: 0 });
+  const grouping = new BatchAuditor([], { maxGroups: Number.POSITIVE_INFINITY, now: 0, ...(completeEntryIds ? { completeEntryIds } : {}) });
   const joins: BlockResult['joins'] = [];
   const sink = {
     event(event: AccessEvent) {
@@ -70,5 +76,7 @@ export function scanBlock(task: BlockTask): BlockResult {
     }
     start = stop + 1;
   }
-  return { stats, problems: problems.export(), groups: grouping.groupsInOrder(), joins };
+  const groups = grouping.groupsInOrder();
+  completeEntryIds?.note(groups);
+  return { stats, problems: problems.export(), groups, joins };
 }
