@@ -10,7 +10,9 @@
  *   shape it does not model (delegation chains, caller networks, ASNs given as strings) returns
  *   undefined: the full parser decides, counts and reports.
  *
- * What repeats from line to line is reused, in bounded caches: flow identities (by line shape and
+ * What follows from a line's shape alone is decided once per shape (FlowShape): its envelope and
+ * type checks, whether its log name is fixed, where its time is, which of its values make a flow's
+ * identity. What repeats from line to line is reused, in bounded caches: flow identities (by line shape and
  * the few values of that shape that lie in the identity fields, verified byte for byte), field
  * strings, GCS sources, credentials and group keys. A flow line of a known identity is
  * returned as a RepeatedAccess — no event built, its time read in ms from the bytes, its time and
@@ -290,11 +292,14 @@ function rfc3339Ms(buf: Buffer, s: number, e: number): number {
  */
 function timeMs(line: Line, slot: number, ctx: ParseContext): number {
   if (!line.check(slot, T_STRING)) throw FALLBACK;
-  const s = scanner.startOf(slot);
-  const e = scanner.endOf(slot);
+  return timeMsAt(line.buf, scanner.startOf(slot), scanner.endOf(slot), ctx);
+}
+
+/** timeMs for a string already known to be at [s, e). */
+function timeMsAt(buf: Buffer, s: number, e: number, ctx: ParseContext): number {
   if (e === s) throw FALLBACK;
-  let ms = rfc3339Ms(line.buf, s, e);
-  if (Number.isNaN(ms)) ms = Date.parse(line.buf.toString('utf8', s, e));
+  let ms = rfc3339Ms(buf, s, e);
+  if (Number.isNaN(ms)) ms = Date.parse(buf.toString('utf8', s, e));
   if (!plausibleMs(ms, ctx)) throw FALLBACK;
   return ms;
 }
@@ -311,7 +316,12 @@ export function fastParse(chunk: Buffer, lineStart: number, lineEnd: number, ctx
   const buf = chunk;
   const line = LINE;
   line.buf = buf;
+  const shape = scanner.shape;
   try {
+    // A line of a shape already decided to be a flow's: its envelope and types are that shape's.
+    const memo = shape?.memo;
+    if (memo instanceof FlowShape) return memo.logNameFixed || line.endsWith(S['logName']!, VPC_FLOWS_LOG_NAME) ? flow(line, buf, ctx, shape!, memo) : undefined;
+    if (memo === NOT_DECIDABLE) return undefined;
     // The envelope, typed as logEntrySchema types it (checked in place: no strings are made).
     line.check(S['severity']!, T_STRING);
     line.check(S['receiveTimestamp']!, T_STRING);
@@ -324,7 +334,11 @@ export function fastParse(chunk: Buffer, lineStart: number, lineEnd: number, ctx
     line.check(S['insertId']!, T_STRING);
     if (line.obj(S['jsonPayload']!, true)) {
       if (line.has(S['protoPayload']!)) return undefined;
-      return line.endsWith(S['logName']!, VPC_FLOWS_LOG_NAME) ? flow(line, buf, ctx) : undefined;
+      if (!line.endsWith(S['logName']!, VPC_FLOWS_LOG_NAME)) return undefined;
+      if (!shape) return flow(line, buf, ctx, undefined, undefined);
+      // The first flow line of this shape: what holds for all of them is decided once.
+      shape.memo = flowShape(line, shape);
+      return shape.memo instanceof FlowShape ? flow(line, buf, ctx, shape, shape.memo) : undefined;
     }
     line.check(S['logName']!, T_STRING);
     if (line.obj(S['protoPayload']!, true)) return line.str(S['protoPayload.serviceName']!) === 'storage.googleapis.com' ? gcs(line, ctx) : undefined;
@@ -408,28 +422,44 @@ const IDENTITY_SLOTS = Int32Array.from([
 ]);
 
 /**
- * Per line shape: the variable values that lie in its identity fields (see Shape.valuesIn), or null
- * when a field occurs twice (duplicate keys: the full parser decides). Two lines of one shape with
- * the same orientation and equal values there have byte-identical identity fields, so they parse to
- * the same target, source and action. Bounded: shapes are relearned, and old ones dropped here.
+ * What holds for every line of one line shape whose envelope passed as a flow's (Shape.memo): the
+ * envelope and type checks, which depend only on the shape's record of types and counts, and:
  */
-const identityValues = new Map<Shape, Int32Array | null>();
+class FlowShape {
+  constructor(
+    /** logName lies in the shape's constant bytes, so every line's ends with /vpc_flows; else it is checked per line. */
+    readonly logNameFixed: boolean,
+    /** Where the flow's time is: start_time when the shape has it, else timestamp (both strings). */
+    readonly timeSlot: number,
+    /**
+     * The shape's variable values that lie in the identity fields (see Shape.valuesIn). Two lines of
+     * the shape with the same orientation and equal values there have byte-identical identity fields,
+     * so they parse to the same target, source and action.
+     */
+    readonly identity: Int32Array,
+  ) {}
+}
+/** Shape.memo of a shape whose lines the fast path cannot decide (a duplicate key, a wrong type). */
+const NOT_DECIDABLE = Symbol('not decidable');
 
-function identityValuesOf(shape: Shape): Int32Array | null {
-  let values = identityValues.get(shape);
-  if (values === undefined) {
-    if (identityValues.size >= 64) identityValues.clear();
-    const list: number[] = [];
-    let duplicate = false;
+/** Decides a shape's FlowShape from one of its lines (whose envelope passed as a flow's). */
+function flowShape(line: Line, shape: Shape): FlowShape | typeof NOT_DECIDABLE {
+  try {
+    if (!line.obj(S['jsonPayload.connection']!)) return NOT_DECIDABLE;
+    const timeSlot = line.check(S['jsonPayload.start_time']!, T_STRING) ? S['jsonPayload.start_time']! : S['timestamp']!;
+    if (!line.check(timeSlot, T_STRING)) return NOT_DECIDABLE;
+    const identity: number[] = [];
     for (const slot of IDENTITY_SLOTS) {
-      if (scanner.count[slot]! > 1) duplicate = true;
+      if (scanner.count[slot]! > 1) return NOT_DECIDABLE;
       const [first, end] = shape.valuesIn(slot);
-      for (let k = first; k < end; k++) list.push(k);
+      for (let k = first; k < end; k++) identity.push(k);
     }
-    values = duplicate ? null : Int32Array.from(list);
-    identityValues.set(shape, values);
+    const [first, end] = shape.valuesIn(S['logName']!);
+    return new FlowShape(first === end, timeSlot, Int32Array.from(identity));
+  } catch (error) {
+    if (error === FALLBACK) return NOT_DECIDABLE;
+    throw error;
   }
-  return values;
 }
 
 /**
@@ -498,27 +528,27 @@ function refOf(line: Line, ctx: ParseContext): AccessEvent['ref'] {
 /** Refilled for every flow line of a known identity (see RepeatedAccess). */
 const REPEAT = new RepeatedAccess();
 
-function flow(line: Line, buf: Buffer, ctx: ParseContext): AccessEvent | RepeatedAccess | 'skip' {
-  if (!line.obj(S['jsonPayload.connection']!)) throw FALLBACK;
+/**
+ * A flow line. Lines of a known shape (with its FlowShape) are looked up by identity; a line scanned
+ * in full is checked and built in full.
+ */
+function flow(line: Line, buf: Buffer, ctx: ParseContext, shape: Shape | undefined, known: FlowShape | undefined): AccessEvent | RepeatedAccess | 'skip' {
+  if (!known && !line.obj(S['jsonPayload.connection']!)) throw FALLBACK;
   const srcPort = line.int(S['jsonPayload.connection.src_port']!);
   const destPort = line.int(S['jsonPayload.connection.dest_port']!);
   const protocol = line.int(S['jsonPayload.connection.protocol']!);
   if ((srcPort ?? 0) > 65535 || (destPort ?? 0) > 65535) throw FALLBACK;
   // start_time when present, else the entry's timestamp.
-  const timeSlot = line.check(S['jsonPayload.start_time']!, T_STRING) ? S['jsonPayload.start_time']! : S['timestamp']!;
-  const ms = timeMs(line, timeSlot, ctx);
+  const timeSlot = known ? known.timeSlot : line.check(S['jsonPayload.start_time']!, T_STRING) ? S['jsonPayload.start_time']! : S['timestamp']!;
+  const ms = known ? timeMsAt(buf, scanner.startOf(timeSlot), scanner.endOf(timeSlot), ctx) : timeMs(line, timeSlot, ctx);
   // Which port is the server's decides the target; the client's ephemeral port is not identity.
   const response = isResponseDirection(srcPort, destPort);
   const serverPort = (response ? srcPort : destPort) ?? 0x1ffff;
   const orientation = (response ? 0x20000 : 0) | serverPort;
-  // Lines of a known shape are looked up by identity; a line scanned in full is built in full.
-  const shape = scanner.shape;
-  const values = shape && identityValuesOf(shape);
-  if (values === null) throw FALLBACK;
   const view = viewOf(buf);
-  const key = shape && values ? identityHash(view, shape, orientation, values) : -1;
-  const entry = shape && values ? flowCache.get(key) : undefined;
-  const cached = entry && sameIdentity(entry, view, shape!, orientation, values!) ? entry.value : undefined;
+  const key = known ? identityHash(view, shape!, orientation, known.identity) : -1;
+  const entry = known ? flowCache.get(key) : undefined;
+  const cached = entry && sameIdentity(entry, view, shape!, orientation, known!.identity) ? entry.value : undefined;
   if (cached === 'skip') return 'skip';
   const idSlot = S['insertId']!;
   const hasId = scanner.count[idSlot]! > 0;
@@ -531,10 +561,10 @@ function flow(line: Line, buf: Buffer, ctx: ParseContext): AccessEvent | Repeate
   const time = buf.toString('utf8', scanner.startOf(timeSlot), scanner.endOf(timeSlot));
   const event = flowEvent({ srcIp, destIp, srcPort, destPort, protocol, time, src, dest, ref: refOf(line, ctx) });
   if (event !== 'skip') event.timeMs = ms;
-  if (shape && values) {
+  if (known) {
     if (flowCache.size >= FLOW_CACHE_LIMIT) flowCache.clear();
     const value: FlowIdentity = event === 'skip' ? 'skip' : { kind: 'vpc-flow', target: event.target, source: event.source, credential: null, action: event.action, groupKey: groupKey(event) };
-    flowCache.set(key, knownFlow(buf, shape, orientation, values, value));
+    flowCache.set(key, knownFlow(buf, shape!, orientation, known.identity, value));
   }
   return event;
 }

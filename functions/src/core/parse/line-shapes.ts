@@ -58,6 +58,11 @@ export class Shape {
   readonly index: Int32Array;
   /** A number naming this shape among those learned in this thread (for hashing). */
   readonly id = ++shapeIds;
+  /**
+   * What the scanner's user decided once for every line of this shape — facts that follow from the
+   * shape alone (which paths hold which types, which bytes are constant). fast-path.ts: FlowShape.
+   */
+  memo: unknown = undefined;
 
   /**
    * The variable values [first, end) within the value at `slot` (in value order; empty when the slot
