@@ -227,8 +227,11 @@ class Line {
 }
 const LINE = new Line();
 
-/** The hour (`YYYY-MM-DDTHH:`, 14 bytes) of the last timestamp read, and its ms (NaN before the first): an export spans about one hour. */
-const cachedHour = new Uint8Array(14);
+/**
+ * The hour (`YYYY-MM-DDTHH:`, 14 bytes) of the last timestamp read, as three words to compare (bytes
+ * 0–7, 8–11, 12–13), and its ms (NaN before the first): an export spans about one hour.
+ */
+const cachedHour = new DataView(new ArrayBuffer(14));
 let cachedHourMs = Number.NaN;
 
 function digit(buf: Buffer, i: number): number {
@@ -252,8 +255,9 @@ function hourMs(buf: Buffer, s: number): number {
 
 function inCachedHour(buf: Buffer, s: number): boolean {
   if (Number.isNaN(cachedHourMs)) return false;
-  for (let k = 0; k < 14; k++) if (buf[s + k] !== cachedHour[k]) return false;
-  return true;
+  // Two doubles compare equal only when their bits are (a NaN never does: the hour is then recomputed).
+  const view = viewOf(buf);
+  return view.getFloat64(s, true) === cachedHour.getFloat64(0, true) && view.getUint32(s + 8, true) === cachedHour.getUint32(8, true) && view.getUint16(s + 12, true) === cachedHour.getUint16(12, true);
 }
 
 /**
@@ -268,7 +272,7 @@ function rfc3339Ms(buf: Buffer, s: number, e: number): number {
   else {
     base = hourMs(buf, s);
     if (Number.isNaN(base)) return NaN;
-    cachedHour.set(buf.subarray(s, s + 14));
+    for (let k = 0; k < 14; k++) cachedHour.setUint8(k, buf[s + k]!);
     cachedHourMs = base;
   }
   const minute = digit(buf, s + 14) * 10 + digit(buf, s + 15);

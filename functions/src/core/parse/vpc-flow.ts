@@ -58,7 +58,10 @@ const PROTOCOLS: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 
 const FIRST_EPHEMERAL_PORT = 32768;
 
 /** Ports of the services we protect and their usual neighbours: a record's end on one of these is the server. */
-const SERVICE_PORTS = new Set([22, 53, 80, 443, 1433, 3306, 5432, 5601, 6378, 6379, 8080, 8443, 9200, 11211, 27017]);
+const SERVICE_PORTS = [22, 53, 80, 443, 1433, 3306, 5432, 5601, 6378, 6379, 8080, 8443, 9200, 11211, 27017];
+/** 1 at each service port: a table read per flow instead of a set lookup (other values read undefined). */
+const IS_SERVICE_PORT = new Uint8Array(65536);
+for (const port of SERVICE_PORTS) IS_SERVICE_PORT[port] = 1;
 
 /**
  * True when the record runs server → client (a response), i.e. the source end is the listening one:
@@ -66,8 +69,8 @@ const SERVICE_PORTS = new Set([22, 53, 80, 443, 1433, 3306, 5432, 5601, 6378, 63
  */
 export function isResponseDirection(srcPort: number | undefined, destPort: number | undefined): boolean {
   if (srcPort === undefined || destPort === undefined) return false;
-  const srcService = SERVICE_PORTS.has(srcPort);
-  const destService = SERVICE_PORTS.has(destPort);
+  const srcService = IS_SERVICE_PORT[srcPort] === 1;
+  const destService = IS_SERVICE_PORT[destPort] === 1;
   if (srcService !== destService) return srcService;
   return srcPort < FIRST_EPHEMERAL_PORT && destPort >= FIRST_EPHEMERAL_PORT;
 }
