@@ -92,7 +92,7 @@ describe('hostile input through the function', () => {
     expect(summary).toMatchObject({ lines: 7, parsed: 1, unknown: 2, bad: 4 });
   });
 
-  it('case 20: many distinct sources in one batch: tracking is capped, one overflow finding, the batch completes', async () => {
+  it.each(['MAX_TRACKED_GROUPS', 'MAX_GROUPS_PER_TARGET'])('case 20: many distinct sources in one batch: tracking is capped (%s), one overflow finding, the batch completes', async (knob) => {
     const entry = JSON.parse(denied);
     const lines = Array.from({ length: 20_000 }, (_, i) => {
       entry.protoPayload.requestMetadata.callerIp = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
@@ -100,7 +100,7 @@ describe('hostile input through the function', () => {
       return JSON.stringify(entry);
     });
     const event = p.putExport(lines);
-    const outcome = await p.deliver(event, p.deps({}, { MAX_TRACKED_GROUPS: '1000' }));
+    const outcome = await p.deliver(event, p.deps({}, { [knob]: '1000' }));
     expect(outcome).toMatchObject({ outcome: 'done' });
     const { findings } = report(event);
     const overflow = findings.filter((f) => f.type === 'tracking-overflow');

@@ -30,6 +30,7 @@ const envSchema = z.object({
   BURST_THRESHOLD: z.coerce.number().int().positive().default(5),
   /** Distinct target × source × credential groups judged per batch; past it, one tracking-overflow finding. */
   MAX_TRACKED_GROUPS: z.coerce.number().int().positive().default(50_000),
+  MAX_GROUPS_PER_TARGET: z.coerce.number().int().positive().default(10_000),
   MAX_LINE_BYTES: z.coerce.number().int().positive().default(4 * 1024 * 1024),
   LOG_PREFIXES: z
     .string()

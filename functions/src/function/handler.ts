@@ -225,6 +225,7 @@ class BatchRun {
         maxLineBytes: config.MAX_LINE_BYTES,
         burstThreshold: config.BURST_THRESHOLD,
         maxGroups: config.MAX_TRACKED_GROUPS,
+        maxGroupsPerTarget: config.MAX_GROUPS_PER_TARGET,
       });
     } catch (error) {
       if (!(error instanceof ObjectGoneError)) throw error;

@@ -28,6 +28,7 @@ export interface ReadOptions {
   maxLineBytes: number;
   burstThreshold: number;
   maxGroups?: number;
+  maxGroupsPerTarget?: number;
   /** Whole-object read attempts before giving up to an Eventarc retry. */
   maxAttempts?: number;
 }
@@ -65,7 +66,12 @@ export async function auditObject(
 async function readOnce(storage: Storage, object: { bucket: string; name: string; generation: string }, baselines: readonly LoadedBaseline[], options: ReadOptions) {
   const stats = emptyStats();
   const problems = new ProblemLog();
-  const auditor = new BatchAuditor(baselines, { burstThreshold: options.burstThreshold, now: options.now(), ...(options.maxGroups ? { maxGroups: options.maxGroups } : {}) });
+  const auditor = new BatchAuditor(baselines, {
+    burstThreshold: options.burstThreshold,
+    now: options.now(),
+    ...(options.maxGroups ? { maxGroups: options.maxGroups } : {}),
+    ...(options.maxGroupsPerTarget ? { maxGroupsPerTarget: options.maxGroupsPerTarget } : {}),
+  });
   const raw = storage.bucket(object.bucket).file(object.name, { generation: object.generation }).createReadStream();
   let bytes = 0;
   raw.on('data', (chunk: Buffer) => (bytes += chunk.length));

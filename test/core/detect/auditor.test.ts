@@ -163,6 +163,32 @@ describe('grouping and order', () => {
     expect(overflow[0]).toMatchObject({ count: 990, severity: 'high' });
     expect(findings.filter((f) => f.type === 'new-source')).toHaveLength(10);
   });
+
+  it('caps tracking per target: a flood of sources to one target leaves the others judged one by one', () => {
+    const now = Date.parse('2026-11-24T00:00:00Z');
+    const flood = (i: number) => event({ source: { ip: `192.0.${Math.floor(i / 250)}.${i % 250}` } });
+    const other = (i: number) => event({ target: 'other-bucket', source: { ip: `198.51.100.${i}` } });
+    const events = [...Array.from({ length: 1000 }, (_, i) => flood(i)), ...Array.from({ length: 20 }, (_, i) => other(i))];
+    const direct = new BatchAuditor([bucket], { maxGroupsPerTarget: 10, now });
+    for (const e of events) direct.add(e);
+    // The same events as a scan worker would hand them over: one group each, merged.
+    const merged = new BatchAuditor([bucket], { maxGroupsPerTarget: 10, now });
+    for (const e of events) {
+      const block = new BatchAuditor([], { maxGroups: Number.POSITIVE_INFINITY, maxGroupsPerTarget: Number.POSITIVE_INFINITY, now });
+      block.add(e);
+      merged.mergeGroup(block.groupsInOrder()[0]!);
+    }
+    for (const auditor of [direct, merged]) {
+      const findings = auditor.findings();
+      const overflow = findings.filter((f) => f.type === 'tracking-overflow');
+      expect(overflow).toHaveLength(2);
+      expect(overflow.find((f) => f.target === bucket.baseline.target)).toMatchObject({ count: 990, severity: 'high' });
+      expect(overflow.find((f) => f.target === 'other-bucket')).toMatchObject({ count: 10 });
+      expect(overflow[0]!.rule.detail).toMatch(/more than 10 distinct source × credential groups for this target/);
+      expect(findings.filter((f) => f.type === 'new-source')).toHaveLength(10);
+      expect(auditor.groupsInOrder()).toHaveLength(20);
+    }
+  });
 });
 
 describe('repeats of a known access', () => {

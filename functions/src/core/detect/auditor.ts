@@ -25,19 +25,26 @@ export interface AuditOptions {
   burstThreshold: number;
   /** Distinct target × source × credential groups tracked per batch; the rest are counted as overflow. */
   maxGroups: number;
+  /**
+   * The same, per target: a flood of distinct sources to one target (a scan) is counted into its
+   * overflow past this many, so its findings and memory stay bounded whatever the batch holds.
+   */
+  maxGroupsPerTarget: number;
   /** Clock for baseline `expires`. */
   now: number;
   /** For a scan block's grouping: groups of these keys collect no entry ids (see CompleteEntryIds). */
   completeEntryIds?: CompleteEntryIds;
 }
 
-export const DEFAULT_AUDIT_OPTIONS: Omit<AuditOptions, "now"> = { burstThreshold: DEFAULT_BURST_THRESHOLD, maxGroups: 50_000 };
+export const DEFAULT_AUDIT_OPTIONS: Omit<AuditOptions, 'now'> = { burstThreshold: DEFAULT_BURST_THRESHOLD, maxGroups: 50_000, maxGroupsPerTarget: 10_000 };
 
 const PER_GROUP_DETECTORS = [detectNewCredential, detectNewSource, detectCredentialFromNewSource];
 
 export class BatchAuditor {
   private readonly baselines = new Map<string, CompiledBaseline>();
   private readonly groups = new Map<string, AccessGroup>();
+  /** Groups tracked per target (targetKey): bounded by the targets that have groups. */
+  private readonly groupsPerTarget = new Map<string, number>();
   private readonly overflow = new Map<string, Overflow>();
   private readonly options: AuditOptions;
 
@@ -52,7 +59,7 @@ export class BatchAuditor {
     const key = groupKey(event);
     let group = this.groups.get(key);
     if (!group) {
-      if (this.groups.size >= this.options.maxGroups) {
+      if (!this.track(event.kind, event.target)) {
         this.countOverflow(event);
         return;
       }
@@ -78,7 +85,7 @@ export class BatchAuditor {
     const key = groupKey(delta);
     const group = this.groups.get(key);
     if (!group) {
-      if (this.groups.size >= this.options.maxGroups) {
+      if (!this.track(delta.kind, delta.target)) {
         const o = this.overflowFor(delta.kind, delta.target, delta.firstSeen);
         o.events += groupCount(delta);
         if (delta.firstMs < Date.parse(o.firstSeen)) o.firstSeen = delta.firstSeen;
@@ -92,6 +99,16 @@ export class BatchAuditor {
       return;
     }
     mergeInto(group, delta);
+  }
+
+  /** Whether a new group of `target` may be tracked (both caps), counting it when it may. */
+  private track(kind: AccessEvent['kind'], target: string): boolean {
+    if (this.groups.size >= this.options.maxGroups) return false;
+    const key = targetKey(kind, target);
+    const tracked = this.groupsPerTarget.get(key) ?? 0;
+    if (tracked >= this.options.maxGroupsPerTarget) return false;
+    this.groupsPerTarget.set(key, tracked + 1);
+    return true;
   }
 
   private overflowFor(kind: AccessEvent['kind'], target: string, time: string): Overflow {
@@ -145,7 +162,7 @@ export class BatchAuditor {
         }
       }
     }
-    for (const [key, o] of this.overflow) findings.push(overflowFinding(o, this.options.maxGroups, this.baselines.get(key)?.file ?? null));
+    for (const [key, o] of this.overflow) findings.push(overflowFinding(o, this.options, this.baselines.get(key)?.file ?? null));
     return findings.sort(compareFindings);
   }
 

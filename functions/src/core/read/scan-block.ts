@@ -42,7 +42,7 @@ export function scanBlock(task: BlockTask, completeEntryIds?: CompleteEntryIds):
   const stats = emptyStats();
   const problems = new ProblemLog();
   // Grouping only (no baselines, no cap): the main thread's auditor judges and caps the merged groups.
-  const grouping = new BatchAuditor([], { maxGroups: Number.POSITIVE_INFINITY, now: 0, ...(completeEntryIds ? { completeEntryIds } : {}) });
+  const grouping = new BatchAuditor([], { maxGroups: Number.POSITIVE_INFINITY, maxGroupsPerTarget: Number.POSITIVE_INFINITY, now: 0, ...(completeEntryIds ? { completeEntryIds } : {}) });
   const joins: BlockResult['joins'] = [];
   const sink = {
     event(event: AccessEvent) {

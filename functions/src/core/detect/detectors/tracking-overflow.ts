@@ -17,7 +17,7 @@ export interface Overflow {
   sampleSources: string[];
 }
 
-export function overflowFinding(overflow: Overflow, cap: number, baselineFile: string | null): Finding {
+export function overflowFinding(overflow: Overflow, caps: { maxGroups: number; maxGroupsPerTarget: number }, baselineFile: string | null): Finding {
   return {
     id: findingId('tracking-overflow', overflow.target, '*', null),
     kind: overflow.kind,
@@ -35,7 +35,7 @@ export function overflowFinding(overflow: Overflow, cap: number, baselineFile: s
     actions: [],
     resources: [],
     userAgents: [],
-    rule: { baseline: baselineFile, section: null, detail: `more than ${cap} distinct source × credential groups in one batch; ${overflow.events} accesses were counted without being judged`, nearest: [] },
+    rule: { baseline: baselineFile, section: null, detail: `more than ${caps.maxGroupsPerTarget} distinct source × credential groups for this target (or ${caps.maxGroups} in the whole batch); ${overflow.events} accesses were counted without being judged`, nearest: [] },
     refs: [],
   };
 }
