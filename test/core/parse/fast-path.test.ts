@@ -195,7 +195,7 @@ describe('fast path versus full parser', () => {
         },
         now: () => Date.parse('2026-11-24T00:00:00Z'),
       });
-      expect(repeats).toBeGreaterThan(1000);
+      expect(repeats).toBeGreaterThan(500);
       expect(stats).toEqual(full.stats);
       const fromEvents = new BatchAuditor(baselines, { now: Date.parse('2026-11-24T00:00:00Z') });
       for (const e of full.events) fromEvents.add(e);
@@ -248,6 +248,29 @@ describe('fast path versus full parser', () => {
         if (fast !== undefined) expect(strip(fast), `round ${round}: ${line.slice(0, 200)}`).toEqual(strip(fullEvent(line)));
       }
     }
+  });
+
+  it('keeps deciding repeats exactly while the identity cache fills and is emptied', () => {
+    const flow = lines.find((l) => l.includes('compute.googleapis.com%2Fvpc_flows') && l.includes('"pod_name"') && !l.includes('\\'))!;
+    const entry = JSON.parse(flow);
+    // Past any relearning pause earlier tests left: until this line's shape is known again.
+    for (let i = 0, known = false; i < 5_000 && !known; i++) known = fastParse(Buffer.from(flow), 0, Buffer.byteLength(flow), ctx) instanceof RepeatedAccess;
+    // Identities of ~50 KB (long pod names): a few dozen fill the cache's byte arena, which is then
+    // emptied; each identity is seen three times, so it is cached on its second line.
+    let repeats = 0;
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 120; i++) {
+        for (let copy = 0; copy < 3; copy++) {
+          entry.insertId = `r${round}-${i}-${copy}`;
+          entry.jsonPayload.src_gke_details.pod.pod_name = `${String(i).padStart(4, '0')}-${'p'.repeat(50_000)}`;
+          const line = JSON.stringify(entry);
+          const buf = Buffer.from(line);
+          if (fastParse(buf, 0, buf.length, ctx) instanceof RepeatedAccess) repeats++;
+          expect(strip(decide(buf, 0, buf.length)), `round ${round}, identity ${i}`).toEqual(strip(fullEvent(line)));
+        }
+      }
+    }
+    expect(repeats).toBeGreaterThan(600);
   });
 
   it('decides a line by what its shape fixes only where the shape fixes it (another log, a duplicate key)', () => {

@@ -474,13 +474,23 @@ function flowShape(line: Line, shape: Shape): FlowShape | typeof NOT_DECIDABLE {
 interface KnownFlow {
   shape: Shape;
   orientation: number;
-  /** Each identity value's length, and their bytes one after another. */
+  /** Each identity value's length; their bytes lie one after another in the arena from `at`. */
   lengths: Int32Array;
-  view: DataView<ArrayBuffer>;
+  at: number;
   value: FlowIdentity;
 }
 const flowCache = new Map<number, KnownFlow>();
 const FLOW_CACHE_LIMIT = 50_000;
+/**
+ * The cached identities' bytes, one after another in one buffer: a flood of one-off identities
+ * then allocates no buffer per entry (small buffers churned through malloc kept a hostile shard's
+ * RSS far above its heap). Emptied with the cache; an identity too large for a fair share of it is
+ * not cached.
+ */
+const ARENA_BYTES = 4 * 1024 * 1024;
+const arena = new Uint8Array(ARENA_BYTES);
+const arenaView = new DataView(arena.buffer);
+let arenaUsed = 0;
 
 /** Hash of the shape, the orientation and the identity values' bytes (four at a time), read in place. */
 function identityHash(view: DataView<ArrayBufferLike>, shape: Shape, orientation: number, values: Int32Array): number {
@@ -501,27 +511,55 @@ function identityHash(view: DataView<ArrayBufferLike>, shape: Shape, orientation
 /** True when `known` is this line's identity. */
 function sameIdentity(known: KnownFlow, view: DataView<ArrayBufferLike>, shape: Shape, orientation: number, values: Int32Array): boolean {
   if (known.shape !== shape || known.orientation !== orientation) return false;
-  let at = 0;
+  let at = known.at;
   for (let j = 0; j < values.length; j++) {
     const s = scanner.valueStart[values[j]!]!;
     const length = scanner.valueEnd[values[j]!]! - s;
-    if (known.lengths[j] !== length || !sameBytes(known.view, at, view, s, length)) return false;
+    if (known.lengths[j] !== length || !sameBytes(arenaView, at, view, s, length)) return false;
     at += length;
   }
   return true;
 }
 
-function knownFlow(buf: Buffer, shape: Shape, orientation: number, values: Int32Array, value: FlowIdentity): KnownFlow {
+/**
+ * Identities seen once, by a bit of their hash: an identity is cached the second time it is seen. A
+ * flood of one-off identities (a scan from a million addresses) then fills no cache — which would
+ * only churn old-generation memory — while a real flow, which repeats, is cached from its second
+ * line. Emptied when half full.
+ */
+const seenOnce = new Uint32Array(1 << 15);
+let seenOnceCount = 0;
+
+function seenBefore(key: number): boolean {
+  const bit = key & ((1 << 20) - 1);
+  const word = bit >>> 5;
+  const mask = 1 << (bit & 31);
+  if ((seenOnce[word]! & mask) !== 0) return true;
+  if (++seenOnceCount > 1 << 19) {
+    seenOnce.fill(0);
+    seenOnceCount = 1;
+  }
+  seenOnce[word]! |= mask;
+  return false;
+}
+
+/** Caches this line's identity (its values' bytes copied into the arena) if it was seen before. */
+function rememberFlow(key: number, buf: Buffer, shape: Shape, orientation: number, values: Int32Array, value: FlowIdentity): void {
+  if (!seenBefore(key)) return;
   const lengths = new Int32Array(values.length);
   let size = 0;
   for (let j = 0; j < values.length; j++) size += lengths[j] = scanner.valueEnd[values[j]!]! - scanner.valueStart[values[j]!]!;
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for (let j = 0; j < values.length; j++) {
-    bytes.set(buf.subarray(scanner.valueStart[values[j]!]!, scanner.valueEnd[values[j]!]!), at);
-    at += lengths[j]!;
+  if (size > ARENA_BYTES / 64) return;
+  if (flowCache.size >= FLOW_CACHE_LIMIT || arenaUsed + size > ARENA_BYTES) {
+    flowCache.clear();
+    arenaUsed = 0;
   }
-  return { shape, orientation, lengths, view: new DataView(bytes.buffer), value };
+  const at = arenaUsed;
+  for (let j = 0; j < values.length; j++) {
+    arena.set(buf.subarray(scanner.valueStart[values[j]!]!, scanner.valueEnd[values[j]!]!), arenaUsed);
+    arenaUsed += lengths[j]!;
+  }
+  flowCache.set(key, { shape, orientation, lengths, at, value });
 }
 
 /** The event's ref, as the parsers build it (eventRef). */
@@ -566,9 +604,8 @@ function flow(line: Line, buf: Buffer, ctx: ParseContext, shape: Shape | undefin
   const event = flowEvent({ srcIp, destIp, srcPort, destPort, protocol, time, src, dest, ref: refOf(line, ctx) });
   if (event !== 'skip') event.timeMs = ms;
   if (known) {
-    if (flowCache.size >= FLOW_CACHE_LIMIT) flowCache.clear();
     const value: FlowIdentity = event === 'skip' ? 'skip' : { kind: 'vpc-flow', target: event.target, source: event.source, credential: null, action: event.action, groupKey: groupKey(event) };
-    flowCache.set(key, knownFlow(buf, shape!, orientation, known.identity, value));
+    rememberFlow(key, buf, shape!, orientation, known.identity, value);
   }
   return event;
 }
