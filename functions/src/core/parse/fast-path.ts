@@ -12,8 +12,8 @@
  *
  * What follows from a line's shape alone is decided once per shape (FlowShape): its envelope and
  * type checks, whether its log name is fixed, where its time is, which of its values make a flow's
- * identity. What repeats from line to line is reused, in bounded caches: flow identities (by line shape and
- * the few values of that shape that lie in the identity fields, verified byte for byte), field
+ * identity. What repeats from line to line is reused, in bounded caches: flow identities (by line
+ * shape and the few values of that shape in the identity fields, verified byte for byte), field
  * strings, GCS sources, credentials and group keys. A flow line of a known identity is
  * returned as a RepeatedAccess — no event built, its time read in ms from the bytes, its time and
  * insertId strings decoded only if a group keeps them. Events are built by the same functions as
