@@ -122,6 +122,25 @@ describe('audit exit status and input problems', () => {
     });
   });
 
+  it('--max-groups-per-target bounds what one target can fan out into, with one overflow finding', async () => {
+    await withTempDir(async (dir) => {
+      const line = (await readFile(join(sharedFormats, 'gcs-data-access.jsonl'), 'utf8')).split('\n')[0]!;
+      const entry = JSON.parse(line);
+      const lines = Array.from({ length: 30 }, (_, i) => {
+        entry.protoPayload.requestMetadata.callerIp = `198.51.100.${i + 1}`;
+        return JSON.stringify(entry);
+      });
+      await writeFile(join(dir, 'flood.json'), `${lines.join('\n')}\n`);
+      expect(runCli(['learn', '--out', join(dir, 'baselines'), join(sharedFormats, 'gcs-data-access.jsonl')]).status).toBe(0);
+      const audited = runCli(['audit', '--baselines', join(dir, 'baselines'), '--format', 'json', '--max-groups-per-target', '5', join(dir, 'flood.json')]);
+      expect(audited.status, audited.stderr).toBe(0);
+      const findings = (JSON.parse(audited.stdout) as { findings: { type: string; count: number }[] }).findings;
+      expect(findings.filter((f) => f.type === 'tracking-overflow').map((f) => f.count)).toEqual([25]);
+      expect(findings.filter((f) => f.type !== 'tracking-overflow').length).toBeLessThanOrEqual(5);
+      expect(runCli(['audit', '--max-groups-per-target', '0', join(dir, 'flood.json')]).status).toBe(2);
+    });
+  });
+
   it('audits a directory of hostile files without a crash, naming each problem', async () => {
     await withTempDir(async (dir) => {
       const gcs = (await readFile(join(sharedFormats, 'gcs-data-access.jsonl'), 'utf8')).split('\n').filter(Boolean);

@@ -37,6 +37,11 @@ Options:
   --fail-on-findings     exit 1 when there is any finding
   --burst-threshold N    failures from one unknown source in a batch that make a burst (default: ${DEFAULT_AUDIT_OPTIONS.burstThreshold})
   --max-line-bytes N     longer lines are skipped and reported (default: ${DEFAULT_MAX_LINE_BYTES})
+  --max-groups N         source × credential groups judged one by one in the run; the rest
+                         make a tracking-overflow finding per target (default: ${DEFAULT_AUDIT_OPTIONS.maxGroups})
+  --max-groups-per-target N
+                         the same, per target, so a flood of sources to one target stays
+                         bounded (default: ${DEFAULT_AUDIT_OPTIONS.maxGroupsPerTarget})
   --workers N|auto       worker threads for files of 512 MiB or more on disk, besides the main
                          thread (auto: one per core beyond the first; 0: main only)
   --full-parse           decide every line with the full parser (slower; for comparison)
@@ -83,6 +88,8 @@ const auditOptions = z
     'fail-on-findings': z.boolean().default(false),
     'burst-threshold': positiveInt.default(DEFAULT_AUDIT_OPTIONS.burstThreshold),
     'max-line-bytes': positiveInt.default(DEFAULT_MAX_LINE_BYTES),
+    'max-groups': positiveInt.default(DEFAULT_AUDIT_OPTIONS.maxGroups),
+    'max-groups-per-target': positiveInt.default(DEFAULT_AUDIT_OPTIONS.maxGroupsPerTarget),
     now: z.iso.datetime({ offset: true }).optional(),
     quiet: z.boolean().default(false),
     workers: z.union([z.literal('auto'), z.coerce.number().int().min(0).max(64)]).default('auto'),
@@ -98,6 +105,8 @@ export async function auditCommand(argv: readonly string[], io: CommandIo): Prom
     'fail-on-findings': { type: 'boolean' },
     'burst-threshold': { type: 'string' },
     'max-line-bytes': { type: 'string' },
+    'max-groups': { type: 'string' },
+    'max-groups-per-target': { type: 'string' },
     now: { type: 'string' },
     quiet: { type: 'boolean' },
     workers: { type: 'string' },
@@ -112,7 +121,7 @@ export async function auditCommand(argv: readonly string[], io: CommandIo): Prom
   const files = await listInputFiles(positionals);
   const baselines = await loadBaselines(options.baselines);
   const now = options.now ? Date.parse(options.now) : Date.now();
-  const auditor = new BatchAuditor(baselines, { burstThreshold: options['burst-threshold'], now });
+  const auditor = new BatchAuditor(baselines, { burstThreshold: options['burst-threshold'], maxGroups: options['max-groups'], maxGroupsPerTarget: options['max-groups-per-target'], now });
   const progress = new Progress(files.length, io.err, 5000, io.progress && !options.quiet);
   const workers = workerPool(options.workers);
   const scan = await scanFiles(files, {
