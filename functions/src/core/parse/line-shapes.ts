@@ -70,7 +70,7 @@ export class Shape {
    * lines of this shape whose values first…end-1 are equal have byte-identical values at `slot`.
    */
   valuesIn(slot: number): [number, number] {
-    const n = this.slots.indexOf(slot);
+    const n = this.index[slot]!;
     if (n < 0) return [0, 0];
     // A string or number is one value; a container (or literal) starts and ends in constants, and
     // value k lies between constants k and k + 1.
