@@ -24,8 +24,10 @@ import { isUtf8 } from 'node:buffer';
 import { eventRef, type AccessEvent, type Credential, type Source, type SourceDetails } from '../access-event.js';
 import { LineScanner } from './line-scanner.js';
 import type { Shape } from './line-shapes.js';
+import { KnownFlows } from './known-flows.js';
 import { T_ARRAY, T_FALSE, T_NULL, T_NUMBER, T_OBJECT, T_STRING, T_TRUE } from './json-tokens.js';
 import { ownView, sameBytes, viewOf } from './bytes.js';
+import { rfc3339Ms } from './timestamp-bytes.js';
 import { auditCredential, gcsEvent } from './gcs-data-access.js';
 import { plausibleMs, type ParseContext } from './log-entry.js';
 import { groupKey } from '../detect/access-group.js';
@@ -228,69 +230,6 @@ class Line {
 const LINE = new Line();
 
 /**
- * The hour (`YYYY-MM-DDTHH:`, 14 bytes) of the last timestamp read, as three words to compare (bytes
- * 0–7, 8–11, 12–13), and its ms (NaN before the first): an export spans about one hour.
- */
-const cachedHour = new DataView(new ArrayBuffer(14));
-let cachedHourMs = Number.NaN;
-
-function digit(buf: Buffer, i: number): number {
-  const x = buf[i]! - 48;
-  return x >= 0 && x <= 9 ? x : NaN;
-}
-
-/** ms of the hour `YYYY-MM-DDTHH` whose bytes start at `s`, or NaN for an invalid date (Date.parse decides those). */
-function hourMs(buf: Buffer, s: number): number {
-  if (buf[s + 4] !== 45 || buf[s + 7] !== 45 || buf[s + 10] !== 84) return NaN;
-  const year = digit(buf, s) * 1000 + digit(buf, s + 1) * 100 + digit(buf, s + 2) * 10 + digit(buf, s + 3);
-  const month = digit(buf, s + 5) * 10 + digit(buf, s + 6);
-  const day = digit(buf, s + 8) * 10 + digit(buf, s + 9);
-  const hour = digit(buf, s + 11) * 10 + digit(buf, s + 12);
-  if (!(month >= 1 && month <= 12 && day >= 1 && hour >= 0 && hour <= 23)) return NaN;
-  // Date.UTC rolls over impossible dates (Feb 30); Date.parse rejects them: leave those to it.
-  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-  if (day > (month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31)) return NaN;
-  return Date.UTC(year, month - 1, day, hour);
-}
-
-function inCachedHour(buf: Buffer, s: number): boolean {
-  if (Number.isNaN(cachedHourMs)) return false;
-  // Two doubles compare equal only when their bits are (a NaN never does: the hour is then recomputed).
-  const view = viewOf(buf);
-  return view.getFloat64(s, true) === cachedHour.getFloat64(0, true) && view.getUint32(s + 8, true) === cachedHour.getUint32(8, true) && view.getUint16(s + 12, true) === cachedHour.getUint16(12, true);
-}
-
-/**
- * The bytes [s, e) as `YYYY-MM-DDTHH:MM:SS[.fraction]Z` → ms, without a string or Date.parse (the
- * hot path); NaN for any other shape. Every byte is checked, so only ASCII text is accepted.
- */
-function rfc3339Ms(buf: Buffer, s: number, e: number): number {
-  const n = e - s;
-  if (n < 20 || buf[e - 1] !== 90 || buf[s + 13] !== 58 || buf[s + 16] !== 58) return NaN;
-  let base: number;
-  if (inCachedHour(buf, s)) base = cachedHourMs;
-  else {
-    base = hourMs(buf, s);
-    if (Number.isNaN(base)) return NaN;
-    for (let k = 0; k < 14; k++) cachedHour.setUint8(k, buf[s + k]!);
-    cachedHourMs = base;
-  }
-  const minute = digit(buf, s + 14) * 10 + digit(buf, s + 15);
-  const second = digit(buf, s + 17) * 10 + digit(buf, s + 18);
-  if (!(minute <= 59 && second <= 59)) return NaN;
-  let ms = 0;
-  if (n > 20) {
-    if (buf[s + 19] !== 46 || n === 21) return NaN;
-    for (let i = 20; i < n - 1; i++) {
-      const x = digit(buf, s + i);
-      if (Number.isNaN(x)) return NaN;
-      if (i < 23) ms += x * (i === 20 ? 100 : i === 21 ? 10 : 1);
-    }
-  } else if (buf[s + 19] !== 90) return NaN;
-  return base + minute * 60_000 + second * 1000 + ms;
-}
-
-/**
  * The ms of the timestamp string at `slot` when it is plausible (the rule of checkTime in the full
  * parsers), read from its bytes; anything else — absent, empty, not a string, implausible — falls back.
  */
@@ -466,101 +405,8 @@ function flowShape(line: Line, shape: Shape): FlowShape | typeof NOT_DECIDABLE {
   }
 }
 
-/**
- * Per-shard cache of flow identities, keyed by a hash of the line's shape, orientation and identity
- * values. Every hit is verified — same shape, same orientation, the same bytes in each value — so a
- * hash collision can never mix two identities up. Bounded.
- */
-interface KnownFlow {
-  shape: Shape;
-  orientation: number;
-  /** Each identity value's length; their bytes lie one after another in the arena from `at`. */
-  lengths: Int32Array;
-  at: number;
-  value: FlowIdentity;
-}
-const flowCache = new Map<number, KnownFlow>();
-const FLOW_CACHE_LIMIT = 50_000;
-/**
- * The cached identities' bytes, one after another in one buffer: a flood of one-off identities
- * then allocates no buffer per entry (small buffers churned through malloc kept a hostile shard's
- * RSS far above its heap). Emptied with the cache; an identity too large for a fair share of it is
- * not cached.
- */
-const ARENA_BYTES = 4 * 1024 * 1024;
-const arena = new Uint8Array(ARENA_BYTES);
-const arenaView = new DataView(arena.buffer);
-let arenaUsed = 0;
-
-/** Hash of the shape, the orientation and the identity values' bytes (four at a time), read in place. */
-function identityHash(view: DataView<ArrayBufferLike>, shape: Shape, orientation: number, values: Int32Array): number {
-  let h = Math.imul(0x811c9dc5 ^ shape.id, 0x01000193) ^ orientation;
-  for (let j = 0; j < values.length; j++) {
-    const k = values[j]!;
-    let i = scanner.valueStart[k]!;
-    const e = scanner.valueEnd[k]!;
-    h = Math.imul(h ^ (e - i), 0x01000193);
-    for (; i + 4 <= e; i += 4) h = Math.imul(h ^ view.getInt32(i, true), 0x01000193);
-    for (; i < e; i++) h = Math.imul(h ^ view.getUint8(i), 0x01000193);
-  }
-  h ^= h >>> 15;
-  // 30 bits: a small-integer Map key.
-  return Math.imul(h, 0x9e3779b1) >>> 2;
-}
-
-/** True when `known` is this line's identity. */
-function sameIdentity(known: KnownFlow, view: DataView<ArrayBufferLike>, shape: Shape, orientation: number, values: Int32Array): boolean {
-  if (known.shape !== shape || known.orientation !== orientation) return false;
-  let at = known.at;
-  for (let j = 0; j < values.length; j++) {
-    const s = scanner.valueStart[values[j]!]!;
-    const length = scanner.valueEnd[values[j]!]! - s;
-    if (known.lengths[j] !== length || !sameBytes(arenaView, at, view, s, length)) return false;
-    at += length;
-  }
-  return true;
-}
-
-/**
- * Identities seen once, by a bit of their hash: an identity is cached the second time it is seen. A
- * flood of one-off identities (a scan from a million addresses) then fills no cache — which would
- * only churn old-generation memory — while a real flow, which repeats, is cached from its second
- * line. Emptied when half full.
- */
-const seenOnce = new Uint32Array(1 << 15);
-let seenOnceCount = 0;
-
-function seenBefore(key: number): boolean {
-  const bit = key & ((1 << 20) - 1);
-  const word = bit >>> 5;
-  const mask = 1 << (bit & 31);
-  if ((seenOnce[word]! & mask) !== 0) return true;
-  if (++seenOnceCount > 1 << 19) {
-    seenOnce.fill(0);
-    seenOnceCount = 1;
-  }
-  seenOnce[word]! |= mask;
-  return false;
-}
-
-/** Caches this line's identity (its values' bytes copied into the arena) if it was seen before. */
-function rememberFlow(key: number, buf: Buffer, shape: Shape, orientation: number, values: Int32Array, value: FlowIdentity): void {
-  if (!seenBefore(key)) return;
-  const lengths = new Int32Array(values.length);
-  let size = 0;
-  for (let j = 0; j < values.length; j++) size += lengths[j] = scanner.valueEnd[values[j]!]! - scanner.valueStart[values[j]!]!;
-  if (size > ARENA_BYTES / 64) return;
-  if (flowCache.size >= FLOW_CACHE_LIMIT || arenaUsed + size > ARENA_BYTES) {
-    flowCache.clear();
-    arenaUsed = 0;
-  }
-  const at = arenaUsed;
-  for (let j = 0; j < values.length; j++) {
-    arena.set(buf.subarray(scanner.valueStart[values[j]!]!, scanner.valueEnd[values[j]!]!), arenaUsed);
-    arenaUsed += lengths[j]!;
-  }
-  flowCache.set(key, { shape, orientation, lengths, at, value });
-}
+/** Flow identities seen in this thread (see KnownFlows). */
+const knownFlows = new KnownFlows<FlowIdentity>();
 
 /** The event's ref, as the parsers build it (eventRef). */
 function refOf(line: Line, ctx: ParseContext): AccessEvent['ref'] {
@@ -588,9 +434,8 @@ function flow(line: Line, buf: Buffer, ctx: ParseContext, shape: Shape | undefin
   const serverPort = (response ? srcPort : destPort) ?? 0x1ffff;
   const orientation = (response ? 0x20000 : 0) | serverPort;
   const view = viewOf(buf);
-  const key = known ? identityHash(view, shape!, orientation, known.identity) : -1;
-  const entry = known ? flowCache.get(key) : undefined;
-  const cached = entry && sameIdentity(entry, view, shape!, orientation, known!.identity) ? entry.value : undefined;
+  const key = known ? knownFlows.key(view, scanner, shape!, orientation, known.identity) : -1;
+  const cached = known ? knownFlows.get(key, view, scanner, shape!, orientation, known.identity) : undefined;
   if (cached === 'skip') return 'skip';
   const idSlot = S['insertId']!;
   const hasId = scanner.count[idSlot]! > 0;
@@ -605,7 +450,7 @@ function flow(line: Line, buf: Buffer, ctx: ParseContext, shape: Shape | undefin
   if (event !== 'skip') event.timeMs = ms;
   if (known) {
     const value: FlowIdentity = event === 'skip' ? 'skip' : { kind: 'vpc-flow', target: event.target, source: event.source, credential: null, action: event.action, groupKey: groupKey(event) };
-    rememberFlow(key, buf, shape!, orientation, known.identity, value);
+    knownFlows.remember(key, buf, scanner, shape!, orientation, known.identity, value);
   }
   return event;
 }

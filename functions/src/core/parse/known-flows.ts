@@ -1,0 +1,108 @@
+/**
+ * The flow identities seen in a thread, so a line repeating one is not parsed again (fast-path.ts).
+ * An identity is a line shape, an orientation (direction and server port) and the bytes of that
+ * shape's values in the identity fields: two lines of one shape with equal values there have
+ * byte-identical identity fields (Shape.valuesIn), so they parse to the same target, source and action.
+ *
+ * - Keyed by a hash; every hit is verified — same shape, same orientation, the same bytes in each
+ *   value — so a hash collision can never mix two identities up.
+ * - An identity is cached the second time it is seen (a bit per hash in a bitset, emptied when half
+ *   full): a real flow repeats and is cached from its second line, while a flood of one-off
+ *   identities (a scan from a million addresses) fills nothing — it would only churn memory.
+ * - The identities' bytes lie one after another in one buffer (no allocation per entry); it is
+ *   emptied with the cache. Bounded: at most LIMIT identities and ARENA_BYTES of values.
+ */
+import { sameBytes } from './bytes.js';
+import type { Shape } from './line-shapes.js';
+
+/** Where each variable value of the line being read starts and ends (a LineScanner after a shape match). */
+export interface ValuePositions {
+  readonly valueStart: Int32Array;
+  readonly valueEnd: Int32Array;
+}
+
+interface Entry<T> {
+  shape: Shape;
+  orientation: number;
+  /** Each identity value's length; their bytes lie one after another in the arena from `at`. */
+  lengths: Int32Array;
+  at: number;
+  value: T;
+}
+
+const LIMIT = 50_000;
+const ARENA_BYTES = 4 * 1024 * 1024;
+/** Bits of the hash that pick a seen-once bit (a 128 KiB bitset). */
+const SEEN_BITS = 20;
+
+export class KnownFlows<T> {
+  private readonly entries = new Map<number, Entry<T>>();
+  private readonly arena = new Uint8Array(ARENA_BYTES);
+  private readonly arenaView = new DataView(this.arena.buffer);
+  private arenaUsed = 0;
+  private readonly seenOnce = new Uint32Array((1 << SEEN_BITS) / 32);
+  private seenOnceCount = 0;
+
+  /** Hash of the shape, the orientation and the identity values' bytes (four at a time), read in place. */
+  key(view: DataView<ArrayBufferLike>, line: ValuePositions, shape: Shape, orientation: number, values: Int32Array): number {
+    let h = Math.imul(0x811c9dc5 ^ shape.id, 0x01000193) ^ orientation;
+    for (let j = 0; j < values.length; j++) {
+      const k = values[j]!;
+      let i = line.valueStart[k]!;
+      const e = line.valueEnd[k]!;
+      h = Math.imul(h ^ (e - i), 0x01000193);
+      for (; i + 4 <= e; i += 4) h = Math.imul(h ^ view.getInt32(i, true), 0x01000193);
+      for (; i < e; i++) h = Math.imul(h ^ view.getUint8(i), 0x01000193);
+    }
+    h ^= h >>> 15;
+    // 30 bits: a small-integer Map key.
+    return Math.imul(h, 0x9e3779b1) >>> 2;
+  }
+
+  /** What this line's identity was remembered as, or undefined. */
+  get(key: number, view: DataView<ArrayBufferLike>, line: ValuePositions, shape: Shape, orientation: number, values: Int32Array): T | undefined {
+    const known = this.entries.get(key);
+    if (!known || known.shape !== shape || known.orientation !== orientation) return undefined;
+    let at = known.at;
+    for (let j = 0; j < values.length; j++) {
+      const s = line.valueStart[values[j]!]!;
+      const length = line.valueEnd[values[j]!]! - s;
+      if (known.lengths[j] !== length || !sameBytes(this.arenaView, at, view, s, length)) return undefined;
+      at += length;
+    }
+    return known.value;
+  }
+
+  /** Remembers this line's identity as `value` (its values' bytes copied) if it was seen before. */
+  remember(key: number, buf: Uint8Array, line: ValuePositions, shape: Shape, orientation: number, values: Int32Array, value: T): void {
+    if (!this.seenBefore(key)) return;
+    const lengths = new Int32Array(values.length);
+    let size = 0;
+    for (let j = 0; j < values.length; j++) size += lengths[j] = line.valueEnd[values[j]!]! - line.valueStart[values[j]!]!;
+    // An identity too large for a fair share of the arena is not cached.
+    if (size > ARENA_BYTES / 64) return;
+    if (this.entries.size >= LIMIT || this.arenaUsed + size > ARENA_BYTES) {
+      this.entries.clear();
+      this.arenaUsed = 0;
+    }
+    const at = this.arenaUsed;
+    for (let j = 0; j < values.length; j++) {
+      this.arena.set(buf.subarray(line.valueStart[values[j]!]!, line.valueEnd[values[j]!]!), this.arenaUsed);
+      this.arenaUsed += lengths[j]!;
+    }
+    this.entries.set(key, { shape, orientation, lengths, at, value });
+  }
+
+  private seenBefore(key: number): boolean {
+    const bit = key & ((1 << SEEN_BITS) - 1);
+    const word = bit >>> 5;
+    const mask = 1 << (bit & 31);
+    if ((this.seenOnce[word]! & mask) !== 0) return true;
+    if (++this.seenOnceCount > 1 << (SEEN_BITS - 1)) {
+      this.seenOnce.fill(0);
+      this.seenOnceCount = 1;
+    }
+    this.seenOnce[word]! |= mask;
+    return false;
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * The flow identity cache returns a remembered value only for the same shape, orientation and value
+ * bytes — whatever the key it is asked with — and remembers an identity from its second sighting.
+ */
+import { describe, expect, it } from 'vitest';
+import { viewOf } from '../../../functions/src/core/parse/bytes.js';
+import { KnownFlows } from '../../../functions/src/core/parse/known-flows.js';
+import { LineScanner } from '../../../functions/src/core/parse/line-scanner.js';
+import type { Shape } from '../../../functions/src/core/parse/line-shapes.js';
+
+const scanner = new LineScanner(['ip', 'pod', 'port']);
+
+/** Scans `text` until it matches a known shape; returns the line's buffer and its shape. */
+function matched(text: string): { buf: Buffer; shape: Shape } {
+  const buf = Buffer.from(text);
+  for (let i = 0; i < 3; i++) {
+    expect(scanner.scan(buf)).toBe(true);
+    if (scanner.shape) return { buf, shape: scanner.shape };
+  }
+  throw new Error(`no shape for ${text}`);
+}
+
+describe('known flows', () => {
+  const identity = Int32Array.from([0, 1]); // the ip and pod values
+
+  it('remember an identity on its second sighting, and find it by its own key', () => {
+    const flows = new KnownFlows<string>();
+    const { buf, shape } = matched('{"ip":"10.0.0.1","pod":"web-1","port":443}');
+    const view = viewOf(buf);
+    const key = flows.key(view, scanner, shape, 443, identity);
+    flows.remember(key, buf, scanner, shape, 443, identity, 'web-1 → 443');
+    expect(flows.get(key, view, scanner, shape, 443, identity)).toBeUndefined();
+    flows.remember(key, buf, scanner, shape, 443, identity, 'web-1 → 443');
+    expect(flows.get(key, view, scanner, shape, 443, identity)).toBe('web-1 → 443');
+  });
+
+  it('never return one identity for another: other bytes, another orientation, another shape, a colliding key', () => {
+    const flows = new KnownFlows<string>();
+    const first = matched('{"ip":"10.0.0.1","pod":"web-1","port":443}');
+    const key = flows.key(viewOf(first.buf), scanner, first.shape, 443, identity);
+    for (let i = 0; i < 2; i++) flows.remember(key, first.buf, scanner, first.shape, 443, identity, 'web-1');
+
+    // One byte off in a value (same length, same shape), asked with the remembered key as a collision would be.
+    const other = matched('{"ip":"10.0.0.1","pod":"web-2","port":443}');
+    expect(other.shape).toBe(first.shape);
+    expect(flows.get(key, viewOf(other.buf), scanner, other.shape, 443, identity)).toBeUndefined();
+    // A longer value.
+    const longer = matched('{"ip":"10.0.0.1","pod":"web-10","port":443}');
+    expect(flows.get(key, viewOf(longer.buf), scanner, longer.shape, 443, identity)).toBeUndefined();
+    // The same bytes, another orientation.
+    const same = matched('{"ip":"10.0.0.1","pod":"web-1","port":443}');
+    expect(flows.get(key, viewOf(same.buf), scanner, same.shape, 0x20000 | 443, identity)).toBeUndefined();
+    expect(flows.get(key, viewOf(same.buf), scanner, same.shape, 443, identity)).toBe('web-1');
+    // The same values in a line of another shape.
+    const spaced = matched('{"ip":"10.0.0.1", "pod":"web-1","port":443}');
+    expect(spaced.shape).not.toBe(first.shape);
+    expect(flows.get(key, viewOf(spaced.buf), scanner, spaced.shape, 443, identity)).toBeUndefined();
+  });
+});
