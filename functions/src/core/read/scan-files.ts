@@ -42,6 +42,8 @@ export async function scanFiles(files: readonly string[], options: ScanFilesOpti
           options.onProgress?.(scan, file);
         },
         parallel ? PARALLEL_CHUNK_BYTES : undefined,
+        // scanStream is done with a chunk before it asks for the next; worker blocks keep theirs.
+        !parallel,
       );
       const common = {
         stats: scan.stats,
