@@ -290,6 +290,15 @@ describe('fast path versus full parser', () => {
     const firewall = JSON.stringify({ ...entry, logName: entry.logName.replace('vpc_flows', 'firewall') });
     expect(fullEvent(firewall)).toBeUndefined();
     expect(decide(Buffer.from(firewall), 0, firewall.length)).toBeUndefined();
+    // Numbers the shape leaves variable are still each line's to check: a port that is not a plain
+    // integer of at most 9 digits, or not a port, is left to the full parser.
+    for (const port of ['1.5', '1e3', '-1', '70000', '1234567890']) {
+      const odd = flow.replace(/"src_port":\d+/, `"src_port":${port}`);
+      expect(odd).not.toBe(flow);
+      expect(decide(Buffer.from(odd), 0, odd.length), port).toBeUndefined();
+    }
+    const zero = flow.replace(/"src_port":\d+/, '"src_port":0');
+    expect(strip(decide(Buffer.from(zero), 0, zero.length))).toEqual(strip(fullEvent(zero)));
     // A duplicate key in an identity field: a shape of its own, never decided by the fast path.
     const duplicate = flow.replace('"connection":{', '"connection":{"src_ip":"10.9.9.9",');
     for (let i = 0; i < 3; i++) expect(decide(Buffer.from(duplicate), 0, duplicate.length)).toBeUndefined();

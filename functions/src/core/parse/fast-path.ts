@@ -207,16 +207,7 @@ class Line {
   int(slot: number): number | undefined {
     if (scanner.count[slot] === 0) return undefined;
     if (scanner.type[slot] !== T_NUMBER || scanner.count[slot]! > 1) throw FALLBACK;
-    const s = scanner.startOf(slot);
-    const e = scanner.endOf(slot);
-    if (e - s > 9) throw FALLBACK;
-    let n = 0;
-    for (let i = s; i < e; i++) {
-      const c = this.buf[i]!;
-      if (c < 0x30 || c > 0x39) throw FALLBACK;
-      n = n * 10 + (c - 0x30);
-    }
-    return n;
+    return plainInt(this.buf, scanner.startOf(slot), scanner.endOf(slot));
   }
 
   /** True when an object is at `path`; falls back when something else is. */
@@ -380,8 +371,34 @@ class FlowShape {
      * so they parse to the same target, source and action.
      */
     readonly identity: Int32Array,
+    /**
+     * src_port, dest_port and protocol: the value holding each (-1 when the shape fixes it), and its
+     * number where the shape fixes it (undefined when absent).
+     */
+    readonly numberValue: Int32Array,
+    readonly numberFixed: readonly (number | undefined)[],
   ) {}
+
+  /** src_port, dest_port or protocol (`n` 0, 1, 2) of the line just matched to this shape. */
+  number(n: number, buf: Buffer): number | undefined {
+    const k = this.numberValue[n]!;
+    return k < 0 ? this.numberFixed[n] : plainInt(buf, scanner.valueStart[k]!, scanner.valueEnd[k]!);
+  }
 }
+const NUMBER_SLOTS = [S['jsonPayload.connection.src_port']!, S['jsonPayload.connection.dest_port']!, S['jsonPayload.connection.protocol']!];
+
+/** The bytes [s, e) as a non-negative integer of at most 9 digits; anything else falls back. */
+function plainInt(buf: Buffer, s: number, e: number): number {
+  if (e - s > 9) throw FALLBACK;
+  let n = 0;
+  for (let i = s; i < e; i++) {
+    const c = buf[i]!;
+    if (c < 0x30 || c > 0x39) throw FALLBACK;
+    n = n * 10 + (c - 0x30);
+  }
+  return n;
+}
+
 /** Shape.memo of a shape whose lines the fast path cannot decide (a duplicate key, a wrong type). */
 const NOT_DECIDABLE = Symbol('not decidable');
 
@@ -397,8 +414,19 @@ function flowShape(line: Line, shape: Shape): FlowShape | typeof NOT_DECIDABLE {
       const [first, end] = shape.valuesIn(slot);
       for (let k = first; k < end; k++) identity.push(k);
     }
+    const numberValue = new Int32Array(3).fill(-1);
+    const numberFixed: (number | undefined)[] = [];
+    NUMBER_SLOTS.forEach((slot, n) => {
+      const [first, end] = shape.valuesIn(slot);
+      // A value's type is the shape's (checked once); its digits are each line's. A number the
+      // shape fixes (or its absence) is read once.
+      if (first < end) {
+        line.check(slot, T_NUMBER);
+        numberValue[n] = first;
+      } else numberFixed[n] = line.int(slot);
+    });
     const [first, end] = shape.valuesIn(S['logName']!);
-    return new FlowShape(first === end, timeSlot, Int32Array.from(identity));
+    return new FlowShape(first === end, timeSlot, Int32Array.from(identity), numberValue, numberFixed);
   } catch (error) {
     if (error === FALLBACK) return NOT_DECIDABLE;
     throw error;
@@ -422,9 +450,9 @@ const REPEAT = new RepeatedAccess();
  */
 function flow(line: Line, buf: Buffer, ctx: ParseContext, shape: Shape | undefined, known: FlowShape | undefined): AccessEvent | RepeatedAccess | 'skip' {
   if (!known && !line.obj(S['jsonPayload.connection']!)) throw FALLBACK;
-  const srcPort = line.int(S['jsonPayload.connection.src_port']!);
-  const destPort = line.int(S['jsonPayload.connection.dest_port']!);
-  const protocol = line.int(S['jsonPayload.connection.protocol']!);
+  const srcPort = known ? known.number(0, buf) : line.int(S['jsonPayload.connection.src_port']!);
+  const destPort = known ? known.number(1, buf) : line.int(S['jsonPayload.connection.dest_port']!);
+  const protocol = known ? known.number(2, buf) : line.int(S['jsonPayload.connection.protocol']!);
   if ((srcPort ?? 0) > 65535 || (destPort ?? 0) > 65535) throw FALLBACK;
   // start_time when present, else the entry's timestamp.
   const timeSlot = known ? known.timeSlot : line.check(S['jsonPayload.start_time']!, T_STRING) ? S['jsonPayload.start_time']! : S['timestamp']!;
