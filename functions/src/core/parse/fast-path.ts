@@ -456,7 +456,10 @@ function flow(line: Line, buf: Buffer, ctx: ParseContext, shape: Shape | undefin
   if ((srcPort ?? 0) > 65535 || (destPort ?? 0) > 65535) throw FALLBACK;
   // start_time when present, else the entry's timestamp.
   const timeSlot = known ? known.timeSlot : line.check(S['jsonPayload.start_time']!, T_STRING) ? S['jsonPayload.start_time']! : S['timestamp']!;
-  const ms = known ? timeMsAt(buf, scanner.startOf(timeSlot), scanner.endOf(timeSlot), ctx) : timeMs(line, timeSlot, ctx);
+  if (!known && !line.check(timeSlot, T_STRING)) throw FALLBACK;
+  const timeStart = scanner.startOf(timeSlot);
+  const timeEnd = scanner.endOf(timeSlot);
+  const ms = timeMsAt(buf, timeStart, timeEnd, ctx);
   // Which port is the server's decides the target; the client's ephemeral port is not identity.
   const response = isResponseDirection(srcPort, destPort);
   const serverPort = (response ? srcPort : destPort) ?? 0x1ffff;
@@ -467,13 +470,13 @@ function flow(line: Line, buf: Buffer, ctx: ParseContext, shape: Shape | undefin
   if (cached === 'skip') return 'skip';
   const idSlot = S['insertId']!;
   const hasId = scanner.count[idSlot]! > 0;
-  if (cached) return REPEAT.set(cached, ms, buf, scanner.startOf(timeSlot), scanner.endOf(timeSlot), hasId ? scanner.startOf(idSlot) : -1, hasId ? scanner.endOf(idSlot) : -1, ctx.ref.file, ctx.ref.line);
+  if (cached) return REPEAT.set(cached, ms, buf, timeStart, timeEnd, hasId ? scanner.startOf(idSlot) : -1, hasId ? scanner.endOf(idSlot) : -1, ctx.ref.file, ctx.ref.line);
   const srcIp = line.str(S['jsonPayload.connection.src_ip']!);
   const destIp = line.str(S['jsonPayload.connection.dest_ip']!);
   if (srcIp === undefined || destIp === undefined) throw FALLBACK;
   const src = flowEnd(line, 'src', srcIp);
   const dest = flowEnd(line, 'dest', destIp);
-  const time = buf.toString('utf8', scanner.startOf(timeSlot), scanner.endOf(timeSlot));
+  const time = buf.toString('utf8', timeStart, timeEnd);
   const event = flowEvent({ srcIp, destIp, srcPort, destPort, protocol, time, src, dest, ref: refOf(line, ctx) });
   if (event !== 'skip') event.timeMs = ms;
   if (known) {
