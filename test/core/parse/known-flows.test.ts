@@ -34,6 +34,27 @@ describe('known flows', () => {
     expect(flows.get(key, view, scanner, shape, 443, identity)).toBe('web-1 → 443');
   });
 
+  it('keep two identities per set of the table, replacing the one used less recently', () => {
+    const flows = new KnownFlows<string>();
+    // Three keys of one set (equal low 16 bits), each remembered on its second sighting.
+    const keys = [7, 7 + (1 << 16), 7 + (2 << 16)];
+    const remember = (n: number) => {
+      const { buf, shape } = matched(`{"ip":"10.0.0.1","pod":"web-${n + 1}","port":443}`);
+      for (let i = 0; i < 2; i++) flows.remember(keys[n]!, buf, scanner, shape, 443, identity, `web-${n + 1}`);
+    };
+    const get = (n: number) => {
+      const { buf, shape } = matched(`{"ip":"10.0.0.1","pod":"web-${n + 1}","port":443}`);
+      return flows.get(keys[n]!, viewOf(buf), scanner, shape, 443, identity);
+    };
+    remember(0);
+    remember(1);
+    expect(get(0)).toBe('web-1'); // web-1 used last: web-2 is the one to replace
+    remember(2);
+    expect(get(0)).toBe('web-1');
+    expect(get(1)).toBeUndefined();
+    expect(get(2)).toBe('web-3');
+  });
+
   it('never return one identity for another: other bytes, another orientation, another shape, a colliding key', () => {
     const flows = new KnownFlows<string>();
     const first = matched('{"ip":"10.0.0.1","pod":"web-1","port":443}');
