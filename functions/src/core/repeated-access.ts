@@ -17,6 +17,13 @@ export interface KnownAccess {
   credential: Credential | null;
   action: string;
   groupKey: string;
+  /**
+   * Where the auditor that last added a repeat of this access keeps its group: that auditor's number
+   * and the group's index in its list (BatchAuditor.addRepeated). Numbers only, so no group outlives
+   * its auditor through this cache. 0 before any.
+   */
+  auditor: number;
+  groupSlot: number;
 }
 
 export class RepeatedAccess {

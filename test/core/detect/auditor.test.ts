@@ -195,7 +195,7 @@ describe('repeats of a known access', () => {
   it('group exactly as the events they stand for, past the entry-id limit, over the group cap and out of time order', () => {
     const known = (namespace: string): KnownAccess => {
       const e = event(redisEvent(gkePod(namespace, '10.4.9.1')));
-      return { kind: e.kind, target: e.target, source: e.source, credential: e.credential, action: e.action, groupKey: groupKey(e) };
+      return { kind: e.kind, target: e.target, source: e.source, credential: e.credential, action: e.action, groupKey: groupKey(e), auditor: 0, groupSlot: 0 };
     };
     const accesses = [known('sandbox'), known('batch'), known('ops')];
     // One line per repeat: a time (minutes and seconds shuffled), then an insertId (every 7th has none).
@@ -218,6 +218,19 @@ describe('repeats of a known access', () => {
     };
     const direct = run(true);
     const viaEvents = run(false);
+    // The same known accesses, repeated into two auditors by turns: each finds its own groups.
+    const [first, second] = [run(true), run(true)];
+    expect(first.groupsInOrder()).toEqual(direct.groupsInOrder());
+    expect(second.groupsInOrder()).toEqual(direct.groupsInOrder());
+    const one = new BatchAuditor([redis], { now: Date.parse('2026-11-24T00:00:00Z') });
+    const other = new BatchAuditor([redis], { now: Date.parse('2026-11-24T00:00:00Z') });
+    const repeat = new RepeatedAccess();
+    for (let i = 0; i < 30; i++) {
+      repeat.set(accesses[i % 3]!, Date.parse('2026-11-20T10:00:00Z') + i, buf, 0, 24, -1, -1, 'r.json', i + 1);
+      (i % 2 === 0 ? one : other).addRepeated(repeat);
+    }
+    expect(one.groupsInOrder().map((g) => g.successes)).toEqual([5, 5, 5]);
+    expect(other.groupsInOrder().map((g) => g.successes)).toEqual([5, 5, 5]);
     expect(direct.groupsInOrder()).toEqual(viaEvents.groupsInOrder());
     expect(direct.groupsInOrder()[0]!.entryIds).toHaveLength(ENTRY_ID_LIMIT);
     expect(direct.findings()).toEqual(viaEvents.findings());

@@ -40,6 +40,9 @@ export const DEFAULT_AUDIT_OPTIONS: Omit<AuditOptions, 'now'> = { burstThreshold
 
 const PER_GROUP_DETECTORS = [detectNewCredential, detectNewSource, detectCredentialFromNewSource];
 
+/** Auditors created in this thread, numbering them for KnownAccess.auditor. */
+let auditors = 0;
+
 export class BatchAuditor {
   private readonly baselines = new Map<string, CompiledBaseline>();
   private readonly groups = new Map<string, AccessGroup>();
@@ -47,6 +50,9 @@ export class BatchAuditor {
   private readonly groupsPerTarget = new Map<string, number>();
   private readonly overflow = new Map<string, Overflow>();
   private readonly options: AuditOptions;
+  /** This auditor's number (never 0), and the groups that known accesses point at (addRepeated). */
+  private readonly id = ++auditors;
+  private readonly repeatGroups: AccessGroup[] = [];
 
   constructor(baselines: readonly LoadedBaseline[], options: Partial<AuditOptions> = {}) {
     this.options = { ...DEFAULT_AUDIT_OPTIONS, now: Date.now(), ...options };
@@ -70,11 +76,24 @@ export class BatchAuditor {
     addToGroup(group, event);
   }
 
-  /** Adds a repeat of a known access: to its group in place when that exists, else as its event. */
+  /**
+   * Adds a repeat of a known access: to its group in place when that exists, else as its event. The
+   * group is found through the access's cache slot when this auditor set it (an array read instead
+   * of a map lookup per line).
+   */
   addRepeated(repeat: RepeatedAccess): void {
-    const group = this.groups.get(repeat.known.groupKey);
-    if (group) addRepeatToGroup(group, repeat);
-    else this.add(repeat.toEvent());
+    const known = repeat.known;
+    let group = known.auditor === this.id ? this.repeatGroups[known.groupSlot] : undefined;
+    if (!group) {
+      group = this.groups.get(known.groupKey);
+      if (!group) {
+        this.add(repeat.toEvent());
+        return;
+      }
+      known.auditor = this.id;
+      known.groupSlot = this.repeatGroups.push(group) - 1;
+    }
+    addRepeatToGroup(group, repeat);
   }
 
   /**

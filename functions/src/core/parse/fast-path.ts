@@ -480,7 +480,7 @@ function flow(line: Line, buf: Buffer, ctx: ParseContext, shape: Shape | undefin
   const event = flowEvent({ srcIp, destIp, srcPort, destPort, protocol, time, src, dest, ref: refOf(line, ctx) });
   if (event !== 'skip') event.timeMs = ms;
   if (known) {
-    const value: FlowIdentity = event === 'skip' ? 'skip' : { kind: 'vpc-flow', target: event.target, source: event.source, credential: null, action: event.action, groupKey: groupKey(event) };
+    const value: FlowIdentity = event === 'skip' ? 'skip' : { kind: 'vpc-flow', target: event.target, source: event.source, credential: null, action: event.action, groupKey: groupKey(event), auditor: 0, groupSlot: 0 };
     knownFlows.remember(key, buf, scanner, shape!, orientation, known.identity, value);
   }
   return event;
