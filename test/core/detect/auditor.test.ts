@@ -231,6 +231,19 @@ describe('repeats of a known access', () => {
     }
     expect(one.groupsInOrder().map((g) => g.successes)).toEqual([5, 5, 5]);
     expect(other.groupsInOrder().map((g) => g.successes)).toEqual([5, 5, 5]);
+    // Seven accesses of one group with seven actions, by turns: the group samples the first five
+    // actions in the order the events would give them.
+    const base = known('sandbox');
+    const sameGroup = Array.from({ length: 7 }, (_, n): KnownAccess => ({ ...base, action: `tcp/${6000 + n}`, auditor: 0, groupSlot: 0 }));
+    const byRepeats = new BatchAuditor([redis], { now: Date.parse('2026-11-24T00:00:00Z') });
+    const byEvents = new BatchAuditor([redis], { now: Date.parse('2026-11-24T00:00:00Z') });
+    for (let i = 0; i < 70; i++) {
+      repeat.set(sameGroup[(i * 3) % 7]!, Date.parse('2026-11-20T10:00:00Z') + i, buf, 0, 24, -1, -1, 'r.json', i + 1);
+      byRepeats.addRepeated(repeat);
+      byEvents.add(repeat.toEvent());
+    }
+    expect(byRepeats.groupsInOrder()).toEqual(byEvents.groupsInOrder());
+    expect([...byRepeats.groupsInOrder()[0]!.actions]).toEqual(['tcp/6000', 'tcp/6003', 'tcp/6006', 'tcp/6002', 'tcp/6005']);
     expect(direct.groupsInOrder()).toEqual(viaEvents.groupsInOrder());
     expect(direct.groupsInOrder()[0]!.entryIds).toHaveLength(ENTRY_ID_LIMIT);
     expect(direct.findings()).toEqual(viaEvents.findings());

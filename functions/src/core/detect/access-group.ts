@@ -111,9 +111,11 @@ export function addToGroup(group: AccessGroup, event: AccessEvent): void {
 
 /**
  * addToGroup for a repeat of a known access (a success without resource, user agent or detail):
- * the same result, with the time and insertId decoded only when the group keeps them.
+ * the same result, with the time and insertId decoded only when the group keeps them. A caller that
+ * knows this access's action is already offered to the group (a sample set only grows, so offering
+ * it again changes nothing) passes `offerAction` false.
  */
-export function addRepeatToGroup(group: AccessGroup, repeat: RepeatedAccess): void {
+export function addRepeatToGroup(group: AccessGroup, repeat: RepeatedAccess, offerAction = true): void {
   group.successes++;
   const ms = repeat.timeMs;
   if (ms < group.firstMs) {
@@ -124,7 +126,7 @@ export function addRepeatToGroup(group: AccessGroup, repeat: RepeatedAccess): vo
     group.lastMs = ms;
     group.lastSeen = repeat.time();
   }
-  addSample(group.actions, repeat.known.action);
+  if (offerAction) addSample(group.actions, repeat.known.action);
   if (group.refs.length < 3) group.refs.push(`${repeat.file}:${repeat.line}`);
   if (group.entryIds.length < group.entryIdLimit) {
     const insertId = repeat.insertId();

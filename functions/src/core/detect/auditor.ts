@@ -83,16 +83,18 @@ export class BatchAuditor {
    */
   addRepeated(repeat: RepeatedAccess): void {
     const known = repeat.known;
-    let group = known.auditor === this.id ? this.repeatGroups[known.groupSlot] : undefined;
-    if (!group) {
-      group = this.groups.get(known.groupKey);
-      if (!group) {
-        this.add(repeat.toEvent());
-        return;
-      }
-      known.auditor = this.id;
-      known.groupSlot = this.repeatGroups.push(group) - 1;
+    // A slot of this auditor's: an earlier repeat of this access has offered its action already.
+    if (known.auditor === this.id) {
+      addRepeatToGroup(this.repeatGroups[known.groupSlot]!, repeat, false);
+      return;
     }
+    const group = this.groups.get(known.groupKey);
+    if (!group) {
+      this.add(repeat.toEvent());
+      return;
+    }
+    known.auditor = this.id;
+    known.groupSlot = this.repeatGroups.push(group) - 1;
     addRepeatToGroup(group, repeat);
   }
 
