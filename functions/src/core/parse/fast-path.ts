@@ -377,7 +377,24 @@ class FlowShape {
      */
     readonly numberValue: Int32Array,
     readonly numberFixed: readonly (number | undefined)[],
+    /** The values holding the time and the insertId (-1 when the shape fixes it, or has no insertId). */
+    readonly timeValue: number,
+    readonly idValue: number,
   ) {}
+
+  /** Where the time, or the insertId, of the line just matched to this shape starts and ends. */
+  timeStart(): number {
+    return this.timeValue < 0 ? scanner.startOf(this.timeSlot) : scanner.valueStart[this.timeValue]!;
+  }
+  timeEnd(): number {
+    return this.timeValue < 0 ? scanner.endOf(this.timeSlot) : scanner.valueEnd[this.timeValue]!;
+  }
+  idStart(): number {
+    return this.idValue >= 0 ? scanner.valueStart[this.idValue]! : scanner.count[ID_SLOT]! > 0 ? scanner.startOf(ID_SLOT) : -1;
+  }
+  idEnd(): number {
+    return this.idValue >= 0 ? scanner.valueEnd[this.idValue]! : scanner.count[ID_SLOT]! > 0 ? scanner.endOf(ID_SLOT) : -1;
+  }
 
   /** src_port, dest_port or protocol (`n` 0, 1, 2) of the line just matched to this shape. */
   number(n: number, buf: Buffer): number | undefined {
@@ -386,6 +403,13 @@ class FlowShape {
   }
 }
 const NUMBER_SLOTS = [S['jsonPayload.connection.src_port']!, S['jsonPayload.connection.dest_port']!, S['jsonPayload.connection.protocol']!];
+const ID_SLOT = S['insertId']!;
+
+/** The value holding a string slot's content, or -1 when the shape fixes it (or lacks it). */
+function variableValue(shape: Shape, slot: number): number {
+  const [first, end] = shape.valuesIn(slot);
+  return first < end ? first : -1;
+}
 
 /** The bytes [s, e) as a non-negative integer of at most 9 digits; anything else falls back. */
 function plainInt(buf: Buffer, s: number, e: number): number {
@@ -426,7 +450,7 @@ function flowShape(line: Line, shape: Shape): FlowShape | typeof NOT_DECIDABLE {
       } else numberFixed[n] = line.int(slot);
     });
     const [first, end] = shape.valuesIn(S['logName']!);
-    return new FlowShape(first === end, timeSlot, Int32Array.from(identity), numberValue, numberFixed);
+    return new FlowShape(first === end, timeSlot, Int32Array.from(identity), numberValue, numberFixed, variableValue(shape, timeSlot), variableValue(shape, ID_SLOT));
   } catch (error) {
     if (error === FALLBACK) return NOT_DECIDABLE;
     throw error;
@@ -457,8 +481,8 @@ function flow(line: Line, buf: Buffer, ctx: ParseContext, shape: Shape | undefin
   // start_time when present, else the entry's timestamp.
   const timeSlot = known ? known.timeSlot : line.check(S['jsonPayload.start_time']!, T_STRING) ? S['jsonPayload.start_time']! : S['timestamp']!;
   if (!known && !line.check(timeSlot, T_STRING)) throw FALLBACK;
-  const timeStart = scanner.startOf(timeSlot);
-  const timeEnd = scanner.endOf(timeSlot);
+  const timeStart = known ? known.timeStart() : scanner.startOf(timeSlot);
+  const timeEnd = known ? known.timeEnd() : scanner.endOf(timeSlot);
   const ms = timeMsAt(buf, timeStart, timeEnd, ctx);
   // Which port is the server's decides the target; the client's ephemeral port is not identity.
   const response = isResponseDirection(srcPort, destPort);
@@ -468,9 +492,7 @@ function flow(line: Line, buf: Buffer, ctx: ParseContext, shape: Shape | undefin
   const key = known ? knownFlows.key(view, scanner, shape!, orientation, known.identity) : -1;
   const cached = known ? knownFlows.get(key, view, scanner, shape!, orientation, known.identity) : undefined;
   if (cached === 'skip') return 'skip';
-  const idSlot = S['insertId']!;
-  const hasId = scanner.count[idSlot]! > 0;
-  if (cached) return REPEAT.set(cached, ms, buf, timeStart, timeEnd, hasId ? scanner.startOf(idSlot) : -1, hasId ? scanner.endOf(idSlot) : -1, ctx.ref.file, ctx.ref.line);
+  if (cached) return REPEAT.set(cached, ms, buf, timeStart, timeEnd, known!.idStart(), known!.idEnd(), ctx.ref.file, ctx.ref.line);
   const srcIp = line.str(S['jsonPayload.connection.src_ip']!);
   const destIp = line.str(S['jsonPayload.connection.dest_ip']!);
   if (srcIp === undefined || destIp === undefined) throw FALLBACK;
