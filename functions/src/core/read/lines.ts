@@ -1,61 +1,43 @@
 /**
- * Splits a byte stream into lines without decoding them: each line is a span of a buffer, so the
- * fast path can read it in place. Never holds more than one line (bounded by `maxLineBytes`) plus
- * one chunk in memory. Handles a UTF-8 BOM, CRLF line ends and oversized lines (skipped, reported
- * with their size).
+ * Cuts a byte stream into runs of whole lines without decoding them: a run is a span of a buffer
+ * holding consecutive lines, so the scanner walks them in place (scanLines in scan.ts) with no
+ * object per line. Never holds more than one line (bounded by `maxLineBytes`) plus one chunk in
+ * memory. Handles a UTF-8 BOM and oversized lines that run across chunks (their bytes are dropped
+ * and only their size is reported); CRLF ends and oversized lines inside a run are the scanner's.
  */
 import { isUtf8 } from 'node:buffer';
 
-export type RawLine =
+/**
+ * Whole lines [start, end) of `buf`, each ending with `\n` except the file's last one; or one line
+ * that ran across chunks past the limit, of which only the size is kept.
+ */
+export type LineRun =
   | {
-      number: number;
       buf: Buffer;
       start: number;
       end: number;
-      /** True when the line is known to be valid UTF-8 (its whole chunk was checked at once). */
+      /** True when the run is known to be valid UTF-8 (checked once for the whole run). */
       utf8: boolean;
+      oversizeBytes?: undefined;
     }
-  | { number: number; oversizeBytes: number };
+  | { oversizeBytes: number };
 
 /** Lines above this are skipped and counted; Cloud Logging entries are far smaller (256 KB max). */
 export const DEFAULT_MAX_LINE_BYTES = 4 * 1024 * 1024;
 
 const NEWLINE = 0x0a;
-const CR = 0x0d;
 
-export async function* splitLines(chunks: AsyncIterable<Buffer | Uint8Array>, maxLineBytes = DEFAULT_MAX_LINE_BYTES): AsyncGenerator<RawLine[]> {
+/**
+ * The runs of `chunks` in order. A chunk's lines are one run (a view of the chunk: read it before
+ * asking for the next run, as the chunk may be reused); the line joining two chunks is a run of its
+ * own (a copy).
+ */
+export async function* splitLines(chunks: AsyncIterable<Buffer | Uint8Array>, maxLineBytes = DEFAULT_MAX_LINE_BYTES): AsyncGenerator<LineRun> {
+  /** The open line: bytes after the last newline so far (copied), or only its length once oversized. */
   let carry: Buffer[] = [];
   let carryBytes = 0;
-  let oversize = false; // inside a line already known to be too long: its bytes are discarded
-  let lineNumber = 0;
+  let oversize = false;
   let first = true;
-
-  /** The line ending at `end` of `chunk` (from `start`), joined with any carried bytes. */
-  const finish = (chunk: Buffer, start: number, end: number, chunkUtf8: boolean): RawLine => {
-    lineNumber++;
-    const total = carryBytes + (end - start);
-    if (oversize || total > maxLineBytes) {
-      const line = { number: lineNumber, oversizeBytes: total };
-      carry = [];
-      carryBytes = 0;
-      oversize = false;
-      return line;
-    }
-    let buf = chunk;
-    let s = start;
-    let e = end;
-    let utf8 = chunkUtf8;
-    if (carry.length > 0) {
-      utf8 = false;
-      buf = Buffer.concat([...carry, chunk.subarray(start, end)], total);
-      s = 0;
-      e = total;
-      carry = [];
-      carryBytes = 0;
-    }
-    if (e > s && buf[e - 1] === CR) e--;
-    return { number: lineNumber, buf, start: s, end: e, utf8 };
-  };
 
   for await (const input of chunks) {
     let chunk = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
@@ -63,33 +45,49 @@ export async function* splitLines(chunks: AsyncIterable<Buffer | Uint8Array>, ma
       first = false;
       if (chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) chunk = chunk.subarray(3);
     }
-    const out: RawLine[] = [];
-    // One check for the lines that lie wholly in this chunk (valid bytes cut at newlines give valid
-    // lines); the first line is joined with carried bytes and is checked on its own.
-    const lastNl = chunk.lastIndexOf(NEWLINE);
-    const whole = carryBytes > 0 || oversize ? chunk.indexOf(NEWLINE) + 1 : 0;
-    const chunkUtf8 = lastNl >= whole && isUtf8(chunk.subarray(whole, lastNl));
-    let start = 0;
-    for (;;) {
-      const nl = chunk.indexOf(NEWLINE, start);
-      if (nl < 0) {
-        const rest = chunk.length - start;
-        if (oversize) carryBytes += rest;
-        else if (carryBytes + rest > maxLineBytes) {
-          oversize = true;
-          carry = [];
-          carryBytes += rest;
-        } else if (rest > 0) {
-          // Copy: the stream may reuse its buffer.
-          carry.push(Buffer.from(chunk.subarray(start)));
-          carryBytes += rest;
-        }
-        break;
+    const firstNl = chunk.indexOf(NEWLINE);
+    if (firstNl < 0) {
+      // The whole chunk continues the open line.
+      carryBytes += chunk.length;
+      if (!oversize && carryBytes > maxLineBytes) {
+        oversize = true;
+        carry = [];
       }
-      out.push(finish(chunk, start, nl, chunkUtf8));
-      start = nl + 1;
+      // Copy: the stream may reuse its buffer.
+      if (!oversize && chunk.length > 0) carry.push(Buffer.from(chunk));
+      continue;
     }
-    if (out.length > 0) yield out;
+    let bodyStart = 0;
+    if (carryBytes > 0 || oversize) {
+      // The open line ends in this chunk.
+      const total = carryBytes + firstNl;
+      if (oversize || total > maxLineBytes) yield { oversizeBytes: total };
+      else {
+        const joined = Buffer.concat([...carry, chunk.subarray(0, firstNl)], total);
+        yield { buf: joined, start: 0, end: total, utf8: false };
+      }
+      carry = [];
+      carryBytes = 0;
+      oversize = false;
+      bodyStart = firstNl + 1;
+    }
+    const lastNl = chunk.lastIndexOf(NEWLINE);
+    // The rest opens the next line: copied (oversized, only counted), since the chunk may be reused.
+    const rest = chunk.length - lastNl - 1;
+    if (rest > maxLineBytes) {
+      oversize = true;
+      carryBytes = rest;
+    } else if (rest > 0) {
+      carry = [Buffer.from(chunk.subarray(lastNl + 1))];
+      carryBytes = rest;
+    }
+    // One UTF-8 check for the lines wholly in this chunk (valid bytes cut at newlines give valid lines).
+    if (lastNl + 1 > bodyStart) yield { buf: chunk, start: bodyStart, end: lastNl + 1, utf8: isUtf8(chunk.subarray(bodyStart, lastNl + 1)) };
   }
-  if (carryBytes > 0 || oversize) yield [finish(Buffer.alloc(0), 0, 0, false)];
+  // The last line, without a newline.
+  if (oversize) yield { oversizeBytes: carryBytes };
+  else if (carryBytes > 0) {
+    const buf = Buffer.concat(carry, carryBytes);
+    yield { buf, start: 0, end: carryBytes, utf8: false };
+  }
 }

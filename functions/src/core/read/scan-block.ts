@@ -10,7 +10,7 @@ import type { AccessGroup, CompleteEntryIds } from '../detect/access-group.js';
 import { BatchAuditor } from '../detect/auditor.js';
 import type { ParseContext, PostgresJoin } from '../parse/log-entry.js';
 import type { RepeatedAccess } from '../repeated-access.js';
-import { emptyStats, oversizeLine, processLine, ProblemLog, type BatchStats, type LineSpan, type Problem } from './scan.js';
+import { emptyStats, ProblemLog, scanLines, type BatchStats, type LineSpan, type Problem } from './scan.js';
 
 export interface BlockTask {
   /** Whole lines, each ending with \n (the last may lack it at the end of a file). */
@@ -62,20 +62,7 @@ export function scanBlock(task: BlockTask, completeEntryIds?: CompleteEntryIds):
   const utf8 = isUtf8(buf);
   // One span, reused line after line (processLine copies what it keeps).
   const line: LineSpan = { number: task.firstLine, buf, start: 0, end: 0, utf8 };
-  for (let start = 0; start < buf.length; line.number++) {
-    const nl = buf.indexOf(0x0a, start);
-    const stop = nl < 0 ? buf.length : nl;
-    let end = stop;
-    if (end > start && buf[end - 1] === 0x0d) end--;
-    stats.lines++;
-    if (stop - start > task.maxLineBytes) oversizeLine(task.file, line.number, stop - start, task.maxLineBytes, stats, problems);
-    else {
-      line.start = start;
-      line.end = end;
-      processLine(line, task.file, ctx, task.fastPath, stats, problems, sink);
-    }
-    start = stop + 1;
-  }
+  scanLines(0, buf.length, line, task.file, ctx, task.fastPath, task.maxLineBytes, stats, problems, sink);
   const groups = grouping.groupsInOrder();
   completeEntryIds?.note(groups);
   return { stats, problems: problems.export(), groups, joins };

@@ -222,6 +222,42 @@ export function processLine(
   }
 }
 
+/**
+ * Decides the lines [start, end) of `line.buf` — each ending with `\n` but perhaps the last; a `\r`
+ * before it is dropped — numbering them from `line.number`; `line` is reused for each. A line over
+ * `maxLineBytes` is counted and reported, not read. Returns how many lines there were.
+ */
+export function scanLines(
+  start: number,
+  end: number,
+  line: LineSpan,
+  file: string,
+  ctx: ParseContext,
+  fast: boolean,
+  maxLineBytes: number,
+  stats: BatchStats,
+  problems: ProblemLog,
+  sink: LineSink,
+): number {
+  const buf = line.buf;
+  const first = line.number;
+  for (let at = start; at < end; line.number++) {
+    const nl = buf.indexOf(0x0a, at);
+    const stop = nl < 0 || nl >= end ? end : nl;
+    let lineEnd = stop;
+    if (lineEnd > at && buf[lineEnd - 1] === 0x0d) lineEnd--;
+    stats.lines++;
+    if (stop - at > maxLineBytes) oversizeLine(file, line.number, stop - at, maxLineBytes, stats, problems);
+    else {
+      line.start = at;
+      line.end = lineEnd;
+      processLine(line, file, ctx, fast, stats, problems, sink);
+    }
+    at = stop + 1;
+  }
+  return line.number - first;
+}
+
 /** An oversized line: skipped, counted as bad, reported with its size. */
 export function oversizeLine(file: string, number: number, bytes: number, maxLineBytes: number, stats: BatchStats, problems: ProblemLog): void {
   stats.bad++;
@@ -269,15 +305,20 @@ export async function scanStream(file: string, chunks: AsyncIterable<Buffer>, op
   const sink = joiningSink(sessions, emit, emitRepeated);
   stats.files++;
   let lastLine = 0;
+  // One span, reused line after line (processLine copies what it keeps).
+  const line: LineSpan = { number: 0, buf: Buffer.alloc(0), start: 0, end: 0, utf8: false };
   try {
-    for await (const batch of splitLines(chunks, maxLineBytes)) {
-      const ctx: ParseContext = { ref: { file, line: 0 }, latestPlausibleMs: now() + FUTURE_TOLERANCE_MS };
-      for (const raw of batch) {
+    for await (const run of splitLines(chunks, maxLineBytes)) {
+      if (run.oversizeBytes !== undefined) {
         stats.lines++;
-        lastLine = raw.number;
-        if ('oversizeBytes' in raw) oversizeLine(file, raw.number, raw.oversizeBytes, maxLineBytes, stats, problems);
-        else processLine(raw, file, ctx, fast, stats, problems, sink);
+        oversizeLine(file, ++lastLine, run.oversizeBytes, maxLineBytes, stats, problems);
+        continue;
       }
+      const ctx: ParseContext = { ref: { file, line: 0 }, latestPlausibleMs: now() + FUTURE_TOLERANCE_MS };
+      line.buf = run.buf;
+      line.utf8 = run.utf8;
+      line.number = lastLine + 1;
+      lastLine += scanLines(run.start, run.end, line, file, ctx, fast, maxLineBytes, stats, problems, sink);
     }
   } catch (error) {
     if (!isContentError(error)) throw error;
