@@ -51,11 +51,6 @@ describe('RFC 3339 timestamps from bytes', () => {
       '',
       'Z',
     ];
-    for (const text of others) {
-      const ms = read(text);
-      if (!Number.isNaN(ms)) expect(ms, text).toBe(Date.parse(text));
-      else expect(Number.isNaN(ms)).toBe(true);
-    }
     // Not one of these is read from bytes: each needs Date.parse's rules.
     expect(others.filter((text) => !Number.isNaN(read(text)))).toEqual([]);
   });

@@ -254,7 +254,7 @@ export function fastParse(chunk: Buffer, lineStart: number, lineEnd: number, ctx
   try {
     // A line of a shape already decided to be a flow's: its envelope and types are that shape's.
     const memo = shape?.memo;
-    if (memo instanceof FlowShape) return memo.logNameFixed || line.endsWith(S['logName']!, VPC_FLOWS_LOG_NAME) ? flow(line, buf, ctx, shape!, memo) : undefined;
+    if (memo instanceof FlowShape) return memo.logNameFixed || line.endsWith(S['logName']!, VPC_FLOWS_LOG_NAME) ? flow(line, buf, ctx, memo) : undefined;
     if (memo === NOT_DECIDABLE) return undefined;
     // The envelope, typed as logEntrySchema types it (checked in place: no strings are made).
     line.check(S['severity']!, T_STRING);
@@ -269,10 +269,10 @@ export function fastParse(chunk: Buffer, lineStart: number, lineEnd: number, ctx
     if (line.obj(S['jsonPayload']!, true)) {
       if (line.has(S['protoPayload']!)) return undefined;
       if (!line.endsWith(S['logName']!, VPC_FLOWS_LOG_NAME)) return undefined;
-      if (!shape) return flow(line, buf, ctx, undefined, undefined);
+      if (!shape) return flow(line, buf, ctx, undefined);
       // The first flow line of this shape: what holds for all of them is decided once.
       shape.memo = flowShape(line, shape);
-      return shape.memo instanceof FlowShape ? flow(line, buf, ctx, shape, shape.memo) : undefined;
+      return shape.memo instanceof FlowShape ? flow(line, buf, ctx, shape.memo) : undefined;
     }
     line.check(S['logName']!, T_STRING);
     if (line.obj(S['protoPayload']!, true)) return line.str(S['protoPayload.serviceName']!) === 'storage.googleapis.com' ? gcs(line, ctx) : undefined;
@@ -361,6 +361,8 @@ const IDENTITY_SLOTS = Int32Array.from([
  */
 class FlowShape {
   constructor(
+    /** The shape this holds for (its memo). */
+    readonly shape: Shape,
     /** logName lies in the shape's constant bytes, so every line's ends with /vpc_flows; else it is checked per line. */
     readonly logNameFixed: boolean,
     /** Where the flow's time is: start_time when the shape has it, else timestamp (both strings). */
@@ -450,7 +452,7 @@ function flowShape(line: Line, shape: Shape): FlowShape | typeof NOT_DECIDABLE {
       } else numberFixed[n] = line.int(slot);
     });
     const [first, end] = shape.valuesIn(S['logName']!);
-    return new FlowShape(first === end, timeSlot, Int32Array.from(identity), numberValue, numberFixed, variableValue(shape, timeSlot), variableValue(shape, ID_SLOT));
+    return new FlowShape(shape, first === end, timeSlot, Int32Array.from(identity), numberValue, numberFixed, variableValue(shape, timeSlot), variableValue(shape, ID_SLOT));
   } catch (error) {
     if (error === FALLBACK) return NOT_DECIDABLE;
     throw error;
@@ -472,7 +474,7 @@ const REPEAT = new RepeatedAccess();
  * A flow line. Lines of a known shape (with its FlowShape) are looked up by identity; a line scanned
  * in full is checked and built in full.
  */
-function flow(line: Line, buf: Buffer, ctx: ParseContext, shape: Shape | undefined, known: FlowShape | undefined): AccessEvent | RepeatedAccess | 'skip' {
+function flow(line: Line, buf: Buffer, ctx: ParseContext, known: FlowShape | undefined): AccessEvent | RepeatedAccess | 'skip' {
   if (!known && !line.obj(S['jsonPayload.connection']!)) throw FALLBACK;
   const srcPort = known ? known.number(0, buf) : line.int(S['jsonPayload.connection.src_port']!);
   const destPort = known ? known.number(1, buf) : line.int(S['jsonPayload.connection.dest_port']!);
@@ -489,8 +491,8 @@ function flow(line: Line, buf: Buffer, ctx: ParseContext, shape: Shape | undefin
   const serverPort = (response ? srcPort : destPort) ?? 0x1ffff;
   const orientation = (response ? 0x20000 : 0) | serverPort;
   const view = viewOf(buf);
-  const key = known ? knownFlows.key(view, scanner, shape!, orientation, known.identity) : -1;
-  const cached = known ? knownFlows.get(key, view, scanner, shape!, orientation, known.identity) : undefined;
+  const key = known ? knownFlows.key(view, scanner, known.shape, orientation, known.identity) : -1;
+  const cached = known ? knownFlows.get(key, view, scanner, known.shape, orientation, known.identity) : undefined;
   if (cached === 'skip') return 'skip';
   if (cached) return REPEAT.set(cached, ms, buf, timeStart, timeEnd, known!.idStart(), known!.idEnd(), ctx.ref.file, ctx.ref.line);
   const srcIp = line.str(S['jsonPayload.connection.src_ip']!);
@@ -503,7 +505,7 @@ function flow(line: Line, buf: Buffer, ctx: ParseContext, shape: Shape | undefin
   if (event !== 'skip') event.timeMs = ms;
   if (known) {
     const value: FlowIdentity = event === 'skip' ? 'skip' : { kind: 'vpc-flow', target: event.target, source: event.source, credential: null, action: event.action, groupKey: groupKey(event), auditor: 0, groupSlot: 0 };
-    knownFlows.remember(key, buf, scanner, shape!, orientation, known.identity, value);
+    knownFlows.remember(key, buf, scanner, known.shape, orientation, known.identity, value);
   }
   return event;
 }
