@@ -297,6 +297,20 @@ describe('fast path versus full parser', () => {
       expect(odd).not.toBe(flow);
       expect(decide(Buffer.from(odd), 0, odd.length), port).toBeUndefined();
     }
+    // A shape without insertId: its repeats carry none.
+    const { insertId: _dropped, ...withoutId } = entry;
+    let idless = 0;
+    for (let i = 0; i < 5_000 && idless < 20; i++) {
+      const line = JSON.stringify({ ...withoutId, timestamp: entry.timestamp.replace(/\.\d+Z$/, `.${String(i).padStart(6, '0')}Z`) });
+      const buf = Buffer.from(line);
+      const decided = fastParse(buf, 0, buf.length, ctx);
+      if (decided instanceof RepeatedAccess) {
+        idless++;
+        expect(decided.insertId()).toBeUndefined();
+      }
+      expect(strip(decide(buf, 0, buf.length))).toEqual(strip(fullEvent(line)));
+    }
+    expect(idless).toBe(20);
     const zero = flow.replace(/"src_port":\d+/, '"src_port":0');
     expect(strip(decide(Buffer.from(zero), 0, zero.length))).toEqual(strip(fullEvent(zero)));
     // A duplicate key in an identity field: a shape of its own, never decided by the fast path.

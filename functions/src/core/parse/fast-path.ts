@@ -379,8 +379,9 @@ class FlowShape {
      */
     readonly numberValue: Int32Array,
     readonly numberFixed: readonly (number | undefined)[],
-    /** The values holding the time and the insertId (-1 when the shape fixes it, or has no insertId). */
+    /** The value holding the time (-1 when the shape fixes it). */
     readonly timeValue: number,
+    /** The value holding the insertId: -1 when the shape fixes it, NO_VALUE when it has none. */
     readonly idValue: number,
   ) {}
 
@@ -392,10 +393,10 @@ class FlowShape {
     return this.timeValue < 0 ? scanner.endOf(this.timeSlot) : scanner.valueEnd[this.timeValue]!;
   }
   idStart(): number {
-    return this.idValue >= 0 ? scanner.valueStart[this.idValue]! : scanner.count[ID_SLOT]! > 0 ? scanner.startOf(ID_SLOT) : -1;
+    return this.idValue >= 0 ? scanner.valueStart[this.idValue]! : this.idValue === NO_VALUE ? -1 : scanner.startOf(ID_SLOT);
   }
   idEnd(): number {
-    return this.idValue >= 0 ? scanner.valueEnd[this.idValue]! : scanner.count[ID_SLOT]! > 0 ? scanner.endOf(ID_SLOT) : -1;
+    return this.idValue >= 0 ? scanner.valueEnd[this.idValue]! : this.idValue === NO_VALUE ? -1 : scanner.endOf(ID_SLOT);
   }
 
   /** src_port, dest_port or protocol (`n` 0, 1, 2) of the line just matched to this shape. */
@@ -407,8 +408,11 @@ class FlowShape {
 const NUMBER_SLOTS = [S['jsonPayload.connection.src_port']!, S['jsonPayload.connection.dest_port']!, S['jsonPayload.connection.protocol']!];
 const ID_SLOT = S['insertId']!;
 
-/** The value holding a string slot's content, or -1 when the shape fixes it (or lacks it). */
+const NO_VALUE = -2;
+
+/** The value holding a string slot's content: -1 when the shape fixes it, NO_VALUE when the slot is absent. */
 function variableValue(shape: Shape, slot: number): number {
+  if (scanner.count[slot] === 0) return NO_VALUE;
   const [first, end] = shape.valuesIn(slot);
   return first < end ? first : -1;
 }
