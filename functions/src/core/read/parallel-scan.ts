@@ -13,7 +13,7 @@ import { Worker } from 'node:worker_threads';
 import type { AccessEvent } from '../access-event.js';
 import { CompleteEntryIds, type AccessGroup } from '../detect/access-group.js';
 import { PostgresSessions } from '../parse/postgres-log.js';
-import { DEFAULT_MAX_LINE_BYTES } from './lines.js';
+import { DEFAULT_MAX_LINE_BYTES, splitLines } from './lines.js';
 import { scanBlock, type BlockResult, type BlockTask } from './scan-block.js';
 import { brokenCompression, emptyStats, FUTURE_TOLERANCE_MS, isContentError, joiningSink, oversizeLine, ProblemLog, type BatchStats } from './scan.js';
 
@@ -121,23 +121,20 @@ function ownsMemory(chunk: Buffer): boolean {
   return chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength && !(chunk.buffer instanceof SharedArrayBuffer);
 }
 
+const NEWLINE = Buffer.from('\n');
+
 /**
- * Cuts the decoded stream into blocks of whole lines in order, without splitting lines on the main
- * thread. The lines wholly inside a large chunk are one block, a view of the chunk (no copy); the
- * line that runs across chunks is joined into a small block of its own; small chunks are gathered
- * into blocks of about BLOCK_BYTES. A line longer than `maxLineBytes` across chunks never reaches a
- * block: it is counted here and its bytes are discarded (one inside a block is caught by scanBlock).
+ * Gathers the runs of whole lines of the decoded stream (splitLines: BOM, lines across chunks and
+ * oversized lines handled there) into blocks, in order. A run of at least OWN_BLOCK_BYTES — the
+ * lines wholly inside a large chunk — is a block of its own, a view of the chunk (no copy); smaller
+ * runs are gathered into blocks of about BLOCK_BYTES. A line longer than `maxLineBytes` across
+ * chunks never reaches a block: it is counted here (one inside a block is caught by scanBlock).
  */
 async function* blocks(chunks: AsyncIterable<Buffer>, maxLineBytes: number, onOversize: (line: number, bytes: number) => void): AsyncGenerator<Block> {
   /** Whole lines not yet handed out, in order. */
   let pending: Buffer[] = [];
   let pendingBytes = 0;
-  /** The open line: bytes after the last newline so far (copied), or only its length once oversized. */
-  let open: Buffer[] = [];
-  let openBytes = 0;
-  let oversized = false;
   let line = 1;
-  let first = true;
   function* flush(): Generator<Block> {
     if (pendingBytes === 0) return;
     const buf = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
@@ -147,68 +144,32 @@ async function* blocks(chunks: AsyncIterable<Buffer>, maxLineBytes: number, onOv
     pending = [];
     pendingBytes = 0;
   }
-  for await (const input of chunks) {
-    let chunk = input;
-    if (first && chunk.length > 0) {
-      first = false;
-      if (chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) chunk = chunk.subarray(3);
-    }
-    const firstNl = chunk.indexOf(0x0a);
-    if (firstNl < 0) {
-      // The whole chunk continues the open line.
-      openBytes += chunk.length;
-      if (!oversized && openBytes > maxLineBytes) {
-        oversized = true;
-        open = [];
-      }
-      if (!oversized) open.push(Buffer.from(chunk));
-      continue;
-    }
-    // The open line ends in this chunk.
-    let bodyStart = 0;
-    if (openBytes > 0 || oversized) {
-      const total = openBytes + firstNl;
-      if (oversized || total > maxLineBytes) {
-        yield* flush();
-        onOversize(line++, total);
-      } else {
-        const joint = Buffer.concat([...open, chunk.subarray(0, firstNl + 1)], total + 1);
-        pending.push(joint);
-        pendingBytes += joint.length;
-      }
-      bodyStart = firstNl + 1;
-      open = [];
-      openBytes = 0;
-      oversized = false;
-    }
-    const lastNl = chunk.lastIndexOf(0x0a);
-    const body = chunk.subarray(bodyStart, lastNl + 1);
-    // The rest opens the next line: copied, since the chunk may be handed to a worker.
-    const rest = chunk.length - lastNl - 1;
-    if (rest > 0) {
-      openBytes = rest;
-      if (rest > maxLineBytes) oversized = true;
-      else open = [Buffer.from(chunk.subarray(lastNl + 1))];
-    }
-    if (body.length >= OWN_BLOCK_BYTES) {
+  // Workers check UTF-8 themselves, per block.
+  for await (const run of splitLines(chunks, maxLineBytes, false)) {
+    if (run.oversizeBytes !== undefined) {
       yield* flush();
-      const lines = countLines(body);
-      yield { buf: body, firstLine: line, lines, transferable: ownsMemory(chunk) };
-      line += lines;
+      onOversize(line++, run.oversizeBytes);
       continue;
     }
-    if (body.length > 0) {
-      pending.push(body);
-      pendingBytes += body.length;
+    const lines = run.buf.subarray(run.start, run.end);
+    if (lines.length >= OWN_BLOCK_BYTES) {
+      yield* flush();
+      const count = countLines(lines);
+      yield { buf: lines, firstLine: line, lines: count, transferable: ownsMemory(run.buf) };
+      line += count;
+      continue;
+    }
+    pending.push(lines);
+    pendingBytes += lines.length;
+    // A line that joined two chunks, or the file's last, comes without its newline: end it, so the
+    // next line gathered after it stays a line of its own (a final newline adds no line).
+    if (lines[lines.length - 1] !== 0x0a) {
+      pending.push(NEWLINE);
+      pendingBytes++;
     }
     if (pendingBytes >= BLOCK_BYTES) yield* flush();
   }
   yield* flush();
-  if (oversized) onOversize(line++, openBytes);
-  else if (openBytes > 0) {
-    // The last line has no newline.
-    yield { buf: Buffer.concat(open, openBytes), firstLine: line, lines: 1, transferable: false };
-  }
 }
 
 /** The block as a Uint8Array whose memory can be transferred to a worker: itself, or a copy. */
