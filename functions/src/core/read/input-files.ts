@@ -56,6 +56,8 @@ export function isGzip(head: Uint8Array): boolean {
  * that is done with each chunk before it asks for the next.
  */
 export async function openInputFile(path: string, onBytes?: (n: number) => void, chunkBytes = READ_CHUNK_BYTES, transient = false): Promise<AsyncIterable<Buffer>> {
+  // The file is opened twice (two bytes, then the chunks) on purpose: readTransient opens its
+  // descriptor only once it is iterated, so a generator that is never read holds none.
   if (transient && !startsWithGzipMagic(path)) return readTransient(path, chunkBytes, onBytes);
   const raw = createReadStream(path, { highWaterMark: chunkBytes });
   if (onBytes) raw.on('data', (chunk) => onBytes(chunk.length));
