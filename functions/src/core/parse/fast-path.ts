@@ -507,7 +507,7 @@ function flow(line: Line, buf: Buffer, ctx: ParseContext, known: FlowShape | und
   const time = buf.toString('utf8', timeStart, timeEnd);
   const event = flowEvent({ srcIp, destIp, srcPort, destPort, protocol, time, src, dest, ref: refOf(line, ctx) });
   if (event !== 'skip') event.timeMs = ms;
-  if (known) {
+  if (known && knownFlows.seenBefore(key)) {
     const value: FlowIdentity = event === 'skip' ? 'skip' : { kind: 'vpc-flow', target: event.target, source: event.source, credential: null, action: event.action, groupKey: groupKey(event), auditor: 0, groupSlot: 0 };
     knownFlows.remember(key, buf, scanner, known.shape, orientation, known.identity, value);
   }

@@ -8,9 +8,13 @@
  *   flow line's time); a third identity in a set replaces the one used less recently. Every hit is
  *   verified — same shape, same orientation, the same bytes in each value — so a hash collision can
  *   never mix two identities up.
- * - An identity is cached the second time it is seen (a bit per hash in a bitset, emptied when half
- *   full): a real flow repeats and is cached from its second line, while a flood of one-off
- *   identities (a scan from a million addresses) fills nothing — it would only churn memory.
+ * - An identity is cached the second time it is seen: its key is first noted in a direct-mapped
+ *   table of keys (a later key of the same entry overwrites it). A real flow repeats and is cached
+ *   from its second line, while a flood of one-off identities (a scan from a million addresses)
+ *   fills nothing. That matters for memory more than speed: cached entries that a flood keeps
+ *   replacing live long enough to be promoted to the old generation, and the heap grows with them.
+ *   A full key is compared, so a one-off line is taken for a repeat only when its 30-bit key equals
+ *   one still noted (about one line in 4,000 of a flood); a bit per key would take a quarter of them.
  * - The identities' bytes lie one after another in one buffer (no allocation per entry); it is
  *   emptied with the cache. Bounded: at most LIMIT identities and ARENA_BYTES of values.
  */
@@ -37,8 +41,8 @@ const LIMIT = 50_000;
 /** Sets of the two-way table (twice the identities it can hold are slots). */
 const SETS = 1 << 16;
 const ARENA_BYTES = 4 * 1024 * 1024;
-/** Bits of the hash that pick a seen-once bit (a 128 KiB bitset). */
-const SEEN_BITS = 20;
+/** Bits of the hash that pick an entry of the seen-once table (1 MiB of keys). */
+const SEEN_BITS = 18;
 
 export class KnownFlows<T> {
   /** Two ways per set, by hash: a set's slots are 2k and 2k + 1. */
@@ -49,8 +53,8 @@ export class KnownFlows<T> {
   private readonly arena = new Uint8Array(ARENA_BYTES);
   private readonly arenaView = new DataView(this.arena.buffer);
   private arenaUsed = 0;
-  private readonly seenOnce = new Uint32Array((1 << SEEN_BITS) / 32);
-  private seenOnceCount = 0;
+  /** Keys seen once, plus one (0 is an empty entry), at their low SEEN_BITS bits. */
+  private readonly seenOnce = new Int32Array(1 << SEEN_BITS);
 
   /** Hash of the shape, the orientation and the identity values' bytes (four at a time), read in place. */
   key(view: DataView<ArrayBufferLike>, line: ValuePositions, shape: Shape, orientation: number, values: Int32Array): number {
@@ -90,9 +94,24 @@ export class KnownFlows<T> {
     return known.value;
   }
 
-  /** Remembers this line's identity as `value` (its values' bytes copied) if it was seen before. */
+  /** Identities cached now. */
+  get cached(): number {
+    return this.size;
+  }
+
+  /**
+   * Whether an identity not found by `get` should be remembered: true from its second sighting.
+   * The caller builds the value to remember only then (a flood's one-off lines build nothing).
+   */
+  seenBefore(key: number): boolean {
+    const entry = key & ((1 << SEEN_BITS) - 1);
+    if (this.seenOnce[entry] === key + 1) return true;
+    this.seenOnce[entry] = key + 1;
+    return false;
+  }
+
+  /** Remembers this line's identity as `value`, its values' bytes copied (see seenBefore). */
   remember(key: number, buf: Uint8Array, line: ValuePositions, shape: Shape, orientation: number, values: Int32Array, value: T): void {
-    if (!this.seenBefore(key)) return;
     const lengths = new Int32Array(values.length);
     let size = 0;
     for (let j = 0; j < values.length; j++) size += lengths[j] = line.valueEnd[values[j]!]! - line.valueStart[values[j]!]!;
@@ -113,18 +132,5 @@ export class KnownFlows<T> {
     if (this.slots[2 * set + way] === undefined) this.size++;
     this.slots[2 * set + way] = { key, shape, orientation, lengths, at, value };
     this.lastUsed[set] = way;
-  }
-
-  private seenBefore(key: number): boolean {
-    const bit = key & ((1 << SEEN_BITS) - 1);
-    const word = bit >>> 5;
-    const mask = 1 << (bit & 31);
-    if ((this.seenOnce[word]! & mask) !== 0) return true;
-    if (++this.seenOnceCount > 1 << (SEEN_BITS - 1)) {
-      this.seenOnce.fill(0);
-      this.seenOnceCount = 1;
-    }
-    this.seenOnce[word]! |= mask;
-    return false;
   }
 }
