@@ -189,6 +189,53 @@ describe('grouping and order', () => {
       expect(auditor.groupsInOrder()).toHaveLength(20);
     }
   });
+
+  it('closes a capped target, and scan blocks told of it count its overflow as the auditor would', () => {
+    const now = Date.parse('2026-11-24T00:00:00Z');
+    // A flood to bucket-a (times out of order, equal instants written two ways, so a tie must keep
+    // the earlier string), with repeats of the first sources (tracked groups keep growing after the
+    // close) and a few accesses to another bucket.
+    const time = (i: number) => `2026-11-20T10:${String((i * 37) % 60).padStart(2, '0')}:00${i % 2 ? '.000' : ''}Z`;
+    const events = Array.from({ length: 1200 }, (_, i) => {
+      if (i % 7 === 0) return event({ source: { ip: `192.0.0.${i % 5}` }, time: time(i) });
+      if (i % 50 === 0) return event({ target: 'other-bucket', source: { ip: `198.51.100.${i % 97}` }, time: time(i) });
+      return event({ source: { ip: `192.0.${1 + Math.floor(i / 250)}.${(i * 13) % 250}` }, time: time(i) });
+    });
+    const caps = { maxGroupsPerTarget: 10, maxGroups: 20, now };
+    const direct = new BatchAuditor([bucket], caps);
+    for (const e of events) direct.add(e);
+    // The same events in blocks of 100, each grouped as a scan block is, with what was closed when
+    // it started, then merged in order.
+    const merged = new BatchAuditor([bucket], caps);
+    let blockGroups = 0;
+    for (let at = 0; at < events.length; at += 100) {
+      const block = new BatchAuditor([], { maxGroups: Number.POSITIVE_INFINITY, maxGroupsPerTarget: Number.POSITIVE_INFINITY, now, closed: merged.closed });
+      for (const e of events.slice(at, at + 100)) block.add(e);
+      blockGroups += block.groupsInOrder().length;
+      for (const group of block.groupsInOrder()) merged.mergeGroup(group);
+      for (const overflow of block.overflowInOrder()) merged.mergeOverflow(overflow);
+    }
+    expect(merged.findings()).toEqual(direct.findings());
+    expect(merged.groupsInOrder()).toEqual(direct.groupsInOrder());
+    const overflow = direct.findings().find((f) => f.type === 'tracking-overflow' && f.target === 'bucket-a');
+    expect(overflow?.count).toBeGreaterThan(900);
+    // bucket-a closed with its ten tracked keys; then the batch cap closed every target.
+    expect(direct.closed.updates[0]).toMatchObject({ all: false, targets: ['gcs|bucket-a'] });
+    expect(direct.closed.updates[0]!.keys).toHaveLength(10);
+    expect(direct.closed.updates[1]).toMatchObject({ all: true, targets: [] });
+    expect(direct.closed.updates[1]!.keys).toHaveLength(20);
+    expect(merged.closed.updates).toEqual(direct.closed.updates);
+    // Once closed, a block returns groups only for tracked keys, not one per one-off source.
+    expect(blockGroups).toBeLessThan(200);
+  });
+
+  it('close every target when the batch cap is reached', () => {
+    const auditor = new BatchAuditor([bucket], { maxGroups: 3, now: Date.parse('2026-11-24T00:00:00Z') });
+    for (let i = 0; i < 5; i++) auditor.add(event({ target: `bucket-${i}` }));
+    expect(auditor.closed.updates).toEqual([{ all: true, targets: [], keys: auditor.groupsInOrder().map((g) => groupKey(g)) }]);
+    expect(auditor.closed.overflows('gcs', 'bucket-9', 'any')).toBe(true);
+    expect(auditor.closed.overflows('gcs', 'bucket-0', groupKey(auditor.groupsInOrder()[0]!))).toBe(false);
+  });
 });
 
 describe('repeats of a known access', () => {

@@ -131,7 +131,7 @@ export async function auditCommand(argv: readonly string[], io: CommandIo): Prom
     maxLineBytes: options['max-line-bytes'],
     now: () => now,
     fastPath: !options['full-parse'],
-    ...(workers ? { parallel: { workers: workers.get, onGroup: (g) => auditor.mergeGroup(g), minBytes: PARALLEL_MIN_BYTES } } : {}),
+    ...(workers ? { parallel: { workers: workers.get, auditor, minBytes: PARALLEL_MIN_BYTES } } : {}),
   }).finally(() => workers?.close());
   progress.done(scan);
   const findings = auditor.findings();

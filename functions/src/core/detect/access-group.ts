@@ -64,12 +64,20 @@ function addSample(set: Set<string>, value: string | undefined): void {
   if (value !== undefined && set.size < SAMPLE_LIMIT) set.add(value);
 }
 
+/**
+ * A new group for `event`. The group keeps a copy of the event's source, not the parser's object:
+ * V8 decides per allocation site whether objects are born in the old generation, from how many
+ * survive. If groups kept the sources a parser builds for every line, a batch's first lines (each
+ * opening a group) would make every later line's source born old, and a flood of one-off sources
+ * past the group caps would fill the old generation with garbage until a full collection (the
+ * hostile shard: +60 MiB peak).
+ */
 export function newGroup(event: AccessEvent): AccessGroup {
   const ms = event.timeMs ?? Date.parse(event.time);
   return {
     kind: event.kind,
     target: event.target,
-    source: event.source,
+    source: structuredClone(event.source),
     credential: event.credential,
     successes: 0,
     failures: 0,

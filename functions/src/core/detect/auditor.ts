@@ -12,6 +12,7 @@ import type { LoadedBaseline } from '../baseline/store.js';
 import type { RepeatedAccess } from '../repeated-access.js';
 import { addRepeatToGroup, addToGroup, ENTRY_ID_LIMIT, groupCount, groupKey, mergeInto, newGroup, type AccessGroup, type CompleteEntryIds } from './access-group.js';
 import type { FindingParts } from './build-finding.js';
+import { ClosedTargets } from './closed-targets.js';
 import { detectCredentialFromNewSource } from './detectors/credential-from-new-source.js';
 import { DEFAULT_BURST_THRESHOLD, detectFailedAuthBursts } from './detectors/failed-auth-burst.js';
 import { detectNewCredential } from './detectors/new-credential.js';
@@ -34,6 +35,11 @@ export interface AuditOptions {
   now: number;
   /** For a scan block's grouping: groups of these keys collect no entry ids (see CompleteEntryIds). */
   completeEntryIds?: CompleteEntryIds;
+  /**
+   * For a scan block's grouping: the targets the batch's auditor has closed so far. Accesses to them
+   * under an untracked key are counted into overflow here, as the batch's auditor would count them.
+   */
+  closed?: ClosedTargets;
 }
 
 export const DEFAULT_AUDIT_OPTIONS: Omit<AuditOptions, 'now'> = { burstThreshold: DEFAULT_BURST_THRESHOLD, maxGroups: 50_000, maxGroupsPerTarget: 10_000 };
@@ -43,7 +49,18 @@ const PER_GROUP_DETECTORS = [detectNewCredential, detectNewSource, detectCredent
 /** Auditors created in this thread, numbering them for KnownAccess.auditor. */
 let auditors = 0;
 
-export class BatchAuditor {
+/**
+ * What a parallel scan merges each block's results into, in block order (parallel-scan.ts): the
+ * batch's auditor.
+ */
+export interface BlockMerger {
+  mergeGroup(group: AccessGroup): void;
+  mergeOverflow(overflow: Overflow): void;
+  /** The targets closed so far, which blocks scanned from now on are told of. */
+  readonly closed: ClosedTargets;
+}
+
+export class BatchAuditor implements BlockMerger {
   private readonly baselines = new Map<string, CompiledBaseline>();
   private readonly groups = new Map<string, AccessGroup>();
   /** Groups tracked per target (targetKey): bounded by the targets that have groups. */
@@ -53,9 +70,15 @@ export class BatchAuditor {
   /** This auditor's number (never 0), and the groups that known accesses point at (addRepeated). */
   private readonly id = ++auditors;
   private readonly repeatGroups: AccessGroup[] = [];
+  /**
+   * Targets closed by a cap (recorded by this auditor when it caps), or — for a scan block's
+   * grouping, whose own caps are unlimited — those the batch's auditor had closed (consulted only).
+   */
+  readonly closed: ClosedTargets;
 
   constructor(baselines: readonly LoadedBaseline[], options: Partial<AuditOptions> = {}) {
     this.options = { ...DEFAULT_AUDIT_OPTIONS, now: Date.now(), ...options };
+    this.closed = options.closed ?? new ClosedTargets();
     for (const loaded of baselines) {
       this.baselines.set(targetKey(loaded.baseline.kind, loaded.baseline.target), new CompiledBaseline(loaded, this.options.now));
     }
@@ -65,8 +88,9 @@ export class BatchAuditor {
     const key = groupKey(event);
     let group = this.groups.get(key);
     if (!group) {
-      if (!this.track(event.kind, event.target)) {
-        this.countOverflow(event);
+      if (this.closed.overflows(event.kind, event.target, key) || !this.track(event.kind, event.target)) {
+        const ms = event.timeMs ?? Date.parse(event.time);
+        this.addOverflow(event.kind, event.target, 1, event.time, ms, event.time, ms, [event.source.key]);
         return;
       }
       group = newGroup(event);
@@ -107,11 +131,7 @@ export class BatchAuditor {
     const group = this.groups.get(key);
     if (!group) {
       if (!this.track(delta.kind, delta.target)) {
-        const o = this.overflowFor(delta.kind, delta.target, delta.firstSeen);
-        o.events += groupCount(delta);
-        if (delta.firstMs < Date.parse(o.firstSeen)) o.firstSeen = delta.firstSeen;
-        if (delta.lastMs > Date.parse(o.lastSeen)) o.lastSeen = delta.lastSeen;
-        if (o.sampleSources.length < 3 && !o.sampleSources.includes(delta.source.key)) o.sampleSources.push(delta.source.key);
+        this.addOverflow(delta.kind, delta.target, groupCount(delta), delta.firstSeen, delta.firstMs, delta.lastSeen, delta.lastMs, [delta.source.key]);
         return;
       }
       // Kept as this batch's group: it collects entry ids from here on whatever the block did.
@@ -122,32 +142,49 @@ export class BatchAuditor {
     mergeInto(group, delta);
   }
 
-  /** Whether a new group of `target` may be tracked (both caps), counting it when it may. */
+  /** Merges a scan block's overflow of one target, in block order (see ClosedTargets). */
+  mergeOverflow(delta: Overflow): void {
+    this.addOverflow(delta.kind, delta.target, delta.events, delta.firstSeen, Date.parse(delta.firstSeen), delta.lastSeen, Date.parse(delta.lastSeen), delta.sampleSources);
+  }
+
+  /**
+   * Whether a new group of `target` may be tracked (both caps), counting it when it may. When it
+   * may not, the target is closed (for the whole batch once the batch cap is reached).
+   */
   private track(kind: AccessEvent['kind'], target: string): boolean {
-    if (this.groups.size >= this.options.maxGroups) return false;
     const key = targetKey(kind, target);
+    if (this.groups.size >= this.options.maxGroups) {
+      if (!this.closed.allClosed) this.closed.close({ all: true, targets: [], keys: [...this.groups.keys()] });
+      return false;
+    }
     const tracked = this.groupsPerTarget.get(key) ?? 0;
-    if (tracked >= this.options.maxGroupsPerTarget) return false;
+    if (tracked >= this.options.maxGroupsPerTarget) {
+      if (!this.closed.isClosed(key)) {
+        const keys = [...this.groups].filter(([, g]) => targetKey(g.kind, g.target) === key).map(([k]) => k);
+        this.closed.close({ all: false, targets: [key], keys });
+      }
+      return false;
+    }
     this.groupsPerTarget.set(key, tracked + 1);
     return true;
   }
 
-  private overflowFor(kind: AccessEvent['kind'], target: string, time: string): Overflow {
+  /**
+   * Counts accesses past the caps into their target's overflow: `events` of them, seen from
+   * `firstSeen` to `lastSeen`, from `sources` (the first three distinct are kept as samples). Ties
+   * keep the earlier time string, so merging in order equals counting one by one.
+   */
+  private addOverflow(kind: AccessEvent['kind'], target: string, events: number, firstSeen: string, firstMs: number, lastSeen: string, lastMs: number, sources: readonly string[]): void {
     const key = targetKey(kind, target);
     let o = this.overflow.get(key);
     if (!o) {
-      o = { kind, target, events: 0, firstSeen: time, lastSeen: time, sampleSources: [] };
+      o = { kind, target, events: 0, firstSeen, lastSeen, sampleSources: [] };
       this.overflow.set(key, o);
     }
-    return o;
-  }
-
-  private countOverflow(event: AccessEvent): void {
-    const o = this.overflowFor(event.kind, event.target, event.time);
-    o.events++;
-    if (Date.parse(event.time) < Date.parse(o.firstSeen)) o.firstSeen = event.time;
-    if (Date.parse(event.time) > Date.parse(o.lastSeen)) o.lastSeen = event.time;
-    if (o.sampleSources.length < 3 && !o.sampleSources.includes(event.source.key)) o.sampleSources.push(event.source.key);
+    o.events += events;
+    if (firstMs < Date.parse(o.firstSeen)) o.firstSeen = firstSeen;
+    if (lastMs > Date.parse(o.lastSeen)) o.lastSeen = lastSeen;
+    for (const source of sources) if (o.sampleSources.length < 3 && !o.sampleSources.includes(source)) o.sampleSources.push(source);
   }
 
   /** All findings of the batch, in deterministic order. */
@@ -190,6 +227,11 @@ export class BatchAuditor {
   /** The groups so far, in order of first appearance (a scan worker hands them to the main thread). */
   groupsInOrder(): AccessGroup[] {
     return [...this.groups.values()];
+  }
+
+  /** The overflow counted so far, per target (a scan block's, for the main thread to merge). */
+  overflowInOrder(): Overflow[] {
+    return [...this.overflow.values()];
   }
 
   /** How many targets the batch touched, with and without a baseline. */

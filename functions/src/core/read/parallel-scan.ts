@@ -11,7 +11,9 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { AccessEvent } from '../access-event.js';
-import { CompleteEntryIds, type AccessGroup } from '../detect/access-group.js';
+import { CompleteEntryIds } from '../detect/access-group.js';
+import type { BlockMerger } from '../detect/auditor.js';
+import type { ClosedTargetsUpdate } from '../detect/closed-targets.js';
 import { PostgresSessions } from '../parse/postgres-log.js';
 import { DEFAULT_MAX_LINE_BYTES, splitLines } from './lines.js';
 import { scanBlock, type BlockResult, type BlockTask } from './scan-block.js';
@@ -76,6 +78,11 @@ export class ScanWorkers {
     });
   }
 
+  /** Tells every worker of targets closed in scan `scan`, before any block sent after this. */
+  tell(scan: number, closed: ClosedTargetsUpdate): void {
+    for (const worker of this.workers) worker.postMessage({ scan, closed });
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
@@ -85,8 +92,8 @@ export interface ParallelScanOptions {
   workers: ScanWorkers;
   stats: BatchStats;
   problems: ProblemLog;
-  /** Receives whole groups (the auditor's mergeGroup) … */
-  onGroup: (group: AccessGroup) => void;
+  /** Receives each block's groups and overflow, in block order (the batch's auditor) … */
+  auditor: BlockMerger;
   /** … and the joined postgres.log events. */
   onEvent: (event: AccessEvent) => void;
   maxLineBytes?: number;
@@ -180,6 +187,62 @@ function forTransfer(block: Block): Uint8Array {
   return copy;
 }
 
+/**
+ * Block results, merged in block order: each as soon as it and every block before it are done —
+ * so a target closed by one block's merge is known to the blocks handed out next, and few results
+ * wait — or awaited when too many are outstanding.
+ */
+class ResultQueue {
+  private readonly entries: { result?: BlockResult; error?: unknown; done: Promise<void> }[] = [];
+
+  constructor(private readonly merge: (result: BlockResult) => void) {}
+
+  get length(): number {
+    return this.entries.length;
+  }
+
+  push(result: BlockResult | Promise<BlockResult>): void {
+    if (!(result instanceof Promise)) {
+      this.entries.push({ result, done: Promise.resolve() });
+      return;
+    }
+    const entry: (typeof this.entries)[number] = { done: Promise.resolve() };
+    entry.done = result.then(
+      (r) => void (entry.result = r),
+      (error: unknown) => void (entry.error = error ?? new Error('scan worker failed')),
+    );
+    this.entries.push(entry);
+  }
+
+  /** Merges the results done at the head of the queue; a failed block's error is thrown. */
+  mergeReady(): void {
+    for (let head = this.entries[0]; head && (head.result || head.error); head = this.entries[0]) {
+      this.entries.shift();
+      if (head.error) throw head.error;
+      this.merge(head.result!);
+    }
+  }
+
+  /** Waits for the first result, then merges what is done. */
+  async mergeNext(): Promise<void> {
+    await this.entries[0]?.done;
+    this.mergeReady();
+  }
+
+  /** Waits for every block and merges the results in order, skipping failed blocks. */
+  async mergeAll(): Promise<void> {
+    for (let head = this.entries.shift(); head; head = this.entries.shift()) {
+      await head.done;
+      if (head.result) this.merge(head.result);
+    }
+  }
+
+  /** Waits for every block without merging (before an infrastructure error is rethrown). */
+  async settle(): Promise<void> {
+    await Promise.all(this.entries.map((e) => e.done));
+  }
+}
+
 /** Scans started in this thread, numbering their blocks' `scan`. */
 let scans = 0;
 
@@ -193,28 +256,35 @@ export async function scanStreamParallel(file: string, chunks: AsyncIterable<Buf
     options.onEvent(event);
   };
   const sink = joiningSink(sessions, emit);
-  const inFlight: Promise<BlockResult>[] = [];
   stats.files++;
 
+  const { auditor } = options;
+  // This scan's name in its blocks, and what the main thread knows when it scans a block itself.
+  const scan = scans++;
+  const known = { completeEntryIds: new CompleteEntryIds(), closed: auditor.closed };
+  // Workers are told of the targets the auditor has closed (ClosedTargets) — those closed before
+  // this file, now, and the rest as merging closes them, ahead of the blocks sent after.
+  for (const update of auditor.closed.updates) workers.tell(scan, update);
+  let told = auditor.closed.updates.length;
   const merge = (result: BlockResult) => {
     for (const key of Object.keys(result.stats) as (keyof BatchStats)[]) stats[key] += result.stats[key];
     problems.merge(result.problems);
-    for (const group of result.groups) options.onGroup(group);
+    for (const group of result.groups) auditor.mergeGroup(group);
+    for (const overflow of result.overflow) auditor.mergeOverflow(overflow);
     for (const { event, join } of result.joins) sink.join(event, join);
+    while (told < auditor.closed.updates.length) workers.tell(scan, auditor.closed.updates[told++]!);
   };
+  const results = new ResultQueue(merge);
   // An oversized line is counted in line order: as a result queued between the blocks around it.
   const oversize = (line: number, bytes: number) => {
-    const result: BlockResult = { stats: emptyStats(), problems: { kept: [], perFile: [] }, groups: [], joins: [] };
+    const result: BlockResult = { stats: emptyStats(), problems: { kept: [], perFile: [] }, groups: [], overflow: [], joins: [] };
     const log = new ProblemLog();
     result.stats.lines++;
     oversizeLine(file, line, bytes, maxLineBytes, result.stats, log);
     result.problems = log.export();
-    inFlight.push(Promise.resolve(result));
+    results.push(result);
   };
 
-  // This scan's name in its blocks, and what the main thread learns from the blocks it scans itself.
-  const scan = scans++;
-  const completeEntryIds = new CompleteEntryIds();
   let lastLine = 0;
   try {
     for await (const block of blocks(chunks, maxLineBytes, oversize)) {
@@ -223,24 +293,22 @@ export async function scanStreamParallel(file: string, chunks: AsyncIterable<Buf
       // Workers get a block while they have fewer than two queued; otherwise the main thread, which
       // also reads and cuts blocks, scans it itself, so no core idles whatever their relative speed.
       // Small blocks are not worth a message. Results still merge in block order.
-      if (block.buf.length < SMALL_BLOCK_BYTES || workers.pending >= 2 * workers.size) inFlight.push(Promise.resolve(scanBlock({ ...task, buf: block.buf }, completeEntryIds)));
-      else inFlight.push(workers.run({ ...task, buf: forTransfer(block) }));
+      if (block.buf.length < SMALL_BLOCK_BYTES || workers.pending >= 2 * workers.size) results.push(scanBlock({ ...task, buf: block.buf }, known));
+      else results.push(workers.run({ ...task, buf: forTransfer(block) }));
       // Merge in order. Only blocks queued at workers hold input bytes (at most two each); results
       // scanned here are small, so a few may wait behind a slower worker block instead of idling.
-      while (inFlight.length >= 2 * workers.size + MAX_WAITING_RESULTS) merge(await inFlight.shift()!);
+      results.mergeReady();
+      while (results.length >= 2 * workers.size + MAX_WAITING_RESULTS) await results.mergeNext();
     }
   } catch (error) {
     if (!isContentError(error)) {
-      await Promise.allSettled(inFlight);
+      await results.settle();
       throw error;
     }
     brokenCompression(file, lastLine, error, stats, problems);
   } finally {
     // Merge what is still in flight, in order, before the leftover postgres connections.
-    while (inFlight.length > 0) {
-      const result = await inFlight.shift()!.catch((e: unknown) => e as Error);
-      if (!(result instanceof Error)) merge(result);
-    }
+    await results.mergeAll();
     for (const event of sessions.drain()) emit(event);
   }
 }

@@ -8,6 +8,8 @@ import { isUtf8 } from 'node:buffer';
 import type { AccessEvent } from '../access-event.js';
 import type { AccessGroup, CompleteEntryIds } from '../detect/access-group.js';
 import { BatchAuditor } from '../detect/auditor.js';
+import type { ClosedTargets } from '../detect/closed-targets.js';
+import type { Overflow } from '../detect/detectors/tracking-overflow.js';
 import type { ParseContext, PostgresJoin } from '../parse/log-entry.js';
 import type { RepeatedAccess } from '../repeated-access.js';
 import { emptyStats, ProblemLog, scanLines, type BatchStats, type LineSpan, type Problem } from './scan.js';
@@ -30,19 +32,28 @@ export interface BlockResult {
   problems: { kept: Problem[]; perFile: [string, number][] };
   /** Groups in order of first appearance (so merging blocks in order equals a serial scan). */
   groups: AccessGroup[];
+  /** Accesses to closed targets under untracked keys, counted per target (see ClosedTargets). */
+  overflow: Overflow[];
   joins: { event: AccessEvent; join: PostgresJoin }[];
 }
 
-/**
- * Scans one block. `completeEntryIds` holds what this thread learned from the earlier blocks of the
- * same scan it scanned; it is updated with this block's groups.
- */
-export function scanBlock(task: BlockTask, completeEntryIds?: CompleteEntryIds): BlockResult {
+/** What a thread knows of the scan a block belongs to. */
+export interface ScanKnowledge {
+  /** Learned from the earlier blocks of the scan this thread scanned; updated with this block's groups. */
+  completeEntryIds?: CompleteEntryIds;
+  /** The targets the batch's auditor had closed when the block was handed out. */
+  closed?: ClosedTargets;
+}
+
+/** Scans one block. */
+export function scanBlock(task: BlockTask, known: ScanKnowledge = {}): BlockResult {
+  const { completeEntryIds, closed } = known;
   const buf = Buffer.from(task.buf.buffer, task.buf.byteOffset, task.buf.byteLength);
   const stats = emptyStats();
   const problems = new ProblemLog();
-  // Grouping only (no baselines, no cap): the main thread's auditor judges and caps the merged groups.
-  const grouping = new BatchAuditor([], { maxGroups: Number.POSITIVE_INFINITY, maxGroupsPerTarget: Number.POSITIVE_INFINITY, now: 0, ...(completeEntryIds ? { completeEntryIds } : {}) });
+  // Grouping only (no baselines, no cap of its own): the main thread's auditor judges and caps the
+  // merged groups. Closed targets' overflow is counted here already.
+  const grouping = new BatchAuditor([], { maxGroups: Number.POSITIVE_INFINITY, maxGroupsPerTarget: Number.POSITIVE_INFINITY, now: 0, ...(completeEntryIds ? { completeEntryIds } : {}), ...(closed ? { closed } : {}) });
   const joins: BlockResult['joins'] = [];
   const sink = {
     event(event: AccessEvent) {
@@ -65,5 +76,5 @@ export function scanBlock(task: BlockTask, completeEntryIds?: CompleteEntryIds):
   scanLines(0, buf.length, line, task.file, ctx, task.fastPath, task.maxLineBytes, stats, problems, sink);
   const groups = grouping.groupsInOrder();
   completeEntryIds?.note(groups);
-  return { stats, problems: problems.export(), groups, joins };
+  return { stats, problems: problems.export(), groups, overflow: grouping.overflowInOrder(), joins };
 }

@@ -1,7 +1,7 @@
 /** Scans local export files (the CLI's input): each file is read, a broken one is reported and skipped. */
 import type { AccessEvent } from '../access-event.js';
 import { stat } from 'node:fs/promises';
-import type { AccessGroup } from '../detect/access-group.js';
+import type { BlockMerger } from '../detect/auditor.js';
 import type { RepeatedAccess } from '../repeated-access.js';
 import { openInputFile } from './input-files.js';
 import { scanStreamParallel, type ScanWorkers } from './parallel-scan.js';
@@ -20,9 +20,11 @@ export interface ScanFilesOptions {
   onEvent: (event: AccessEvent) => void;
   /** Receives lines that repeat a known access (see ScanOptions.onRepeated). */
   onRepeated?: (repeat: RepeatedAccess) => void;
-  /** Scan files of at least `minBytes` on worker threads, handing whole groups to `onGroup`. */
-  /** `workers` is called only when a file is large enough, so small runs never start threads. */
-  parallel?: { workers: () => ScanWorkers; onGroup: (group: AccessGroup) => void; minBytes: number };
+  /**
+   * Scan files of at least `minBytes` on worker threads, merging each block's groups and overflow
+   * into `auditor`. `workers` is called only when a file is large enough, so small runs never start threads.
+   */
+  parallel?: { workers: () => ScanWorkers; auditor: BlockMerger; minBytes: number };
   /** Called after every chunk of lines with what has been read so far. */
   onProgress?: (scan: FileScan, file: string) => void;
   maxLineBytes?: number;
@@ -54,7 +56,7 @@ export async function scanFiles(files: readonly string[], options: ScanFilesOpti
         ...(options.now ? { now: options.now } : {}),
         ...(options.fastPath !== undefined ? { fastPath: options.fastPath } : {}),
       };
-      if (parallel) await scanStreamParallel(file, chunks, { ...common, workers: parallel.workers(), onGroup: parallel.onGroup });
+      if (parallel) await scanStreamParallel(file, chunks, { ...common, workers: parallel.workers(), auditor: parallel.auditor });
       else await scanStream(file, chunks, common);
     } catch (error) {
       // A local file we cannot read is a problem of that file, not of the run.

@@ -1,0 +1,57 @@
+/**
+ * Targets whose groups can no longer grow in a batch: a tracking cap was reached (BatchAuditor's
+ * maxGroupsPerTarget for one target, maxGroups for every target). From then on their tracked group
+ * keys are fixed, so an access to a closed target under any other key is overflow, wherever it is
+ * read. A scan block told of them (scan-block.ts) counts such accesses into overflow on the spot,
+ * instead of returning one group per one-off source for the main thread to count: a flood of a
+ * million sources would otherwise cross threads as a million groups.
+ *
+ * Closing only ever adds: a target once closed stays closed with the same keys. So a block scanned
+ * with what was closed when it started decides each access as a serial scan would at that point.
+ */
+import { targetKey } from '../baseline/schema.js';
+import type { LogKind } from '../access-event.js';
+
+/** One change, as it is sent to a scan worker: targets closed (or all of them) and their tracked keys. */
+export interface ClosedTargetsUpdate {
+  all: boolean;
+  targets: string[];
+  keys: string[];
+}
+
+export class ClosedTargets {
+  private all = false;
+  private readonly targets = new Set<string>();
+  private readonly keys = new Set<string>();
+  /** Every change so far, in order (the parallel scan forwards the ones its workers lack). */
+  readonly updates: ClosedTargetsUpdate[] = [];
+
+  /** Whether a new group of key `groupKey` for this target would be overflow. */
+  overflows(kind: LogKind, target: string, groupKey: string): boolean {
+    if (!this.all && (this.targets.size === 0 || !this.targets.has(targetKey(kind, target)))) return false;
+    return !this.keys.has(groupKey);
+  }
+
+  /** Whether this target (a targetKey) is closed. */
+  isClosed(target: string): boolean {
+    return this.all || this.targets.has(target);
+  }
+
+  /** Whether every target is closed (the batch's cap was reached). */
+  get allClosed(): boolean {
+    return this.all;
+  }
+
+  /** Closes one target (`all` false) or every target, with the keys of the groups tracked for it. */
+  close(update: ClosedTargetsUpdate): void {
+    this.apply(update);
+    this.updates.push(update);
+  }
+
+  /** Applies a change made elsewhere (in the main thread's auditor). */
+  apply(update: ClosedTargetsUpdate): void {
+    if (update.all) this.all = true;
+    for (const target of update.targets) this.targets.add(target);
+    for (const key of update.keys) this.keys.add(key);
+  }
+}
