@@ -2,8 +2,9 @@
  * Scanning on worker threads gives exactly what a serial scan gives: counts, problems (with line
  * numbers), postgres.log joins across block boundaries, and findings.
  */
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildScenario, DEFAULT_OPTIONS } from '../../../examples/scenario.js';
 import { Learner } from '../../../functions/src/core/baseline/learn.js';
@@ -13,6 +14,7 @@ import { ENTRY_ID_LIMIT, groupKey, type AccessGroup } from '../../../functions/s
 import type { Overflow } from '../../../functions/src/core/detect/detectors/tracking-overflow.js';
 import { ScanWorkers, scanStreamParallel } from '../../../functions/src/core/read/parallel-scan.js';
 import { emptyStats, ProblemLog, scanStream } from '../../../functions/src/core/read/scan.js';
+import { scanFiles } from '../../../functions/src/core/read/scan-files.js';
 import { chunked, repoRoot, withTempDir } from '../../support/fixtures.js';
 
 let workers: ScanWorkers;
@@ -139,6 +141,30 @@ describe('parallel scan', () => {
     // Blocks handed out after the close return no group per flooding address. (Those in flight when
     // it closed — up to 2 per worker and 8 scanned here — still do.) Without the close: 60,000.
     expect(merged).toBeLessThan(35_000);
+  });
+
+  it('equals the serial scan from a file read into pooled buffers (scanFiles), plain and gzipped', async () => {
+    const bytes = Buffer.concat([input, input.subarray(3)]); // the second copy without its BOM
+    const serial = await serialScan(bytes);
+    await withTempDir(async (dir) => {
+      // Over 4 chunks of 4 MiB, each a block of its own whose memory is read into again once a worker
+      // (or this thread) is done with it; the gzipped copy is read through gunzip, no pool.
+      expect(bytes.length).toBeGreaterThan(4 * 4 * 1024 * 1024);
+      await writeFile(join(dir, 'batch.json'), bytes);
+      await writeFile(join(dir, 'batch.json.gz'), gzipSync(bytes));
+      for (const name of ['batch.json', 'batch.json.gz']) {
+        const auditor = new BatchAuditor(baselines, { now: now() });
+        const scan = await scanFiles([join(dir, name)], { onEvent: (e) => auditor.add(e), now, parallel: { workers: () => workers, auditor, minBytes: 0 } });
+        // The same file name as the serial scan's in problems and refs.
+        const named = <T>(x: T): T => JSON.parse(JSON.stringify(x).replaceAll(join(dir, name), 'batch.json')) as T;
+        expect(scan.stats).toEqual({ ...serial.stats, files: 1 });
+        expect(named(scan.problems.list())).toEqual(serial.problems.list());
+        expect(named(auditor.findings())).toEqual(serial.auditor.findings());
+        expect(named(groupsOf(auditor).map(([key, g]) => [key, { ...g, actions: [...g.actions], resources: [...g.resources], userAgents: [...g.userAgents], failureDetails: [...g.failureDetails] }]))).toEqual(
+          groupsOf(serial.auditor).map(([key, g]) => [key, { ...g, actions: [...g.actions], resources: [...g.resources], userAgents: [...g.userAgents], failureDetails: [...g.failureDetails] }]),
+        );
+      }
+    });
   });
 
   it('equals the serial scan when the last line has no newline and lines cross every chunk', async () => {

@@ -1,9 +1,10 @@
 /** Finds export files under the paths a user names and opens them as byte streams (gzip aware). */
 import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import type { BufferPool } from './buffer-pool.js';
 
 /** Export objects are `.json`; users may keep `.jsonl` and gzip archives of either. */
 const EXPORT_FILE = /\.(json|jsonl|ndjson)(\.gz)?$/i;
@@ -49,16 +50,25 @@ export function isGzip(head: Uint8Array): boolean {
   return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
 }
 
-/**
- * Opens a local file as a stream of decompressed bytes; `onBytes` sees the raw bytes read.
- * `chunkBytes` sizes the reads (larger for worker-thread scans, which hand whole chunks over).
- * With `transient`, an uncompressed file's chunks share one buffer (readTransient): for a consumer
- * that is done with each chunk before it asks for the next.
- */
-export async function openInputFile(path: string, onBytes?: (n: number) => void, chunkBytes = READ_CHUNK_BYTES, transient = false): Promise<AsyncIterable<Buffer>> {
-  // The file is opened twice (two bytes, then the chunks) on purpose: readTransient opens its
-  // descriptor only once it is iterated, so a generator that is never read holds none.
-  if (transient && !startsWithGzipMagic(path)) return readTransient(path, chunkBytes, onBytes);
+export interface OpenOptions {
+  /** Sees the raw bytes read. */
+  onBytes?: (n: number) => void;
+  /** Sizes the reads (larger for worker-thread scans, which hand whole chunks over). */
+  chunkBytes?: number;
+  /**
+   * How an uncompressed file's chunks reuse memory: 'transient', all share one buffer
+   * (readTransient), for a consumer that is done with each chunk before it asks for the next; or a
+   * pool of buffers of `chunkBytes`, which the consumer gives each chunk's memory back to.
+   */
+  reuse?: 'transient' | BufferPool;
+}
+
+/** Opens a local file as a stream of decompressed bytes. */
+export async function openInputFile(path: string, options: OpenOptions = {}): Promise<AsyncIterable<Buffer>> {
+  const { onBytes, chunkBytes = READ_CHUNK_BYTES, reuse } = options;
+  // The file is opened twice (two bytes, then the chunks) on purpose: the readers open their
+  // descriptor only once they are iterated, so a generator that is never read holds none.
+  if (reuse && !startsWithGzipMagic(path)) return reuse === 'transient' ? readTransient(path, chunkBytes, onBytes) : readPooled(path, reuse, onBytes);
   const raw = createReadStream(path, { highWaterMark: chunkBytes });
   if (onBytes) raw.on('data', (chunk) => onBytes(chunk.length));
   return decodeStream(raw, chunkBytes);
@@ -95,6 +105,30 @@ async function* readTransient(path: string, chunkBytes: number, onBytes?: (n: nu
     }
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * An uncompressed local file's bytes, read (off this thread, as a stream's are) into buffers taken
+ * from `pool`: a chunk that fills its buffer is the buffer itself, so it can be handed to a worker
+ * whole and given back.
+ */
+async function* readPooled(path: string, pool: BufferPool, onBytes?: (n: number) => void): AsyncGenerator<Buffer> {
+  const handle = await open(path, 'r');
+  try {
+    for (let position = 0; ; ) {
+      const buffer = pool.take();
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+      if (bytesRead === 0) {
+        pool.give(buffer.buffer);
+        return;
+      }
+      position += bytesRead;
+      onBytes?.(bytesRead);
+      yield bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    await handle.close();
   }
 }
 

@@ -96,6 +96,11 @@ export interface ParallelScanOptions {
   auditor: BlockMerger;
   /** … and the joined postgres.log events. */
   onEvent: (event: AccessEvent) => void;
+  /**
+   * Receives the memory of each chunk that was a block of its own once that block is scanned (here,
+   * or handed back by its worker), for reading into again (a BufferPool's give).
+   */
+  recycle?: (memory: ArrayBufferLike | undefined) => void;
   maxLineBytes?: number;
   now?: () => number;
   fastPath?: boolean;
@@ -258,7 +263,7 @@ export async function scanStreamParallel(file: string, chunks: AsyncIterable<Buf
   const sink = joiningSink(sessions, emit);
   stats.files++;
 
-  const { auditor } = options;
+  const { auditor, recycle } = options;
   // This scan's name in its blocks, and what the main thread knows when it scans a block itself.
   const scan = scans++;
   const known = { completeEntryIds: new CompleteEntryIds(), closed: auditor.closed };
@@ -293,8 +298,10 @@ export async function scanStreamParallel(file: string, chunks: AsyncIterable<Buf
       // Workers get a block while they have fewer than two queued; otherwise the main thread, which
       // also reads and cuts blocks, scans it itself, so no core idles whatever their relative speed.
       // Small blocks are not worth a message. Results still merge in block order.
-      if (block.buf.length < SMALL_BLOCK_BYTES || workers.pending >= 2 * workers.size) results.push(scanBlock({ ...task, buf: block.buf }, known));
-      else results.push(workers.run({ ...task, buf: forTransfer(block) }));
+      if (block.buf.length < SMALL_BLOCK_BYTES || workers.pending >= 2 * workers.size) {
+        results.push(scanBlock({ ...task, buf: block.buf }, known));
+        if (block.transferable) recycle?.(block.buf.buffer);
+      } else results.push(workers.run({ ...task, buf: forTransfer(block) }).then(({ memory, ...result }) => (recycle?.(memory), result)));
       // Merge in order. Only blocks queued at workers hold input bytes (at most two each); results
       // scanned here are small, so a few may wait behind a slower worker block instead of idling.
       results.mergeReady();

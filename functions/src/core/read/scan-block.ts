@@ -35,6 +35,8 @@ export interface BlockResult {
   /** Accesses to closed targets under untracked keys, counted per target (see ClosedTargets). */
   overflow: Overflow[];
   joins: { event: AccessEvent; join: PostgresJoin }[];
+  /** The block's memory, handed back by a worker for reuse (transferred; nothing views it any more). */
+  memory?: ArrayBuffer;
 }
 
 /** What a thread knows of the scan a block belongs to. */

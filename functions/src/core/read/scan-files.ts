@@ -3,6 +3,7 @@ import type { AccessEvent } from '../access-event.js';
 import { stat } from 'node:fs/promises';
 import type { BlockMerger } from '../detect/auditor.js';
 import type { RepeatedAccess } from '../repeated-access.js';
+import { BufferPool } from './buffer-pool.js';
 import { openInputFile } from './input-files.js';
 import { scanStreamParallel, type ScanWorkers } from './parallel-scan.js';
 import { emptyStats, ProblemLog, scanStream, type BatchStats } from './scan.js';
@@ -37,16 +38,14 @@ export async function scanFiles(files: readonly string[], options: ScanFilesOpti
   for (const file of files) {
     try {
       const parallel = options.parallel && (await stat(file)).size >= options.parallel.minBytes ? options.parallel : undefined;
-      const chunks = await openInputFile(
-        file,
-        (n) => {
-          scan.bytes += n;
-          options.onProgress?.(scan, file);
-        },
-        parallel ? PARALLEL_CHUNK_BYTES : undefined,
-        // scanStream is done with a chunk before it asks for the next; worker blocks keep theirs.
-        !parallel,
-      );
+      const onBytes = (n: number) => {
+        scan.bytes += n;
+        options.onProgress?.(scan, file);
+      };
+      // scanStream is done with a chunk before it asks for the next; a parallel scan gives each
+      // block's memory back once it is scanned, here or by a worker.
+      const pool = parallel ? new BufferPool(PARALLEL_CHUNK_BYTES) : undefined;
+      const chunks = await openInputFile(file, pool ? { onBytes, chunkBytes: pool.bytes, reuse: pool } : { onBytes, reuse: 'transient' });
       const common = {
         stats: scan.stats,
         problems: scan.problems,
@@ -56,7 +55,7 @@ export async function scanFiles(files: readonly string[], options: ScanFilesOpti
         ...(options.now ? { now: options.now } : {}),
         ...(options.fastPath !== undefined ? { fastPath: options.fastPath } : {}),
       };
-      if (parallel) await scanStreamParallel(file, chunks, { ...common, workers: parallel.workers(), auditor: parallel.auditor });
+      if (parallel) await scanStreamParallel(file, chunks, { ...common, workers: parallel.workers(), auditor: parallel.auditor, recycle: (memory) => pool!.give(memory) });
       else await scanStream(file, chunks, common);
     } catch (error) {
       // A local file we cannot read is a problem of that file, not of the run.

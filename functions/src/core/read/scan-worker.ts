@@ -27,11 +27,14 @@ parentPort?.on('message', (message: Message) => {
     return;
   }
   let reply: { id: number; result?: ReturnType<typeof scanBlock>; error?: string };
+  // The block's memory goes back with the result, for the main thread to read into again: scanBlock
+  // copies whatever it keeps.
+  const memory = message.buf.buffer instanceof ArrayBuffer ? message.buf.buffer : undefined;
   try {
-    reply = { id: message.id, result: scanBlock(message, known) };
+    reply = { id: message.id, result: { ...scanBlock(message, known), ...(memory ? { memory } : {}) } };
   } catch (error) {
     reply = { id: message.id, error: error instanceof Error ? error.message : String(error) };
   }
   Atomics.add(finished, index, 1);
-  parentPort!.postMessage(reply);
+  parentPort!.postMessage(reply, reply.result && memory ? [memory] : []);
 });
