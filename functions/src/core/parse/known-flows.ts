@@ -44,6 +44,12 @@ const ARENA_BYTES = 4 * 1024 * 1024;
 /** Bits of the hash that pick an entry of the seen-once table (1 MiB of keys). */
 const SEEN_BITS = 18;
 
+/** One step of KnownFlows.key: `word` into `h`. */
+function mix(h: number, word: number): number {
+  h = Math.imul(h ^ word, 0x85ebca6b);
+  return h ^ (h >>> 13);
+}
+
 export class KnownFlows<T> {
   /** Two ways per set, by hash: a set's slots are 2k and 2k + 1. */
   private readonly slots: (Entry<T> | undefined)[] = new Array<Entry<T> | undefined>(2 * SETS).fill(undefined);
@@ -56,20 +62,26 @@ export class KnownFlows<T> {
   /** Keys seen once, plus one (0 is an empty entry), at their low SEEN_BITS bits. */
   private readonly seenOnce = new Int32Array(1 << SEEN_BITS);
 
-  /** Hash of the shape, the orientation and the identity values' bytes (four at a time), read in place. */
+  /**
+   * Hash of the shape, the orientation and the identity values' bytes (four at a time), read in
+   * place. Each step multiplies and folds the high bits back down: with a multiply alone (FNV), a
+   * change in one word reached only the bits above it, and a million addresses `203.a.b.c` gave 4.7%
+   * colliding keys — each taken for a second sighting and cached — against the 0.05% of random keys.
+   */
   key(view: DataView<ArrayBufferLike>, line: ValuePositions, shape: Shape, orientation: number, values: Int32Array): number {
-    let h = Math.imul(0x811c9dc5 ^ shape.id, 0x01000193) ^ orientation;
+    let h = mix(0x811c9dc5 ^ shape.id, orientation);
     for (let j = 0; j < values.length; j++) {
       const k = values[j]!;
       let i = line.valueStart[k]!;
       const e = line.valueEnd[k]!;
-      h = Math.imul(h ^ (e - i), 0x01000193);
-      for (; i + 4 <= e; i += 4) h = Math.imul(h ^ view.getInt32(i, true), 0x01000193);
-      for (; i < e; i++) h = Math.imul(h ^ view.getUint8(i), 0x01000193);
+      h = mix(h, e - i);
+      for (; i + 4 <= e; i += 4) h = mix(h, view.getInt32(i, true));
+      for (; i < e; i++) h = mix(h, view.getUint8(i));
     }
-    h ^= h >>> 15;
-    // 30 bits: a small-integer Map key.
-    return Math.imul(h, 0x9e3779b1) >>> 2;
+    // murmur3's finalizer; 30 bits: a small integer.
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    return (h ^ (h >>> 16)) >>> 2;
   }
 
   /** What this line's identity was remembered as, or undefined. */
