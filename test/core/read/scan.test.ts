@@ -101,21 +101,21 @@ describe('input files', () => {
     });
   });
 
-  it('reads a plain file of many chunks through one reused buffer: the same events, counts and problems as its bytes in memory', async () => {
+  it('reads a plain file of many chunks through two buffers in turn: the same events, counts and problems as its bytes in memory', async () => {
     await withTempDir(async (dir) => {
       const { files } = buildScenario({ ...DEFAULT_OPTIONS, historyDays: 1, gzipOldHistory: false });
       const lines = files.flatMap((f) => (f.path.endsWith('.gz') ? gunzipSync(f.content) : f.content).toString('utf8').split('\n').filter(Boolean));
-      // Over 3 MiB (several 1 MiB reads), with a BOM, CRLF ends, a bad line and postgres.log halves
-      // joined across reads; no final newline.
-      const body = Array.from({ length: 8 }, (_, round) => lines.map((l, i) => (i % 50 === round ? `${l}\r` : l)).join('\n')).join('\n{"broken":\n');
+      // Over 6 MiB (2 MiB reads: each buffer read into again), with a BOM, CRLF ends, a bad line and
+      // postgres.log halves joined across reads; no final newline.
+      const body = Array.from({ length: 16 }, (_, round) => lines.map((l, i) => (i % 50 === round ? `${l}\r` : l)).join('\n')).join('\n{"broken":\n');
       const bytes = Buffer.from(`\ufeff${body}`);
-      expect(bytes.length).toBeGreaterThan(3 * 1024 * 1024);
+      expect(bytes.length).toBeGreaterThan(6 * 1024 * 1024);
       const file = join(dir, 'batch.json');
       await writeFile(file, bytes);
       const events: AccessEvent[] = [];
       const scan = await scanFiles([file], { onEvent: (e) => events.push(e), now: () => Date.parse('2026-11-24T00:00:00Z') });
       const inMemory = await scanBytes(bytes, { file });
-      expect(scan.stats.bad).toBe(7);
+      expect(scan.stats.bad).toBe(15);
       expect({ ...scan.stats, files: 0 }).toEqual({ ...inMemory.stats, files: 0 });
       expect(scan.problems.list()).toEqual(inMemory.problems.list());
       expect(events.map((e) => ({ ...e, timeMs: undefined, groupKey: undefined }))).toEqual(inMemory.events.map((e) => ({ ...e, timeMs: undefined, groupKey: undefined })));
