@@ -8,6 +8,8 @@
  * on the same files as .json and .json.gz, printing MB/s, lines/s, peak RSS and the ratio. It also
  * times the Cloud Function's own read path (auditObject over @google-cloud/storage, streaming from
  * the loopback GCS server of test/support) and measures the import time of the bundled function.
+ * With flows, it also audits memory's worst case: a shard of the same size in which every line is a
+ * flow from another address to one baselined target (one thread, workers auto, the function path).
  *
  *   npm run bench -- [--size 1GiB] [--kinds flows,gcs] [--dir DIR] [--keep]
  */
@@ -100,6 +102,38 @@ function flowGenerator(seed: number, hour: string): Generator {
   };
 }
 
+/**
+ * The worst case for memory: a scan — every line a flow from another public address (no GKE or VM
+ * details) to one baselined Redis. Each line is a new source, so nothing repeats and every cap is hit.
+ */
+function floodGenerator(seed: number, hour: string): Generator {
+  const r = rng(seed);
+  const int = (a: number, b: number) => a + Math.floor(r() * (b - a + 1));
+  let n = 0;
+  return {
+    line() {
+      const i = n++;
+      const start = `${hour}:${String(int(0, 59)).padStart(2, '0')}:${String(int(0, 59)).padStart(2, '0')}.${String(int(0, 999999)).padStart(6, '0')}Z`;
+      return JSON.stringify({
+        insertId: `flood${i.toString(36)}`,
+        jsonPayload: {
+          bytes_sent: String(int(60, 900)),
+          connection: { dest_ip: '10.120.0.4', dest_port: 6379, protocol: 6, src_ip: `${198 + ((i >> 24) & 7)}.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, src_port: int(32768, 60999) },
+          end_time: start,
+          packets_sent: String(int(1, 9)),
+          reporter: 'DEST',
+          rtt_msec: String(int(1, 40)),
+          start_time: start,
+        },
+        logName: 'projects/acme-prod/logs/compute.googleapis.com%2Fvpc_flows',
+        receiveTimestamp: `${hour}:59:5${int(0, 9)}.845445834Z`,
+        resource: { labels: { location: 'us-central1-a', project_id: 'acme-prod', subnetwork_id: '758019854043528829', subnetwork_name: 'app-subnet' }, type: 'gce_subnetwork' },
+        timestamp: `${hour}:59:5${int(0, 9)}.845445834Z`,
+      });
+    },
+  };
+}
+
 /** GCS data access: a handful of principals reading and writing objects from VMs, `private` and an office range. */
 function gcsGenerator(seed: number, hour: string): Generator {
   const r = rng(seed);
@@ -174,6 +208,8 @@ interface Run {
   seconds: number;
   maxRssMb: number;
   lines: number;
+  /** How many findings the audit made (log-audit audit only). */
+  findings?: number;
 }
 
 /** Runs a child Node process that reports {seconds, maxRssMb, lines} as its last stderr line. */
@@ -285,6 +321,7 @@ async function main(): Promise<void> {
 
   const rows: string[][] = [];
   const functionRows: string[][] = [];
+  const floodRows: string[][] = [];
   const gcs = new FakeGcsServer();
   const emulator = await gcs.start();
   for (const kind of kinds) {
@@ -329,6 +366,27 @@ async function main(): Promise<void> {
       functionRows.push([label, `${(perSecond / 1e6).toFixed(0)} MB/s`, `${fn.maxRssMb.toFixed(0)} MiB`, `${((3.5 * 1024 ** 3) / perSecond).toFixed(0)} s`, `${((perSecond * 3600) / 1024 ** 3).toFixed(0)} GiB`]);
       log(`  ${label}: function path (loopback GCS, one thread) ${fn.seconds.toFixed(2)} s`);
     }
+    if (kind === 'flows') {
+      // Memory's worst case, against the same baselines: a shard of the same size flooded with one-off sources.
+      const flood = join(dir, 'flows-flood.json');
+      const shardOfFlood = await writeExport(flood, floodGenerator(11, '2026-11-24T03'), size);
+      const mb = shardOfFlood.bytes / 1e6;
+      const serial = await child(['--input-type=module', '-e', AUDIT, baselines, flood, '0']);
+      const audit = await child(['--input-type=module', '-e', AUDIT, baselines, flood, 'auto']);
+      const generation = gcs.put('bench-logs', 'flows-flood.json', await readFile(flood));
+      gcs.prepare('bench-logs', 'flows-flood.json');
+      const fn = await child(['--import', 'tsx', '--input-type=module', '-e', FUNCTION_PATH, baselines, 'bench-logs', 'flows-flood.json', String(generation)], { STORAGE_EMULATOR_HOST: emulator });
+      gcs.remove('bench-logs', 'flows-flood.json');
+      floodRows.push([
+        `${(shardOfFlood.bytes / 1024 ** 3).toFixed(2)} GiB, ${(shardOfFlood.lines / 1e6).toFixed(2)} M lines`,
+        `${(mb / serial.seconds).toFixed(0)} MB/s, ${serial.maxRssMb.toFixed(0)} MiB`,
+        `${(mb / audit.seconds).toFixed(0)} MB/s, ${audit.maxRssMb.toFixed(0)} MiB`,
+        `${(mb / fn.seconds).toFixed(0)} MB/s, ${fn.maxRssMb.toFixed(0)} MiB`,
+        `${serial.findings}`,
+      ]);
+      log(`  flood: one thread ${serial.seconds.toFixed(2)} s, workers auto ${audit.seconds.toFixed(2)} s, function path ${fn.seconds.toFixed(2)} s`);
+      await rm(flood, { force: true });
+    }
   }
   await gcs.stop();
 
@@ -352,6 +410,12 @@ async function main(): Promise<void> {
   log('| input | speed | peak RSS | a 3.5 GiB shard takes | GiB per hour per instance |');
   log('|---|---|---|---|---|');
   for (const row of functionRows) log(`| ${row.join(' | ')} |`);
+  if (floodRows.length > 0) {
+    log('\nA flood of one-off sources to one baselined target (every line a new source; the caps bound memory):');
+    log('| shard | log-audit, one thread | log-audit, workers auto | function path | findings |');
+    log('|---|---|---|---|---|');
+    for (const row of floodRows) log(`| ${row.join(' | ')} |`);
+  }
   log(`\nBundled function import (require of the deployed index.js, median of 7): ${imports[3]!.toFixed(0)} ms`);
   if (!values.keep && !values.dir) await rm(dir, { recursive: true, force: true });
 }
