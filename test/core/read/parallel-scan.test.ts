@@ -110,6 +110,20 @@ describe('parallel scan', () => {
     }
   });
 
+  it('keeps the groups a serial scan keeps when a cap is reached: groups and joined connections merge in line order', async () => {
+    // The scenario's postgres target has 340 groups, most of joined postgres.log connections.
+    const caps = { now: now(), maxGroupsPerTarget: 100 };
+    const serial = new BatchAuditor(baselines, caps);
+    await scanStream('batch.json', chunked(input), { stats: emptyStats(), problems: new ProblemLog(), onEvent: (e) => serial.add(e), now });
+    expect(serial.findings().filter((f) => f.type === 'tracking-overflow').map((f) => f.target)).toEqual(['acme-prod:orders-pg']);
+    for (const chunks of [chunked(input, 300_000), ownedChunks(input, 3 * 1024 * 1024 + 17), ownedChunks(input, 4 * 1024 * 1024, true)]) {
+      const auditor = new BatchAuditor(baselines, caps);
+      await scanStreamParallel('batch.json', chunks, { workers, stats: emptyStats(), problems: new ProblemLog(), auditor, onEvent: (e) => auditor.add(e), now });
+      expect(auditor.findings()).toEqual(serial.findings());
+      expect(groupsOf(auditor)).toEqual(groupsOf(serial));
+    }
+  });
+
   it('counts a flood to a capped target on the workers once the target is closed, and equals the serial scan', async () => {
     // 60,000 flows from distinct addresses to one destination (~20 blocks of ~2 MiB), the
     // scenario's lines around them.
@@ -122,9 +136,9 @@ describe('parallel scan', () => {
       return JSON.stringify(flow);
     });
     const bytes = Buffer.concat([input, Buffer.from(`${flood.join('\n')}\n`), input]);
-    // A cap only the flood reaches: the scenario's postgres target has 340 groups, and which of them
-    // a cap would keep differs in a parallel scan (joined connections are merged after their block's groups).
-    const caps = { now: now(), maxGroupsPerTarget: 400 };
+    // A cap the scenario's postgres target reaches too (340 groups, most of joined connections):
+    // which it keeps depends on merging groups and joins in line order.
+    const caps = { now: now(), maxGroupsPerTarget: 100 };
     const serial = new BatchAuditor(baselines, caps);
     const serialStats = emptyStats();
     await scanStream('batch.json', chunked(bytes), { stats: serialStats, problems: new ProblemLog(), onEvent: (e) => serial.add(e), now });
@@ -137,6 +151,7 @@ describe('parallel scan', () => {
     expect(auditor.findings()).toEqual(serial.findings());
     expect(groupsOf(auditor)).toEqual(groupsOf(serial));
     const overflow = serial.findings().filter((f) => f.type === 'tracking-overflow');
+    expect(overflow.map((f) => f.target).sort()).toEqual(['10.120.0.4:6379', 'acme-prod:orders-pg']);
     expect(overflow.reduce((n, f) => n + f.count, 0)).toBeGreaterThan(55_000);
     // Blocks handed out after the close return no group per flooding address. (Those in flight when
     // it closed — up to 2 per worker and 8 scanned here — still do.) Without the close: 60,000.

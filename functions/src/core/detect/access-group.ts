@@ -15,6 +15,11 @@ export interface AccessGroup {
   undecided: number;
   firstMs: number;
   lastMs: number;
+  /**
+   * The line of the event that opened the group (in its file). A parallel scan merges a block's
+   * groups and joined postgres.log connections in this order, as a serial scan would meet them.
+   */
+  firstLine: number;
   firstSeen: string;
   lastSeen: string;
   actions: Set<string>;
@@ -84,6 +89,7 @@ export function newGroup(event: AccessEvent): AccessGroup {
     undecided: 0,
     firstMs: ms,
     lastMs: ms,
+    firstLine: event.ref.line,
     firstSeen: event.time,
     lastSeen: event.time,
     actions: new Set(),

@@ -4,10 +4,12 @@
  * lines inside a large chunk as a view of it, handed over without a copy — and gives the blocks to
  * worker threads, or scans them itself while each worker has two queued (workers count finished
  * blocks in shared memory, so a free worker is seen even while the main thread is busy). Blocks are
- * decided line by line and aggregated into access groups. Results are merged in block order —
- * groups, counts, problems, and the postgres.log halves joined here — so the outcome equals a
- * serial scan's. At most two blocks per worker and a few small results wait at once: memory stays
- * bounded whatever the shard size.
+ * decided line by line and aggregated into access groups. Results are merged in block order, as
+ * soon as they are ready — groups and the postgres.log halves joined here in line order, overflow,
+ * counts, problems — so the outcome equals a serial scan's. Workers are told of the targets
+ * the auditor closes (ClosedTargets), so a flood to a capped target is counted on the worker. At
+ * most two blocks per worker and a few small results wait at once, and a chunk's memory is read
+ * into again once its block is scanned (BufferPool): memory stays bounded whatever the shard size.
  */
 import { Worker } from 'node:worker_threads';
 import type { AccessEvent } from '../access-event.js';
@@ -274,9 +276,15 @@ export async function scanStreamParallel(file: string, chunks: AsyncIterable<Buf
   const merge = (result: BlockResult) => {
     for (const key of Object.keys(result.stats) as (keyof BatchStats)[]) stats[key] += result.stats[key];
     problems.merge(result.problems);
-    for (const group of result.groups) auditor.mergeGroup(group);
+    // Groups and joined connections in line order, as a serial scan meets them (which groups a cap
+    // keeps depends on it); a block's overflow is of closed targets, which no group of it changes.
+    let next = 0;
+    for (const { event, join } of result.joins) {
+      for (; next < result.groups.length && result.groups[next]!.firstLine < event.ref.line; next++) auditor.mergeGroup(result.groups[next]!);
+      sink.join(event, join);
+    }
+    for (; next < result.groups.length; next++) auditor.mergeGroup(result.groups[next]!);
     for (const overflow of result.overflow) auditor.mergeOverflow(overflow);
-    for (const { event, join } of result.joins) sink.join(event, join);
     while (told < auditor.closed.updates.length) workers.tell(scan, auditor.closed.updates[told++]!);
   };
   const results = new ResultQueue(merge);
