@@ -62,6 +62,21 @@ export function buildSource(details: SourceDetails): Source {
   return { key, identities: ordered, details };
 }
 
+/**
+ * A copy of a source that shares no object with it (strings are immutable and shared): what a
+ * group keeps of its first event (access-group.ts newGroup). About ten times cheaper than
+ * structuredClone, which a parallel scan paid once per group per block.
+ */
+export function copySource(source: Source): Source {
+  const { gke, vm, vpc, location, ...rest } = source.details;
+  const details: SourceDetails = { ...rest };
+  if (gke) details.gke = { ...gke };
+  if (vm) details.vm = { ...vm };
+  if (vpc) details.vpc = { ...vpc };
+  if (location) details.location = { ...location };
+  return { key: source.key, identities: source.identities.slice(), details };
+}
+
 export const UNRECORDED: Source = { key: UNRECORDED_SOURCE, identities: [UNRECORDED_SOURCE], details: {} };
 
 /** A short human description of a source, for reports: `203.0.113.7 (AS15169, usa)`. */

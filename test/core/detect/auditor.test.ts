@@ -229,6 +229,17 @@ describe('grouping and order', () => {
     expect(blockGroups).toBeLessThan(200);
   });
 
+  it('keep a copy of the first event\'s source that shares no object with it', () => {
+    const first = event({ source: { ip: '10.4.9.1', gke: { cluster: 'prod', namespace: 'web', pod: 'web-1' }, vm: { project: 'p', name: 'gke-prod-pool-1a2b3c4d-x9z8' }, vpc: { network: 'prod-vpc', subnetwork: 'gke' }, location: { asn: 15169, country: 'usa' } } });
+    const auditor = new BatchAuditor([], { now: Date.parse('2026-11-24T00:00:00Z') });
+    auditor.add(first);
+    const kept = auditor.groupsInOrder()[0]!.source;
+    expect(kept).toEqual(first.source);
+    expect(kept).not.toBe(first.source);
+    expect(kept.identities).not.toBe(first.source.identities);
+    for (const part of ['gke', 'vm', 'vpc', 'location'] as const) expect(kept.details[part]).not.toBe(first.source.details[part]);
+  });
+
   it('close every target when the batch cap is reached', () => {
     const auditor = new BatchAuditor([bucket], { maxGroups: 3, now: Date.parse('2026-11-24T00:00:00Z') });
     for (let i = 0; i < 5; i++) auditor.add(event({ target: `bucket-${i}` }));

@@ -1,6 +1,7 @@
 /** Events of one batch grouped by target × source × credential: the unit detectors judge. */
 import type { AccessEvent, Credential, LogKind, Source } from '../access-event.js';
 import type { RepeatedAccess } from '../repeated-access.js';
+import { copySource } from '../source-identity.js';
 
 const SAMPLE_LIMIT = 5;
 
@@ -82,7 +83,7 @@ export function newGroup(event: AccessEvent): AccessGroup {
   return {
     kind: event.kind,
     target: event.target,
-    source: structuredClone(event.source),
+    source: copySource(event.source),
     credential: event.credential,
     successes: 0,
     failures: 0,

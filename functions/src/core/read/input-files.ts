@@ -120,25 +120,35 @@ async function* readAhead(path: string, chunkBytes: number, onBytes?: (n: number
 }
 
 /**
- * An uncompressed local file's bytes, read (off this thread, as a stream's are) into buffers taken
- * from `pool`: a chunk that fills its buffer is the buffer itself, so it can be handed to a worker
- * whole and given back.
+ * An uncompressed local file's bytes, read one chunk ahead (off this thread, as readAhead's are)
+ * into buffers taken from `pool`: a chunk that fills its buffer is the buffer itself, so it can be
+ * handed to a worker whole and given back.
  */
 async function* readPooled(path: string, pool: BufferPool, onBytes?: (n: number) => void): AsyncGenerator<Buffer> {
   const handle = await open(path, 'r');
+  let position = 0;
+  const readNext = () => {
+    const buffer = pool.take();
+    return handle.read(buffer, 0, buffer.length, position).then(({ bytesRead }) => {
+      position += bytesRead;
+      return { buffer, bytesRead };
+    });
+  };
+  let reading = readNext();
   try {
-    for (let position = 0; ; ) {
-      const buffer = pool.take();
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+    for (;;) {
+      const { buffer, bytesRead } = await reading;
       if (bytesRead === 0) {
         pool.give(buffer.buffer);
         return;
       }
-      position += bytesRead;
+      reading = readNext();
       onBytes?.(bytesRead);
       yield bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
     }
   } finally {
+    // A read may still be in flight when the consumer stops early: let it end before closing.
+    await reading.catch(() => undefined);
     await handle.close();
   }
 }
