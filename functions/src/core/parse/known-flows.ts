@@ -11,7 +11,7 @@
  * - An identity is cached the second time it is seen: its key is first noted in a direct-mapped
  *   table of keys (a later key of the same entry overwrites it). A real flow repeats and is cached
  *   from its second line, while a flood of one-off identities (a scan from a million addresses)
- *   fills nothing. That matters for memory more than speed: cached entries that a flood keeps
+ *   fills almost nothing. That matters for memory more than speed: cached entries that a flood keeps
  *   replacing live long enough to be promoted to the old generation, and the heap grows with them.
  *   A full key is compared, so a one-off line is taken for a repeat only when its 30-bit key equals
  *   one still noted (about one line in 4,000 of a flood); a bit per key would take a quarter of them.
