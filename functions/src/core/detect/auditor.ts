@@ -65,7 +65,8 @@ export class BatchAuditor implements BlockMerger {
   private readonly groups = new Map<string, AccessGroup>();
   /** Groups tracked per target (targetKey): bounded by the targets that have groups. */
   private readonly groupsPerTarget = new Map<string, number>();
-  private readonly overflow = new Map<string, Overflow>();
+  /** Overflow per target (targetKey), with its first and last time in ms (not parsed again per access). */
+  private readonly overflow = new Map<string, { counted: Overflow; firstMs: number; lastMs: number }>();
   private readonly options: AuditOptions;
   /** This auditor's number (never 0), and the groups that known accesses point at (addRepeated). */
   private readonly id = ++auditors;
@@ -176,14 +177,21 @@ export class BatchAuditor implements BlockMerger {
    */
   private addOverflow(kind: AccessEvent['kind'], target: string, events: number, firstSeen: string, firstMs: number, lastSeen: string, lastMs: number, sources: readonly string[]): void {
     const key = targetKey(kind, target);
-    let o = this.overflow.get(key);
-    if (!o) {
-      o = { kind, target, events: 0, firstSeen, lastSeen, sampleSources: [] };
-      this.overflow.set(key, o);
+    let state = this.overflow.get(key);
+    if (!state) {
+      state = { counted: { kind, target, events: 0, firstSeen, lastSeen, sampleSources: [] }, firstMs, lastMs };
+      this.overflow.set(key, state);
     }
+    const o = state.counted;
     o.events += events;
-    if (firstMs < Date.parse(o.firstSeen)) o.firstSeen = firstSeen;
-    if (lastMs > Date.parse(o.lastSeen)) o.lastSeen = lastSeen;
+    if (firstMs < state.firstMs) {
+      state.firstMs = firstMs;
+      o.firstSeen = firstSeen;
+    }
+    if (lastMs > state.lastMs) {
+      state.lastMs = lastMs;
+      o.lastSeen = lastSeen;
+    }
     for (const source of sources) if (o.sampleSources.length < 3 && !o.sampleSources.includes(source)) o.sampleSources.push(source);
   }
 
@@ -220,7 +228,7 @@ export class BatchAuditor implements BlockMerger {
         }
       }
     }
-    for (const [key, o] of this.overflow) findings.push(overflowFinding(o, this.options, this.baselines.get(key)?.file ?? null));
+    for (const [key, { counted }] of this.overflow) findings.push(overflowFinding(counted, this.options, this.baselines.get(key)?.file ?? null));
     return findings.sort(compareFindings);
   }
 
@@ -231,7 +239,7 @@ export class BatchAuditor implements BlockMerger {
 
   /** The overflow counted so far, per target (a scan block's, for the main thread to merge). */
   overflowInOrder(): Overflow[] {
-    return [...this.overflow.values()];
+    return [...this.overflow.values()].map((state) => state.counted);
   }
 
   /** How many targets the batch touched, with and without a baseline. */

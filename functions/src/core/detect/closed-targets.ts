@@ -9,7 +9,6 @@
  * Closing only ever adds: a target once closed stays closed with the same keys. So a block scanned
  * with what was closed when it started decides each access as a serial scan would at that point.
  */
-import { targetKey } from '../baseline/schema.js';
 import type { LogKind } from '../access-event.js';
 
 /** One change, as it is sent to a scan worker: targets closed (or all of them) and their tracked keys. */
@@ -21,14 +20,16 @@ export interface ClosedTargetsUpdate {
 
 export class ClosedTargets {
   private all = false;
+  /** Closed targets by targetKey, and the same by kind then target (no string built per access). */
   private readonly targets = new Set<string>();
+  private readonly byKind = new Map<string, Set<string>>();
   private readonly keys = new Set<string>();
   /** Every change so far, in order (the parallel scan forwards the ones its workers lack). */
   readonly updates: ClosedTargetsUpdate[] = [];
 
   /** Whether a new group of key `groupKey` for this target would be overflow. */
   overflows(kind: LogKind, target: string, groupKey: string): boolean {
-    if (!this.all && (this.targets.size === 0 || !this.targets.has(targetKey(kind, target)))) return false;
+    if (!this.all && !this.byKind.get(kind)?.has(target)) return false;
     return !this.keys.has(groupKey);
   }
 
@@ -51,7 +52,15 @@ export class ClosedTargets {
   /** Applies a change made elsewhere (in the main thread's auditor). */
   apply(update: ClosedTargetsUpdate): void {
     if (update.all) this.all = true;
-    for (const target of update.targets) this.targets.add(target);
+    for (const target of update.targets) {
+      this.targets.add(target);
+      // A targetKey is `kind|target`, and no kind holds a `|`.
+      const bar = target.indexOf('|');
+      const kind = target.slice(0, bar);
+      let targets = this.byKind.get(kind);
+      if (!targets) this.byKind.set(kind, (targets = new Set()));
+      targets.add(target.slice(bar + 1));
+    }
     for (const key of update.keys) this.keys.add(key);
   }
 }
