@@ -160,7 +160,7 @@ export class BatchAuditor implements BlockMerger {
     }
     const tracked = this.groupsPerTarget.get(key) ?? 0;
     if (tracked >= this.options.maxGroupsPerTarget) {
-      if (!this.closed.isClosed(key)) {
+      if (!this.closed.isClosed(kind, target)) {
         const keys = [...this.groups].filter(([, g]) => targetKey(g.kind, g.target) === key).map(([k]) => k);
         this.closed.close({ all: false, targets: [key], keys });
       }

@@ -20,8 +20,7 @@ export interface ClosedTargetsUpdate {
 
 export class ClosedTargets {
   private all = false;
-  /** Closed targets by targetKey, and the same by kind then target (no string built per access). */
-  private readonly targets = new Set<string>();
+  /** Closed targets by kind, then target (no targetKey string is built per access). */
   private readonly byKind = new Map<string, Set<string>>();
   private readonly keys = new Set<string>();
   /** Every change so far, in order (the parallel scan forwards the ones its workers lack). */
@@ -29,13 +28,12 @@ export class ClosedTargets {
 
   /** Whether a new group of key `groupKey` for this target would be overflow. */
   overflows(kind: LogKind, target: string, groupKey: string): boolean {
-    if (!this.all && !this.byKind.get(kind)?.has(target)) return false;
-    return !this.keys.has(groupKey);
+    return this.isClosed(kind, target) && !this.keys.has(groupKey);
   }
 
-  /** Whether this target (a targetKey) is closed. */
-  isClosed(target: string): boolean {
-    return this.all || this.targets.has(target);
+  /** Whether this target is closed. */
+  isClosed(kind: LogKind, target: string): boolean {
+    return this.all || this.byKind.get(kind)?.has(target) === true;
   }
 
   /** Whether every target is closed (the batch's cap was reached). */
@@ -53,7 +51,6 @@ export class ClosedTargets {
   apply(update: ClosedTargetsUpdate): void {
     if (update.all) this.all = true;
     for (const target of update.targets) {
-      this.targets.add(target);
       // A targetKey is `kind|target`, and no kind holds a `|`.
       const bar = target.indexOf('|');
       const kind = target.slice(0, bar);
