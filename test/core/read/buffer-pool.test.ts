@@ -1,6 +1,9 @@
-/** The read buffer pool reuses given-back memory, and accepts only its own size while buffers are out. */
+/**
+ * The read buffer pool reuses given-back memory, and accepts only its own size while buffers are out;
+ * buffers in turn alternate between two.
+ */
 import { describe, expect, it } from 'vitest';
-import { BufferPool } from '../../../functions/src/core/read/buffer-pool.js';
+import { BufferPool, BuffersInTurn } from '../../../functions/src/core/read/buffer-pool.js';
 
 describe('buffer pool', () => {
   it('read into given-back memory again', () => {
@@ -31,5 +34,13 @@ describe('buffer pool', () => {
     for (const buf of taken) pool.give(buf.buffer);
     const again = [pool.take(), pool.take(), pool.take()].map((b) => b.buffer);
     expect(again.filter((b) => taken.some((t) => t.buffer === b))).toHaveLength(2);
+  });
+
+  it('in turn: two buffers, each taken again every second time', () => {
+    const turn = new BuffersInTurn(16);
+    const [a, b, c] = [turn.take(), turn.take(), turn.take()];
+    expect(a).not.toBe(b);
+    expect(c).toBe(a);
+    expect(a.length).toBe(16);
   });
 });

@@ -5,7 +5,13 @@
  * allocating one per chunk: a fresh buffer costs page faults on its first write, and the dead ones
  * pile up (50–80 MiB measured on a 1 GiB shard) until V8 next collects.
  */
-export class BufferPool {
+/** Where a reader (input-files.ts readAhead) takes the buffers it reads into, and gets them back. */
+export interface ReadBuffers {
+  take(): Buffer;
+  give(memory: ArrayBufferLike | undefined): void;
+}
+
+export class BufferPool implements ReadBuffers {
   private readonly free: ArrayBuffer[] = [];
   /** Buffers taken and not given back: only while there are any is memory accepted. */
   private lent = 0;
@@ -30,4 +36,25 @@ export class BufferPool {
     this.lent--;
     if (this.free.length < this.keep) this.free.push(memory);
   }
+}
+
+/**
+ * Two buffers taken in turn, for a consumer that is done with each chunk before it asks for the next
+ * (scanStream): while it reads one, the next chunk is read into the other. Nothing is given back.
+ */
+export class BuffersInTurn implements ReadBuffers {
+  private readonly buffers: [Buffer, Buffer];
+  private next = 0;
+
+  constructor(bytes: number) {
+    this.buffers = [Buffer.allocUnsafeSlow(bytes), Buffer.allocUnsafeSlow(bytes)];
+  }
+
+  take(): Buffer {
+    const buffer = this.buffers[this.next]!;
+    this.next ^= 1;
+    return buffer;
+  }
+
+  give(): void {}
 }

@@ -4,7 +4,7 @@ import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import type { BufferPool } from './buffer-pool.js';
+import { BuffersInTurn, type BufferPool, type ReadBuffers } from './buffer-pool.js';
 
 /** Export objects are `.json`; users may keep `.jsonl` and gzip archives of either. */
 const EXPORT_FILE = /\.(json|jsonl|ndjson)(\.gz)?$/i;
@@ -58,9 +58,9 @@ export interface OpenOptions {
   /** Sizes the reads (larger for worker-thread scans, which hand whole chunks over). */
   chunkBytes?: number;
   /**
-   * How an uncompressed file's chunks reuse memory: 'transient', two buffers in turn (readAhead),
-   * for a consumer that is done with each chunk before it asks for the next; or a pool of buffers of
-   * `chunkBytes`, which the consumer gives each chunk's memory back to.
+   * How an uncompressed file's chunks reuse memory (readAhead): 'transient', two buffers of
+   * `chunkBytes` in turn, for a consumer that is done with each chunk before it asks for the next;
+   * or a pool, which the consumer gives each chunk's memory back to (its own size).
    */
   reuse?: 'transient' | BufferPool;
 }
@@ -70,7 +70,7 @@ export async function openInputFile(path: string, options: OpenOptions = {}): Pr
   const { onBytes, chunkBytes = READ_CHUNK_BYTES, reuse } = options;
   // The file is opened twice (two bytes, then the chunks) on purpose: the readers open their
   // descriptor only once they are iterated, so a generator that is never read holds none.
-  if (reuse && !startsWithGzipMagic(path)) return reuse === 'transient' ? readAhead(path, options.chunkBytes ?? READ_AHEAD_CHUNK_BYTES, onBytes) : readPooled(path, reuse, onBytes);
+  if (reuse && !startsWithGzipMagic(path)) return readAhead(path, reuse === 'transient' ? new BuffersInTurn(options.chunkBytes ?? READ_AHEAD_CHUNK_BYTES) : reuse, onBytes);
   const raw = createReadStream(path, { highWaterMark: chunkBytes });
   if (onBytes) raw.on('data', (chunk) => onBytes(chunk.length));
   return decodeStream(raw, chunkBytes);
@@ -87,48 +87,19 @@ function startsWithGzipMagic(path: string): boolean {
 }
 
 /**
- * An uncompressed local file's bytes, read one chunk ahead into two buffers used in turn: while the
- * scan reads a chunk, the next is read into the other buffer (off this thread, on libuv's pool), and
- * the buffer of the chunk before is read into once the scan asks for the next. So a chunk is valid
- * only until the next one is asked for (scanStream reads each chunk's lines before it asks, and
- * copies what it keeps). On the bench's 1 GiB flow shard (alternated runs) this scanned 5–8% faster
- * than reading on the scanning thread, which was 10–20% faster than a stream (fresh memory for
- * every read: page faults, and dead chunks until V8 collects).
+ * An uncompressed local file's bytes, read one chunk ahead (off this thread, on libuv's pool): while
+ * the consumer reads a chunk, the next is read into the next buffer `buffers` gives. A chunk that
+ * fills its buffer is the buffer itself, so it can be handed to a worker whole and given back.
+ *
+ * With BuffersInTurn (one thread), on the bench's 1 GiB flow shard (alternated runs) this scanned
+ * 5–8% faster than reading on the scanning thread, which was 10–20% faster than a stream (fresh
+ * memory for every read: page faults, and dead chunks until V8 collects).
  */
-async function* readAhead(path: string, chunkBytes: number, onBytes?: (n: number) => void): AsyncGenerator<Buffer> {
-  const handle = await open(path, 'r');
-  const buffers = [Buffer.allocUnsafeSlow(chunkBytes), Buffer.allocUnsafeSlow(chunkBytes)];
-  let next = 0;
-  let position = 0;
-  let reading = handle.read(buffers[next]!, 0, chunkBytes, position);
-  try {
-    for (;;) {
-      const { bytesRead } = await reading;
-      if (bytesRead === 0) return;
-      const chunk = buffers[next]!.subarray(0, bytesRead);
-      position += bytesRead;
-      next ^= 1;
-      reading = handle.read(buffers[next]!, 0, chunkBytes, position);
-      onBytes?.(bytesRead);
-      yield chunk;
-    }
-  } finally {
-    // A read may still be in flight when the consumer stops early: let it end before closing.
-    await reading.catch(() => undefined);
-    await handle.close();
-  }
-}
-
-/**
- * An uncompressed local file's bytes, read one chunk ahead (off this thread, as readAhead's are)
- * into buffers taken from `pool`: a chunk that fills its buffer is the buffer itself, so it can be
- * handed to a worker whole and given back.
- */
-async function* readPooled(path: string, pool: BufferPool, onBytes?: (n: number) => void): AsyncGenerator<Buffer> {
+async function* readAhead(path: string, buffers: ReadBuffers, onBytes?: (n: number) => void): AsyncGenerator<Buffer> {
   const handle = await open(path, 'r');
   let position = 0;
   const readNext = () => {
-    const buffer = pool.take();
+    const buffer = buffers.take();
     return handle.read(buffer, 0, buffer.length, position).then(({ bytesRead }) => {
       position += bytesRead;
       return { buffer, bytesRead };
@@ -139,7 +110,7 @@ async function* readPooled(path: string, pool: BufferPool, onBytes?: (n: number)
     for (;;) {
       const { buffer, bytesRead } = await reading;
       if (bytesRead === 0) {
-        pool.give(buffer.buffer);
+        buffers.give(buffer.buffer);
         return;
       }
       reading = readNext();

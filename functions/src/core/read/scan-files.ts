@@ -44,6 +44,7 @@ export async function scanFiles(files: readonly string[], options: ScanFilesOpti
       };
       // scanStream is done with a chunk before it asks for the next; a parallel scan gives each
       // block's memory back once it is scanned, here or by a worker.
+      // (A gzipped file is read as a stream either way; in large chunks for a parallel scan.)
       const pool = parallel ? new BufferPool(PARALLEL_CHUNK_BYTES) : undefined;
       const chunks = await openInputFile(file, pool ? { onBytes, chunkBytes: pool.bytes, reuse: pool } : { onBytes, reuse: 'transient' });
       const common = {
@@ -55,7 +56,7 @@ export async function scanFiles(files: readonly string[], options: ScanFilesOpti
         ...(options.now ? { now: options.now } : {}),
         ...(options.fastPath !== undefined ? { fastPath: options.fastPath } : {}),
       };
-      if (parallel) await scanStreamParallel(file, chunks, { ...common, workers: parallel.workers(), auditor: parallel.auditor, recycle: (memory) => pool!.give(memory) });
+      if (parallel && pool) await scanStreamParallel(file, chunks, { ...common, workers: parallel.workers(), auditor: parallel.auditor, recycle: (memory) => pool.give(memory) });
       else await scanStream(file, chunks, common);
     } catch (error) {
       // A local file we cannot read is a problem of that file, not of the run.
