@@ -89,6 +89,8 @@ export class BatchAuditor implements BlockMerger {
     const key = groupKey(event);
     let group = this.groups.get(key);
     if (!group) {
+      // A scan block's grouping has no caps of its own and learns of capped targets from `closed`;
+      // for the batch's auditor the two checks agree.
       if (this.closed.overflows(event.kind, event.target, key) || !this.track(event.kind, event.target)) {
         const ms = event.timeMs ?? Date.parse(event.time);
         this.addOverflow(event.kind, event.target, 1, event.time, ms, event.time, ms, [event.source.key]);

@@ -243,9 +243,13 @@ class ResultQueue {
     for (let head = this.entries[0]; head && (head.result || head.error); head = this.entries[0]) {
       this.entries.shift();
       if (head.error) throw head.error;
-      this.groups -= head.result!.groups.length;
-      this.merge(head.result!);
+      this.mergeOne(head.result!);
     }
+  }
+
+  private mergeOne(result: BlockResult): void {
+    this.groups -= result.groups.length;
+    this.merge(result);
   }
 
   /** Waits for the first result, then merges what is done. */
@@ -258,9 +262,7 @@ class ResultQueue {
   async mergeAll(): Promise<void> {
     for (let head = this.entries.shift(); head; head = this.entries.shift()) {
       await head.done;
-      if (!head.result) continue;
-      this.groups -= head.result.groups.length;
-      this.merge(head.result);
+      if (head.result) this.mergeOne(head.result);
     }
   }
 
