@@ -18,14 +18,20 @@ describe('buffer pool', () => {
 
   it('ignore memory of another size, detached memory, and memory given while none is out', () => {
     const pool = new BufferPool(1024);
-    pool.give(new ArrayBuffer(1024)); // nothing lent: a gunzipped file's chunk of the same size
-    expect(pool.take().buffer.byteLength).toBe(1024);
-    const taken = pool.take();
-    pool.give(new ArrayBuffer(512));
+    // Nothing lent: a gunzipped file's chunk of the same size is not the pool's.
+    const stray = new ArrayBuffer(1024);
+    pool.give(stray);
+    expect(pool.take().buffer).not.toBe(stray);
+    // Lent now; neither another size nor detached memory is taken back.
+    const small = new ArrayBuffer(512);
+    pool.give(small);
     const detached = new ArrayBuffer(1024);
     structuredClone(detached, { transfer: [detached] }); // detached: byteLength 0
     pool.give(detached);
-    expect(pool.take().buffer).not.toBe(taken.buffer);
+    const next = pool.take().buffer;
+    expect(next).not.toBe(small);
+    expect(next).not.toBe(detached);
+    expect(next.byteLength).toBe(1024);
   });
 
   it('keep at most `keep` free buffers', () => {
