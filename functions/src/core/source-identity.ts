@@ -64,16 +64,17 @@ export function buildSource(details: SourceDetails): Source {
 
 /**
  * A copy of a source that shares no object with it (strings are immutable and shared): what a
- * group keeps of its first event (access-group.ts newGroup). About ten times cheaper than
- * structuredClone, which a parallel scan paid once per group per block.
+ * group keeps of its first event (access-group.ts newGroup), once per group per block in a
+ * parallel scan. Spreads, then the nested objects replaced in place (same keys, same order): a
+ * rest pattern (`{ gke, ...rest }`) measured 25 times slower (825 vs 34 ns a copy), as V8 copies
+ * it property by property at run time.
  */
 export function copySource(source: Source): Source {
-  const { gke, vm, vpc, location, ...rest } = source.details;
-  const details: SourceDetails = { ...rest };
-  if (gke) details.gke = { ...gke };
-  if (vm) details.vm = { ...vm };
-  if (vpc) details.vpc = { ...vpc };
-  if (location) details.location = { ...location };
+  const details: SourceDetails = { ...source.details };
+  if (details.gke) details.gke = { ...details.gke };
+  if (details.vm) details.vm = { ...details.vm };
+  if (details.vpc) details.vpc = { ...details.vpc };
+  if (details.location) details.location = { ...details.location };
   return { key: source.key, identities: source.identities.slice(), details };
 }
 

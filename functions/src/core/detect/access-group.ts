@@ -38,24 +38,31 @@ export interface AccessGroup {
 export const ENTRY_ID_LIMIT = 50;
 
 /**
- * Keys of groups that an earlier block of a scan already gave all ENTRY_ID_LIMIT entry ids. Blocks
- * are merged in order, so by the time a later block's group is merged, the merged group has its
- * ids and mergeInto takes none from it: a later block's group of such a key need not collect
- * (decode, concatenate) any. Kept per thread and per scan; bounded (forgetting only costs time).
+ * Keys of groups that a thread's earlier range of a scan already gave all ENTRY_ID_LIMIT entry ids,
+ * with where that range starts. Ranges are merged in file order, so by the time a later range's
+ * group is merged, the merged group has its ids and mergeInto takes none from it: a group of such a
+ * key in a range that starts after it need not collect (decode, concatenate) any. A thread may scan
+ * a later range before an earlier one, hence the offsets. Kept per thread and per scan; bounded
+ * (forgetting only costs time).
  */
 export class CompleteEntryIds {
-  private readonly keys = new Set<string>();
+  /** Key → the smallest start of a range of this thread that completed it. */
+  private readonly keys = new Map<string, number>();
 
-  has(key: string): boolean {
-    return this.keys.has(key);
+  /** The keys completed by ranges that start before `start` (what a range at `start` may skip). */
+  before(start: number): { has(key: string): boolean } {
+    return { has: (key) => (this.keys.get(key) ?? Number.POSITIVE_INFINITY) < start };
   }
 
-  /** Notes the groups of a block scanned here, before any later block of the same scan. */
-  note(groups: readonly AccessGroup[]): void {
+  /** Notes the groups of a range starting at `start`, scanned on this thread. */
+  note(groups: readonly AccessGroup[], start: number): void {
     for (const group of groups) {
       if (group.entryIds.length < ENTRY_ID_LIMIT) continue;
+      const key = groupKey(group);
+      const known = this.keys.get(key);
+      if (known !== undefined && known <= start) continue;
       if (this.keys.size >= 100_000) this.keys.clear();
-      this.keys.add(groupKey(group));
+      this.keys.set(key, start);
     }
   }
 }

@@ -10,7 +10,7 @@ import { CompiledBaseline } from '../baseline/matcher.js';
 import { targetKey } from '../baseline/schema.js';
 import type { LoadedBaseline } from '../baseline/store.js';
 import type { RepeatedAccess } from '../repeated-access.js';
-import { addRepeatToGroup, addToGroup, ENTRY_ID_LIMIT, groupCount, groupKey, mergeInto, newGroup, type AccessGroup, type CompleteEntryIds } from './access-group.js';
+import { addRepeatToGroup, addToGroup, ENTRY_ID_LIMIT, groupCount, groupKey, mergeInto, newGroup, type AccessGroup } from './access-group.js';
 import type { FindingParts } from './build-finding.js';
 import { ClosedTargets } from './closed-targets.js';
 import { detectCredentialFromNewSource } from './detectors/credential-from-new-source.js';
@@ -33,10 +33,10 @@ export interface AuditOptions {
   maxGroupsPerTarget: number;
   /** Clock for baseline `expires`. */
   now: number;
-  /** For a scan block's grouping: groups of these keys collect no entry ids (see CompleteEntryIds). */
-  completeEntryIds?: CompleteEntryIds;
+  /** For a scan range's grouping: groups of these keys collect no entry ids (see CompleteEntryIds). */
+  completeEntryIds?: { has(key: string): boolean };
   /**
-   * For a scan block's grouping: the targets the batch's auditor has closed so far. Accesses to them
+   * For a scan range's grouping: the targets the batch's auditor has closed so far. Accesses to them
    * under an untracked key are counted into overflow here, as the batch's auditor would count them.
    */
   closed?: ClosedTargets;
@@ -50,13 +50,13 @@ const PER_GROUP_DETECTORS = [detectNewCredential, detectNewSource, detectCredent
 let auditors = 0;
 
 /**
- * What a parallel scan merges each block's results into, in block order (parallel-scan.ts): the
+ * What a parallel scan merges each range's results into, in file order (parallel-scan.ts): the
  * batch's auditor.
  */
 export interface BlockMerger {
   mergeGroup(group: AccessGroup): void;
   mergeOverflow(overflow: Overflow): void;
-  /** The targets closed so far, which blocks scanned from now on are told of. */
+  /** The targets closed so far, which ranges scanned from now on are told of. */
   readonly closed: ClosedTargets;
 }
 
@@ -72,7 +72,7 @@ export class BatchAuditor implements BlockMerger {
   private readonly id = ++auditors;
   private readonly repeatGroups: AccessGroup[] = [];
   /**
-   * Targets closed by a cap (recorded by this auditor when it caps), or — for a scan block's
+   * Targets closed by a cap (recorded by this auditor when it caps), or — for a scan range's
    * grouping, whose own caps are unlimited — those the batch's auditor had closed (consulted only).
    */
   readonly closed: ClosedTargets;
@@ -89,7 +89,7 @@ export class BatchAuditor implements BlockMerger {
     const key = groupKey(event);
     let group = this.groups.get(key);
     if (!group) {
-      // A scan block's grouping has no caps of its own and learns of capped targets from `closed`;
+      // A scan range's grouping has no caps of its own and learns of capped targets from `closed`;
       // for the batch's auditor the two checks agree.
       if (this.closed.overflows(event.kind, event.target, key) || !this.track(event.kind, event.target)) {
         const ms = event.timeMs ?? Date.parse(event.time);
@@ -127,7 +127,7 @@ export class BatchAuditor implements BlockMerger {
 
   /**
    * Merges a group aggregated elsewhere (a scan worker) as if its events had been added here, in
-   * order: callers merge the groups of consecutive blocks in block order.
+   * order: callers merge the groups of consecutive ranges in file order.
    */
   mergeGroup(delta: AccessGroup): void {
     const key = groupKey(delta);
@@ -137,7 +137,7 @@ export class BatchAuditor implements BlockMerger {
         this.addOverflow(delta.kind, delta.target, groupCount(delta), delta.firstSeen, delta.firstMs, delta.lastSeen, delta.lastMs, [delta.source.key]);
         return;
       }
-      // Kept as this batch's group: it collects entry ids from here on whatever the block did.
+      // Kept as this batch's group: it collects entry ids from here on whatever the range did.
       delta.entryIdLimit = ENTRY_ID_LIMIT;
       this.groups.set(key, delta);
       return;
@@ -145,7 +145,7 @@ export class BatchAuditor implements BlockMerger {
     mergeInto(group, delta);
   }
 
-  /** Merges a scan block's overflow of one target, in block order (see ClosedTargets). */
+  /** Merges a scan range's overflow of one target, in file order (see ClosedTargets). */
   mergeOverflow(delta: Overflow): void {
     this.addOverflow(delta.kind, delta.target, delta.events, delta.firstSeen, Date.parse(delta.firstSeen), delta.lastSeen, Date.parse(delta.lastSeen), delta.sampleSources);
   }
@@ -234,12 +234,17 @@ export class BatchAuditor implements BlockMerger {
     return findings.sort(compareFindings);
   }
 
+  /** How many groups are tracked. */
+  get trackedGroups(): number {
+    return this.groups.size;
+  }
+
   /** The groups so far, in order of first appearance (a scan worker hands them to the main thread). */
   groupsInOrder(): AccessGroup[] {
     return [...this.groups.values()];
   }
 
-  /** The overflow counted so far, per target (a scan block's, for the main thread to merge). */
+  /** The overflow counted so far, per target (a scan range's, for the main thread to merge). */
   overflowInOrder(): Overflow[] {
     return [...this.overflow.values()].map((state) => state.counted);
   }

@@ -2,12 +2,13 @@
  * Targets whose groups can no longer grow in a batch: a tracking cap was reached (BatchAuditor's
  * maxGroupsPerTarget for one target, maxGroups for every target). From then on their tracked group
  * keys are fixed, so an access to a closed target under any other key is overflow, wherever it is
- * read. A scan block told of them (scan-block.ts) counts such accesses into overflow on the spot,
+ * read. A scan range told of them (scan-range.ts) counts such accesses into overflow on the spot,
  * instead of returning one group per one-off source for the main thread to count: a flood of a
  * million sources would otherwise cross threads as a million groups.
  *
- * Closing only ever adds: a target once closed stays closed with the same keys. So a block scanned
- * with what was closed when it started decides each access as a serial scan would at that point.
+ * Closing only ever adds: a target once closed stays closed with the same keys. Ranges are merged
+ * in file order, so whatever is closed while a range is scanned was closed by lines before it: the
+ * range decides each access as a serial scan would.
  */
 import type { LogKind } from '../access-event.js';
 

@@ -1,50 +1,48 @@
 /**
- * Scans one large export on several cores. The main thread reads and gunzips and cuts the bytes into
- * blocks of whole lines (handling BOM, CRLF and oversized lines exactly as scanStream does) — the
- * lines inside a large chunk as a view of it, handed over without a copy — and gives the blocks to
- * worker threads, or scans them itself while each worker has two queued (workers count finished
- * blocks in shared memory, so a free worker is seen even while the main thread is busy). Blocks are
- * decided line by line and aggregated into access groups. Results are merged in block order, as
- * soon as they are ready — groups and the postgres.log halves joined here in line order, overflow,
- * counts, problems — so the outcome equals a serial scan's. Workers are told of the targets
- * the auditor closes (ClosedTargets), so a flood to a capped target is counted on the worker. At
- * most two blocks per worker and a few small results wait at once, and a chunk's memory is read
- * into again once its block is scanned (BufferPool): memory stays bounded whatever the shard size.
+ * Scans one large local export on several cores. The file is cut into byte ranges, each read and
+ * scanned by one thread — a scan worker, or the main thread itself — into access groups
+ * (scan-range.ts). The main thread merges the ranges' results in file order, each as soon as it and
+ * every range before it are done — line numbers shifted, groups and the postgres.log halves joined
+ * here in line order, overflow, counts, problems — so the outcome equals a serial scan's.
+ *
+ * Threads share nothing but the file: each reads its own ranges, so the main thread does no reading
+ * or cutting for the others (an earlier design read the file on the main thread and handed 4 MiB
+ * blocks to workers: on 2 cores it ran slower than one thread). Ranges shrink towards the end of the
+ * file so the threads finish together. Workers are told of the targets the auditor closes
+ * (ClosedTargets), so a flood to a capped target is counted where it is read. Memory stays bounded
+ * whatever the shard size: a range ends early once it holds MAX_RANGE_GROUPS groups (what is left
+ * is scanned once the part before it is merged), and at most four ranges per thread are out at once.
  */
+import { stat } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import type { AccessEvent } from '../access-event.js';
 import { CompleteEntryIds } from '../detect/access-group.js';
 import type { BlockMerger } from '../detect/auditor.js';
 import type { ClosedTargetsUpdate } from '../detect/closed-targets.js';
 import { PostgresSessions } from '../parse/postgres-log.js';
-import { DEFAULT_MAX_LINE_BYTES, splitLines } from './lines.js';
-import { scanBlock, type BlockResult, type BlockTask } from './scan-block.js';
-import { brokenCompression, emptyStats, FUTURE_TOLERANCE_MS, isContentError, joiningSink, oversizeLine, ProblemLog, type BatchStats } from './scan.js';
+import { DEFAULT_MAX_LINE_BYTES } from './lines.js';
+import { FUTURE_TOLERANCE_MS, joiningSink, type BatchStats, type ProblemLog } from './scan.js';
+import { scanRange, shiftLines, type RangeResult, type RangeTask } from './scan-range.js';
 
 /** A pool of scan workers running `script` (the bundled scan-worker.js). */
 export class ScanWorkers {
   private readonly workers: Worker[];
-  private readonly waiting = new Map<number, { resolve: (r: BlockResult) => void; reject: (e: Error) => void }>();
-  /** Blocks sent to each worker. */
-  private readonly sent: number[];
-  /**
-   * Blocks each worker has finished, counted by the worker itself in shared memory: read while the
-   * main thread is busy, before the finished blocks' messages have been delivered to it.
-   */
-  private readonly finished: Int32Array;
+  private readonly waiting = new Map<number, { resolve: (r: RangeResult) => void; reject: (e: Error) => void }>();
+  /** Ranges sent to each worker and not yet answered. */
+  private readonly out: number[];
   private id = 0;
 
   constructor(script: string | URL, readonly size: number) {
-    this.sent = new Array<number>(size).fill(0);
-    this.finished = new Int32Array(new SharedArrayBuffer(4 * size));
+    this.out = new Array<number>(size).fill(0);
     this.workers = Array.from({ length: size }, (_, index) => {
       // Not the parent's flags (--input-type, --eval…), which a worker file refuses. A small young
       // generation keeps two threads' heaps well under 256 MB (and measured no slower: it stays in cache).
-      const worker = new Worker(script, { execArgv: [], resourceLimits: { maxYoungGenerationSizeMb: 8 }, workerData: { finished: this.finished, index } });
-      worker.on('message', (message: { id: number; result?: BlockResult; error?: string }) => {
+      const worker = new Worker(script, { execArgv: [], resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+      worker.on('message', (message: { id: number; result?: RangeResult; error?: string }) => {
         const waiter = this.waiting.get(message.id);
         if (!waiter) return;
         this.waiting.delete(message.id);
+        this.out[index]!--;
         if (message.result) waiter.resolve(message.result);
         else waiter.reject(new Error(`scan worker failed: ${message.error}`));
       });
@@ -56,31 +54,24 @@ export class ScanWorkers {
     });
   }
 
-  private queued(index: number): number {
-    return this.sent[index]! - Atomics.load(this.finished, index);
+  /** A worker with fewer than `most` ranges out, the least busy first; undefined when none is. */
+  free(most: number): number | undefined {
+    let best: number | undefined;
+    for (let i = 0; i < this.size; i++) if (this.out[i]! < most && (best === undefined || this.out[i]! < this.out[best]!)) best = i;
+    return best;
   }
 
-  /** Blocks sent and not yet finished, over all workers (current even while this thread is busy). */
-  get pending(): number {
-    let n = 0;
-    for (let i = 0; i < this.size; i++) n += this.queued(i);
-    return n;
-  }
-
-  /** Sends a block to the worker with the fewest blocks queued. */
-  run(task: BlockTask): Promise<BlockResult> {
+  /** Sends a range to worker `index`. */
+  run(index: number, task: RangeTask): Promise<RangeResult> {
     const id = this.id++;
-    let index = 0;
-    for (let i = 1; i < this.size; i++) if (this.queued(i) < this.queued(index)) index = i;
-    this.sent[index]!++;
-    const worker = this.workers[index]!;
+    this.out[index]!++;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
-      worker.postMessage({ ...task, id }, [task.buf.buffer as ArrayBuffer]);
+      this.workers[index]!.postMessage({ ...task, id });
     });
   }
 
-  /** Tells every worker of targets closed in scan `scan`, before any block sent after this. */
+  /** Tells every worker of targets closed in scan `scan`, before any range sent after this. */
   tell(scan: number, closed: ClosedTargetsUpdate): void {
     for (const worker of this.workers) worker.postMessage({ scan, closed });
   }
@@ -94,191 +85,54 @@ export interface ParallelScanOptions {
   workers: ScanWorkers;
   stats: BatchStats;
   problems: ProblemLog;
-  /** Receives each block's groups and overflow, in block order (the batch's auditor) … */
+  /** Receives each range's groups and overflow, in file order (the batch's auditor) … */
   auditor: BlockMerger;
   /** … and the joined postgres.log events. */
   onEvent: (event: AccessEvent) => void;
-  /**
-   * Receives the memory of each chunk that was a block of its own once that block is scanned (here,
-   * or handed back by its worker), for reading into again (a BufferPool's give).
-   */
-  recycle?: (memory: ArrayBufferLike | undefined) => void;
+  /** Sees the bytes of each range once it is scanned (progress). */
+  onBytes?: (n: number) => void;
   maxLineBytes?: number;
   now?: () => number;
   fastPath?: boolean;
+  /** Bytes per range; by default ranges shrink from MAX_RANGE_BYTES towards the end (tests set small ones). */
+  rangeBytes?: number;
+  /** Groups a range may hold before it ends early (default MAX_RANGE_GROUPS; tests set small ones). */
+  maxRangeGroups?: number;
 }
 
-const BLOCK_BYTES = 4 * 1024 * 1024;
-/** Whole lines of at least this many bytes in one chunk become a block of their own, without a copy. */
-const OWN_BLOCK_BYTES = 1024 * 1024;
-/** Blocks smaller than this (a line joining two chunks, the end of a file) are scanned on the main thread. */
-const SMALL_BLOCK_BYTES = 64 * 1024;
-/** Results scanned on the main thread that may wait, unmerged, behind a block still at a worker. */
-const MAX_WAITING_RESULTS = 8;
+/** The largest range: a range's own costs (its grouping, its first sightings) stay under 1%. */
+const MAX_RANGE_BYTES = 64 * 1024 * 1024;
+/** The smallest range, at the end of a file (a range costs ~5 ms of its own on a 2 MiB-a-ms scan). */
+const MIN_RANGE_BYTES = 16 * 1024 * 1024;
+/** Ranges queued at a worker: one scanning, one next, so it never waits for the main thread. */
+const QUEUED_PER_WORKER = 2;
 /**
- * … and the groups they may hold in all: a block of a flood before its target is capped holds
- * thousands (a few MiB), while a usual one holds tens. Fewer waiting results cost 12–15% on the
- * bench shards, so only such blocks are held to this.
+ * Ranges out at once (scanning, or done and waiting for a slower range before them), per thread.
+ * Two per thread let a cold or slow worker's range hold up the others: on 2 cores, the worker sat
+ * idle for 45 ms of a 0.8 s scan while the main thread's done ranges waited behind it.
  */
-const MAX_WAITING_GROUPS = 10_000;
-
-interface Block {
-  buf: Buffer;
-  firstLine: number;
-  lines: number;
-  /** The block is a view of a chunk that owns its memory: it can be transferred without a copy. */
-  transferable: boolean;
-}
-
-function countLines(buf: Uint8Array): number {
-  let n = 0;
-  for (let at = buf.indexOf(0x0a); at >= 0; at = buf.indexOf(0x0a, at + 1)) n++;
-  return n;
-}
-
-/** True when `chunk` is the only view of its memory (not a slice of a pool or of a stream's buffer). */
-function ownsMemory(chunk: Buffer): boolean {
-  return chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength && !(chunk.buffer instanceof SharedArrayBuffer);
-}
-
-const NEWLINE = Buffer.from('\n');
-
+const RANGES_OUT_PER_THREAD = 4;
 /**
- * Gathers the runs of whole lines of the decoded stream (splitLines: BOM, lines across chunks and
- * oversized lines handled there) into blocks, in order. A run of at least OWN_BLOCK_BYTES — the
- * lines wholly inside a large chunk — is a block of its own, a view of the chunk (no copy); smaller
- * runs are gathered into blocks of about BLOCK_BYTES. A line longer than `maxLineBytes` across
- * chunks never reaches a block: it is counted here (one inside a block is caught by scanBlock).
+ * Groups a range holds before it ends early: a range of a flood, before its target's cap is known
+ * where it is read, holds one group per new source (a few hundred bytes each); a usual one holds a
+ * few thousand at most.
  */
-async function* blocks(chunks: AsyncIterable<Buffer>, maxLineBytes: number, onOversize: (line: number, bytes: number) => void): AsyncGenerator<Block> {
-  /** Whole lines not yet handed out, in order. */
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  let line = 1;
-  function* flush(): Generator<Block> {
-    if (pendingBytes === 0) return;
-    const buf = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
-    const lines = countLines(buf);
-    yield { buf, firstLine: line, lines, transferable: false };
-    line += lines;
-    pending = [];
-    pendingBytes = 0;
-  }
-  // Workers check UTF-8 themselves, per block.
-  for await (const run of splitLines(chunks, maxLineBytes, false)) {
-    if (run.oversizeBytes !== undefined) {
-      yield* flush();
-      onOversize(line++, run.oversizeBytes);
-      continue;
-    }
-    const lines = run.buf.subarray(run.start, run.end);
-    if (lines.length >= OWN_BLOCK_BYTES) {
-      yield* flush();
-      const count = countLines(lines);
-      yield { buf: lines, firstLine: line, lines: count, transferable: ownsMemory(run.buf) };
-      line += count;
-      continue;
-    }
-    pending.push(lines);
-    pendingBytes += lines.length;
-    // A line that joined two chunks, or the file's last, comes without its newline: end it, so the
-    // next line gathered after it stays a line of its own (a final newline adds no line).
-    if (lines[lines.length - 1] !== 0x0a) {
-      pending.push(NEWLINE);
-      pendingBytes++;
-    }
-    if (pendingBytes >= BLOCK_BYTES) yield* flush();
-  }
-  yield* flush();
-}
+const MAX_RANGE_GROUPS = 4_000;
 
-/** The block as a Uint8Array whose memory can be transferred to a worker: itself, or a copy. */
-function forTransfer(block: Block): Uint8Array {
-  if (block.transferable) return new Uint8Array(block.buf.buffer, block.buf.byteOffset, block.buf.byteLength);
-  const copy = new Uint8Array(block.buf.length);
-  copy.set(block.buf);
-  return copy;
-}
-
-/**
- * Block results, merged in block order: each as soon as it and every block before it are done —
- * so a target closed by one block's merge is known to the blocks handed out next, and few results
- * wait — or awaited when too many are outstanding.
- */
-class ResultQueue {
-  private readonly entries: { result?: BlockResult; error?: unknown; done: Promise<void> }[] = [];
-  /** Groups held by the results done and not yet merged. */
-  private groups = 0;
-
-  constructor(private readonly merge: (result: BlockResult) => void) {}
-
-  get length(): number {
-    return this.entries.length;
-  }
-
-  /** Whether too much waits: more results, or more groups in them, than may (see MAX_WAITING_GROUPS). */
-  full(maxResults: number, maxGroups: number): boolean {
-    return this.entries.length >= maxResults || (this.groups > maxGroups && this.entries.length > 1);
-  }
-
-  push(result: BlockResult | Promise<BlockResult>): void {
-    if (!(result instanceof Promise)) {
-      this.groups += result.groups.length;
-      this.entries.push({ result, done: Promise.resolve() });
-      return;
-    }
-    const entry: (typeof this.entries)[number] = { done: Promise.resolve() };
-    entry.done = result.then(
-      (r) => {
-        this.groups += r.groups.length;
-        entry.result = r;
-      },
-      (error: unknown) => void (entry.error = error ?? new Error('scan worker failed')),
-    );
-    this.entries.push(entry);
-  }
-
-  /** Merges the results done at the head of the queue; a failed block's error is thrown. */
-  mergeReady(): void {
-    for (let head = this.entries[0]; head && (head.result || head.error); head = this.entries[0]) {
-      this.entries.shift();
-      if (head.error) throw head.error;
-      this.mergeOne(head.result!);
-    }
-  }
-
-  private mergeOne(result: BlockResult): void {
-    this.groups -= result.groups.length;
-    this.merge(result);
-  }
-
-  /** Waits for the first result, then merges what is done. */
-  async mergeNext(): Promise<void> {
-    await this.entries[0]?.done;
-    this.mergeReady();
-  }
-
-  /** Waits for every block and merges the results in order, skipping failed blocks. */
-  async mergeAll(): Promise<void> {
-    for (let head = this.entries.shift(); head; head = this.entries.shift()) {
-      await head.done;
-      if (head.result) this.mergeOne(head.result);
-    }
-  }
-
-  /** Waits for every block without merging (before an infrastructure error is rethrown). */
-  async settle(): Promise<void> {
-    await Promise.all(this.entries.map((e) => e.done));
-  }
-}
-
-/** Scans started in this thread, numbering their blocks' `scan`. */
+/** Scans started in this thread, numbering their ranges' `scan`. */
 let scans = 0;
 
-export async function scanStreamParallel(file: string, chunks: AsyncIterable<Buffer>, options: ParallelScanOptions): Promise<void> {
-  const { stats, problems, workers } = options;
+interface Pending {
+  task: RangeTask;
+  result?: RangeResult;
+  error?: unknown;
+  done: Promise<void>;
+}
+
+export async function scanFileParallel(file: string, options: ParallelScanOptions): Promise<void> {
+  const { stats, problems, workers, auditor } = options;
   const now = options.now ?? Date.now;
-  const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  const size = (await stat(file)).size;
   const sessions = new PostgresSessions();
   const emit = (event: AccessEvent) => {
     stats.events++;
@@ -287,19 +141,53 @@ export async function scanStreamParallel(file: string, chunks: AsyncIterable<Buf
   const sink = joiningSink(sessions, emit);
   stats.files++;
 
-  const { auditor, recycle } = options;
-  // This scan's name in its blocks, and what the main thread knows when it scans a block itself.
+  // This scan's name in its ranges, and what the main thread knows when it scans a range itself.
   const scan = scans++;
   const known = { completeEntryIds: new CompleteEntryIds(), closed: auditor.closed };
   // Workers are told of the targets the auditor has closed (ClosedTargets) — those closed before
-  // this file, now, and the rest as merging closes them, ahead of the blocks sent after.
+  // this file, now, and the rest as merging closes them.
   for (const update of auditor.closed.updates) workers.tell(scan, update);
   let told = auditor.closed.updates.length;
-  const merge = (result: BlockResult) => {
+
+  const threads = workers.size + 1;
+  const maxGroups = options.maxRangeGroups ?? MAX_RANGE_GROUPS;
+  /** Ranges [0, carved) have been handed out. */
+  let carved = 0;
+  /** The rest of ranges that ended early, by start: each is handed out once the part before it is merged. */
+  const rest = new Map<number, RangeTask>();
+  /** Ranges out (scanning, or done and waiting to be merged), by start. */
+  const out = new Map<number, Pending>();
+  /** Ranges before this offset are merged; `lines` is how many lines they held. */
+  let mergedTo = 0;
+  let lines = 0;
+
+  const limit = RANGES_OUT_PER_THREAD * threads;
+  /** The rest of a range that ended early, once it is next; else a new range while few are out. */
+  const take = (): RangeTask | undefined => {
+    const next = rest.get(mergedTo);
+    if (next) {
+      rest.delete(mergedTo);
+      return next;
+    }
+    if (carved >= size || out.size >= limit) return undefined;
+    if (carved >= size) return undefined;
+    const bytes = options.rangeBytes ?? Math.min(MAX_RANGE_BYTES, Math.max(MIN_RANGE_BYTES, Math.ceil((size - carved) / (2 * threads))));
+    const end = Math.min(size, carved + bytes);
+    const task: RangeTask = { file, start: carved, end, latestPlausibleMs: now() + FUTURE_TOLERANCE_MS, maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, fastPath: options.fastPath ?? true, scan, maxGroups };
+    carved = end;
+    return task;
+  };
+  const done = (task: RangeTask, result: RangeResult) => {
+    options.onBytes?.(result.bytes);
+    if (result.next < task.end) rest.set(result.next, { ...task, start: result.next });
+  };
+  const merge = (result: RangeResult) => {
+    shiftLines(result, file, lines);
+    lines += result.stats.lines;
     for (const key of Object.keys(result.stats) as (keyof BatchStats)[]) stats[key] += result.stats[key];
     problems.merge(result.problems);
     // Groups and joined connections in line order, as a serial scan meets them (which groups a cap
-    // keeps depends on it); a block's overflow is of closed targets, which no group of it changes.
+    // keeps depends on it); a range's overflow is of closed targets, which no group of it changes.
     let next = 0;
     for (const { event, join } of result.joins) {
       for (; next < result.groups.length && result.groups[next]!.firstLine < event.ref.line; next++) auditor.mergeGroup(result.groups[next]!);
@@ -309,43 +197,52 @@ export async function scanStreamParallel(file: string, chunks: AsyncIterable<Buf
     for (const overflow of result.overflow) auditor.mergeOverflow(overflow);
     while (told < auditor.closed.updates.length) workers.tell(scan, auditor.closed.updates[told++]!);
   };
-  const results = new ResultQueue(merge);
-  // An oversized line is counted in line order: as a result queued between the blocks around it.
-  const oversize = (line: number, bytes: number) => {
-    const result: BlockResult = { stats: emptyStats(), problems: { kept: [], perFile: [] }, groups: [], overflow: [], joins: [] };
-    const log = new ProblemLog();
-    result.stats.lines++;
-    oversizeLine(file, line, bytes, maxLineBytes, result.stats, log);
-    result.problems = log.export();
-    results.push(result);
+  /** Merges the ranges done at the head of the file; a failed range's error is thrown. */
+  const mergeReady = () => {
+    for (let head = out.get(mergedTo); head && (head.result || head.error); head = out.get(mergedTo)) {
+      out.delete(mergedTo);
+      if (head.error) throw head.error;
+      merge(head.result!);
+      mergedTo = head.result!.next;
+    }
   };
 
-  let lastLine = 0;
   try {
-    for await (const block of blocks(chunks, maxLineBytes, oversize)) {
-      lastLine = block.firstLine + block.lines - 1;
-      const task = { firstLine: block.firstLine, file, latestPlausibleMs: now() + FUTURE_TOLERANCE_MS, maxLineBytes, fastPath: options.fastPath ?? true, scan };
-      // Workers get a block while they have fewer than two queued; otherwise the main thread, which
-      // also reads and cuts blocks, scans it itself, so no core idles whatever their relative speed.
-      // Small blocks are not worth a message. Results still merge in block order.
-      if (block.buf.length < SMALL_BLOCK_BYTES || workers.pending >= 2 * workers.size) {
-        results.push(scanBlock({ ...task, buf: block.buf }, known));
-        if (block.transferable) recycle?.(block.buf.buffer);
-      } else results.push(workers.run({ ...task, buf: forTransfer(block) }).then(({ memory, ...result }) => (recycle?.(memory), result)));
-      // Merge in order. Only blocks queued at workers hold input bytes (at most two each); results
-      // scanned here are small, so a few may wait behind a slower worker block instead of idling.
-      results.mergeReady();
-      while (results.full(2 * workers.size + MAX_WAITING_RESULTS, MAX_WAITING_GROUPS)) await results.mergeNext();
+    for (;;) {
+      mergeReady();
+      // This thread takes the next range itself (the first one too: it is warm, and a worker may
+      // still be starting), then free workers take the ones after it.
+      const mine = take();
+      const minePending: Pending | undefined = mine && { task: mine, done: Promise.resolve() };
+      if (mine && minePending) out.set(mine.start, minePending);
+      for (let index = workers.free(QUEUED_PER_WORKER); index !== undefined; index = workers.free(QUEUED_PER_WORKER)) {
+        const task = take();
+        if (!task) break;
+        const pending: Pending = { task, done: Promise.resolve() };
+        pending.done = workers.run(index, task).then(
+          (result) => {
+            done(task, result);
+            pending.result = result;
+          },
+          (error: unknown) => void (pending.error = error ?? new Error('scan worker failed')),
+        );
+        out.set(task.start, pending);
+      }
+      if (mine && minePending) {
+        minePending.result = await scanRange(mine, known);
+        done(mine, minePending.result);
+        continue;
+      }
+      if (out.size === 0) break;
+      // Nothing to take now: wait for a range at a worker (a worker freed, or the head done). Ranges
+      // scanned here are done already: waiting on them would never let a worker's answer in.
+      const running = [...out.values()].filter((p) => !p.result && !p.error);
+      if (running.length === 0) throw new Error(`parallel scan of ${file}: no range running at ${mergedTo} and none to merge`);
+      await Promise.race(running.map((p) => p.done));
     }
-  } catch (error) {
-    if (!isContentError(error)) {
-      await results.settle();
-      throw error;
-    }
-    brokenCompression(file, lastLine, error, stats, problems);
   } finally {
-    // Merge what is still in flight, in order, before the leftover postgres connections.
-    await results.mergeAll();
-    for (const event of sessions.drain()) emit(event);
+    // Let every range out end before the file is closed or the error is reported.
+    await Promise.all([...out.values()].map((p) => p.done));
   }
+  for (const event of sessions.drain()) emit(event);
 }

@@ -1,11 +1,8 @@
-/** Worker-thread entry: scans the blocks the main thread sends (see parallel-scan.ts). */
-import { parentPort, workerData } from 'node:worker_threads';
+/** Worker-thread entry: scans the byte ranges the main thread sends, one at a time (see parallel-scan.ts). */
+import { parentPort } from 'node:worker_threads';
 import { CompleteEntryIds } from '../detect/access-group.js';
 import { ClosedTargets, type ClosedTargetsUpdate } from '../detect/closed-targets.js';
-import { scanBlock, type BlockTask, type ScanKnowledge } from './scan-block.js';
-
-/** Where this worker counts the blocks it has finished (see ScanWorkers.pending). */
-const { finished, index } = workerData as { finished: Int32Array; index: number };
+import { scanRange, type RangeResult, type RangeTask, type ScanKnowledge } from './scan-range.js';
 
 /** What this worker knows of the scan it is on (a message of another scan starts afresh). */
 let scan = -1;
@@ -17,8 +14,11 @@ function onScan(next: number): void {
   known = { completeEntryIds: new CompleteEntryIds(), closed: new ClosedTargets() };
 }
 
-/** A block to scan, or targets the main thread closed (sent before the blocks that should know). */
-type Message = (BlockTask & { id: number }) | { scan: number; closed: ClosedTargetsUpdate };
+/** A range to scan, or targets the main thread closed (applied at once, even during a range: see ClosedTargets). */
+type Message = (RangeTask & { id: number }) | { scan: number; closed: ClosedTargetsUpdate };
+
+/** Ranges are scanned in the order they came, one after the other. */
+let queue = Promise.resolve();
 
 parentPort?.on('message', (message: Message) => {
   onScan(message.scan);
@@ -26,15 +26,13 @@ parentPort?.on('message', (message: Message) => {
     known.closed.apply(message.closed);
     return;
   }
-  let reply: { id: number; result?: ReturnType<typeof scanBlock>; error?: string };
-  // The block's memory goes back with the result, for the main thread to read into again: scanBlock
-  // copies whatever it keeps.
-  const memory = message.buf.buffer instanceof ArrayBuffer ? message.buf.buffer : undefined;
-  try {
-    reply = { id: message.id, result: { ...scanBlock(message, known), ...(memory ? { memory } : {}) } };
-  } catch (error) {
-    reply = { id: message.id, error: error instanceof Error ? error.message : String(error) };
-  }
-  Atomics.add(finished, index, 1);
-  parentPort!.postMessage(reply, reply.result && memory ? [memory] : []);
+  queue = queue.then(async () => {
+    let reply: { id: number; result?: RangeResult; error?: string };
+    try {
+      reply = { id: message.id, result: await scanRange(message, known) };
+    } catch (error) {
+      reply = { id: message.id, error: error instanceof Error ? error.message : String(error) };
+    }
+    parentPort!.postMessage(reply);
+  });
 });
