@@ -211,6 +211,27 @@ describe('parallel scan', () => {
     });
   });
 
+  it('scans on the main thread alone when the workers are gone, and reports a worker lost mid-scan', async () => {
+    const file = await fileOf(input);
+    const serial = await serialScan(file, input);
+    const script = join(repoRoot, 'functions/dist/scan-worker.js');
+    const scanWith = (pool: ScanWorkers, auditor: BatchAuditor, stats = emptyStats()) =>
+      scanFileParallel(file, { workers: pool, stats, problems: new ProblemLog(), auditor, onEvent: (e) => auditor.add(e), now, rangeBytes: 300_000 });
+    // Stopped before the scan: no range is sent, none waits for an answer.
+    const stopped = new ScanWorkers(script, 1);
+    await stopped.close();
+    const auditor = new BatchAuditor(baselines, { now: now() });
+    const stats = emptyStats();
+    await scanWith(stopped, auditor, stats);
+    expect(stats).toEqual(serial.stats);
+    expect(auditor.findings()).toEqual(serial.auditor.findings());
+    // Stopped while ranges are out (the worker is still starting): the scan fails, it does not hang.
+    const lost = new ScanWorkers(script, 1);
+    const scanning = scanWith(lost, new BatchAuditor(baselines, { now: now() }));
+    await lost.close();
+    await expect(scanning).rejects.toThrow(/scan worker exited/);
+  });
+
   it('equals the serial scan when the last line has no newline, and for an empty file', async () => {
     const bytes = input.subarray(0, input.length - 1); // no final newline
     const file = await fileOf(bytes);

@@ -27,13 +27,17 @@ import { scanRange, shiftLines, type RangeResult, type RangeTask } from './scan-
 /** A pool of scan workers running `script` (the bundled scan-worker.js). */
 export class ScanWorkers {
   private readonly workers: Worker[];
-  private readonly waiting = new Map<number, { resolve: (r: RangeResult) => void; reject: (e: Error) => void }>();
+  /** Answers awaited, by range id, with the worker each was sent to. */
+  private readonly waiting = new Map<number, { index: number; resolve: (r: RangeResult) => void; reject: (e: Error) => void }>();
   /** Ranges sent to each worker and not yet answered. */
   private readonly out: number[];
+  /** Workers that failed or were stopped: given no more ranges (the main thread scans the rest). */
+  private readonly gone: boolean[];
   private id = 0;
 
   constructor(script: string | URL, readonly size: number) {
     this.out = new Array<number>(size).fill(0);
+    this.gone = new Array<boolean>(size).fill(false);
     this.workers = Array.from({ length: size }, (_, index) => {
       // Not the parent's flags (--input-type, --eval…), which a worker file refuses. A small young
       // generation keeps two threads' heaps well under 256 MB (and measured no slower: it stays in cache).
@@ -46,10 +50,16 @@ export class ScanWorkers {
         if (message.result) waiter.resolve(message.result);
         else waiter.reject(new Error(`scan worker failed: ${message.error}`));
       });
-      worker.on('error', (error) => {
-        for (const waiter of this.waiting.values()) waiter.reject(error);
-        this.waiting.clear();
-      });
+      const fail = (error: Error) => {
+        this.gone[index] = true;
+        for (const [id, waiter] of this.waiting) {
+          if (waiter.index !== index) continue;
+          this.waiting.delete(id);
+          waiter.reject(error);
+        }
+      };
+      worker.on('error', fail);
+      worker.on('exit', (code) => fail(new Error(`scan worker exited (code ${code})`)));
       return worker;
     });
   }
@@ -57,7 +67,7 @@ export class ScanWorkers {
   /** A worker with fewer than `most` ranges out, the least busy first; undefined when none is. */
   free(most: number): number | undefined {
     let best: number | undefined;
-    for (let i = 0; i < this.size; i++) if (this.out[i]! < most && (best === undefined || this.out[i]! < this.out[best]!)) best = i;
+    for (let i = 0; i < this.size; i++) if (!this.gone[i] && this.out[i]! < most && (best === undefined || this.out[i]! < this.out[best]!)) best = i;
     return best;
   }
 
@@ -66,7 +76,7 @@ export class ScanWorkers {
     const id = this.id++;
     this.out[index]!++;
     return new Promise((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
+      this.waiting.set(id, { index, resolve, reject });
       this.workers[index]!.postMessage({ ...task, id });
     });
   }
