@@ -42,8 +42,9 @@ Options:
   --max-groups-per-target N
                          the same, per target, so a flood of sources to one target stays
                          bounded (default: ${DEFAULT_AUDIT_OPTIONS.maxGroupsPerTarget})
-  --workers N|auto       worker threads for files of 512 MiB or more on disk, besides the main
-                         thread (auto: one per core beyond the first; 0: main only)
+  --workers N|auto       worker threads for uncompressed files of 512 MiB or more, besides the
+                         main thread (auto: one per core beyond the first; 0: main only); each
+                         thread reads and scans its own byte ranges. Gzip is read on one thread
   --full-parse           decide every line with the full parser (slower; for comparison)
   --now ISO              judge baseline "expires" and implausible timestamps as of this time
   --quiet                no progress lines on stderr
@@ -59,14 +60,15 @@ findings, 2 for a usage error or a missing PATH, 3 for missing or invalid baseli
 
 /**
  * Files smaller than this are scanned on the main thread: starting and warming up a worker costs
- * more than it saves (measured on 2 cores: 128 and 256 MiB shards ran 10-30% slower with a worker,
- * 512 MiB about even, 1 GiB faster).
+ * more than it saves (measured on 2 cores, flow shards, audit time: 128 MiB 210-217 ms on one
+ * thread vs 319-337 with a worker, 256 MiB 311-319 vs 403-412, 512 MiB 470-525 vs 504-542 — about
+ * even —, 1 GiB 920-1,004 vs 743-803).
  */
 const PARALLEL_MIN_BYTES = 512 * 1024 * 1024;
 
 /** Worker threads for large files, when the bundled worker script is there (it is in functions/dist). */
 function workerPool(setting: 'auto' | number): { get: () => ScanWorkers; close: () => Promise<void> } | undefined {
-  // The main thread scans blocks too, so one worker per core beyond the first.
+  // The main thread scans ranges too, so one worker per core beyond the first.
   const count = setting === 'auto' ? availableParallelism() - 1 : setting;
   const script = new URL('./scan-worker.js', import.meta.url);
   if (count === 0 || !existsSync(fileURLToPath(script))) return undefined;
