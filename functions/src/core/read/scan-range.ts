@@ -110,6 +110,8 @@ export async function scanRange(task: RangeTask, known: ScanKnowledge = {}): Pro
   const handle = await open(task.file, 'r');
   let buffers: Buffer[] = [];
   let pos = task.start;
+  /** The read under way, into one of `buffers`. */
+  let reading: Promise<Buffer> | undefined;
   try {
     pos = await firstLineAt(handle, task.start);
     buffers = [spare.pop() ?? Buffer.allocUnsafeSlow(CHUNK_BYTES), spare.pop() ?? Buffer.allocUnsafeSlow(CHUNK_BYTES)];
@@ -119,12 +121,13 @@ export async function scanRange(task: RangeTask, known: ScanKnowledge = {}): Pro
       turn ^= 1;
       return handle.read(buffer, 0, buffer.length, at).then(({ bytesRead }) => buffer.subarray(0, bytesRead));
     };
-    let reading = pos < task.end ? read(pos) : undefined;
+    reading = pos < task.end ? read(pos) : undefined;
     while (reading) {
       const chunk = await reading;
       reading = undefined;
       if (chunk.length === 0) break;
       const lastNl = chunk.lastIndexOf(NEWLINE);
+      // A regular file's read comes short only at its end.
       const atEof = chunk.length < CHUNK_BYTES;
       if (lastNl < 0 && !atEof) {
         // One line longer than a chunk: measured first, then read whole or counted as oversized.
@@ -147,13 +150,12 @@ export async function scanRange(task: RangeTask, known: ScanKnowledge = {}): Pro
       // One UTF-8 check for these lines: valid bytes cut at newlines give valid lines.
       scan(chunk, from, to, isUtf8(chunk.subarray(from, to)));
       pos = next;
-      if (grouping.trackedGroups >= task.maxGroups && reading) {
-        // Ends early: the chunk read ahead is read again by the range that continues.
-        await reading;
-        reading = undefined;
-      }
+      // Ends early: the chunk read ahead is read again by the range that continues.
+      if (grouping.trackedGroups >= task.maxGroups && reading) break;
     }
   } finally {
+    // No read may still be writing into a buffer handed to the next range, or use a closed handle.
+    await reading?.catch(() => undefined);
     await handle.close();
     spare.push(...buffers);
   }
