@@ -118,6 +118,26 @@ describe('parallel scan', () => {
     }
   });
 
+  it('equals the serial scan for tiny ranges, cutting at any byte (BOM, CRLF, blank lines, no final newline)', async () => {
+    // A dozen lines of the scenario's, with the awkward bytes a cut can fall between.
+    const some = input.toString('utf8').slice(1).split('\n').slice(0, 12);
+    const text = `\ufeff${some[0]}\r\n\n${some.slice(1, 6).join('\r\n')}\n{"broken":\n\n\n${some.slice(6).join('\n')}`;
+    const bytes = Buffer.from(text);
+    const file = await fileOf(bytes);
+    const serial = await serialScan(file, bytes);
+    expect(serial.stats.lines).toBe(16);
+    const findings = serial.auditor.findings();
+    // A range of 1 byte starts at every byte of the file: in the BOM, between \r and \n, at a line's start.
+    for (const rangeBytes of [1, 2, 3, 5, 7, 11, 64, 97, 500, 1_001, bytes.length - 1]) {
+      const parallel = await parallelScan(file, { rangeBytes });
+      expect(parallel.stats, `ranges of ${rangeBytes} bytes`).toEqual(serial.stats);
+      expect(parallel.bytes).toBe(bytes.length);
+      expect(parallel.problems.list()).toEqual(serial.problems.list());
+      expect(parallel.auditor.findings()).toEqual(findings);
+      expect(groupsOf(parallel.auditor)).toEqual(groupsOf(serial.auditor));
+    }
+  });
+
   it('scans a line longer than a read (2 MiB) but within the limit, and one past the end of its range', async () => {
     const file = await fileOf(input);
     const caps = { maxLineBytes: 8 * 1024 * 1024 };
