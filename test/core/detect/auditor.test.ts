@@ -174,9 +174,9 @@ describe('grouping and order', () => {
     // The same events as a scan worker would hand them over: one group each, merged.
     const merged = new BatchAuditor([bucket], { maxGroupsPerTarget: 10, now });
     for (const e of events) {
-      const block = new BatchAuditor([], { maxGroups: Number.POSITIVE_INFINITY, maxGroupsPerTarget: Number.POSITIVE_INFINITY, now });
-      block.add(e);
-      merged.mergeGroup(block.groupsInOrder()[0]!);
+      const range = new BatchAuditor([], { maxGroups: Number.POSITIVE_INFINITY, maxGroupsPerTarget: Number.POSITIVE_INFINITY, now });
+      range.add(e);
+      merged.mergeGroup(range.groupsInOrder()[0]!);
     }
     for (const auditor of [direct, merged]) {
       const findings = auditor.findings();
@@ -190,7 +190,7 @@ describe('grouping and order', () => {
     }
   });
 
-  it('closes a capped target, and scan blocks told of it count its overflow as the auditor would', () => {
+  it('closes a capped target, and scan ranges told of it count its overflow as the auditor would', () => {
     const now = Date.parse('2026-11-24T00:00:00Z');
     // A flood to bucket-a (times out of order, equal instants written two ways, so a tie must keep
     // the earlier string), with repeats of the first sources (tracked groups keep growing after the
@@ -204,16 +204,16 @@ describe('grouping and order', () => {
     const caps = { maxGroupsPerTarget: 10, maxGroups: 20, now };
     const direct = new BatchAuditor([bucket], caps);
     for (const e of events) direct.add(e);
-    // The same events in blocks of 100, each grouped as a scan block is, with what was closed when
+    // The same events in ranges of 100, each grouped as a scan range is, with what was closed when
     // it started, then merged in order.
     const merged = new BatchAuditor([bucket], caps);
-    let blockGroups = 0;
+    let rangeGroups = 0;
     for (let at = 0; at < events.length; at += 100) {
-      const block = new BatchAuditor([], { maxGroups: Number.POSITIVE_INFINITY, maxGroupsPerTarget: Number.POSITIVE_INFINITY, now, closed: merged.closed });
-      for (const e of events.slice(at, at + 100)) block.add(e);
-      blockGroups += block.groupsInOrder().length;
-      for (const group of block.groupsInOrder()) merged.mergeGroup(group);
-      for (const overflow of block.overflowInOrder()) merged.mergeOverflow(overflow);
+      const range = new BatchAuditor([], { maxGroups: Number.POSITIVE_INFINITY, maxGroupsPerTarget: Number.POSITIVE_INFINITY, now, closed: merged.closed });
+      for (const e of events.slice(at, at + 100)) range.add(e);
+      rangeGroups += range.groupsInOrder().length;
+      for (const group of range.groupsInOrder()) merged.mergeGroup(group);
+      for (const overflow of range.overflowInOrder()) merged.mergeOverflow(overflow);
     }
     expect(merged.findings()).toEqual(direct.findings());
     expect(merged.groupsInOrder()).toEqual(direct.groupsInOrder());
@@ -225,8 +225,8 @@ describe('grouping and order', () => {
     expect(direct.closed.updates[1]).toMatchObject({ all: true, targets: [] });
     expect(direct.closed.updates[1]!.keys).toHaveLength(20);
     expect(merged.closed.updates).toEqual(direct.closed.updates);
-    // Once closed, a block returns groups only for tracked keys, not one per one-off source.
-    expect(blockGroups).toBeLessThan(200);
+    // Once closed, a range returns groups only for tracked keys, not one per one-off source.
+    expect(rangeGroups).toBeLessThan(200);
   });
 
   it('keep a copy of the first event\'s source that shares no object with it', () => {

@@ -17,7 +17,7 @@ export interface AccessGroup {
   firstMs: number;
   lastMs: number;
   /**
-   * The line of the event that opened the group (in its file). A parallel scan merges a block's
+   * The line of the event that opened the group (in its file). A parallel scan merges a range's
    * groups and joined postgres.log connections in this order, as a serial scan would meet them.
    */
   firstLine: number;

@@ -53,14 +53,14 @@ let auditors = 0;
  * What a parallel scan merges each range's results into, in file order (parallel-scan.ts): the
  * batch's auditor.
  */
-export interface BlockMerger {
+export interface RangeMerger {
   mergeGroup(group: AccessGroup): void;
   mergeOverflow(overflow: Overflow): void;
   /** The targets closed so far, which ranges scanned from now on are told of. */
   readonly closed: ClosedTargets;
 }
 
-export class BatchAuditor implements BlockMerger {
+export class BatchAuditor implements RangeMerger {
   private readonly baselines = new Map<string, CompiledBaseline>();
   private readonly groups = new Map<string, AccessGroup>();
   /** Groups tracked per target (targetKey): bounded by the targets that have groups. */

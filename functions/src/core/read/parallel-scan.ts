@@ -17,7 +17,7 @@ import { stat } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import type { AccessEvent } from '../access-event.js';
 import { CompleteEntryIds } from '../detect/access-group.js';
-import type { BlockMerger } from '../detect/auditor.js';
+import type { RangeMerger } from '../detect/auditor.js';
 import type { ClosedTargetsUpdate } from '../detect/closed-targets.js';
 import { PostgresSessions } from '../parse/postgres-log.js';
 import { DEFAULT_MAX_LINE_BYTES } from './lines.js';
@@ -96,7 +96,7 @@ export interface ParallelScanOptions {
   stats: BatchStats;
   problems: ProblemLog;
   /** Receives each range's groups and overflow, in file order (the batch's auditor) … */
-  auditor: BlockMerger;
+  auditor: RangeMerger;
   /** … and the joined postgres.log events. */
   onEvent: (event: AccessEvent) => void;
   /** Sees the bytes of each range once it is scanned (progress). */

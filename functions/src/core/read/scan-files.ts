@@ -1,7 +1,7 @@
 /** Scans local export files (the CLI's input): each file is read, a broken one is reported and skipped. */
 import type { AccessEvent } from '../access-event.js';
 import { stat } from 'node:fs/promises';
-import type { BlockMerger } from '../detect/auditor.js';
+import type { RangeMerger } from '../detect/auditor.js';
 import type { RepeatedAccess } from '../repeated-access.js';
 import { isGzipFile, openInputFile } from './input-files.js';
 import { scanFileParallel, type ScanWorkers } from './parallel-scan.js';
@@ -22,7 +22,7 @@ export interface ScanFilesOptions {
    * and overflow into `auditor` (a gzip stream cannot be cut into ranges: it is read on one thread).
    * `workers` is called only when a file is large enough, so small runs never start threads.
    */
-  parallel?: { workers: () => ScanWorkers; auditor: BlockMerger; minBytes: number };
+  parallel?: { workers: () => ScanWorkers; auditor: RangeMerger; minBytes: number };
   /** Called after every chunk of lines with what has been read so far. */
   onProgress?: (scan: FileScan, file: string) => void;
   maxLineBytes?: number;
