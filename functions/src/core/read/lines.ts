@@ -27,6 +27,11 @@ export const DEFAULT_MAX_LINE_BYTES = 4 * 1024 * 1024;
 
 const NEWLINE = 0x0a;
 
+/** The length of the UTF-8 byte order mark `bytes` start with: 3, or 0 when they have none. */
+export function bomLength(bytes: Uint8Array): number {
+  return bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+}
+
 /**
  * The runs of `chunks` in order. A chunk's lines are one run (a view of the chunk: read it before
  * asking for the next run, as the chunk may be reused); the line joining two chunks is a run of its
@@ -43,7 +48,8 @@ export async function* splitLines(chunks: AsyncIterable<Buffer | Uint8Array>, ma
     let chunk = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
     if (first && chunk.length > 0) {
       first = false;
-      if (chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) chunk = chunk.subarray(3);
+      const bom = bomLength(chunk);
+      if (bom > 0) chunk = chunk.subarray(bom);
     }
     const firstNl = chunk.indexOf(NEWLINE);
     if (firstNl < 0) {

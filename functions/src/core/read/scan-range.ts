@@ -22,6 +22,7 @@ import type { ClosedTargets } from '../detect/closed-targets.js';
 import type { Overflow } from '../detect/detectors/tracking-overflow.js';
 import type { ParseContext, PostgresJoin } from '../parse/log-entry.js';
 import type { RepeatedAccess } from '../repeated-access.js';
+import { bomLength } from './lines.js';
 import { emptyStats, oversizeLine, ProblemLog, scanLines, type BatchStats, type LineSpan, type Problem } from './scan.js';
 
 export interface RangeTask {
@@ -146,7 +147,7 @@ export async function scanRange(task: RangeTask, known: ScanKnowledge = {}): Pro
       const next = pos + to;
       if (next < task.end && !atEof) reading = read(next);
       // A UTF-8 byte order mark opens the file's first line only.
-      const from = pos === 0 && chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf ? 3 : 0;
+      const from = pos === 0 ? bomLength(chunk) : 0;
       // One UTF-8 check for these lines: valid bytes cut at newlines give valid lines.
       scan(chunk, from, to, isUtf8(chunk.subarray(from, to)));
       pos = next;
@@ -198,7 +199,7 @@ async function longLine(
   while (!ended) {
     const { bytesRead } = await handle.read(probe, 0, probe.length, end);
     if (bytesRead === 0) break;
-    if (end === 0 && bytesRead >= 3 && probe[0] === 0xef && probe[1] === 0xbb && probe[2] === 0xbf) bom = 3;
+    if (end === 0) bom = bomLength(probe.subarray(0, bytesRead));
     const nl = probe.subarray(0, bytesRead).indexOf(NEWLINE);
     ended = nl >= 0;
     end += ended ? nl + 1 : bytesRead;
