@@ -402,7 +402,7 @@ async function main(): Promise<void> {
   }
   imports.sort((a, b) => a - b);
 
-  log(`\n${availableParallelism()} cores; "workers auto" = main thread + ${Math.max(0, availableParallelism() - 1)} worker(s) for files of 512 MiB or more (smaller ones are scanned on the main thread).`);
+  log(`\n${availableParallelism()} cores; "workers auto" = main thread + ${Math.max(0, availableParallelism() - 1)} worker(s) for uncompressed files of 512 MiB or more (smaller ones, and gzip, are scanned on the main thread).`);
   log('| input | size | log-audit, one thread (speed, peak RSS) | hand-written floor | log-audit, workers auto | lines/s | speed-up vs floor (workers auto) | speed-up, one thread | floor peak RSS | log-audit peak RSS |');
   log('|---|---|---|---|---|---|---|---|---|---|');
   for (const row of rows) log(`| ${row.join(' | ')} |`);

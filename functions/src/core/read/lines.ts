@@ -35,9 +35,9 @@ export function bomLength(bytes: Uint8Array): number {
 /**
  * The runs of `chunks` in order. A chunk's lines are one run (a view of the chunk: read it before
  * asking for the next run, as the chunk may be reused); the line joining two chunks is a run of its
- * own (a copy). Without `checkUtf8`, runs say `utf8: false` (the consumer checks).
+ * own (a copy).
  */
-export async function* splitLines(chunks: AsyncIterable<Buffer | Uint8Array>, maxLineBytes = DEFAULT_MAX_LINE_BYTES, checkUtf8 = true): AsyncGenerator<LineRun> {
+export async function* splitLines(chunks: AsyncIterable<Buffer | Uint8Array>, maxLineBytes = DEFAULT_MAX_LINE_BYTES): AsyncGenerator<LineRun> {
   /** The open line: bytes after the last newline so far (copied), or only its length once oversized. */
   let carry: Buffer[] = [];
   let carryBytes = 0;
@@ -88,8 +88,7 @@ export async function* splitLines(chunks: AsyncIterable<Buffer | Uint8Array>, ma
       carryBytes = rest;
     }
     // One UTF-8 check for the lines wholly in this chunk (valid bytes cut at newlines give valid lines).
-    // Yielded last: nothing here reads the chunk afterwards, so a consumer may hand it to a worker.
-    if (lastNl + 1 > bodyStart) yield { buf: chunk, start: bodyStart, end: lastNl + 1, utf8: checkUtf8 && isUtf8(chunk.subarray(bodyStart, lastNl + 1)) };
+    if (lastNl + 1 > bodyStart) yield { buf: chunk, start: bodyStart, end: lastNl + 1, utf8: isUtf8(chunk.subarray(bodyStart, lastNl + 1)) };
   }
   // The last line, without a newline.
   if (oversize) yield { oversizeBytes: carryBytes };

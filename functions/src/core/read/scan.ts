@@ -127,13 +127,13 @@ export interface ScanOptions {
 export const FUTURE_TOLERANCE_MS = 2 * 24 * 3600 * 1000;
 
 /** A truncated or corrupt gzip: the file is reported; the lines read before the break were audited. */
-export function brokenCompression(file: string, lastLine: number, error: unknown, stats: BatchStats, problems: ProblemLog): void {
+function brokenCompression(file: string, lastLine: number, error: unknown, stats: BatchStats, problems: ProblemLog): void {
   stats.fileErrors++;
   problems.add({ category: 'file', file, message: `compressed data is truncated or corrupt after line ${lastLine} (${(error as Error).message}); lines before it were audited` });
 }
 
 /** True for errors that mean the file's content is broken (corrupt or truncated gzip), not the infrastructure. */
-export function isContentError(error: unknown): boolean {
+function isContentError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && code.startsWith('Z_');
 }
@@ -161,7 +161,7 @@ export interface LineSink {
  * Decides one line (never throws for bad data): the fast path first when allowed, then the full
  * parser. Keeps `lines = parsed + bad + skipped + unknown` (the caller counts `lines`).
  */
-export function processLine(
+function processLine(
   raw: LineSpan,
   file: string,
   ctx: ParseContext,
