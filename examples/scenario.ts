@@ -5,7 +5,7 @@
  * build held-out scenarios from other seeds and names and check that exactly the planted
  * anomalies are found.
  *
- * Entry shapes follow ../shared/formats/ (the samples copied from real exports).
+ * Entry shapes follow docs/log-formats.md and the sample lines in test/fixtures/formats/.
  */
 import { gzipSync } from 'node:zlib';
 

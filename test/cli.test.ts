@@ -4,7 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli, runCliAsync } from './support/cli.js';
 import { SlackReceiver } from './support/slack-receiver.js';
-import { repoRoot, sharedFormats, withTempDir } from './support/fixtures.js';
+import { repoRoot, formatFixtures, withTempDir } from './support/fixtures.js';
 
 const STACK = /\n\s+at .+:\d+:\d+/;
 
@@ -111,7 +111,7 @@ describe('learn + audit on the bundled examples', () => {
 describe('audit exit status and input problems', () => {
   it('--fail-on-findings exits 1 when there are findings, 0 otherwise', async () => {
     await withTempDir(async (dir) => {
-      const gcs = join(sharedFormats, 'gcs-data-access.jsonl');
+      const gcs = join(formatFixtures, 'gcs-data-access.jsonl');
       expect(runCli(['learn', '--out', dir, gcs]).status).toBe(0);
       expect(runCli(['audit', '--baselines', dir, '--fail-on-findings', gcs]).status).toBe(1);
       const first = (await readFile(gcs, 'utf8')).split('\n')[0]!;
@@ -124,14 +124,14 @@ describe('audit exit status and input problems', () => {
 
   it('--max-groups-per-target bounds what one target can fan out into, with one overflow finding', async () => {
     await withTempDir(async (dir) => {
-      const line = (await readFile(join(sharedFormats, 'gcs-data-access.jsonl'), 'utf8')).split('\n')[0]!;
+      const line = (await readFile(join(formatFixtures, 'gcs-data-access.jsonl'), 'utf8')).split('\n')[0]!;
       const entry = JSON.parse(line);
       const lines = Array.from({ length: 30 }, (_, i) => {
         entry.protoPayload.requestMetadata.callerIp = `198.51.100.${i + 1}`;
         return JSON.stringify(entry);
       });
       await writeFile(join(dir, 'flood.json'), `${lines.join('\n')}\n`);
-      expect(runCli(['learn', '--out', join(dir, 'baselines'), join(sharedFormats, 'gcs-data-access.jsonl')]).status).toBe(0);
+      expect(runCli(['learn', '--out', join(dir, 'baselines'), join(formatFixtures, 'gcs-data-access.jsonl')]).status).toBe(0);
       const audited = runCli(['audit', '--baselines', join(dir, 'baselines'), '--format', 'json', '--max-groups-per-target', '5', join(dir, 'flood.json')]);
       expect(audited.status, audited.stderr).toBe(0);
       const findings = (JSON.parse(audited.stdout) as { findings: { type: string; count: number }[] }).findings;
@@ -143,7 +143,7 @@ describe('audit exit status and input problems', () => {
 
   it('audits a directory of hostile files without a crash, naming each problem', async () => {
     await withTempDir(async (dir) => {
-      const gcs = (await readFile(join(sharedFormats, 'gcs-data-access.jsonl'), 'utf8')).split('\n').filter(Boolean);
+      const gcs = (await readFile(join(formatFixtures, 'gcs-data-access.jsonl'), 'utf8')).split('\n').filter(Boolean);
       const input = join(dir, 'input');
       await mkdir(input);
       await writeFile(join(input, 'a-bad-line.json'), `${gcs[0]}\nnot json at all\n${gcs[1]}\n`);
@@ -168,7 +168,7 @@ describe('audit exit status and input problems', () => {
 describe('terminal safety', () => {
   it('shows control characters in log values as escapes, never raw', async () => {
     await withTempDir(async (dir) => {
-      const line = (await readFile(join(sharedFormats, 'gcs-data-access.jsonl'), 'utf8')).split('\n')[1]!.replace('python-requests/2.31.0', 'evil\\u001b[2J\\u001b]0;pwned\\u0007');
+      const line = (await readFile(join(formatFixtures, 'gcs-data-access.jsonl'), 'utf8')).split('\n')[1]!.replace('python-requests/2.31.0', 'evil\\u001b[2J\\u001b]0;pwned\\u0007');
       await writeFile(join(dir, 'x.json'), line);
       await mkdir(join(dir, 'b'));
       const result = runCli(['audit', '--baselines', join(dir, 'b'), join(dir, 'x.json')]);
@@ -191,12 +191,12 @@ describe('audit --slack-webhook: the same digest and notifier as the function', 
     const { tmpdir } = await import('node:os');
     dir = await mkdtemp(join(tmpdir(), 'log-audit-cli-slack-'));
     baselines = join(dir, 'baselines');
-    expect(runCli(['learn', '--quiet', '--out', baselines, join(sharedFormats, 'gcs-data-access.jsonl')]).status).toBe(0);
+    expect(runCli(['learn', '--quiet', '--out', baselines, join(formatFixtures, 'gcs-data-access.jsonl')]).status).toBe(0);
     return cleanup;
   });
 
   it('posts one digest for findings, and it is what --format slack prints', async () => {
-    const input = join(sharedFormats, 'gcs-data-access.jsonl');
+    const input = join(formatFixtures, 'gcs-data-access.jsonl');
     const posted = await runCliAsync(['audit', '--baselines', baselines, '--format', 'slack', '--slack-webhook', slack.url, input]);
     expect(posted.status, posted.stderr).toBe(0);
     expect(posted.stderr).toMatch(/posted the digest to Slack \(1 findings, 1 attempt\)/);
@@ -206,7 +206,7 @@ describe('audit --slack-webhook: the same digest and notifier as the function', 
 
   it('posts nothing when there are no findings', async () => {
     slack.reset();
-    const first = (await readFile(join(sharedFormats, 'gcs-data-access.jsonl'), 'utf8')).split('\n')[0]!;
+    const first = (await readFile(join(formatFixtures, 'gcs-data-access.jsonl'), 'utf8')).split('\n')[0]!;
     await writeFile(join(dir, 'normal.json'), `${first}\n`);
     const result = await runCliAsync(['audit', '--baselines', baselines, '--slack-webhook', slack.url, join(dir, 'normal.json')]);
     expect(result.status).toBe(0);
@@ -215,7 +215,7 @@ describe('audit --slack-webhook: the same digest and notifier as the function', 
 
   it('reads the webhook from SLACK_WEBHOOK_URL too', async () => {
     slack.reset();
-    const result = await runCliAsync(['audit', '--quiet', '--baselines', baselines, join(sharedFormats, 'gcs-data-access.jsonl')], { SLACK_WEBHOOK_URL: slack.url });
+    const result = await runCliAsync(['audit', '--quiet', '--baselines', baselines, join(formatFixtures, 'gcs-data-access.jsonl')], { SLACK_WEBHOOK_URL: slack.url });
     expect(result.status).toBe(0);
     expect(slack.delivered()).toHaveLength(1);
   });
@@ -223,7 +223,7 @@ describe('audit --slack-webhook: the same digest and notifier as the function', 
   it('a refused digest exits 4 with one line that does not contain the URL', async () => {
     slack.reset();
     slack.respond({ status: 404, body: 'no_service' });
-    const result = await runCliAsync(['audit', '--baselines', baselines, '--slack-webhook', slack.url, join(sharedFormats, 'gcs-data-access.jsonl')]);
+    const result = await runCliAsync(['audit', '--baselines', baselines, '--slack-webhook', slack.url, join(formatFixtures, 'gcs-data-access.jsonl')]);
     expect(result.status).toBe(4);
     expect(result.stderr.trim().split('\n')).toEqual(['log-audit: Slack refused the message permanently: HTTP 404 no_service']);
     expect(result.stderr + result.stdout).not.toContain(slack.url);
@@ -233,7 +233,7 @@ describe('audit --slack-webhook: the same digest and notifier as the function', 
 describe('accept: a finding becomes normal', () => {
   it('the printed accept command silences exactly that finding on the next audit', async () => {
     await withTempDir(async (dir) => {
-      const input = join(sharedFormats, 'gcs-data-access.jsonl');
+      const input = join(formatFixtures, 'gcs-data-access.jsonl');
       const baselines = join(dir, 'baselines');
       expect(runCli(['learn', '--quiet', '--out', baselines, input]).status).toBe(0);
       const before = runCli(['audit', '--baselines', baselines, input]);

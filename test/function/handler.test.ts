@@ -1,6 +1,6 @@
 /**
  * The function end to end on real parts (loopback GCS through @google-cloud/storage, loopback Slack
- * through @slack/webhook), with a fake clock. Case numbers refer to ../shared/design/reliability.md.
+ * through @slack/webhook), with a fake clock. Case numbers refer to docs/reliability.md.
  */
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { InProgressElsewhereError, RetryableError } from '../../functions/src/function/errors.js';
@@ -357,8 +357,8 @@ describe('case 12 end to end: attacker-controlled text reaches Slack escaped', (
     const hostile = '<!channel> <@U0ADMIN> <#C0SEC> <https://evil.example/login|Reset your password>';
     const { readFile } = await import('node:fs/promises');
     const { join } = await import('node:path');
-    const { sharedFormats } = await import('../support/fixtures.js');
-    const mysql = JSON.parse((await readFile(join(sharedFormats, 'cloudsql-mysql-audit.jsonl'), 'utf8')).trim());
+    const { formatFixtures } = await import('../support/fixtures.js');
+    const mysql = JSON.parse((await readFile(join(formatFixtures, 'cloudsql-mysql-audit.jsonl'), 'utf8')).trim());
     Object.assign(mysql.protoPayload.request, { cmd: 'query', status: 'successful', errCode: '0', query: `SELECT '${hostile}'`, user: 'eve' });
     const gcs = JSON.parse(denied);
     gcs.protoPayload.resourceName = `projects/_/buckets/example-bucket/objects/${hostile}`;

@@ -1,5 +1,5 @@
 /**
- * Reliability cases 15–20 and 22 of ../shared/design/reliability.md through the function on real
+ * Reliability cases 15–20 and 22 of docs/reliability.md through the function on real
  * parts (cases 1–14, 21, 23 and 24 are in handler.test.ts, framework.test.ts and the infra tests).
  * After each: the anomaly is posted, and Pipeline.invariantViolations finds nothing.
  */

@@ -1,4 +1,4 @@
-/** Test helpers: the shared sample lines, a parse context, temp dirs, scanning text. */
+/** Test helpers: the sample lines in test/fixtures/formats, a parse context, temp dirs, scanning text. */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,11 +9,12 @@ import { parseLine, type LineOutcome } from '../../functions/src/core/parse/pars
 import { emptyStats, ProblemLog, scanStream, type BatchStats } from '../../functions/src/core/read/scan.js';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-export const sharedFormats = join(repoRoot, '..', 'shared', 'formats');
+/** One sample line per log shape, written by this project (see test/fixtures/README.md). */
+export const formatFixtures = join(repoRoot, 'test', 'fixtures', 'formats');
 
-/** The sample lines of one shared format file, parsed as JSON objects. */
+/** The sample lines of one format fixture, parsed as JSON objects. */
 export async function sampleEntries(file: string): Promise<Record<string, any>[]> {
-  const text = await readFile(join(sharedFormats, file), 'utf8');
+  const text = await readFile(join(formatFixtures, file), 'utf8');
   return text
     .split('\n')
     .filter((l) => l.trim() !== '')

@@ -19,13 +19,13 @@ import { handleStorageEvent, type BatchOutcome, type HandlerDeps } from '../../f
 import { GcsStateStore } from '../../functions/src/function/state.js';
 import { SlackNotifier } from '../../functions/src/core/notify/slack-notifier.js';
 import { FakeGcsServer } from './gcs-server.js';
-import { sharedFormats } from './fixtures.js';
+import { formatFixtures } from './fixtures.js';
 import { SlackReceiver } from './slack-receiver.js';
 
 export const LOG_BUCKET = 'example-log-exports';
 export const STATE_BUCKET = 'example-log-audit-state';
 
-/** What is normal for the shared samples' bucket: the allowed line's caller and principal. */
+/** What is normal for the fixture samples' bucket: the allowed line's caller and principal. */
 export const EXAMPLE_BASELINE = `version: 1
 kind: gcs
 target: example-bucket
@@ -190,9 +190,9 @@ export interface StorageCloudEvent {
   data: { bucket: string; name: string; generation: string; size: string; [k: string]: string };
 }
 
-/** The shared sample lines: [allowed, denied] GCS data access. */
+/** The fixture sample lines: [allowed, denied] GCS data access. */
 export async function gcsSamples(): Promise<{ allowed: string; denied: string }> {
-  const [allowed = '', denied = ''] = (await readFile(join(sharedFormats, 'gcs-data-access.jsonl'), 'utf8')).split('\n').filter(Boolean);
+  const [allowed = '', denied = ''] = (await readFile(join(formatFixtures, 'gcs-data-access.jsonl'), 'utf8')).split('\n').filter(Boolean);
   return { allowed, denied };
 }
 

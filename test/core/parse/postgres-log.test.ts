@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PostgresSessions } from '../../../functions/src/core/parse/postgres-log.js';
-import { parse, parseEvent, scanBytes, sharedFormats } from '../../support/fixtures.js';
+import { parse, parseEvent, scanBytes, formatFixtures } from '../../support/fixtures.js';
 
 function pgLine(pid: number, user: string, db: string, level: string, message: string, ts = '2025-03-03T01:44:06.143Z'): string {
   return JSON.stringify({
@@ -15,8 +15,8 @@ function pgLine(pid: number, user: string, db: string, level: string, message: s
 }
 
 describe('postgres.log connection lines', () => {
-  it('joins the shared sample: received + authorized of one pid; the failed line of another pid has no address', async () => {
-    const text = await readFile(join(sharedFormats, 'cloudsql-postgres-log.jsonl'), 'utf8');
+  it('joins the fixture sample: received + authorized of one pid; the failed line of another pid has no address', async () => {
+    const text = await readFile(join(formatFixtures, 'cloudsql-postgres-log.jsonl'), 'utf8');
     const { events, stats } = await scanBytes(text);
     expect(stats).toMatchObject({ lines: 3, parsed: 3, events: 2 });
     const [authorized, failed] = events;

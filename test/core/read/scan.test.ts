@@ -6,11 +6,11 @@ import { listInputFiles, MissingPathError } from '../../../functions/src/core/re
 import { scanFiles } from '../../../functions/src/core/read/scan-files.js';
 import type { AccessEvent } from '../../../functions/src/core/access-event.js';
 import { buildScenario, DEFAULT_OPTIONS } from '../../../examples/scenario.js';
-import { linesAddUp, scanBytes, sharedFormats, withTempDir } from '../../support/fixtures.js';
+import { linesAddUp, scanBytes, formatFixtures, withTempDir } from '../../support/fixtures.js';
 
 let gcsLines: string[];
 beforeAll(async () => {
-  gcsLines = (await readFile(join(sharedFormats, 'gcs-data-access.jsonl'), 'utf8')).split('\n').filter(Boolean);
+  gcsLines = (await readFile(join(formatFixtures, 'gcs-data-access.jsonl'), 'utf8')).split('\n').filter(Boolean);
 });
 
 describe('scanning a batch: bad input is counted and reported, never fatal', () => {
