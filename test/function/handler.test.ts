@@ -332,8 +332,9 @@ describe('reading the object', () => {
   it('a shard that cannot finish inside the budget fails retryably and reports nothing', async () => {
     const event = p.putExport(Array.from({ length: 2000 }, () => denied));
     p.gcs.fault({ op: 'media', object: event.data.name }, { type: 'slow', chunkBytes: 16_384, delayMs: 200 }, 5);
-    // Reading may take 3 s of real time at most before the deadline (4 s budget, 1 s reserve).
-    const deps = p.deps({ now: Date.now }, { TIME_BUDGET_SECONDS: '4', DELIVERY_RESERVE_SECONDS: '1' });
+    // Reading may take 3 s of real time at most before the deadline (4 s budget, 1 s reserve): the
+    // clock starts at the fixture time and moves with the slow read.
+    const deps = p.deps({ now: p.clock.running() }, { TIME_BUDGET_SECONDS: '4', DELIVERY_RESERVE_SECONDS: '1' });
     await expect(p.deliver(event, deps)).rejects.toBeInstanceOf(RetryableError);
     expect(p.slack.requests).toHaveLength(0);
     expect(p.gcs.list(STATE_BUCKET, 'reports/')).toHaveLength(0);

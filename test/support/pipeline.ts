@@ -50,6 +50,16 @@ export class FakeClock {
     this.sleeps.push(ms);
     this.ms += ms;
   };
+  /**
+   * A clock that starts at this fake time and then moves with real elapsed time, for paths that
+   * really wait (slow reads, sockets, the Functions Framework's own requests). Only differences of
+   * the monotonic clock are used, so the system date never matters.
+   */
+  running(): () => number {
+    const anchor = this.ms;
+    const started = performance.now();
+    return () => anchor + Math.floor(performance.now() - started);
+  }
 }
 
 export class Pipeline {
@@ -196,15 +206,29 @@ export async function gcsSamples(): Promise<{ allowed: string; denied: string }>
   return { allowed, denied };
 }
 
-/** Runs the real Functions Framework (its test server) on loopback and posts CloudEvents to it. */
+let registrations = 0;
+
+/**
+ * Runs the real Functions Framework (its test server) on loopback and posts CloudEvents to it.
+ * Without a clock it serves `auditBatch` exactly as `index.ts` registers it (system clock); with one,
+ * the same entry over the same real dependencies built from the environment, reading that clock.
+ */
 export class FrameworkServer {
   private server: Server | undefined;
   private url = '';
 
-  async start(): Promise<this> {
+  async start(clock?: () => number): Promise<this> {
     await import('../../functions/src/function/index.js');
+    let name = 'auditBatch';
+    if (clock) {
+      const functions = await import('@google-cloud/functions-framework');
+      const { auditBatchFunction } = await import('../../functions/src/function/entry.js');
+      const { instanceDeps } = await import('../../functions/src/function/deps.js');
+      name = `auditBatchOnTestClock${++registrations}`;
+      functions.cloudEvent(name, auditBatchFunction(() => instanceDeps(process.env, clock)));
+    }
     const { getTestServer } = await import('@google-cloud/functions-framework/testing');
-    this.server = getTestServer('auditBatch');
+    this.server = getTestServer(name);
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}/`;
     return this;

@@ -1,4 +1,4 @@
-/** The real dependencies of the handler, built once per instance from the environment. */
+/** The real dependencies of the handler, built once per instance from the environment and a clock. */
 import { Storage } from '@google-cloud/storage';
 import { SlackNotifier } from '../core/notify/slack-notifier.js';
 import { bundledBaselines } from './baselines.js';
@@ -8,9 +8,14 @@ import { fastCrc32c } from './crc32c.js';
 import type { HandlerDeps } from './handler.js';
 import { GcsStateStore } from './state.js';
 
-let cached: { key: string; deps: HandlerDeps } | undefined;
+/** Milliseconds since the epoch; every time-dependent decision of the handler reads this. */
+export type Clock = () => number;
 
-export function buildDeps(config: FunctionConfig): HandlerDeps {
+export const systemClock: Clock = () => Date.now();
+
+let cached: { key: string; clock: Clock; deps: HandlerDeps } | undefined;
+
+export function buildDeps(config: FunctionConfig, clock: Clock = systemClock): HandlerDeps {
   const storage = new Storage({
     // The library retries 408/429/5xx and resets itself; its default total (600 s) outlives the
     // function, so it is capped well inside the time budget.
@@ -21,17 +26,20 @@ export function buildDeps(config: FunctionConfig): HandlerDeps {
     config,
     storage,
     state: new GcsStateStore(storage, config.STATE_BUCKET),
-    notifier: new SlackNotifier(config.SLACK_WEBHOOK_URL, { attemptTimeoutMs: config.SLACK_TIMEOUT_MS }),
+    notifier: new SlackNotifier(config.SLACK_WEBHOOK_URL, { attemptTimeoutMs: config.SLACK_TIMEOUT_MS, now: clock }),
     baselines: () => bundledBaselines(config.BASELINES_DIR),
     logger: structuredLogger(config.GCP_PROJECT ? { projectId: config.GCP_PROJECT } : {}),
-    now: Date.now,
+    now: clock,
   };
 }
 
-/** Dependencies for this instance, reused while the configuration stays the same (tests run several). */
-export function instanceDeps(env: NodeJS.ProcessEnv = process.env): HandlerDeps {
+/**
+ * Dependencies for this instance, reused while the configuration and the clock stay the same
+ * (tests run several configurations, and give the Functions Framework entry a clock of their own).
+ */
+export function instanceDeps(env: NodeJS.ProcessEnv = process.env, clock: Clock = systemClock): HandlerDeps {
   const config = parseFunctionConfig(env);
   const key = JSON.stringify(config);
-  if (!cached || cached.key !== key) cached = { key, deps: buildDeps(config) };
+  if (!cached || cached.key !== key || cached.clock !== clock) cached = { key, clock, deps: buildDeps(config, clock) };
   return cached.deps;
 }

@@ -5,9 +5,7 @@
  * Dependencies are built on the first event, not at module load, and reused by the instance.
  */
 import * as functions from '@google-cloud/functions-framework';
-import { handleStorageEvent } from './handler.js';
 import { instanceDeps } from './deps.js';
+import { auditBatchFunction } from './entry.js';
 
-functions.cloudEvent('auditBatch', async (event: functions.CloudEvent<unknown>) => {
-  await handleStorageEvent(event, instanceDeps());
-});
+functions.cloudEvent('auditBatch', auditBatchFunction(() => instanceDeps()));
