@@ -297,13 +297,12 @@ process.stderr.write(JSON.stringify({ seconds, maxRssMb: peakRssMb(), lines: sum
 const FUNCTION_PATH = `
 import { readFileSync } from 'node:fs';
 ${PEAK_RSS}
-import { Storage } from '@google-cloud/storage';
-import { fastCrc32c } from ${JSON.stringify(join(root, 'functions/src/function/crc32c.ts'))};
+import { storageClients } from ${JSON.stringify(join(root, 'functions/src/function/storage-clients.ts'))};
 import { auditObject } from ${JSON.stringify(join(root, 'functions/src/function/read-object.ts'))};
 import { loadBaselines } from ${JSON.stringify(join(root, 'functions/src/core/baseline/store.ts'))};
 const [baselinesDir, bucket, name, generation] = process.argv.slice(1);
 const baselines = await loadBaselines(baselinesDir);
-const storage = new Storage({ projectId: 'bench', crc32cGenerator: fastCrc32c });
+const storage = storageClients({ projectId: 'bench', retrySeconds: 60 }).downloads;
 const t = process.hrtime.bigint();
 const audit = await auditObject(storage, { bucket, name, generation }, baselines, { deadlineMs: Date.now() + 540_000, now: Date.now, maxLineBytes: 4 * 1024 * 1024, burstThreshold: 20 });
 const seconds = Number(process.hrtime.bigint() - t) / 1e9;

@@ -317,10 +317,22 @@ describe('reading the object', () => {
     const event = p.putExport(lines);
     p.gcs.fault({ op: 'media', object: event.data.name }, { type: 'reset-after', bytes: 200_000 });
     p.gcs.fault({ op: 'media', object: event.data.name }, { type: 'status', status: 503 });
+    const sleeps = p.clock.sleeps.length;
     expect(await p.deliver(event)).toMatchObject({ outcome: 'done', findings: 1, posted: 1 });
     const report = JSON.parse(p.gcs.list(STATE_BUCKET, 'reports/')[0]!.data.toString());
     expect(report.summary).toMatchObject({ lines: 3000, parsed: 3000 });
     expect(report.findings[0]).toMatchObject({ count: 1 });
+    // Our read loop retried, with its backoff (the download client's own retries are off).
+    expect(p.clock.sleeps.slice(sleeps)).toEqual([500, 1000]);
+    expect(p.gcs.requests.filter((r) => r.op === 'media' && r.object === event.data.name)).toHaveLength(3);
+    expect(p.marker(event)).toMatchObject({ counts: { readAttempts: 3 } });
+  });
+
+  it('a 503 on reading a state object is retried by the state store, not failed', async () => {
+    const event = p.putExport([allowed]);
+    expect(await p.deliver(event)).toMatchObject({ outcome: 'done' });
+    p.gcs.fault({ op: 'media', object: `markers/${LOG_BUCKET}/${event.data.name}#${event.data.generation}.json` }, { type: 'status', status: 503 });
+    expect(await p.deliver(event)).toMatchObject({ outcome: 'duplicate', status: 'done' });
   });
 
   it('reads a gzipped export (by content, whatever its name)', async () => {

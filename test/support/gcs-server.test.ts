@@ -1,6 +1,7 @@
 /** The loopback GCS server speaks enough of the JSON API for the unmodified client library. */
 import { Storage } from '@google-cloud/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storageClients } from '../../functions/src/function/storage-clients.js';
 import { FakeGcsServer } from './gcs-server.js';
 
 let server: FakeGcsServer;
@@ -42,10 +43,22 @@ describe('fake GCS server with @google-cloud/storage', () => {
     expect(data.toString()).toBe('hello\nworld\n');
   });
 
-  it('the client retries a scripted 503 by itself', async () => {
+  it('the client retries a scripted 503 on a JSON request by itself', async () => {
     server.put('logs', 'retry.json', 'x');
-    server.fault({ op: 'media', object: 'retry.json' }, { type: 'status', status: 503 });
-    const [data] = await storage.bucket('logs').file('retry.json').download();
+    server.fault({ op: 'metadata', object: 'retry.json' }, { type: 'status', status: 503 });
+    const [metadata] = await storage.bucket('logs').file('retry.json').getMetadata();
+    expect(metadata.size).toBe('1');
+    expect(server.requests.filter((r) => r.op === 'metadata' && r.object === 'retry.json')).toHaveLength(2);
+  });
+
+  it('a download client with retries off (as the function uses it) surfaces a scripted 503, then reads', async () => {
+    const { downloads } = storageClients({ projectId: 'test', retrySeconds: 10 });
+    server.put('logs', 'once.json', 'x');
+    server.fault({ op: 'media', object: 'once.json' }, { type: 'status', status: 503 });
+    const file = downloads.bucket('logs').file('once.json');
+    const error = await file.download().catch((e) => e);
+    expect(error.code).toBe(503);
+    const [data] = await file.download();
     expect(data.toString()).toBe('x');
   });
 

@@ -10,13 +10,12 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { Storage } from '@google-cloud/storage';
 import { bundledBaselines } from '../../functions/src/function/baselines.js';
 import { structuredLogger } from '../../functions/src/function/batch-log.js';
-import { fastCrc32c } from '../../functions/src/function/crc32c.js';
 import { parseFunctionConfig } from '../../functions/src/function/config.js';
 import { handleStorageEvent, type BatchOutcome, type HandlerDeps } from '../../functions/src/function/handler.js';
 import { GcsStateStore } from '../../functions/src/function/state.js';
+import { storageClients } from '../../functions/src/function/storage-clients.js';
 import { SlackNotifier } from '../../functions/src/core/notify/slack-notifier.js';
 import { FakeGcsServer } from './gcs-server.js';
 import { formatFixtures } from './fixtures.js';
@@ -103,7 +102,7 @@ export class Pipeline {
   /** Handler dependencies on the loopback parts, with the fake clock (sleeps advance it). */
   deps(overrides: Partial<HandlerDeps> = {}, env: Record<string, string> = {}): HandlerDeps {
     const config = parseFunctionConfig({ ...this.env, ...env });
-    const storage = new Storage({ projectId: 'example-project', retryOptions: { autoRetry: true, maxRetries: 3, totalTimeout: 5, maxRetryDelay: 1, retryDelayMultiplier: 1.5 }, crc32cGenerator: fastCrc32c });
+    const clients = storageClients({ projectId: 'example-project', retrySeconds: 5, maxRetries: 3, maxRetryDelay: 1 });
     const transport = new Writable({
       write: (chunk: Buffer, _enc, done) => {
         this.logLines.push(chunk.toString('utf8'));
@@ -112,12 +111,13 @@ export class Pipeline {
     });
     return {
       config,
-      storage,
-      state: new GcsStateStore(storage, config.STATE_BUCKET),
+      storage: clients.downloads,
+      state: new GcsStateStore(clients, config.STATE_BUCKET),
       notifier: new SlackNotifier(config.SLACK_WEBHOOK_URL, { attemptTimeoutMs: config.SLACK_TIMEOUT_MS, sleep: this.clock.sleep, now: this.clock.now }),
       baselines: () => bundledBaselines(config.BASELINES_DIR),
       logger: structuredLogger({ projectId: 'example-project', transport }),
       now: this.clock.now,
+      sleep: this.clock.sleep,
       ...overrides,
     };
   }

@@ -1,12 +1,11 @@
 /** The real dependencies of the handler, built once per instance from the environment and a clock. */
-import { Storage } from '@google-cloud/storage';
 import { SlackNotifier } from '../core/notify/slack-notifier.js';
 import { bundledBaselines } from './baselines.js';
 import { structuredLogger } from './batch-log.js';
 import { parseFunctionConfig, type FunctionConfig } from './config.js';
-import { fastCrc32c } from './crc32c.js';
 import type { HandlerDeps } from './handler.js';
 import { GcsStateStore } from './state.js';
+import { storageClients } from './storage-clients.js';
 
 /** Milliseconds since the epoch; every time-dependent decision of the handler reads this. */
 export type Clock = () => number;
@@ -16,16 +15,11 @@ export const systemClock: Clock = () => Date.now();
 let cached: { key: string; clock: Clock; deps: HandlerDeps } | undefined;
 
 export function buildDeps(config: FunctionConfig, clock: Clock = systemClock): HandlerDeps {
-  const storage = new Storage({
-    // The library retries 408/429/5xx and resets itself; its default total (600 s) outlives the
-    // function, so it is capped well inside the time budget.
-    retryOptions: { autoRetry: true, maxRetries: 5, totalTimeout: config.STORAGE_RETRY_SECONDS, maxRetryDelay: 8, retryDelayMultiplier: 2 },
-    crc32cGenerator: fastCrc32c,
-  });
+  const clients = storageClients({ retrySeconds: config.STORAGE_RETRY_SECONDS });
   return {
     config,
-    storage,
-    state: new GcsStateStore(storage, config.STATE_BUCKET),
+    storage: clients.downloads,
+    state: new GcsStateStore(clients, config.STATE_BUCKET),
     notifier: new SlackNotifier(config.SLACK_WEBHOOK_URL, { attemptTimeoutMs: config.SLACK_TIMEOUT_MS, now: clock }),
     baselines: () => bundledBaselines(config.BASELINES_DIR),
     logger: structuredLogger(config.GCP_PROJECT ? { projectId: config.GCP_PROJECT } : {}),

@@ -34,12 +34,15 @@ export interface Notifier {
 
 export interface HandlerDeps {
   config: FunctionConfig;
+  /** Reads the export objects; the library's own retries must be off (storage-clients.ts). */
   storage: Storage;
   state: StateStore;
   notifier: Notifier;
   baselines: () => Promise<LoadedBaseline[]>;
   logger: BatchLogger;
   now: () => number;
+  /** Waits between read attempts; real time unless a test gives one that moves its clock. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export type BatchOutcome =
@@ -226,6 +229,7 @@ class BatchRun {
         burstThreshold: config.BURST_THRESHOLD,
         maxGroups: config.MAX_TRACKED_GROUPS,
         maxGroupsPerTarget: config.MAX_GROUPS_PER_TARGET,
+        ...(this.deps.sleep ? { sleep: this.deps.sleep } : {}),
       });
     } catch (error) {
       if (!(error instanceof ObjectGoneError)) throw error;

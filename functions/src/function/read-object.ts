@@ -1,8 +1,13 @@
 /**
  * Audits one exported object streamed from Cloud Storage — never loaded whole — with the same core
  * as the CLI. Reading stops at the deadline (BudgetExceededError: a retry starts again, nothing is
- * half-reported). A read that breaks mid-stream (reset, 5xx) is started again from the beginning
- * with fresh counts, so every line is counted once.
+ * half-reported). A read that fails (reset, 5xx, 429) is started again from the beginning with
+ * fresh counts, after a backoff, so every line is counted once.
+ *
+ * The Storage client given here must have the library's own retries off (`downloadClient`): on
+ * Node 24 a download the library retries after a 503 makes teeny-request pipe into the stream it
+ * was told to destroy, an unhandled rejection the Functions Framework answers by killing the
+ * instance (googleapis/google-cloud-node#8670, no released fix). This loop is the retry instead.
  */
 import type { Storage } from '@google-cloud/storage';
 import type { LoadedBaseline } from '../core/baseline/store.js';
@@ -31,7 +36,17 @@ export interface ReadOptions {
   maxGroupsPerTarget?: number;
   /** Whole-object read attempts before giving up to an Eventarc retry. */
   maxAttempts?: number;
+  /** Waits between attempts (tests pass one that advances their clock). */
+  sleep?: (ms: number) => Promise<void>;
 }
+
+/** Backoff before the second read attempt; it doubles per attempt up to READ_BACKOFF_MAX_MS. */
+export const READ_BACKOFF_BASE_MS = 500;
+export const READ_BACKOFF_MAX_MS = 8_000;
+/** Attempts of one object within a run: with the library's retries off, this loop is the retry. */
+export const DEFAULT_READ_ATTEMPTS = 5;
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** The object is gone (deleted, or replaced by a newer generation): nothing to audit, ever. */
 export class ObjectGoneError extends Error {}
@@ -47,7 +62,8 @@ export async function auditObject(
   baselines: readonly LoadedBaseline[],
   options: ReadOptions,
 ): Promise<ObjectAudit> {
-  const maxAttempts = options.maxAttempts ?? 3;
+  const maxAttempts = options.maxAttempts ?? DEFAULT_READ_ATTEMPTS;
+  const sleep = options.sleep ?? realSleep;
   let lastError: unknown;
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     if (options.now() >= options.deadlineMs) break;
@@ -59,6 +75,9 @@ export async function auditObject(
       if (code === 404) throw new ObjectGoneError(`gs://${object.bucket}/${object.name}#${object.generation} no longer exists`);
       lastError = error;
     }
+    const wait = Math.min(READ_BACKOFF_BASE_MS * 2 ** (attempt - 1), READ_BACKOFF_MAX_MS);
+    if (attempt === maxAttempts || options.now() + wait >= options.deadlineMs) break;
+    await sleep(wait);
   }
   throw new RetryableError(`reading gs://${object.bucket}/${object.name} failed: ${(lastError as Error | undefined)?.message ?? 'time budget spent'}`);
 }

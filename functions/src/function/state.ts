@@ -6,8 +6,8 @@
  *   suppression/<finding id>.json               when a finding key was last posted, and what accrued since
  * https://cloud.google.com/storage/docs/request-preconditions
  */
-import type { Storage } from '@google-cloud/storage';
 import { z } from 'zod';
+import type { StorageClients } from './storage-clients.js';
 
 const slackBlock = z.looseObject({ type: z.string() });
 
@@ -73,11 +73,39 @@ function isStatus(error: unknown, code: number): boolean {
   return (error as { code?: unknown } | null)?.code === code;
 }
 
+/** Read attempts of one state object, and the waits between them (the download client does not retry). */
+const STATE_READ_ATTEMPTS = 4;
+const STATE_READ_BACKOFF_MS = [200, 600, 1_500];
+
+function isTransient(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'number' ? code === 408 || code === 429 || code >= 500 : true;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 export class GcsStateStore implements StateStore {
   constructor(
-    private readonly storage: Storage,
+    private readonly clients: StorageClients,
     readonly bucket: string,
   ) {}
+
+  private get storage() {
+    return this.clients.requests;
+  }
+
+  /** One object generation's bytes, retried here because the download client does not retry. */
+  private async download(name: string, generation: string): Promise<Buffer> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const [data] = await this.clients.downloads.bucket(this.bucket).file(name, { generation }).download();
+        return data;
+      } catch (error) {
+        if (attempt >= STATE_READ_ATTEMPTS || !isTransient(error)) throw error;
+        await sleep(STATE_READ_BACKOFF_MS[attempt - 1] ?? 1_500);
+      }
+    }
+  }
 
   static markerName(batch: string): string {
     return `markers/${batch}.json`;
@@ -96,7 +124,7 @@ export class GcsStateStore implements StateStore {
         const [metadata] = await file.getMetadata();
         generation = String(metadata.generation);
         if (Number(metadata.size ?? 0) > MAX_STATE_OBJECT_BYTES) return { value: null, generation };
-        [data] = await this.storage.bucket(this.bucket).file(name, { generation }).download();
+        data = await this.download(name, generation);
       } catch (error) {
         if (isStatus(error, 404)) continue; // absent, or replaced between metadata and download: look again
         throw error;
