@@ -12,7 +12,7 @@ await build({
   outdir: 'functions/dist',
   bundle: true,
   platform: 'node',
-  target: 'node20',
+  target: 'node22',
   format: 'esm',
   packages: 'external',
   sourcemap: true,

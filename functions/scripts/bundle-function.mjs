@@ -15,7 +15,8 @@ export function functionPackageJson(frameworkVersion) {
       name: 'log-audit-function',
       private: true,
       main: 'index.js',
-      engines: { node: '>=20' },
+      // The same major as the runtime the functions deploy on (FUNCTION_RUNTIME in infra/).
+      engines: { node: '24.x' },
       dependencies: { '@google-cloud/functions-framework': frameworkVersion },
     },
     null,
@@ -30,7 +31,7 @@ export async function bundleFunction() {
     entryPoints: ['functions/src/function/index.ts'],
     bundle: true,
     platform: 'node',
-    target: 'node20',
+    target: 'node24',
     format: 'cjs',
     external: ['@google-cloud/functions-framework'],
     minify: true,

@@ -22,6 +22,13 @@ export interface AuditFunctionArgs {
 }
 
 /**
+ * The runtime the functions deploy on. Node.js 24 is supported until its deprecation on 2028-04-30
+ * (decommission 2028-10-31); nodejs20 was decommissioned on 2026-10-30, after which no function can be
+ * created or updated on it. https://cloud.google.com/run/docs/runtimes/function-runtimes
+ */
+export const FUNCTION_RUNTIME = 'nodejs24';
+
+/**
  * One storage-triggered Cloud Function (gen2) for one log bucket: its own runtime service account
  * with read on that bucket, object access on the state bucket and `secretAccessor` on the webhook
  * secret — nothing project-wide; an Eventarc trigger on `object.v1.finalized` of the bucket, in its
@@ -56,7 +63,7 @@ export class AuditFunction extends pulumi.ComponentResource {
         location: args.region,
         description: 'log-audit: audits each exported log batch and posts one Slack digest when something is anomalous',
         buildConfig: {
-          runtime: 'nodejs20',
+          runtime: FUNCTION_RUNTIME,
           entryPoint: 'auditBatch',
           serviceAccount: pulumi.interpolate`projects/${args.project}/serviceAccounts/${args.buildServiceAccount.email}`,
           source: { storageSource: { bucket: args.source.bucket, object: args.source.object } },

@@ -3,6 +3,7 @@ import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BaselineError } from '../../functions/src/core/baseline/store.js';
+import { FUNCTION_RUNTIME } from '../../infra/components/audit-function.js';
 import { functionSource } from '../../infra/function-source.js';
 import { repoRoot, withTempDir } from '../support/fixtures.js';
 
@@ -22,6 +23,8 @@ describe('function source archive', () => {
       const pkg = JSON.parse((await assets['package.json']!.text)!);
       expect(Object.keys(pkg.dependencies)).toEqual(['@google-cloud/functions-framework']);
       expect(pkg.main).toBe('index.js');
+      // The deployed package asks for the major the functions run on.
+      expect(`nodejs${pkg.engines.node.replace('.x', '')}`).toBe(FUNCTION_RUNTIME);
       expect(await assets['index.js']!.text).toContain('auditBatch');
       expect(source.hash).toMatch(/^[0-9a-f]{16}$/);
     });

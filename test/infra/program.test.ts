@@ -127,7 +127,7 @@ describe('functions', () => {
     for (const key of ['gcs', 'cloudsql', 'vpc-flows']) {
       expect(fn(key).inputs).toMatchObject({
         location: 'us-central1',
-        buildConfig: { runtime: 'nodejs20', entryPoint: 'auditBatch', source: { storageSource: { bucket: 'acme-prod-log-audit-source' } } },
+        buildConfig: { runtime: 'nodejs24', entryPoint: 'auditBatch', source: { storageSource: { bucket: 'acme-prod-log-audit-source' } } },
         eventTrigger: {
           eventType: 'google.cloud.storage.object.v1.finalized',
           triggerRegion: 'us-central1',
