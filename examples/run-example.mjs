@@ -23,7 +23,7 @@ function run(title, args) {
 try {
   run('learn what is normal from four days of exports (GCS, Cloud SQL, VPC flows)', ['learn', '--out', baselines, 'examples/history']);
   run('validate the learned baselines', ['validate', baselines]);
-  run('audit the next day: planted anomalies must show, benign churn must not', ['audit', '--baselines', baselines, 'examples/today']);
+  run('audit the next day: planted anomalies must show, benign churn must not', ['audit', '--baselines', baselines, '--report', join(baselines, 'report.json'), 'examples/today']);
   run('the Slack digest the Cloud Function would post for it (Block Kit JSON; add --slack-webhook URL to send it)', ['audit', '--quiet', '--format', 'slack', '--baselines', baselines, 'examples/today']);
 } finally {
   rmSync(baselines, { recursive: true, force: true });

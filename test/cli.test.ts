@@ -231,17 +231,21 @@ describe('audit --slack-webhook: the same digest and notifier as the function', 
 });
 
 describe('accept: a finding becomes normal', () => {
-  it('the printed accept command silences exactly that finding on the next audit', async () => {
+  it('the printed accept command names only the report and the finding, and silences exactly that finding', async () => {
     await withTempDir(async (dir) => {
       const input = join(formatFixtures, 'gcs-data-access.jsonl');
       const baselines = join(dir, 'baselines');
+      const report = join(dir, 'report.json');
       expect(runCli(['learn', '--quiet', '--out', baselines, input]).status).toBe(0);
-      const before = runCli(['audit', '--baselines', baselines, input]);
-      const command = /accept: log-audit (accept .*)$/m.exec(before.stdout)![1]!;
-      // The command is shell-quoted for copying; run it through a shell as a user would.
+      const before = runCli(['audit', '--baselines', baselines, '--report', report, input]);
+      const command = /accept: (log-audit accept .*)$/m.exec(before.stdout)![1]!;
+      expect(command).toMatch(new RegExp(`^log-audit accept --report ${report.replace(/[.]/g, '\\.')} --finding [0-9a-f]{12} --baselines ${baselines.replace(/[.]/g, '\\.')}$`));
+      // Run it through a shell as a user would (log-audit is the real binary on PATH).
       const { execSync } = await import('node:child_process');
-      const bin = join(repoRoot, 'functions/bin/log-audit.js');
-      const out = execSync(`node ${bin} ${command} --owner secops`, { encoding: 'utf8' });
+      const bin = join(dir, 'bin');
+      await mkdir(bin);
+      await writeFile(join(bin, 'log-audit'), `#!/bin/sh\nexec "${process.execPath}" "${join(repoRoot, 'functions/bin/log-audit.js')}" "$@"\n`, { mode: 0o755 });
+      const out = execSync(`${command} --owner secops`, { encoding: 'utf8', shell: '/bin/bash', env: { ...process.env, PATH: `${bin}:${process.env['PATH']}` } });
       expect(out).toMatch(/updated .*example-bucket\.yaml:\n  \+ sources: ip:198\.51\.100\.23\n  \+ credentials: intruder@example\.com\n  \+ pairs: intruder@example\.com from ip:198\.51\.100\.23/);
       expect(runCli(['validate', baselines]).status).toBe(0);
       const after = runCli(['audit', '--baselines', baselines, input]);
@@ -249,6 +253,45 @@ describe('accept: a finding becomes normal', () => {
       const file = await readFile(join(baselines, 'gcs/example-bucket.yaml'), 'utf8');
       expect(file).toMatch(/- match: intruder@example\.com\n    owner: secops\n    reason: accepted finding [0-9a-f]{12}/);
       expect(file).toMatch(/^# yaml-language-server/);
+    });
+  });
+
+  it("without a saved report, the text report gives each finding's id and how to accept it", async () => {
+    await withTempDir(async (dir) => {
+      const input = join(formatFixtures, 'gcs-data-access.jsonl');
+      const baselines = join(dir, 'baselines');
+      expect(runCli(['learn', '--quiet', '--out', baselines, input]).status).toBe(0);
+      const { stdout } = runCli(['audit', '--baselines', baselines, input]);
+      expect(stdout).toMatch(/^ {3}accept: finding ([0-9a-f]{12}); write this audit's report with --report FILE, then run: log-audit accept --report FILE --finding \1$/m);
+    });
+  });
+
+  it.each([
+    [['--report', 'missing.json', '--finding', '0123456789ab'], /--report missing\.json: no such report/],
+    [['--report', 'r.json', '--finding', 'xyz'], /--finding: must be a 12-digit hex finding id/],
+    [['--report', 'r.json', '--finding', '0123456789ab', '--kind', 'gcs'], /take the values from the report; drop --kind/],
+  ])('accept %j exits 2 with one line', async (args, message) => {
+    await withTempDir(async (dir) => {
+      const result = runCli(['accept', ...args], { cwd: dir });
+      expect(result.status).toBe(2);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr).toMatch(message);
+    });
+  });
+
+  it('refuses a finding that is not in the report, or that no baseline entry makes normal', async () => {
+    await withTempDir(async (dir) => {
+      const report = join(dir, 'r.json');
+      const finding = { id: 'aaaaaaaaaaaa', kind: 'gcs', type: 'failed-auth-burst', target: 'b', source: 'ip:198.51.100.1', credential: null };
+      await writeFile(report, JSON.stringify({ findings: [finding] }));
+      const absent = runCli(['accept', '--report', report, '--finding', 'bbbbbbbbbbbb'], { cwd: dir });
+      expect([absent.status, absent.stderr.trim()]).toEqual([2, 'log-audit: accept: finding bbbbbbbbbbbb is not in that report (it holds 1 finding)']);
+      const burst = runCli(['accept', '--report', report, '--finding', 'aaaaaaaaaaaa'], { cwd: dir });
+      expect([burst.status, burst.stderr.trim()]).toEqual([2, 'log-audit: accept: finding aaaaaaaaaaaa is a failed-auth-burst, which no baseline entry makes normal']);
+      await writeFile(report, '{"findings": [{"id": "aaaaaaaaaaaa"}]}');
+      const invalid = runCli(['accept', '--report', report, '--finding', 'aaaaaaaaaaaa'], { cwd: dir });
+      expect(invalid.status).toBe(2);
+      expect(invalid.stderr).toMatch(/not an audit report: findings\.0\.kind/);
     });
   });
 });

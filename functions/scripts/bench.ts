@@ -297,7 +297,7 @@ process.stderr.write(JSON.stringify({ seconds, maxRssMb: peakRssMb(), lines: sum
 const FUNCTION_PATH = `
 import { readFileSync } from 'node:fs';
 ${PEAK_RSS}
-import { storageClients } from ${JSON.stringify(join(root, 'functions/src/function/storage-clients.ts'))};
+import { storageClients } from ${JSON.stringify(join(root, 'functions/src/core/gcs/storage-clients.ts'))};
 import { auditObject } from ${JSON.stringify(join(root, 'functions/src/function/read-object.ts'))};
 import { loadBaselines } from ${JSON.stringify(join(root, 'functions/src/core/baseline/store.ts'))};
 const [baselinesDir, bucket, name, generation] = process.argv.slice(1);

@@ -1,7 +1,7 @@
 /** The loopback GCS server speaks enough of the JSON API for the unmodified client library. */
 import { Storage } from '@google-cloud/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { storageClients } from '../../functions/src/function/storage-clients.js';
+import { storageClients } from '../../functions/src/core/gcs/storage-clients.js';
 import { FakeGcsServer } from './gcs-server.js';
 
 let server: FakeGcsServer;

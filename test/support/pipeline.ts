@@ -15,7 +15,7 @@ import { structuredLogger } from '../../functions/src/function/batch-log.js';
 import { parseFunctionConfig } from '../../functions/src/function/config.js';
 import { handleStorageEvent, type BatchOutcome, type HandlerDeps } from '../../functions/src/function/handler.js';
 import { GcsStateStore } from '../../functions/src/function/state.js';
-import { storageClients } from '../../functions/src/function/storage-clients.js';
+import { storageClients } from '../../functions/src/core/gcs/storage-clients.js';
 import { SlackNotifier } from '../../functions/src/core/notify/slack-notifier.js';
 import { FakeGcsServer } from './gcs-server.js';
 import { formatFixtures } from './fixtures.js';

@@ -4,6 +4,7 @@
  */
 import { BaselineError } from '../core/baseline/store.js';
 import { MissingPathError } from '../core/read/input-files.js';
+import { ReportError } from '../core/report/audit-report.js';
 import { UsageError } from './args.js';
 import { acceptCommand } from './commands/accept.js';
 import { auditCommand } from './commands/audit.js';
@@ -20,7 +21,7 @@ Commands:
   learn [--out DIR] PATH...        learn baselines (what is normal per target) from history
   audit [--baselines DIR] PATH...  compare exported logs with the baselines, report anomalies
   validate [DIR]                   check baseline files
-  accept --kind K --target T ...   make a finding normal (adds it to the target's baseline)
+  accept --report R --finding ID   make a finding normal (adds it to the target's baseline)
 
 Run \`log-audit <command> --help\` for a command's options.
 `;
@@ -45,7 +46,7 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
     if (!run) throw new UsageError(`unknown command ${JSON.stringify(command)}; commands: ${Object.keys(COMMANDS).join(', ')} (see \`log-audit --help\`)`);
     return await run(rest, io);
   } catch (error) {
-    if (error instanceof UsageError || error instanceof MissingPathError) {
+    if (error instanceof UsageError || error instanceof MissingPathError || error instanceof ReportError) {
       io.err(`log-audit: ${error.message}`);
       return EXIT.usage;
     }

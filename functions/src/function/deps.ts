@@ -5,7 +5,7 @@ import { structuredLogger } from './batch-log.js';
 import { parseFunctionConfig, type FunctionConfig } from './config.js';
 import type { HandlerDeps } from './handler.js';
 import { GcsStateStore } from './state.js';
-import { storageClients } from './storage-clients.js';
+import { storageClients } from '../core/gcs/storage-clients.js';
 
 /** Milliseconds since the epoch; every time-dependent decision of the handler reads this. */
 export type Clock = () => number;

@@ -34,7 +34,7 @@ export interface Notifier {
 
 export interface HandlerDeps {
   config: FunctionConfig;
-  /** Reads the export objects; the library's own retries must be off (storage-clients.ts). */
+  /** Reads the export objects; the library's own retries must be off (core/gcs/storage-clients.ts). */
   storage: Storage;
   state: StateStore;
   notifier: Notifier;

@@ -7,7 +7,8 @@
  * https://cloud.google.com/storage/docs/request-preconditions
  */
 import { z } from 'zod';
-import type { StorageClients } from './storage-clients.js';
+import { downloadObject } from '../core/gcs/download.js';
+import type { StorageClients } from '../core/gcs/storage-clients.js';
 
 const slackBlock = z.looseObject({ type: z.string() });
 
@@ -73,17 +74,6 @@ function isStatus(error: unknown, code: number): boolean {
   return (error as { code?: unknown } | null)?.code === code;
 }
 
-/** Read attempts of one state object, and the waits between them (the download client does not retry). */
-const STATE_READ_ATTEMPTS = 4;
-const STATE_READ_BACKOFF_MS = [200, 600, 1_500];
-
-function isTransient(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'number' ? code === 408 || code === 429 || code >= 500 : true;
-}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 export class GcsStateStore implements StateStore {
   constructor(
     private readonly clients: StorageClients,
@@ -92,19 +82,6 @@ export class GcsStateStore implements StateStore {
 
   private get storage() {
     return this.clients.requests;
-  }
-
-  /** One object generation's bytes, retried here because the download client does not retry. */
-  private async download(name: string, generation: string): Promise<Buffer> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const [data] = await this.clients.downloads.bucket(this.bucket).file(name, { generation }).download();
-        return data;
-      } catch (error) {
-        if (attempt >= STATE_READ_ATTEMPTS || !isTransient(error)) throw error;
-        await sleep(STATE_READ_BACKOFF_MS[attempt - 1] ?? 1_500);
-      }
-    }
   }
 
   static markerName(batch: string): string {
@@ -124,7 +101,7 @@ export class GcsStateStore implements StateStore {
         const [metadata] = await file.getMetadata();
         generation = String(metadata.generation);
         if (Number(metadata.size ?? 0) > MAX_STATE_OBJECT_BYTES) return { value: null, generation };
-        data = await this.download(name, generation);
+        data = await downloadObject(this.clients.downloads, { bucket: this.bucket, name, generation });
       } catch (error) {
         if (isStatus(error, 404)) continue; // absent, or replaced between metadata and download: look again
         throw error;

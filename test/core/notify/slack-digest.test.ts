@@ -3,7 +3,7 @@ import { parseBaseline } from '../../../functions/src/core/baseline/store.js';
 import { BatchAuditor } from '../../../functions/src/core/detect/auditor.js';
 import type { Finding } from '../../../functions/src/core/detect/finding.js';
 import { buildDigest, SLACK_LIMITS, type SlackMessage } from '../../../functions/src/core/notify/slack-digest.js';
-import { code, escapeMrkdwn, shellQuote, truncate } from '../../../functions/src/core/notify/slack-text.js';
+import { code, escapeMrkdwn, truncate } from '../../../functions/src/core/notify/slack-text.js';
 import { event, type EventSpec } from '../../support/events.js';
 
 const baseline = (() => {
@@ -69,7 +69,7 @@ describe('Slack digest', () => {
     expect(text).toMatch(/\*When:\* 2×, 2026-11-24 01:10 UTC → 2026-11-24 01:50 UTC/);
     expect(text).toMatch(/\*Why:\* credential not in credentials, and from a source not in sources\. Known: /);
     expect(text).toMatch(/<https:\/\/console\.cloud\.google\.com\/logs\/query;query=[^|>\s]+;startTime=2026-11-24T01:05:00\.000Z;endTime=2026-11-24T01:55:00\.000Z\?project=example-project\|Open in Logs Explorer>/);
-    expect(text).toContain("`log-audit accept --baselines baselines --kind gcs --target reports --source ip:198.51.100.23 --credential intruder@evil.example --reason 'accepted finding ");
+    expect(text).toMatch(/If expected: `log-audit accept --report gs:\/\/state\/reports\/x\.json --finding [0-9a-f]{12}`$/);
   });
 
   it('scopes the Logs Explorer query to the finding', () => {
@@ -131,9 +131,5 @@ describe('escaping helpers', () => {
     const out = truncate('x'.repeat(100), 20);
     expect(out).toBe('xxxxxxx…[+93 chars]');
     expect(out.length).toBeLessThanOrEqual(20);
-  });
-  it('quotes shell arguments safely', () => {
-    expect(shellQuote('ip:203.0.113.7')).toBe('ip:203.0.113.7');
-    expect(shellQuote("a'b $(x)")).toBe(`'a'\\''b $(x)'`);
   });
 });

@@ -1,18 +1,32 @@
+import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { LOG_KINDS } from '../../core/access-event.js';
 import { accept } from '../../core/baseline/accept.js';
+import { acceptanceFor, decodeReportWord } from '../../core/baseline/accept-command.js';
 import { sourceMatchProblem } from '../../core/baseline/schema.js';
+import { parseGsUri } from '../../core/gcs/download.js';
+import { parseAuditReport, ReportError } from '../../core/report/audit-report.js';
+import { terminalSafe } from '../../core/report/terminal-text.js';
 import { checkOptions, parseCommandArgs, UsageError } from '../args.js';
 import type { CommandIo } from './io.js';
 
-export const ACCEPT_HELP = `Usage: log-audit accept --kind KIND --target TARGET [--source MATCH] [--credential MATCH] [options]
+export const ACCEPT_HELP = `Usage: log-audit accept --report REPORT --finding ID [options]
+       log-audit accept --kind KIND --target TARGET [--source MATCH] [--credential MATCH] [options]
 
 Makes a finding normal: adds the source, the credential and the credential-from-source pair to
 the target's baseline file (creating the file if the target has none), each annotated with
 --owner, --reason and --expires. Entries already present are left alone; comments and other
-entries in the file are kept. Every Slack digest and text report prints the exact command.
+entries in the file are kept.
+
+The first form is the command every Slack digest and text report prints: it names the report and
+the finding's id, never a log value, so pasting it into any shell runs log-audit and nothing else.
+The values are read from the report. The second form is for values you type yourself.
 
 Options:
+  --report REPORT        the audit report holding the finding: a gs://BUCKET/OBJECT the function
+                         wrote (read with your Google credentials; %XX escapes in the object name
+                         are decoded), or a JSON file \`log-audit audit --report FILE\` wrote
+  --finding ID           the finding's 12-digit hex id in that report
   --baselines DIR        baseline directory (default: baselines/)
   --kind KIND            ${LOG_KINDS.join(' | ')}
   --target TARGET        bucket, project:instance, or ip:port / gke:… of the finding
@@ -20,16 +34,27 @@ Options:
   --credential MATCH     principal, delegation chain, db-user:name, or a glob with *
   --pair-only            add only the credential-from-source pair (both are already known)
   --owner TEXT           who answers for the new entries
-  --reason TEXT          why they are normal
+  --reason TEXT          why they are normal (with --finding: "accepted finding ID" by default)
   --expires DATE         after this date they no longer count (ISO-8601)
   -h, --help             show this help
 
-Exit status: 0 on success, 2 for a usage error, 3 when the baselines are invalid.
+Exit status: 0 on success, 2 for a usage error or a report that cannot be read, 3 when the
+baselines are invalid.
 `;
+
+/** What every accepted entry may carry, in both forms of the command. */
+const annotationOptions = {
+  baselines: z.string().min(1).default('baselines'),
+  owner: z.string().optional(),
+  reason: z.string().optional(),
+  expires: z
+    .string()
+    .refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO-8601 date')
+    .optional(),
+};
 
 const acceptOptions = z
   .object({
-    baselines: z.string().min(1).default('baselines'),
     kind: z.enum(LOG_KINDS, { error: `must be one of ${LOG_KINDS.join(', ')}` }),
     target: z.string().min(1, 'is required'),
     source: z
@@ -41,18 +66,42 @@ const acceptOptions = z
       .optional(),
     credential: z.string().min(1).optional(),
     'pair-only': z.boolean().default(false),
-    owner: z.string().optional(),
-    reason: z.string().optional(),
-    expires: z
-      .string()
-      .refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO-8601 date')
-      .optional(),
+    ...annotationOptions,
   })
   .loose();
+
+const reportOptions = z
+  .object({
+    report: z.string().min(1, 'is required'),
+    finding: z.string().regex(/^[0-9a-f]{12}$/, 'must be a 12-digit hex finding id'),
+    ...annotationOptions,
+  })
+  .loose();
+
+const BY_VALUE_FLAGS = ['kind', 'target', 'source', 'credential', 'pair-only'] as const;
+
+/** A report's text, from a local file or from Cloud Storage. */
+async function readReport(report: string): Promise<string> {
+  const location = decodeReportWord(report);
+  const gs = parseGsUri(location);
+  const shown = terminalSafe(location, 300);
+  try {
+    if (!gs) return await readFile(location, 'utf8');
+    // Loaded only for gs:// reports: the storage library would slow every command's start.
+    const [{ storageClients }, { downloadObject }] = await Promise.all([import('../../core/gcs/storage-clients.js'), import('../../core/gcs/download.js')]);
+    return (await downloadObject(storageClients({ retrySeconds: 30 }).downloads, gs)).toString('utf8');
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    const why = code === 'ENOENT' || code === 404 ? 'no such report' : terminalSafe((error as Error).message.split('\n')[0] ?? String(error), 200);
+    throw new ReportError(`accept: --report ${shown}: ${why}`);
+  }
+}
 
 export async function acceptCommand(argv: readonly string[], io: CommandIo): Promise<number> {
   const { values, positionals } = parseCommandArgs('accept', argv, {
     baselines: { type: 'string' },
+    report: { type: 'string' },
+    finding: { type: 'string' },
     kind: { type: 'string' },
     target: { type: 'string' },
     source: { type: 'string' },
@@ -66,8 +115,9 @@ export async function acceptCommand(argv: readonly string[], io: CommandIo): Pro
     io.out(ACCEPT_HELP);
     return 0;
   }
-  const o = checkOptions('accept', acceptOptions, values);
   if (positionals.length > 0) throw new UsageError(`accept: unexpected argument ${JSON.stringify(positionals[0])} (see \`log-audit accept --help\`)`);
+  if (values['report'] !== undefined || values['finding'] !== undefined) return acceptFromReport(values, io);
+  const o = checkOptions('accept', acceptOptions, values);
   if (!o.source && !o.credential) throw new UsageError('accept: give --source, --credential, or both');
   if (o['pair-only'] && !(o.source && o.credential)) throw new UsageError('accept: --pair-only needs both --source and --credential');
   const result = await accept(o.baselines, {
@@ -80,7 +130,31 @@ export async function acceptCommand(argv: readonly string[], io: CommandIo): Pro
     ...(o.reason ? { reason: o.reason } : {}),
     ...(o.expires ? { expires: o.expires } : {}),
   });
-  if (result.added.length === 0) io.out(`${result.file}: already normal, nothing to add\n`);
-  else io.out(`${result.created ? 'created' : 'updated'} ${result.file}:\n${result.added.map((a) => `  + ${a}`).join('\n')}\nReview the change and commit it; \`log-audit validate ${o.baselines}\` checks it.\n`);
+  printResult(io, result, o.baselines);
   return 0;
+}
+
+/** `--report R --finding ID`: the finding's values come from the report, never from the command line. */
+async function acceptFromReport(values: Record<string, unknown>, io: CommandIo): Promise<number> {
+  const mixed = BY_VALUE_FLAGS.filter((flag) => values[flag] !== undefined);
+  if (mixed.length > 0) throw new UsageError(`accept: --report and --finding take the values from the report; drop --${mixed[0]}`);
+  const o = checkOptions('accept', reportOptions, values);
+  const report = parseAuditReport(await readReport(o.report), `--report ${terminalSafe(decodeReportWord(o.report), 300)}`);
+  const finding = report.findings.find((f) => f.id === o.finding);
+  if (!finding) throw new ReportError(`accept: finding ${o.finding} is not in that report (it holds ${report.findings.length} finding${report.findings.length === 1 ? '' : 's'})`);
+  const acceptance = acceptanceFor(finding);
+  if ('refused' in acceptance) throw new ReportError(`accept: ${acceptance.refused}`);
+  const result = await accept(o.baselines, {
+    ...acceptance,
+    reason: o.reason ?? `accepted finding ${finding.id}`,
+    ...(o.owner ? { owner: o.owner } : {}),
+    ...(o.expires ? { expires: o.expires } : {}),
+  });
+  printResult(io, result, o.baselines);
+  return 0;
+}
+
+function printResult(io: CommandIo, result: { file: string; created: boolean; added: string[] }, baselines: string): void {
+  if (result.added.length === 0) io.out(`${terminalSafe(result.file, 400)}: already normal, nothing to add\n`);
+  else io.out(`${result.created ? 'created' : 'updated'} ${terminalSafe(result.file, 400)}:\n${result.added.map((a) => `  + ${terminalSafe(a, 400)}`).join('\n')}\nReview the change and commit it; \`log-audit validate ${terminalSafe(baselines, 400)}\` checks it.\n`);
 }

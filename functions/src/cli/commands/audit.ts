@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ScanWorkers } from '../../core/read/parallel-scan.js';
 import { z } from 'zod';
@@ -11,13 +13,15 @@ import { BatchAuditor, DEFAULT_AUDIT_OPTIONS } from '../../core/detect/auditor.j
 import { listInputFiles } from '../../core/read/input-files.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../../core/read/lines.js';
 import { scanFiles } from '../../core/read/scan-files.js';
+import type { AuditReport } from '../../core/report/audit-report.js';
 import { summarize } from '../../core/report/summary.js';
+import { terminalSafe } from '../../core/report/terminal-text.js';
 import { formatTextReport } from '../../core/report/text-report.js';
 import { checkOptions, parseCommandArgs, positiveInt, UsageError } from '../args.js';
 import { Progress } from '../progress.js';
 import type { CommandIo } from './io.js';
 
-export const AUDIT_HELP = `Usage: log-audit audit [--baselines DIR] [--format text|json|slack] [--slack-webhook URL] [--fail-on-findings] PATH...
+export const AUDIT_HELP = `Usage: log-audit audit [--baselines DIR] [--format text|json|slack] [--report FILE] [--slack-webhook URL] [--fail-on-findings] PATH...
 
 Compares exported logs with the baselines and reports what is unusual: a new source, a new
 credential, a known credential from a new source, a burst of failed authentication from an
@@ -27,9 +31,12 @@ directory (searched recursively for *.json, *.jsonl and their .gz), any mix of l
 Options:
   --baselines DIR        baseline files to compare with (default: baselines/)
   --format text|json|slack
-                         text for humans (default); json prints one object
-                         {"findings":[...],"summary":{...}} on stdout; slack prints the
-                         Block Kit digest the Cloud Function would post
+                         text for humans (default); json prints the report, one object
+                         {"batch","digestId","findings":[...],"summary":{...}}, on stdout; slack
+                         prints the Block Kit digest the Cloud Function would post
+  --report FILE          also write the report (the json format) to FILE; the text report and
+                         the digest then print, per finding, the command that accepts it:
+                         log-audit accept --report FILE --finding ID
   --slack-webhook URL    also post that digest to Slack (same formatter and notifier as the
                          function; nothing is posted when there are no findings). The
                          SLACK_WEBHOOK_URL environment variable works too and keeps the
@@ -86,6 +93,7 @@ const auditOptions = z
   .object({
     baselines: z.string().min(1).default('baselines'),
     format: z.enum(['text', 'json', 'slack']).default('text'),
+    report: z.string().min(1).optional(),
     'slack-webhook': z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
     'fail-on-findings': z.boolean().default(false),
     'burst-threshold': positiveInt.default(DEFAULT_AUDIT_OPTIONS.burstThreshold),
@@ -103,6 +111,7 @@ export async function auditCommand(argv: readonly string[], io: CommandIo): Prom
   const { values, positionals } = parseCommandArgs('audit', argv, {
     baselines: { type: 'string' },
     format: { type: 'string' },
+    report: { type: 'string' },
     'slack-webhook': { type: 'string' },
     'fail-on-findings': { type: 'boolean' },
     'burst-threshold': { type: 'string' },
@@ -138,18 +147,31 @@ export async function auditCommand(argv: readonly string[], io: CommandIo): Prom
   progress.done(scan);
   const findings = auditor.findings();
   const summary = summarize(scan.stats, scan.bytes, scan.problems, findings, auditor.targets());
+  const report: AuditReport = {
+    batch: positionals.join(' '),
+    digestId: createHash('sha256').update(findings.map((f) => f.id).join(',')).digest('hex').slice(0, 16),
+    findings,
+    summary,
+  };
+  const reportFile = options.report ? resolve(options.report) : undefined;
+  if (reportFile) {
+    await writeFile(reportFile, `${JSON.stringify(report, null, 2)}\n`).catch((error: NodeJS.ErrnoException) => {
+      throw new UsageError(`audit: --report ${terminalSafe(reportFile, 300)}: cannot write it (${error.code ?? error.message})`);
+    });
+  }
+  const suggestion = { ...(reportFile ? { report: reportFile } : {}), baselinesDir: options.baselines };
   const digest = () =>
     buildDigest({
-      digestId: createHash('sha256').update(findings.map((f) => f.id).join(',')).digest('hex').slice(0, 16),
-      batch: positionals.join(' '),
+      digestId: report.digestId,
+      batch: report.batch,
       findings,
-      reportUri: 'the output of log-audit audit --format json',
+      ...(reportFile ? { reportUri: reportFile } : {}),
       baselinesDir: options.baselines,
       counts: { lines: summary.lines, bad: summary.bad, unknown: summary.unknown },
     });
-  if (options.format === 'json') io.out(`${JSON.stringify({ findings, summary }, null, 2)}\n`);
+  if (options.format === 'json') io.out(`${JSON.stringify(report, null, 2)}\n`);
   else if (options.format === 'slack') io.out(findings.length > 0 ? `${JSON.stringify(digest(), null, 2)}\n` : '(no findings: nothing would be posted)\n');
-  else io.out(formatTextReport(findings, summary, options.baselines));
+  else io.out(formatTextReport(findings, summary, suggestion));
   const webhook = options['slack-webhook'];
   if (webhook && findings.length > 0) {
     const notifier = new SlackNotifier(webhook);

@@ -7,7 +7,7 @@
  * inside Slack's limits: ≤ 50 blocks, ≤ 3,000 characters per section text.
  * https://api.slack.com/reference/block-kit/blocks
  */
-import { acceptCommand } from '../baseline/accept-command.js';
+import { acceptCommand, isAcceptable } from '../baseline/accept-command.js';
 import { detectorInfo } from '../detect/detectors/index.js';
 import { SEVERITIES, type Finding, type Severity } from '../detect/finding.js';
 import { logsExplorerUrl } from './links.js';
@@ -39,7 +39,7 @@ export interface DigestInput {
   reportUri?: string;
   /** Project for Logs Explorer links of GCS and flow findings. */
   project?: string;
-  /** Baselines directory used in the accept commands. */
+  /** Baselines directory named in the accept commands when it is not the default. */
   baselinesDir?: string;
   counts?: { lines: number; bad: number; unknown: number };
   detailedFindings?: number;
@@ -95,7 +95,7 @@ function projectFor(finding: Finding, project: string | undefined): string | und
 }
 
 /** One finding as a section: who, from where, what, when, why, then the link and the accept command. */
-export function findingSection(finding: Finding, input: Pick<DigestInput, 'project' | 'baselinesDir'>): SlackBlock {
+export function findingSection(finding: Finding, input: Pick<DigestInput, 'project' | 'baselinesDir' | 'reportUri'>): SlackBlock {
   const info = detectorInfo(finding.type);
   const who =
     finding.credential !== null
@@ -121,8 +121,10 @@ export function findingSection(finding: Finding, input: Pick<DigestInput, 'proje
     `*Why:* ${value(finding.rule.detail, 300)}.${nearest}`,
     `<${logsExplorerUrl(finding, projectFor(finding, input.project))}|Open in Logs Explorer>`,
   ];
-  const accept = acceptCommand(finding, input.baselinesDir);
-  lines.push(accept ? `If expected: ${code(accept, 600)}` : `_${value(info.whatToDo, 300)}_`);
+  const accept = acceptCommand(finding, { ...(input.reportUri ? { report: input.reportUri } : {}), ...(input.baselinesDir ? { baselinesDir: input.baselinesDir } : {}) });
+  if (accept) lines.push(`If expected: ${code(accept, 600)}`);
+  else if (isAcceptable(finding.type)) lines.push(`If expected: accept finding \`${value(finding.id, 12)}\` from the report (\`log-audit accept --report REPORT --finding ${value(finding.id, 12)}\`)`);
+  else lines.push(`_${value(info.whatToDo, 300)}_`);
   return section(lines.filter(Boolean).join('\n'));
 }
 

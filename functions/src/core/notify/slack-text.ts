@@ -30,8 +30,3 @@ export function value(text: string, max = 120): string {
 export function code(text: string, max = 120): string {
   return `\`${value(text.replace(/`/g, 'ˋ'), max)}\``;
 }
-
-/** Quotes an argument for a POSIX shell, so a copied command cannot run attacker text. */
-export function shellQuote(text: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
-}

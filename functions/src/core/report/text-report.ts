@@ -1,5 +1,5 @@
 /** The human-readable audit report (`--format text`). */
-import { acceptCommand } from '../baseline/accept-command.js';
+import { acceptCommand, isAcceptable, type SuggestionContext } from '../baseline/accept-command.js';
 import type { Finding } from '../detect/finding.js';
 import { detectorInfo } from '../detect/detectors/index.js';
 import type { AuditSummary } from './summary.js';
@@ -29,7 +29,7 @@ function showKey(f: Finding): boolean {
   return f.source !== '*' && f.source !== 'unrecorded' && !f.sourceDescription.startsWith(f.source.replace(/^(ip|token):/, ''));
 }
 
-function formatFinding(f: Finding, index: number, baselinesDir: string | undefined): string[] {
+function formatFinding(f: Finding, index: number, suggestion: SuggestionContext): string[] {
   const who = f.credential !== null ? t(f.credential) : f.credentialsTried ? `${f.credentialsTried.length} credentials tried: ${f.credentialsTried.slice(0, 3).map((c) => t(c)).join(', ')}` : '(no credential in this log)';
   const lines = [
     `${index + 1}. ${f.severity.toUpperCase()}  ${f.type}  ${f.kind} ${t(f.target)}`,
@@ -44,12 +44,15 @@ function formatFinding(f: Finding, index: number, baselinesDir: string | undefin
   lines.push(`   why:   ${t(f.rule.detail)}${f.rule.nearest.length > 0 ? `; known: ${f.rule.nearest.map((v) => t(v, 80)).join(', ')}` : ''}`);
   lines.push(`   rule:  ${f.rule.baseline ? `${f.rule.baseline}${f.rule.section ? ` › ${f.rule.section}` : ''}` : 'no baseline'}`);
   if (f.refs.length > 0) lines.push(`   logs:  ${formatRefs(f.refs)}`);
-  const accept = acceptCommand(f, baselinesDir);
-  lines.push(accept ? `   accept: ${t(accept, 1000)}` : `   to do: ${detectorInfo(f.type).whatToDo}`);
+  const accept = acceptCommand(f, suggestion);
+  if (accept) lines.push(`   accept: ${accept}`);
+  else if (isAcceptable(f.type)) lines.push(`   accept: finding ${f.id}; write this audit's report with --report FILE, then run: log-audit accept --report FILE --finding ${f.id}`);
+  else lines.push(`   to do: ${detectorInfo(f.type).whatToDo}`);
   return lines;
 }
 
-export function formatTextReport(findings: readonly Finding[], summary: AuditSummary, baselinesDir?: string): string {
+/** `suggestion.report` names the saved report the accept commands point to; without it they are explained, not printed. */
+export function formatTextReport(findings: readonly Finding[], summary: AuditSummary, suggestion: SuggestionContext = {}): string {
   const out: string[] = [];
   const headline =
     findings.length === 0
@@ -58,7 +61,7 @@ export function formatTextReport(findings: readonly Finding[], summary: AuditSum
           .map(([sev, count]) => `${count} ${sev}`)
           .join(', ')}). ${formatCounts(summary)}.`;
   out.push(headline, '');
-  findings.forEach((f, i) => out.push(...formatFinding(f, i, baselinesDir), ''));
+  findings.forEach((f, i) => out.push(...formatFinding(f, i, suggestion), ''));
   if (summary.problems.length > 0) {
     out.push('Input problems (counted, the rest of the batch was audited):');
     for (const p of summary.problems) out.push(`  ${t(p, 400)}`);

@@ -4,7 +4,7 @@
  * here: slower than auditing the bytes it checks). Same values; the checks stay on.
  */
 import type { CRC32CValidator, CRC32CValidatorGenerator } from '@google-cloud/storage';
-import CRC32C from 'crc-32/crc32c';
+import CRC32C from 'crc-32/crc32c.js';
 
 export class FastCrc32c implements CRC32CValidator {
   private value = 0;

@@ -4,9 +4,9 @@
  */
 import { CRC32C, Storage } from '@google-cloud/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fastCrc32c } from '../../functions/src/function/crc32c.js';
-import { FakeGcsServer } from '../support/gcs-server.js';
-import { rng } from '../../examples/scenario.js';
+import { fastCrc32c } from '../../../functions/src/core/gcs/crc32c.js';
+import { FakeGcsServer } from '../../support/gcs-server.js';
+import { rng } from '../../../examples/scenario.js';
 
 describe('CRC32C for download validation', () => {
   it('equals @google-cloud/storage\'s CRC32C on data fed in uneven pieces', () => {

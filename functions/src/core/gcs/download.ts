@@ -1,0 +1,40 @@
+/**
+ * Small whole-object downloads (state objects, reports) through a `downloads` client, whose library
+ * retries are off (storage-clients.ts): transient failures are retried here instead.
+ */
+import type { Storage } from '@google-cloud/storage';
+
+/** Waits before the 2nd, 3rd and 4th attempt. */
+export const DOWNLOAD_BACKOFF_MS: readonly number[] = [200, 600, 1_500];
+
+/** 408, 429, 5xx and network errors (no HTTP status) are worth another attempt. */
+export function isTransientStorageError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'number' ? code === 408 || code === 429 || code >= 500 : true;
+}
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export async function downloadObject(
+  storage: Storage,
+  object: { bucket: string; name: string; generation?: string },
+  sleep: (ms: number) => Promise<void> = realSleep,
+): Promise<Buffer> {
+  const file = storage.bucket(object.bucket).file(object.name, object.generation ? { generation: object.generation } : {});
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const [data] = await file.download();
+      return data;
+    } catch (error) {
+      const wait = DOWNLOAD_BACKOFF_MS[attempt - 1];
+      if (wait === undefined || !isTransientStorageError(error)) throw error;
+      await sleep(wait);
+    }
+  }
+}
+
+/** `gs://bucket/name` → its parts; undefined when it is not such a location. */
+export function parseGsUri(uri: string): { bucket: string; name: string } | undefined {
+  const match = /^gs:\/\/([^/]+)\/(.+)$/.exec(uri);
+  return match ? { bucket: match[1]!, name: match[2]! } : undefined;
+}
