@@ -176,6 +176,29 @@ describe('terminal safety', () => {
       expect(result.stdout).toContain('\\u001b[2J');
     });
   });
+
+  it('no hidden character reaches the terminal from audit (text, json, slack) or learn, in values or problem lines', async () => {
+    await withTempDir(async (dir) => {
+      const lines = (await readFile(join(formatFixtures, 'gcs-data-access.jsonl'), 'utf8')).split('\n').filter(Boolean);
+      const hostile = 'eve\\u202e\\u200b\\u001b[31m\\u0085\\u2066@example.com';
+      const principal = lines[1]!.replace('intruder@example.com', hostile);
+      // A line whose problem message quotes attacker text: a timestamp that is no timestamp.
+      const bad = lines[0]!.replace(/"timestamp":"[^"]+"/, '"timestamp":"\\u001b[2J\\u202eevil"');
+      await writeFile(join(dir, 'x.json'), `${principal}\n${bad}\n`);
+      await mkdir(join(dir, 'b'));
+      const raw = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/;
+      for (const format of ['text', 'json', 'slack']) {
+        const result = runCli(['audit', '--format', format, '--baselines', join(dir, 'b'), join(dir, 'x.json')]);
+        expect(result.status).toBe(0);
+        expect(result.stdout + result.stderr).not.toMatch(raw);
+        expect(result.stdout).toMatch(/eve\\+u202e\\+u200b\\+u001b\[31m\\+u0085\\+u2066@example\.com/);
+        if (format !== 'text') expect(() => JSON.parse(result.stdout)).not.toThrow();
+      }
+      const learned = runCli(['learn', '--out', join(dir, 'learned'), join(dir, 'x.json')]);
+      expect(learned.stderr).toMatch(/x\.json:2: bad line: timestamp/);
+      expect(learned.stdout + learned.stderr).not.toMatch(raw);
+    });
+  });
 });
 
 describe('audit --slack-webhook: the same digest and notifier as the function', () => {

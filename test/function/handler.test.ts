@@ -385,4 +385,18 @@ describe('case 12 end to end: attacker-controlled text reaches Slack escaped', (
     expect(digest).toContain('&lt;!channel&gt;');
     expect(digest).toContain('&lt;https://evil.example/login|Reset your password&gt;');
   });
+
+  it('a lone surrogate and invisible characters in principals: one digest with every anomaly, shown visibly, done at once', async () => {
+    const surrogate = JSON.stringify(JSON.parse(denied)).replace('intruder@example.com', 'eve\\ud800@example.com');
+    const lookalike = JSON.parse(denied);
+    lookalike.insertId = 'lookalike';
+    lookalike.protoPayload.authenticationInfo.principalEmail = 'sa@example-project.iam.gserviceaccount.com\u200b';
+    const event = p.putExport([allowed, surrogate, JSON.stringify(lookalike)]);
+    expect(await p.deliver(event)).toMatchObject({ outcome: 'done', findings: 2, posted: 2 });
+    const [digest] = p.slack.requests.map((r) => r.body);
+    expect(digest).toContain('eve\ufffd@example.com');
+    expect(digest).toContain('sa@example-project.iam.gserviceaccount.com\\\\u200b');
+    expect(digest!.match(/Open in Logs Explorer/g)).toHaveLength(2);
+    expect(JSON.parse(digest!).blocks.length).toBeGreaterThan(2);
+  });
 });

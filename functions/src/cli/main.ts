@@ -5,6 +5,7 @@
 import { BaselineError } from '../core/baseline/store.js';
 import { MissingPathError } from '../core/read/input-files.js';
 import { ReportError } from '../core/report/audit-report.js';
+import { terminalGuard } from '../core/text/visible.js';
 import { UsageError } from './args.js';
 import { acceptCommand } from './commands/accept.js';
 import { auditCommand } from './commands/audit.js';
@@ -60,9 +61,10 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
 
 /** Process entry: real stdout/stderr, exit status set from `main`. */
 export function runCli(): void {
+  // Whatever a command writes, no hidden character reaches the terminal as itself.
   const io: CommandIo = {
-    out: (text) => process.stdout.write(text),
-    err: (line) => process.stderr.write(`${line}\n`),
+    out: (text) => process.stdout.write(terminalGuard(text)),
+    err: (line) => process.stderr.write(`${terminalGuard(line)}\n`),
     progress: true,
     env: process.env,
   };

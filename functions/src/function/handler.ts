@@ -15,7 +15,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Storage } from '@google-cloud/storage';
 import type { LoadedBaseline } from '../core/baseline/store.js';
 import type { Finding } from '../core/detect/finding.js';
-import { buildDigest, type SlackMessage } from '../core/notify/slack-digest.js';
+import { planDigestSafely, type SlackMessage } from '../core/notify/slack-digest.js';
 import { SlackPermanentError } from '../core/notify/slack-notifier.js';
 import { summarize } from '../core/report/summary.js';
 import type { BatchLogger, Severity } from './batch-log.js';
@@ -245,23 +245,31 @@ class BatchRun {
     const applied = (list: readonly Finding[]) => list.map((f) => ({ id: f.id, count: f.count, lastSeen: f.lastSeen, ...(f.entryIds ? { entryIds: f.entryIds } : {}) }));
     const stats = { lines: audit.stats.lines, parsed: audit.stats.parsed, bad: audit.stats.bad, skipped: audit.stats.skipped, unknown: audit.stats.unknown, bytes: audit.bytes, readAttempts: audit.readAttempts };
     // The counts travel with the marker, so a retry that only delivers still logs them.
-    const base = { ...this.marker!, digestId, findings: findings.length, report, counts: stats, posted: applied(toPost), suppressed: applied(still.map((s) => s.finding)) };
-    if (toPost.length === 0) {
+    const plan =
+      toPost.length === 0
+        ? undefined
+        : planDigestSafely(
+            {
+              digestId,
+              batch: `gs://${this.batch}`,
+              findings: toPost,
+              stillHappening: still,
+              reportUri: report,
+              ...(config.GCP_PROJECT ? { project: config.GCP_PROJECT } : {}),
+              counts: { lines: audit.stats.lines, bad: audit.stats.bad, unknown: audit.stats.unknown },
+            },
+            (error) => this.deps.logger.log('ERROR', `the detailed digest of ${this.batch} could not be built; posting a minimal one: ${error instanceof Error ? error.message : String(error)}`, { batch: this.batch, digestId }),
+          );
+    // A finding the digest had no room for is not marked posted: it is not suppressed, and posts when next seen.
+    const posted = plan ? toPost.filter((f) => plan.listed.has(f.id)) : [];
+    const base = { ...this.marker!, digestId, findings: findings.length, report, counts: stats, posted: applied(posted), suppressed: applied(still.map((s) => s.finding)) };
+    if (!plan) {
       await applySuppression(state, this.batch, digestId, [], base.suppressed, this.now);
       await this.save({ ...base, status: 'done', updatedAt: new Date(this.now).toISOString() });
       this.logBatch('done', { ...stats, findings: findings.length, posted: 0, suppressed: still.length, report }, audit.stats.bad + audit.stats.unknown > 0 ? 'WARNING' : 'INFO');
       return { outcome: 'done', batch: this.batch, findings: findings.length, posted: 0, suppressed: still.length };
     }
-    const message = buildDigest({
-      digestId,
-      batch: `gs://${this.batch}`,
-      findings: toPost,
-      stillHappening: still,
-      reportUri: report,
-      ...(config.GCP_PROJECT ? { project: config.GCP_PROJECT } : {}),
-      counts: { lines: audit.stats.lines, bad: audit.stats.bad, unknown: audit.stats.unknown },
-    });
-    await this.save({ ...base, status: 'pending-delivery', message, updatedAt: new Date(this.now).toISOString() });
+    await this.save({ ...base, status: 'pending-delivery', message: plan.message, updatedAt: new Date(this.now).toISOString() });
     return this.deliver();
   }
 

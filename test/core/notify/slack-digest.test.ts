@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseBaseline } from '../../../functions/src/core/baseline/store.js';
 import { BatchAuditor } from '../../../functions/src/core/detect/auditor.js';
 import type { Finding } from '../../../functions/src/core/detect/finding.js';
-import { buildDigest, SLACK_LIMITS, type SlackMessage } from '../../../functions/src/core/notify/slack-digest.js';
+import { buildDigest, planDigest, SLACK_LIMITS, type SlackMessage } from '../../../functions/src/core/notify/slack-digest.js';
 import { code, escapeMrkdwn, truncate } from '../../../functions/src/core/notify/slack-text.js';
 import { event, type EventSpec } from '../../support/events.js';
 
@@ -80,15 +80,35 @@ describe('Slack digest', () => {
     );
   });
 
-  it('case 11: 200 anomalies stay within Block Kit limits, the digest says 200, and points to the report', () => {
+  it('case 11: 200 anomalies stay within Block Kit limits, the digest says 200, and every one has a line', () => {
     const many = findingsOf(Array.from({ length: 200 }, (_, i) => ({ credential: `user${i}@x.example`, source: { ip: '203.0.113.7' } })));
     expect(many).toHaveLength(200);
-    const message = buildDigest({ ...input, findings: many });
+    const { message, listed } = planDigest({ ...input, findings: many });
     expect(message.blocks.length).toBeLessThanOrEqual(SLACK_LIMITS.blocks);
     for (const text of sectionTexts(message)) expect(text.length).toBeLessThanOrEqual(SLACK_LIMITS.sectionText);
     expect(JSON.stringify(message).length).toBeLessThan(40_000);
     expect(message.blocks[0]).toMatchObject({ text: { text: expect.stringContaining('200 new anomalies') } });
-    expect(sectionTexts(message).join('\n')).toMatch(/…and 190 more anomalies — full report at `gs:\/\/state\/reports\/x\.json`/);
+    const all = sectionTexts(message).join('\n');
+    expect(all).toMatch(/\*190 more anomalies:\*/);
+    expect(all).toContain('full report `gs://state/reports/x.json`');
+    // No finding buried: each is detailed or has its own line, with its id.
+    expect(listed.size).toBe(200);
+    for (const f of many) expect(all).toContain(f.id);
+  });
+
+  it('many targets: one line per target when a line per finding does not fit; targets with no room stay unlisted', () => {
+    const many = findingsOf(Array.from({ length: 3000 }, (_, i) => ({ target: `bucket-${String(i).padStart(4, '0')}-${'n'.repeat(40)}`, credential: `u${i}@x.example` })));
+    const { message, listed } = planDigest({ ...input, findings: many });
+    expect(message.blocks.length).toBeLessThanOrEqual(SLACK_LIMITS.blocks);
+    for (const text of sectionTexts(message)) expect(text.length).toBeLessThanOrEqual(SLACK_LIMITS.sectionText);
+    expect(JSON.stringify(message).length).toBeLessThan(40_000);
+    const all = sectionTexts(message).join('\n');
+    expect(all).toMatch(/\*2990 more anomalies, by target:\*/);
+    expect(listed.size).toBeGreaterThan(100);
+    expect(listed.size).toBeLessThan(3000);
+    expect(all).toContain(`:warning: ${3000 - listed.size} more anomalies did not fit in this message; they stay pending`);
+    // Every listed finding's target is named in the message.
+    for (const f of many.filter((x) => listed.has(x.id))) expect(all).toContain(f.target);
   });
 
   it('case 12: injection in object names, user agents, SQL and principals arrives escaped', () => {
@@ -129,7 +149,7 @@ describe('escaping helpers', () => {
   it('keeps a backtick from ending a code span', () => expect(code('a`b')).toBe('`aˋb`'));
   it('marks truncation with the number of characters cut, within the limit', () => {
     const out = truncate('x'.repeat(100), 20);
-    expect(out).toBe('xxxxxxx…[+93 chars]');
+    expect(out).toBe('xxxxxxxx…[+92 chars]');
     expect(out.length).toBeLessThanOrEqual(20);
   });
 });

@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ScanWorkers } from '../../core/read/parallel-scan.js';
 import { z } from 'zod';
-import { buildDigest } from '../../core/notify/slack-digest.js';
+import { planDigestSafely } from '../../core/notify/slack-digest.js';
 import { SlackDeliveryError, SlackNotifier } from '../../core/notify/slack-notifier.js';
 import { loadBaselines } from '../../core/baseline/store.js';
 import { BatchAuditor, DEFAULT_AUDIT_OPTIONS } from '../../core/detect/auditor.js';
@@ -161,14 +161,17 @@ export async function auditCommand(argv: readonly string[], io: CommandIo): Prom
   }
   const suggestion = { ...(reportFile ? { report: reportFile } : {}), baselinesDir: options.baselines };
   const digest = () =>
-    buildDigest({
-      digestId: report.digestId,
-      batch: report.batch,
-      findings,
-      ...(reportFile ? { reportUri: reportFile } : {}),
-      baselinesDir: options.baselines,
-      counts: { lines: summary.lines, bad: summary.bad, unknown: summary.unknown },
-    });
+    planDigestSafely(
+      {
+        digestId: report.digestId,
+        batch: report.batch,
+        findings,
+        ...(reportFile ? { reportUri: reportFile } : {}),
+        baselinesDir: options.baselines,
+        counts: { lines: summary.lines, bad: summary.bad, unknown: summary.unknown },
+      },
+      (error) => io.err(`log-audit: the detailed digest could not be built (${error instanceof Error ? error.message : String(error)}); using a minimal one`),
+    ).message;
   if (options.format === 'json') io.out(`${JSON.stringify(report, null, 2)}\n`);
   else if (options.format === 'slack') io.out(findings.length > 0 ? `${JSON.stringify(digest(), null, 2)}\n` : '(no findings: nothing would be posted)\n');
   else io.out(formatTextReport(findings, summary, suggestion));

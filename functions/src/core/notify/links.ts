@@ -50,10 +50,22 @@ function splitTarget(target: string): [string | undefined, string | undefined] {
   return match ? [match[1], match[2]] : [undefined, undefined];
 }
 
+/** A URL component: well-formed first, since encodeURIComponent throws on a lone surrogate. */
+function component(text: string): string {
+  return encodeURIComponent(text.toWellFormed());
+}
+
+/** `time ± pad` as ISO, or undefined when `time` is not one. */
+function padded(time: string, pad: number): string | undefined {
+  const ms = Date.parse(time);
+  return Number.isNaN(ms) ? undefined : new Date(ms + pad).toISOString();
+}
+
 /** `https://console.cloud.google.com/logs/query;query=…;startTime=…;endTime=…?project=…` */
 export function logsExplorerUrl(finding: Finding, project: string | undefined): string {
-  const start = new Date(Date.parse(finding.firstSeen) - PAD_MS).toISOString();
-  const end = new Date(Date.parse(finding.lastSeen) + PAD_MS).toISOString();
-  const base = `https://console.cloud.google.com/logs/query;query=${encodeURIComponent(findingQuery(finding))};startTime=${start};endTime=${end}`;
-  return project ? `${base}?project=${encodeURIComponent(project)}` : base;
+  const start = padded(finding.firstSeen, -PAD_MS);
+  const end = padded(finding.lastSeen, PAD_MS);
+  const window = start && end ? `;startTime=${start};endTime=${end}` : '';
+  const base = `https://console.cloud.google.com/logs/query;query=${component(findingQuery(finding))}${window}`;
+  return project ? `${base}?project=${component(project)}` : base;
 }

@@ -1,32 +1,31 @@
 /**
- * Log-derived values are attacker-controlled. Before any of them reaches Slack mrkdwn: escape `&`,
- * then `<`, then `>` (so `<!channel>`, `<@U…>` and `<https://evil|text>` render as text), keep them
- * out of our own markup (no backticks inside code spans), and truncate with a visible marker.
- * https://api.slack.com/reference/surfaces/formatting#escaping
+ * Log-derived values are attacker-controlled. Before any of them reaches Slack mrkdwn: hidden
+ * characters are shown as escapes (core/text/visible.ts), then `&`, `<` and `>` are escaped (so
+ * `<!channel>`, `<@U…>` and `<https://evil|text>` render as text), backticks are kept out of our
+ * code spans, and the value is cut by code points to a budget counted after all of that, with a
+ * marker. https://api.slack.com/reference/surfaces/formatting#escaping
  */
+import { fit, visibleCodePoint } from '../text/visible.js';
+
 export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** Truncates to `max` characters with a marker saying how much was cut. */
+/** Our own text (no log values, or values already rendered) cut by code points, with a marker. */
 export function truncate(text: string, max: number): string {
-  if (text.length <= max) return text;
-  // Size the marker for the worst case, so the result never exceeds `max`.
-  const keep = Math.max(0, max - `…[+${text.length} chars]`.length);
-  return `${text.slice(0, keep)}…[+${text.length - keep} chars]`;
+  return fit(text, max, (ch) => ch);
 }
 
-/** Line breaks and other control characters would break our layout: shown as a space. */
-function flatten(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ');
-}
+const renderValue = (ch: string) => escapeMrkdwn(visibleCodePoint(ch));
+/** A backtick inside would end the code span, so it becomes ˋ. */
+const renderCode = (ch: string) => (ch === '`' ? 'ˋ' : renderValue(ch));
 
-/** A log value for running text: flattened, truncated, escaped. */
+/** A log value for running text: hidden characters shown, escaped, at most `max` characters as sent. */
 export function value(text: string, max = 120): string {
-  return escapeMrkdwn(truncate(flatten(text), max));
+  return fit(text, max, renderValue);
 }
 
-/** A log value as inline code. A backtick inside would end the code span, so it becomes ˋ. */
+/** A log value as inline code, at most `max` characters inside the backticks as sent. */
 export function code(text: string, max = 120): string {
-  return `\`${value(text.replace(/`/g, 'ˋ'), max)}\``;
+  return `\`${fit(text, max, renderCode)}\``;
 }

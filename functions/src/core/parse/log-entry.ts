@@ -62,10 +62,14 @@ export function checkTime(value: unknown, ctx: ParseContext, field: string): { o
   const ms = Date.parse(value);
   if (Number.isNaN(ms)) return { ok: false, error: `${field} ${JSON.stringify(value.slice(0, 40))} is not a timestamp` };
   if (!plausibleMs(ms, ctx)) {
-    return { ok: false, error: `${field} ${value.slice(0, 40)} is outside the plausible range` };
+    return { ok: false, error: `${field} ${JSON.stringify(value.slice(0, 40))} is outside the plausible range` };
   }
-  return { ok: true, time: value };
+  // Kept as written only when it is RFC 3339 (as Cloud Logging writes it); anything else Date.parse
+  // accepts (`… GMT+0000 (\u001b[2J…)`) is rewritten as ISO, so no log text rides along as a time.
+  return { ok: true, time: RFC3339.test(value) ? value : new Date(ms).toISOString() };
 }
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 
 /** Formats zod issues as `path: message; …` for one-line error values. */
 export function describeIssues(error: z.ZodError): string {

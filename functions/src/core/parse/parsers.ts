@@ -29,11 +29,23 @@ export type LineOutcome =
   | { status: 'unknown'; reason: string }
   | { status: 'bad'; error: string };
 
+/**
+ * A `\uD800`–`\uDFFF` escape: JSON.parse may then build a lone surrogate, a string that is not
+ * well-formed UTF-16 and makes encodeURIComponent (links) throw. Decoded UTF-8 never holds one,
+ * and the fast path leaves every line with a backslash to this parser, so this is the one door.
+ */
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+
+/** Every string of the entry well-formed: a lone surrogate becomes U+FFFD. */
+function wellFormed(_key: string, value: unknown): unknown {
+  return typeof value === 'string' ? value.toWellFormed() : value;
+}
+
 /** Parses one exported line (already decoded, without its line break). Never throws. */
 export function parseLine(text: string, ctx: ParseContext): LineOutcome {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = SURROGATE_ESCAPE.test(text) ? JSON.parse(text, wellFormed) : JSON.parse(text);
   } catch (error) {
     return { status: 'bad', error: `invalid JSON (${(error as Error).message.slice(0, 80)})` };
   }
