@@ -182,17 +182,29 @@ describe('delivery to Slack', () => {
     [403, 'action_prohibited'],
     [404, 'channel_not_found'],
     [410, 'channel_is_archived'],
-  ])('case 10: %i %s is permanent: one request, recorded with the body, acknowledged', async (status, body) => {
+  ])('case 10: %i %s is permanent: one request, recorded with Slack\'s error code, acknowledged', async (status, body) => {
     p.slack.respond({ status, body });
     const event = p.putExport(anomalous());
     expect(await p.deliver(event)).toMatchObject({ outcome: 'dead-letter', reason: `Slack refused the digest: HTTP ${status}` });
     expect(p.slack.requests).toHaveLength(1);
-    expect(p.marker(event)).toMatchObject({ status: 'dead-letter', slackStatus: status, slackBody: body });
+    expect(p.marker(event)).toMatchObject({ status: 'dead-letter', slackStatus: status, slackError: body });
     // A duplicate delivery does not try again.
     expect(await p.deliver(event)).toMatchObject({ outcome: 'duplicate', status: 'dead-letter' });
     expect(p.slack.requests).toHaveLength(1);
     expect(p.everything()).not.toContain(p.slack.url);
     expect(p.logLines.join('\n')).toContain(body);
+  });
+
+  it('a refusal whose body echoes the webhook path, percent-encoded or upper-cased, records only "unrecognized_response"', async () => {
+    const path = new URL(p.slack.url).pathname;
+    for (const body of [`invalid_payload: ${encodeURIComponent(path)}`, `bad request ${path.toUpperCase()}`, `no_service\n${path.replace(/\//g, '%2F')}`]) {
+      p.slack.respond({ status: 400, body });
+      const event = p.putExport([allowed, denied.replace('intruder@', `echo${body.length}@`)]);
+      expect(await p.deliver(event)).toMatchObject({ outcome: 'dead-letter' });
+      expect(p.marker(event)).toMatchObject({ slackStatus: 400, slackError: 'unrecognized_response' });
+    }
+    const everything = p.everything().toLowerCase();
+    for (const secret of path.split('/').filter((part) => /secret/i.test(part))) expect(everything).not.toContain(secret.toLowerCase());
   });
 
   it('case 21: an event older than the retry window is acknowledged and reported, not retried', async () => {
@@ -305,7 +317,8 @@ describe('case 24: secret hygiene', () => {
     expect(thrown.length).toBeGreaterThan(0);
     expect(everything).not.toContain(p.slack.url);
     expect(everything).not.toContain('xoxSECRETtoken123');
-    expect(everything).toContain('[webhook URL]');
+    // Bodies that echoed the URL were reduced to Slack's short error code, never kept.
+    expect(everything).toContain('unrecognized_response');
     // The receiver was stopped above; give afterEach a live one to stop.
     await p.slack.start();
   });

@@ -284,8 +284,8 @@ class BatchRun {
       } catch (error) {
         if (error instanceof SlackPermanentError) {
           const reason = `Slack refused the digest: HTTP ${error.status}`;
-          await this.deadLetter(reason, { slackStatus: error.status, slackBody: notifier.scrub(error.body).slice(0, 1000) });
-          this.deps.logger.log('ERROR', `dead-lettered ${this.batch}: ${reason} ${notifier.scrub(error.body).slice(0, 300)}`, { batch: this.batch, digestId: marker.digestId, slackStatus: error.status });
+          await this.deadLetter(reason, { slackStatus: error.status, slackError: error.code });
+          this.deps.logger.log('ERROR', `dead-lettered ${this.batch}: ${reason} ${error.code}`, { batch: this.batch, digestId: marker.digestId, slackStatus: error.status, slackError: error.code });
           return { outcome: 'dead-letter', batch: this.batch, reason };
         }
         await this.release(error);

@@ -32,7 +32,8 @@ export const markerSchema = z.object({
   report: z.string().optional(),
   reason: z.string().optional(),
   slackStatus: z.number().optional(),
-  slackBody: z.string().optional(),
+  /** Slack's short error code for a refused digest (never its response body). */
+  slackError: z.string().optional(),
 });
 export type Marker = z.infer<typeof markerSchema>;
 

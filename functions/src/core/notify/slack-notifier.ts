@@ -30,10 +30,25 @@ export class SlackRetryableError extends SlackDeliveryError {
 export class SlackPermanentError extends SlackDeliveryError {
   constructor(
     readonly status: number,
-    readonly body: string,
+    /** Slack's short error code (`invalid_payload`, `no_service`, …), never the response body. */
+    readonly code: string,
   ) {
-    super(`Slack refused the message permanently: HTTP ${status} ${body}`);
+    super(`Slack refused the message permanently: HTTP ${status} ${code}`);
   }
+}
+
+/** What stands for a response body that is not one of Slack's short error codes. */
+export const UNRECOGNIZED_SLACK_ERROR = 'unrecognized_response';
+
+/**
+ * Slack's short error code from a webhook response body (`invalid_blocks`, `channel_is_archived`),
+ * or UNRECOGNIZED_SLACK_ERROR. Only the code is ever recorded or logged: a body that echoes the
+ * request (the webhook path, percent-encoded or upper-cased) would carry the secret past any
+ * scrubber. https://api.slack.com/messaging/webhooks#handling_errors
+ */
+export function slackErrorCode(body: string): string {
+  const code = body.trim();
+  return /^[a-z][a-z0-9_]{0,63}$/.test(code) ? code : UNRECOGNIZED_SLACK_ERROR;
 }
 
 /** First backoff after a 5xx or a network error; doubled each attempt. */
@@ -99,20 +114,20 @@ export class SlackNotifier {
         return { attempts: attempt };
       } catch (error) {
         if (error instanceof IncomingWebhookHTTPError) {
-          const body = this.scrub(error.body).slice(0, 500);
+          const code = slackErrorCode(String(error.body ?? ''));
           if (error.statusCode === 429) {
             wait = this.lastRetryAfterMs ?? DEFAULT_RETRY_AFTER_MS;
             reason = new SlackRetryableError(`Slack rate-limited the webhook (429, Retry-After ${Math.round(wait / 1000)} s)`, 429);
           } else if (error.statusCode >= 500) {
             wait = backoff;
             backoff = Math.min(backoff * 2, BACKOFF_MAX_MS);
-            reason = new SlackRetryableError(`Slack answered HTTP ${error.statusCode} ${body}`, error.statusCode);
+            reason = new SlackRetryableError(`Slack answered HTTP ${error.statusCode} ${code}`, error.statusCode);
           } else if (error.statusCode === 408) {
             wait = backoff;
             reason = new SlackRetryableError('Slack answered HTTP 408', 408);
           } else {
             // 400/403/404/410 are documented as permanent; any other 4xx is treated the same.
-            throw new SlackPermanentError(error.statusCode, body);
+            throw new SlackPermanentError(error.statusCode, code);
           }
         } else if (error instanceof IncomingWebhookRequestError) {
           wait = backoff;
