@@ -75,6 +75,37 @@ describe('postgres.log connection lines', () => {
     expect(event.source.key).toBe('ip:192.0.2.7');
   });
 
+  it.each([
+    ['a space', 'app admin', 'app db'],
+    ['quotes', 'x" y', 'd"b'],
+    ['a comma', 'ops,team', 'a,b'],
+    ['a prefix look-alike', 'u LOG:  x', 'reports'],
+  ])('reads role and database names with %s, authorized and failed alike', async (_what, user, db) => {
+    const authorized = [
+      pgLine(21, '[unknown]', '[unknown]', 'LOG', 'connection received: host=198.51.100.21 port=5000'),
+      pgLine(21, user, db, 'LOG', `connection authorized: user=${user} database=${db} application_name=psql`),
+    ].join('\n');
+    const ok = (await scanBytes(authorized)).events;
+    expect(ok).toHaveLength(1);
+    expect(ok[0]).toMatchObject({ credential: { key: `db-user:${user}` }, resource: `database ${db}`, outcome: 'success' });
+    expect(ok[0]!.source.key).toBe('ip:198.51.100.21');
+    const failed = parseEvent(pgLine(22, user, db, 'FATAL', `password authentication failed for user "${user}"`));
+    expect(failed).toMatchObject({ credential: { key: `db-user:${user}` }, outcome: 'failure' });
+    const hba = parseEvent(pgLine(23, user, db, 'FATAL', `no pg_hba.conf entry for host "192.0.2.8", user "${user}", database "${db}", no encryption`));
+    expect(hba).toMatchObject({ credential: { key: `db-user:${user}` }, resource: `database ${db}` });
+  });
+
+  it('reads the SSL details newer versions add to connection authorized', () => {
+    const event = parseEvent(pgLine(24, 'app', 'app', 'LOG', 'connection authorized: user=app database=app SSL enabled (protocol=TLSv1.3, cipher=TLS_AES_256_GCM_SHA384, bits=256)'));
+    expect(event).toMatchObject({ credential: { key: 'db-user:app' }, resource: 'database app' });
+  });
+
+  it('a connection line it cannot read is a bad line, never a silent skip', () => {
+    expect(parse(pgLine(25, '[unknown]', '[unknown]', 'LOG', 'connection authorized:'))).toMatchObject({ status: 'bad', error: expect.stringMatching(/connection line not understood/) });
+    const noPrefix = JSON.stringify({ logName: 'projects/p/logs/cloudsql.googleapis.com%2Fpostgres.log', textPayload: 'connection authorized: user=x database=y', timestamp: '2025-03-03T01:44:06Z', resource: { type: 'cloudsql_database', labels: { database_id: 'p:pg' } } });
+    expect(parse(noPrefix)).toMatchObject({ status: 'bad', error: expect.stringMatching(/without the standard prefix/) });
+  });
+
   it('skips other postgres.log lines', () => {
     expect(parse(pgLine(6, '', '', 'LOG', 'checkpoint complete: wrote 3 buffers')).status).toBe('skipped');
     expect(parse(JSON.stringify({ logName: 'projects/p/logs/cloudsql.googleapis.com%2Fpostgres.log', textPayload: 'garbage', resource: { labels: { database_id: 'p:pg' } } })).status).toBe('skipped');
