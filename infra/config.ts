@@ -15,7 +15,21 @@ export class StackConfigError extends Error {
 
 const destination = z.string().regex(/^([0-9a-fA-F.:]+(\/\d{1,3})?)?:\d{1,5}$/, 'must be "ip:port", "cidr:port" or ":port"');
 
-const schema = z.object({
+/**
+ * The function stops its work this long before its timeout (the rest is for the runtime), so its
+ * time budget is `functionTimeoutSeconds − STOP_BEFORE_TIMEOUT_SECONDS`; of that, the delivery
+ * reserve is kept for reporting and posting, and the remainder is reading time.
+ */
+export const STOP_BEFORE_TIMEOUT_SECONDS = 60;
+/** Reading time below this cannot audit a batch worth the name: such a stack is refused. */
+export const MIN_READING_SECONDS = 60;
+
+export function timeBudgetSeconds(functionTimeoutSeconds: number): number {
+  return functionTimeoutSeconds - STOP_BEFORE_TIMEOUT_SECONDS;
+}
+
+const schema = z
+  .object({
   project: z.string().min(1, 'set gcp:project'),
   region: z.string().regex(/^[a-z]+-[a-z]+\d$/, 'set gcp:region to a single region such as us-central1 (Eventarc triggers must match the bucket location)'),
   /** Which log sources are exported and audited. */
@@ -44,12 +58,23 @@ const schema = z.object({
   managedSubnets: z.array(z.object({ name: z.string().min(1), network: z.string().min(1), ipCidrRange: z.string().min(1), region: z.string().optional() })).default([]),
   functionMemory: z.coerce.string().regex(/^\d+(Mi|Gi)$/, 'like 512Mi or 2Gi').default('1Gi'),
   functionTimeoutSeconds: z.number().int().min(60).max(540).default(540),
+  /** Time the function keeps, once reading stops, to write the report and post to Slack. */
+  deliveryReserveSeconds: z.number().int().min(10).max(300).default(60),
   maxInstances: z.number().int().min(1).max(1000).default(10),
   suppressionWindowHours: z.number().positive().default(24),
   burstThreshold: z.number().int().positive().default(5),
   /** Prefix of every resource name. */
   namePrefix: z.string().regex(/^[a-z][a-z0-9-]{1,20}$/).default('log-audit'),
-});
+  })
+  .superRefine((c, ctx) => {
+    const reading = timeBudgetSeconds(c.functionTimeoutSeconds) - c.deliveryReserveSeconds;
+    if (reading >= MIN_READING_SECONDS) return;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['functionTimeoutSeconds'],
+      message: `${c.functionTimeoutSeconds} s leaves ${Math.max(0, reading)} s to read a batch (the function stops ${STOP_BEFORE_TIMEOUT_SECONDS} s before its timeout and keeps log-audit:deliveryReserveSeconds, ${c.deliveryReserveSeconds} s, to report and post); it needs at least ${MIN_READING_SECONDS} s: use ${STOP_BEFORE_TIMEOUT_SECONDS + c.deliveryReserveSeconds + MIN_READING_SECONDS} or more`,
+    });
+  });
 
 export type StackConfig = z.output<typeof schema> & { slackWebhookUrl: pulumi.Output<string> };
 

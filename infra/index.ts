@@ -18,7 +18,7 @@ import { hardenedBucket } from './components/hardened-bucket.js';
 import { LogExport } from './components/log-export.js';
 import { RequiredApis } from './components/required-apis.js';
 import { WebhookSecret } from './components/webhook-secret.js';
-import { readStackConfig } from './config.js';
+import { readStackConfig, timeBudgetSeconds } from './config.js';
 import { cloudSqlSinkFilter, flowLogFilterExpr, gcsSinkFilter, pipelineBucketsExclusion, pipelineIdentitiesExclusion, vpcFlowSinkFilter } from './filters.js';
 import { functionSource } from './function-source.js';
 
@@ -124,7 +124,8 @@ const functions = SOURCES.map(
           STATE_BUCKET: stateBucket.name,
           GCP_PROJECT: project,
           LOG_PREFIXES: s.logPrefixes.join(','),
-          TIME_BUDGET_SECONDS: String(Math.max(30, config.functionTimeoutSeconds - 60)),
+          TIME_BUDGET_SECONDS: String(timeBudgetSeconds(config.functionTimeoutSeconds)),
+          DELIVERY_RESERVE_SECONDS: String(config.deliveryReserveSeconds),
           SUPPRESSION_WINDOW_HOURS: String(config.suppressionWindowHours),
           BURST_THRESHOLD: String(config.burstThreshold),
         },

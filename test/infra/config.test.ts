@@ -22,11 +22,17 @@ describe('stack configuration', () => {
     ['a number is out of range', { 'log-audit:functionTimeoutSeconds': '900' }, /log-audit:functionTimeoutSeconds: /],
     ['a destination is malformed', { 'log-audit:protectedDestinations': '["redis"]' }, /log-audit:protectedDestinations\.0: must be "ip:port"/],
     ['memory has no unit', { 'log-audit:functionMemory': '1024' }, /log-audit:functionMemory: like 512Mi or 2Gi/],
+    ['the timeout leaves no reading time after the delivery reserve', { 'log-audit:functionTimeoutSeconds': '120' }, /log-audit:functionTimeoutSeconds: 120 s leaves 0 s to read a batch .* use 180 or more/],
+    ['a larger reserve eats the reading time', { 'log-audit:functionTimeoutSeconds': '240', 'log-audit:deliveryReserveSeconds': '150' }, /log-audit:functionTimeoutSeconds: 240 s leaves 30 s to read a batch .* use 270 or more/],
   ])('refuses a stack where %s, naming the key', (_name, change, message) => {
     const config = { ...REQUIRED_CONFIG, ...change } as Record<string, string | undefined>;
     for (const [k, v] of Object.entries(config)) if (v === undefined) delete config[k];
     expect(() => read(config as Record<string, string>)).toThrow(StackConfigError);
     expect(() => read(config as Record<string, string>)).toThrow(message);
+  });
+
+  it('accepts the shortest timeout that leaves a minute of reading', () => {
+    expect(read({ ...REQUIRED_CONFIG, 'log-audit:functionTimeoutSeconds': '180' })).toMatchObject({ functionTimeoutSeconds: 180, deliveryReserveSeconds: 60 });
   });
 
   it('rejects a webhook that is not https, without echoing it', () => {

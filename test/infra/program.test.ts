@@ -148,7 +148,7 @@ describe('functions', () => {
         availableMemory: '1Gi',
         timeoutSeconds: 540,
         maxInstanceCount: 10,
-        environmentVariables: expect.objectContaining({ STATE_BUCKET: 'acme-prod-log-audit-state', TIME_BUDGET_SECONDS: '480', SUPPRESSION_WINDOW_HOURS: '24' }),
+        environmentVariables: expect.objectContaining({ STATE_BUCKET: 'acme-prod-log-audit-state', TIME_BUDGET_SECONDS: '480', DELIVERY_RESERVE_SECONDS: '60', SUPPRESSION_WINDOW_HOURS: '24' }),
       });
     }
   });

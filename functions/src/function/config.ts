@@ -11,6 +11,13 @@ export const DEFAULT_LOG_PREFIXES = ['cloudaudit.googleapis.com/', 'cloudsql.goo
 
 const seconds = (fallback: number) => z.coerce.number().positive().default(fallback);
 
+/**
+ * The least reading time the budget may leave after the delivery reserve. The stack refuses less
+ * than 60 s (infra/config.ts); here the floor only catches a budget the reserve eats whole, so
+ * tests can still run budgets of a few seconds.
+ */
+export const MIN_READING_SECONDS = 1;
+
 const envSchema = z.object({
   STATE_BUCKET: z.string().min(3, 'set STATE_BUCKET to the bucket for markers, reports and suppression state'),
   SLACK_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: 'SLACK_WEBHOOK_URL must be an http(s) URL' }),
@@ -38,6 +45,11 @@ const envSchema = z.object({
     .transform((v) => (v ? v.split(',').map((p) => p.trim()).filter(Boolean) : DEFAULT_LOG_PREFIXES)),
   /** GCS client retries stop after this many seconds, well inside the budget (the library default is 600 s). */
   STORAGE_RETRY_SECONDS: seconds(60),
+}).superRefine((c, ctx) => {
+  // A budget the reserve eats whole reads nothing, batch after batch: refuse it at the first event.
+  if (c.TIME_BUDGET_SECONDS - c.DELIVERY_RESERVE_SECONDS < MIN_READING_SECONDS) {
+    ctx.addIssue({ code: 'custom', path: ['TIME_BUDGET_SECONDS'], message: `${c.TIME_BUDGET_SECONDS} s minus DELIVERY_RESERVE_SECONDS (${c.DELIVERY_RESERVE_SECONDS} s) leaves less than ${MIN_READING_SECONDS} s to read a batch` });
+  }
 });
 
 export type FunctionConfig = Omit<z.output<typeof envSchema>, 'BASELINES_DIR'> & { BASELINES_DIR: string };
