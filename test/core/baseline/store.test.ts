@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Learner } from '../../../functions/src/core/baseline/learn.js';
 import { baselineJsonSchema } from '../../../functions/src/core/baseline/schema.js';
-import { BaselineError, loadBaselines, parseBaseline, writeLearned } from '../../../functions/src/core/baseline/store.js';
+import { BaselineError, loadBaselines, loadEditableBaselines, parseBaseline, writeLearned } from '../../../functions/src/core/baseline/store.js';
 import { event } from '../../support/events.js';
 import { repoRoot, withTempDir } from '../../support/fixtures.js';
 
@@ -76,7 +76,7 @@ describe('baseline validation', () => {
 
 describe('writing learned baselines', () => {
   async function learnInto(dir: string, events: ReturnType<typeof event>[]) {
-    const existing = await loadBaselines(dir).catch(() => []);
+    const existing = await loadEditableBaselines(dir).catch(() => []);
     const learner = new Learner(existing);
     for (const e of events) learner.add(e);
     return writeLearned(dir, learner.result(), existing);
@@ -145,10 +145,34 @@ describe('hostile baseline files', () => {
     expect(!result.ok && result.problems.join('\n')).toMatch(/^baselines\/bomb\.yaml: invalid YAML: .*alias/i);
   });
 
-  it('refuses an oversized baseline file, naming it', async () => {
+  it('refuses an oversized baseline file before parsing it, naming it', async () => {
     await withTempDir(async (dir) => {
-      await writeFile(join(dir, 'huge.yaml'), `version: 1\nkind: gcs\ntarget: b\ndescription: "${'x'.repeat(17 * 1024 * 1024)}"\n`);
-      await expect(loadBaselines(dir)).rejects.toThrow(/huge\.yaml: file is \d+ bytes, over the 16777216-byte limit/);
+      await writeFile(join(dir, 'huge.yaml'), `version: 1\nkind: gcs\ntarget: b\ndescription: "${'x'.repeat(2 * 1024 * 1024)}"\n`);
+      await expect(loadBaselines(dir)).rejects.toThrow(/huge\.yaml: file is \d+ bytes, over the 2097152-byte limit for a baseline/);
+    });
+  });
+
+  /** A file of `n` minimal source entries (what a flood of one-off sources would make). */
+  const manySources = (target: string, n: number, from = 0) =>
+    `version: 1\nkind: gcs\ntarget: ${target}\nsources:\n${Array.from({ length: n }, (_, i) => `  - match: ip:10.${((from + i) >> 16) & 255}.${((from + i) >> 8) & 255}.${(from + i) & 255}\n`).join('')}`;
+
+  it('refuses a file over 20,000 entries (the default limit), however small its bytes', async () => {
+    await withTempDir(async (dir) => {
+      await writeFile(join(dir, 'flood.yaml'), manySources('b', 20_001));
+      await expect(loadBaselines(dir)).rejects.toThrow(/flood\.yaml: 20001 entries, over the 20000-entry limit/);
+      await writeFile(join(dir, 'flood.yaml'), manySources('b', 20_000));
+      expect(await loadBaselines(dir)).toHaveLength(1);
+    });
+  });
+
+  it('refuses baselines over the limits in all, naming the file where they are passed', async () => {
+    await withTempDir(async (dir) => {
+      for (const t of ['a', 'b', 'c']) await writeFile(join(dir, `${t}.yaml`), manySources(t, 40));
+      const limits = { fileBytes: 1_000_000, fileEntries: 50, totalBytes: 1_000_000, totalEntries: 100 };
+      await expect(loadBaselines(dir, limits)).rejects.toThrow(/c\.yaml: baselines in .* pass 100 entries in all at this file/);
+      await expect(loadBaselines(dir, { ...limits, totalEntries: 120 })).resolves.toHaveLength(3);
+      const size = (await readFile(join(dir, 'a.yaml'))).length;
+      await expect(loadBaselines(dir, { ...limits, totalBytes: 2 * size + 1 })).rejects.toThrow(/c\.yaml: baselines in .* pass \d+ bytes in all at this file/);
     });
   });
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_WIDENING, Learner } from '../../core/baseline/learn.js';
-import { loadBaselines, writeLearned, type LoadedBaseline } from '../../core/baseline/store.js';
+import { loadEditableBaselines, writeLearned, type EditableBaseline } from '../../core/baseline/store.js';
 import { listInputFiles } from '../../core/read/input-files.js';
 import { scanFiles } from '../../core/read/scan-files.js';
 import { formatProblem } from '../../core/read/scan.js';
@@ -55,7 +55,7 @@ export async function learnCommand(argv: readonly string[], io: CommandIo): Prom
   const options = checkOptions('learn', learnOptions, values);
   if (positionals.length === 0) throw new UsageError('learn: name at least one PATH of exported logs (see `log-audit learn --help`)');
   const files = await listInputFiles(positionals);
-  const existing: LoadedBaseline[] = (await stat(options.out).catch(() => undefined)) ? await loadBaselines(options.out) : [];
+  const existing: EditableBaseline[] = (await stat(options.out).catch(() => undefined)) ? await loadEditableBaselines(options.out) : [];
   const learner = new Learner(existing, { ipv4MinAddresses: options['widen-min-addresses'], ipv4Prefix: options['widen-prefix'] });
   const progress = new Progress(files.length, io.err, 5000, io.progress && !options.quiet);
   const scan = await scanFiles(files, { onEvent: (e) => learner.add(e), onProgress: (s) => progress.update(s) });

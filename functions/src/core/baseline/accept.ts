@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { Document, isMap, isSeq, type YAMLSeq } from 'yaml';
 import type { LogKind } from '../access-event.js';
 import { sourceMatchProblem, targetKey, type BaselineSection } from './schema.js';
-import { BaselineError, baselineFileName, loadBaselines, type LoadedBaseline } from './store.js';
+import { BaselineError, baselineFileName, loadEditableBaselines, type EditableBaseline } from './store.js';
 
 export interface Acceptance {
   kind: LogKind;
@@ -40,13 +40,13 @@ function has(seq: YAMLSeq, predicate: (item: Record<string, unknown>) => boolean
   return seq.items.some((item) => isMap(item) && predicate(item.toJSON() as Record<string, unknown>));
 }
 
-export async function accept(dir: string, acceptance: Acceptance, existing?: readonly LoadedBaseline[]): Promise<AcceptResult> {
+export async function accept(dir: string, acceptance: Acceptance, existing?: readonly EditableBaseline[]): Promise<AcceptResult> {
   if (acceptance.source !== undefined) {
     const problem = sourceMatchProblem(acceptance.source);
     if (problem) throw new BaselineError([`--source: ${problem}`]);
   }
   const dirExists = (await stat(dir).catch(() => undefined))?.isDirectory() ?? false;
-  const baselines = existing ?? (dirExists ? await loadBaselines(dir) : []);
+  const baselines = existing ?? (dirExists ? await loadEditableBaselines(dir) : []);
   const current = baselines.find((b) => targetKey(b.baseline.kind, b.baseline.target) === targetKey(acceptance.kind, acceptance.target));
   const file = current?.file ?? join(dir, baselineFileName(acceptance.kind, acceptance.target));
   const document = current?.document ?? new Document({ version: 1, kind: acceptance.kind, target: acceptance.target, sources: [], credentials: [], pairs: [] });

@@ -2,6 +2,7 @@
  * A baseline compiled for lookups: does this source / credential / pair count as normal for the
  * target? Entries whose `expires` has passed no longer count.
  */
+import { compileGlob, globMatches, type Glob } from './glob.js';
 import type { Credential, Source } from '../access-event.js';
 import { CidrSet, ipFamily } from '../ip.js';
 import type { LoadedBaseline } from './store.js';
@@ -35,20 +36,18 @@ export class SourceMatcher {
 /** Matches a credential key exactly or against `*` globs (`*@example-project.iam.gserviceaccount.com`). */
 export class CredentialMatcher {
   private readonly exact = new Set<string>();
-  private readonly globs: { match: string; pattern: RegExp }[] = [];
+  private readonly globs: { match: string; glob: Glob }[] = [];
 
   constructor(readonly matches: readonly string[]) {
     for (const match of matches) {
-      if (match.includes('*')) {
-        const pattern = new RegExp(`^${match.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 's');
-        this.globs.push({ match, pattern });
-      } else this.exact.add(match);
+      if (match.includes('*')) this.globs.push({ match, glob: compileGlob(match) });
+      else this.exact.add(match);
     }
   }
 
   match(credential: Credential): string | undefined {
     if (this.exact.has(credential.key)) return credential.key;
-    return this.globs.find((g) => g.pattern.test(credential.key))?.match;
+    return this.globs.find((g) => globMatches(g.glob, credential.key))?.match;
   }
 }
 

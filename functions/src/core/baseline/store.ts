@@ -13,6 +13,10 @@ import { baselineJsonSchema, baselineSchema, targetKey, type Baseline, type Base
 export interface LoadedBaseline {
   file: string;
   baseline: Baseline;
+}
+
+/** A baseline with its YAML document, for commands that edit files and keep their comments. */
+export interface EditableBaseline extends LoadedBaseline {
   document: Document;
 }
 
@@ -25,8 +29,27 @@ export class BaselineError extends Error {
 }
 
 export const SCHEMA_FILE = 'baseline.schema.json';
-/** Baseline files are capped: a hostile or runaway file must not exhaust memory. */
-const MAX_BASELINE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Baselines are capped, so a hostile or runaway file cannot exhaust the function's memory (1 GiB by
+ * default, of which a shard's audit takes up to ~256 MB). Measured on Node 24 with learned entries
+ * (~110 bytes each): parsing a file peaks at ~100 MB plus ~70 MB per MB of YAML (2.2 MB: 328 MB,
+ * 5.5 MB: 490 MB, 11 MB: 1.8 GB), and what is kept once its YAML document is dropped is ~0.44 KB
+ * per entry (100,000 entries: 44 MB of heap). Hence files of at most 2 MiB and 20,000 entries, and
+ * 16 MiB and 100,000 entries in all. `validate`, the CLI and the function enforce the same limits.
+ */
+export interface BaselineLimits {
+  fileBytes: number;
+  fileEntries: number;
+  totalBytes: number;
+  totalEntries: number;
+}
+
+export const BASELINE_LIMITS: BaselineLimits = { fileBytes: 2 * 1024 * 1024, fileEntries: 20_000, totalBytes: 16 * 1024 * 1024, totalEntries: 100_000 };
+
+function entries(baseline: Baseline): number {
+  return baseline.sources.length + baseline.credentials.length + baseline.pairs.length;
+}
 
 async function listYaml(dir: string): Promise<string[]> {
   const out: string[] = [];
@@ -46,7 +69,7 @@ export function formatPath(path: readonly PropertyKey[]): string {
 }
 
 /** Parses and validates one baseline file's text. Problems name the file, line and field. */
-export function parseBaseline(file: string, text: string): { ok: true; loaded: LoadedBaseline } | { ok: false; problems: string[] } {
+export function parseBaseline(file: string, text: string): { ok: true; loaded: EditableBaseline } | { ok: false; problems: string[] } {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (document.errors.length > 0) {
@@ -80,25 +103,52 @@ function describeIssue(file: string, document: Document, lines: LineCounter, iss
 }
 
 /**
- * Loads every `*.yaml` under `dir`. Throws `BaselineError` listing every problem (invalid files,
- * two files for one target); a missing directory is an error too — run `learn` first.
+ * Loads every `*.yaml` under `dir`, for judging: their YAML documents are not kept. Throws
+ * `BaselineError` listing every problem (invalid files, two files for one target, a limit passed);
+ * a missing directory is an error too — run `learn` first.
  */
-export async function loadBaselines(dir: string): Promise<LoadedBaseline[]> {
+export async function loadBaselines(dir: string, limits: BaselineLimits = BASELINE_LIMITS): Promise<LoadedBaseline[]> {
+  return (await load(dir, limits)).map(({ file, baseline }) => ({ file, baseline }));
+}
+
+/** The same, keeping each file's YAML document, for `accept` and `learn`, which edit them. */
+export function loadEditableBaselines(dir: string, limits: BaselineLimits = BASELINE_LIMITS): Promise<EditableBaseline[]> {
+  return load(dir, limits);
+}
+
+async function load(dir: string, limits: BaselineLimits): Promise<EditableBaseline[]> {
   const info = await stat(dir).catch(() => undefined);
   if (!info?.isDirectory()) throw new BaselineError([`${dir}: baselines directory not found (create it with \`log-audit learn --out ${dir} PATH…\`)`]);
   const problems: string[] = [];
-  const loaded: LoadedBaseline[] = [];
+  const loaded: EditableBaseline[] = [];
   const seen = new Map<string, string>();
+  let totalBytes = 0;
+  let totalEntries = 0;
   for (const file of await listYaml(dir)) {
     const size = (await stat(file)).size;
-    if (size > MAX_BASELINE_BYTES) {
-      problems.push(`${file}: file is ${size} bytes, over the ${MAX_BASELINE_BYTES}-byte limit for a baseline`);
+    if (size > limits.fileBytes) {
+      problems.push(`${file}: file is ${size} bytes, over the ${limits.fileBytes}-byte limit for a baseline (split the target's entries, or widen sources into ranges)`);
       continue;
+    }
+    totalBytes += size;
+    if (totalBytes > limits.totalBytes) {
+      problems.push(`${file}: baselines in ${dir} pass ${limits.totalBytes} bytes in all at this file; the function could not hold them`);
+      break;
     }
     const result = parseBaseline(file, await readFile(file, 'utf8'));
     if (!result.ok) {
       problems.push(...result.problems);
       continue;
+    }
+    const count = entries(result.loaded.baseline);
+    if (count > limits.fileEntries) {
+      problems.push(`${file}: ${count} entries, over the ${limits.fileEntries}-entry limit for a baseline`);
+      continue;
+    }
+    totalEntries += count;
+    if (totalEntries > limits.totalEntries) {
+      problems.push(`${file}: baselines in ${dir} pass ${limits.totalEntries} entries in all at this file; the function could not hold them`);
+      break;
     }
     const key = targetKey(result.loaded.baseline.kind, result.loaded.baseline.target);
     const other = seen.get(key);
@@ -157,7 +207,7 @@ function header(kind: LogKind, target: string): string {
  * Merges learned evidence into the baselines in `dir` (creating files for new targets) and writes
  * them. `existing` are the baselines already loaded from `dir`.
  */
-export async function writeLearned(dir: string, learned: Iterable<LearnedTarget>, existing: readonly LoadedBaseline[]): Promise<MergeSummary[]> {
+export async function writeLearned(dir: string, learned: Iterable<LearnedTarget>, existing: readonly EditableBaseline[]): Promise<MergeSummary[]> {
   const byTarget = new Map(existing.map((b) => [targetKey(b.baseline.kind, b.baseline.target), b]));
   const summaries: MergeSummary[] = [];
   await mkdir(dir, { recursive: true });
