@@ -216,6 +216,21 @@ describe('delivery to Slack', () => {
     expect(p.marker(event)).toMatchObject({ status: 'dead-letter', reason: expect.stringMatching(/older than the 24 h retry window/) });
     expect(p.logLines.some((l) => JSON.parse(l).severity === 'ERROR' && l.includes('gave up'))).toBe(true);
   });
+
+  it('a duplicate past the retry window never dead-letters or overwrites the live claim of another delivery', async () => {
+    const event = p.putExport(anomalous());
+    const batch = `${LOG_BUCKET}/${event.data.name}#${event.data.generation}`;
+    const now = new Date(p.clock.now() + 25 * 3600_000);
+    const live = { status: 'processing' as const, batch, attempt: 1, claimedBy: 'the-live-delivery', leaseUntil: new Date(now.getTime() + 300_000).toISOString(), updatedAt: now.toISOString() };
+    await p.deps().state.createMarker(batch, live);
+    p.clock.advance(25 * 3600_000);
+    expect(await p.deliver(event)).toMatchObject({ outcome: 'duplicate', status: 'in progress elsewhere' });
+    expect(p.marker(event)).toEqual(live);
+    expect(p.slack.requests).toHaveLength(0);
+    // Once that claim has lapsed without finishing, the late duplicate may take it and finish the batch.
+    p.clock.advance(600_000);
+    expect(await p.deliver(event)).toMatchObject({ outcome: 'done', posted: 1 });
+  });
 });
 
 describe('cross-batch suppression', () => {

@@ -85,15 +85,27 @@ export async function handleStorageEvent(event: unknown, deps: HandlerDeps): Pro
     return await run.execute();
   } catch (error) {
     const message = deps.notifier.scrub(error instanceof Error ? error.message : String(error));
+    if (error instanceof InProgressElsewhereError) {
+      // Another delivery owns the claim and will finish the batch: never dead-letter, never touch its marker.
+      logger.log('INFO', `batch ${batch}: ${message}`, { batch, eventId: parsed.data.id, retryable: !pastRetryWindow });
+      if (pastRetryWindow) return { outcome: 'duplicate', batch, status: 'in progress elsewhere' };
+      throw error;
+    }
     if (pastRetryWindow) {
       // No retry will come for this event: record it as dead rather than throw into the void.
       const reason = `event is older than the ${config.MAX_EVENT_AGE_HOURS} h retry window and failed: ${message}`;
-      await run.deadLetter(reason).catch(() => undefined);
-      logger.log('ERROR', `gave up on ${batch}: ${reason}`, { batch, eventId: parsed.data.id });
+      const recorded = await run.deadLetter(reason).then(
+        () => true,
+        (failure: unknown) => (failure instanceof InProgressElsewhereError ? 'elsewhere' : false),
+      );
+      if (recorded === 'elsewhere') {
+        logger.log('INFO', `batch ${batch}: another delivery holds it; not dead-lettered`, { batch, eventId: parsed.data.id });
+        return { outcome: 'duplicate', batch, status: 'in progress elsewhere' };
+      }
+      logger.log('ERROR', `gave up on ${batch}: ${reason}`, { batch, eventId: parsed.data.id, recorded });
       return { outcome: 'dead-letter', batch, reason };
     }
-    const severity: Severity = error instanceof InProgressElsewhereError ? 'INFO' : 'ERROR';
-    logger.log(severity, `batch ${batch} will be retried: ${message}`, { batch, eventId: parsed.data.id, error: error instanceof Error ? error.name : 'Error', retryable: true });
+    logger.log('ERROR', `batch ${batch} will be retried: ${message}`, { batch, eventId: parsed.data.id, error: error instanceof Error ? error.name : 'Error', retryable: true });
     if (error instanceof RetryableError) throw error;
     throw new RetryableError(message);
   }
@@ -201,10 +213,19 @@ class BatchRun {
     }
   }
 
+  /**
+   * Records the batch as dead: over our own claim, as a new marker, or over a claim nobody holds
+   * any more. A live claim of another delivery is never overwritten (it will finish the batch).
+   */
   async deadLetter(reason: string, extra: Partial<Marker> = {}): Promise<void> {
     const at = new Date(this.now).toISOString();
     for (let attempt = 0; attempt < 3; attempt++) {
       const current = this.generation !== undefined && attempt === 0 ? { generation: this.generation, value: this.marker ?? null } : await this.deps.state.readMarker(this.batch);
+      const held = current?.value;
+      const ours = this.generation !== undefined && current?.generation === this.generation;
+      if (!ours && held && (TERMINAL.has(held.status) || (held.status !== 'retry' && Date.parse(held.leaseUntil) > this.now))) {
+        throw new InProgressElsewhereError(`${this.batch} is ${TERMINAL.has(held.status) ? held.status : `held by another delivery (${held.status})`}; not dead-lettered`);
+      }
       const base: Marker = current?.value ?? { status: 'dead-letter', batch: this.batch, attempt: 1, claimedBy: this.token, leaseUntil: at, updatedAt: at };
       const dead: Marker = { ...base, ...extra, status: 'dead-letter', reason, updatedAt: at };
       const written = current ? await this.deps.state.updateMarker(this.batch, dead, current.generation) : await this.deps.state.createMarker(this.batch, dead);
