@@ -233,6 +233,25 @@ describe('delivery to Slack', () => {
   });
 });
 
+describe('one post per finding key', () => {
+  it('shards of one hour delivered at once post a shared finding key once: one reserves it, the others show it still happening', async () => {
+    const name = (shard: number) => `cloudaudit.googleapis.com/data_access/2026/11/24/05:00:00_05:59:59_S${shard}.json`;
+    const events = [0, 1, 2].map((shard) => p.putExport([allowed, again(denied)], name(shard)));
+    const outcomes = await Promise.all(events.map((e) => p.deliver(e)));
+    expect(outcomes.map((o) => (o as { posted?: number }).posted).sort()).toEqual([0, 0, 1]);
+    const digests = p.slack.delivered().map((d) => JSON.stringify(d));
+    expect(digests.filter((d) => d.includes('Credential never seen on this target'))).toHaveLength(1);
+    expect(p.gcs.list(STATE_BUCKET, 'suppression/')).toHaveLength(1);
+  });
+
+  it('a key reserved for a digest Slack refuses is given back, so its next occurrence posts', async () => {
+    p.slack.respond({ status: 404, body: 'no_service' });
+    expect(await p.deliver(p.putExport(anomalous()))).toMatchObject({ outcome: 'dead-letter' });
+    expect(await p.deliver(p.putExport([allowed, again(denied)]))).toMatchObject({ outcome: 'done', posted: 1 });
+    expect(p.slack.delivered()).toHaveLength(1);
+  });
+});
+
 describe('cross-batch suppression', () => {
   it('does not re-post a finding key within the window; counts accrue and are shown later', async () => {
     await p.deliver(p.putExport(anomalous()));

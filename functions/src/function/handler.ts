@@ -24,7 +24,7 @@ import { InProgressElsewhereError, RetryableError } from './errors.js';
 import { batchKey, FINALIZED, isLogExport, storageEventSchema } from './event.js';
 import { auditObject, ObjectGoneError } from './read-object.js';
 import type { Marker, StateStore, Versioned } from './state.js';
-import { applySuppression, decideSuppression } from './suppression.js';
+import { applySuppression, decideSuppression, releaseKeys, reserveKeys } from './suppression.js';
 
 export interface Notifier {
   post(message: SlackMessage, deadlineMs: number): Promise<unknown>;
@@ -262,18 +262,20 @@ class BatchRun {
     const summary = summarize(audit.stats, audit.bytes, audit.problems, findings, audit.targets);
     const digestId = digestIdFor(this.batch);
     const report = await state.writeReport(this.batch, { batch: this.batch, digestId, generatedAt: new Date(this.now).toISOString(), summary, findings });
-    const { toPost, still } = await decideSuppression(findings, state, this.batch, this.now, config.SUPPRESSION_WINDOW_HOURS * 3600_000);
+    const windowMs = config.SUPPRESSION_WINDOW_HOURS * 3600_000;
+    const decision = await decideSuppression(findings, state, this.batch, this.now, windowMs, digestId);
+    let toPost = decision.toPost;
+    let still = decision.still;
     const applied = (list: readonly Finding[]) => list.map((f) => ({ id: f.id, count: f.count, lastSeen: f.lastSeen, ...(f.entryIds ? { entryIds: f.entryIds } : {}) }));
     const stats = { lines: audit.stats.lines, parsed: audit.stats.parsed, bad: audit.stats.bad, skipped: audit.stats.skipped, unknown: audit.stats.unknown, bytes: audit.bytes, readAttempts: audit.readAttempts };
-    // The counts travel with the marker, so a retry that only delivers still logs them.
-    const plan =
-      toPost.length === 0
+    const digestOf = (list: readonly Finding[]) =>
+      list.length === 0
         ? undefined
         : planDigestSafely(
             {
               digestId,
               batch: `gs://${this.batch}`,
-              findings: toPost,
+              findings: list,
               stillHappening: still,
               reportUri: report,
               ...(config.GCP_PROJECT ? { project: config.GCP_PROJECT } : {}),
@@ -281,8 +283,19 @@ class BatchRun {
             },
             (error) => this.deps.logger.log('ERROR', `the detailed digest of ${this.batch} could not be built; posting a minimal one: ${error instanceof Error ? error.message : String(error)}`, { batch: this.batch, digestId }),
           );
+    let plan = digestOf(toPost);
     // A finding the digest had no room for is not marked posted: it is not suppressed, and posts when next seen.
-    const posted = plan ? toPost.filter((f) => plan.listed.has(f.id)) : [];
+    let posted = plan ? toPost.filter((f) => plan!.listed.has(f.id)) : [];
+    // Each key is reserved before it is posted; a key a concurrent batch reserved first is shown as still happening.
+    const { held, lost } = await reserveKeys(posted, state, this.batch, digestId, this.now, windowMs);
+    if (lost.length > 0) {
+      const lostIds = new Set(lost.map((l) => l.finding.id));
+      toPost = toPost.filter((f) => !lostIds.has(f.id));
+      still = [...still, ...lost];
+      posted = held;
+      plan = digestOf(held);
+    }
+    // The counts travel with the marker, so a retry that only delivers still logs them.
     const base = { ...this.marker!, digestId, findings: findings.length, report, counts: stats, posted: applied(posted), suppressed: applied(still.map((s) => s.finding)) };
     if (!plan) {
       await applySuppression(state, this.batch, digestId, [], base.suppressed, this.now);
@@ -306,6 +319,8 @@ class BatchRun {
         if (error instanceof SlackPermanentError) {
           const reason = `Slack refused the digest: HTTP ${error.status}`;
           await this.deadLetter(reason, { slackStatus: error.status, slackError: error.code });
+          // Nothing was posted: the keys this digest reserved go back, so their next occurrence posts.
+          await releaseKeys(state, marker.digestId ?? digestIdFor(this.batch), (marker.posted ?? []).map((f) => f.id)).catch(() => undefined);
           this.deps.logger.log('ERROR', `dead-lettered ${this.batch}: ${reason} ${error.code}`, { batch: this.batch, digestId: marker.digestId, slackStatus: error.status, slackError: error.code });
           return { outcome: 'dead-letter', batch: this.batch, reason };
         }

@@ -28,18 +28,75 @@ async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T
   return out;
 }
 
-export async function decideSuppression(findings: readonly Finding[], store: StateStore, batch: string, now: number, windowMs: number): Promise<SuppressionDecision> {
+/** Suppressed by another digest's post within the window (not by this digest's own reservation). */
+function heldElsewhere(state: Suppression | null | undefined, digestId: string, now: number, windowMs: number): boolean {
+  return !!state && state.lastDigestId !== digestId && now - Date.parse(state.lastPosted) < windowMs;
+}
+
+function stillHappening(finding: Finding, state: Suppression, batch: string): StillHappening {
+  const already = state.appliedBatches.includes(batch);
+  return { finding, countSince: state.countSincePost + (already ? 0 : newEntries(finding, state.recentEntryIds)), since: state.lastPosted };
+}
+
+/** Which findings to post and which are still happening (posted by another digest within the window). Reads only. */
+export async function decideSuppression(findings: readonly Finding[], store: StateStore, batch: string, now: number, windowMs: number, digestId = ''): Promise<SuppressionDecision> {
   const states = await mapLimited(findings, PARALLEL_READS, (f) => store.readSuppression(f.id));
   const toPost: Finding[] = [];
   const still: StillHappening[] = [];
   findings.forEach((finding, i) => {
     const state = states[i]?.value;
-    if (state && now - Date.parse(state.lastPosted) < windowMs) {
-      const already = state.appliedBatches.includes(batch);
-      still.push({ finding, countSince: state.countSincePost + (already ? 0 : newEntries(finding, state.recentEntryIds)), since: state.lastPosted });
-    } else toPost.push(finding);
+    if (state && heldElsewhere(state, digestId, now, windowMs)) still.push(stillHappening(finding, state, batch));
+    else toPost.push(finding);
   });
   return { toPost, still };
+}
+
+/**
+ * Takes each key for this digest before it is posted, with a generation precondition: create-only
+ * for a new key, or over a post older than the window. Two batches of one hour (shards S0, S1)
+ * delivered at once race here, and one wins each key; the loser shows it as still happening. A
+ * retry of the same batch finds its own reservation (same digest id) and keeps it.
+ */
+export async function reserveKeys(findings: readonly Finding[], store: StateStore, batch: string, digestId: string, now: number, windowMs: number): Promise<{ held: Finding[]; lost: StillHappening[] }> {
+  const at = new Date(now).toISOString();
+  const results = await mapLimited(findings, PARALLEL_READS, async (finding): Promise<StillHappening | undefined> => {
+    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
+      const current = await store.readSuppression(finding.id);
+      const state = current?.value;
+      if (state?.lastDigestId === digestId) return undefined;
+      if (state && heldElsewhere(state, digestId, now, windowMs)) return stillHappening(finding, state, batch);
+      const reservation: Suppression = {
+        findingId: finding.id,
+        lastPosted: at,
+        lastDigestId: digestId,
+        countSincePost: 0,
+        appliedBatches: [...(state?.appliedBatches ?? []).filter((b) => b !== batch), batch].slice(-REMEMBERED_BATCHES),
+        recentEntryIds: rememberEntries(state?.recentEntryIds ?? [], finding.entryIds),
+      };
+      if ((await store.writeSuppression(finding.id, reservation, current?.generation ?? '0')) !== undefined) return undefined;
+    }
+    throw new Error(`suppression state for ${finding.id} kept changing under us`);
+  });
+  const held: Finding[] = [];
+  const lost: StillHappening[] = [];
+  findings.forEach((finding, i) => {
+    const result = results[i];
+    if (result) lost.push(result);
+    else held.push(finding);
+  });
+  return { held, lost };
+}
+
+/** Gives back keys this digest reserved but never posted (Slack refused it): the next occurrence posts them. */
+export async function releaseKeys(store: StateStore, digestId: string, ids: readonly string[]): Promise<void> {
+  await mapLimited(ids, PARALLEL_READS, async (id) => {
+    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
+      const current = await store.readSuppression(id);
+      if (!current?.value || current.value.lastDigestId !== digestId) return;
+      const released: Suppression = { ...current.value, lastPosted: new Date(0).toISOString(), lastDigestId: `released:${digestId}` };
+      if ((await store.writeSuppression(id, released, current.generation)) !== undefined) return;
+    }
+  });
 }
 
 export interface AppliedFinding {
