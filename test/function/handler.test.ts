@@ -169,12 +169,29 @@ describe('delivery to Slack', () => {
     expect(p.slack.requests.map((r) => r.answered)).toEqual(['hang', 200]);
   });
 
-  it('case 9: Slack hangs with no time left: retryable, not stuck', async () => {
+  it('case 9: Slack hangs with no time left: retryable, not stuck, the post that may have arrived counted', async () => {
     p.slack.respond({ hang: true }, { hang: true }, { hang: true });
     const event = p.putExport(anomalous());
-    const deps = p.deps({}, { SLACK_TIMEOUT_MS: '300', TIME_BUDGET_SECONDS: '4', DELIVERY_RESERVE_SECONDS: '1' });
+    const deps = p.deps({}, { SLACK_TIMEOUT_MS: '300', TIME_BUDGET_SECONDS: '1.2', DELIVERY_RESERVE_SECONDS: '0.1' });
     await expect(p.deliver(event, deps)).rejects.toBeInstanceOf(RetryableError);
-    expect(p.marker(event)).toMatchObject({ status: 'pending-delivery' });
+    expect(p.marker(event)).toMatchObject({ status: 'pending-delivery', possiblePosts: 1 });
+  });
+
+  it('a Slack that takes posts and never answers gets at most two copies of a digest, over all retries', async () => {
+    p.slack.respond(...Array.from({ length: 40 }, () => ({ hang: true as const })));
+    const event = p.putExport(anomalous());
+    const tight = p.deps({}, { SLACK_TIMEOUT_MS: '300', TIME_BUDGET_SECONDS: '1.2', DELIVERY_RESERVE_SECONDS: '0.1' });
+    await expect(p.deliver(event, tight)).rejects.toBeInstanceOf(RetryableError);
+    p.clock.advance(60_000);
+    // Eventarc's retry: one more unanswered post reaches the bound; the batch stops, loudly.
+    const outcome = await p.deliver(event, p.deps({}, { SLACK_TIMEOUT_MS: '300' }));
+    expect(outcome).toMatchObject({ outcome: 'dead-letter', reason: expect.stringMatching(/2 posts of this digest may have reached Slack/) });
+    expect(p.slack.requests).toHaveLength(2);
+    expect(p.marker(event)).toMatchObject({ status: 'dead-letter', possiblePosts: 2 });
+    expect(p.logLines.some((l) => JSON.parse(l).severity === 'ERROR' && l.includes('may have reached Slack'))).toBe(true);
+    // Further deliveries post nothing.
+    expect(await p.deliver(event)).toMatchObject({ outcome: 'duplicate', status: 'dead-letter' });
+    expect(p.slack.requests).toHaveLength(2);
   });
 
   it.each([

@@ -20,6 +20,8 @@ export class SlackReceiver {
   url = '';
   /** Bodies Slack accepted (200), kept across reset(). */
   readonly deliveredLog: string[] = [];
+  /** Bodies that may have reached the channel: accepted, or never answered (hang, reset); kept across reset(). */
+  readonly possiblyDeliveredLog: string[] = [];
   /** Called as each request arrives (before it is answered): lets a test inject a fault elsewhere. */
   onRequest: (() => void) | undefined;
 
@@ -38,6 +40,7 @@ export class SlackReceiver {
       const next = this.script.shift() ?? { status: 200, body: 'ok' };
       const record = { path: req.url ?? '/', body, json, answered: 0 as number | 'reset' | 'hang' };
       this.requests.push(record);
+      if (!('status' in next) || next.status === 200) this.possiblyDeliveredLog.push(body);
       if ('reset' in next) {
         record.answered = 'reset';
         req.socket.destroy();

@@ -16,7 +16,7 @@ import type { Storage } from '@google-cloud/storage';
 import type { LoadedBaseline } from '../core/baseline/store.js';
 import type { Finding } from '../core/detect/finding.js';
 import { planDigestSafely, type SlackMessage } from '../core/notify/slack-digest.js';
-import { SlackPermanentError } from '../core/notify/slack-notifier.js';
+import { SlackDeliveryError, SlackPermanentError } from '../core/notify/slack-notifier.js';
 import { summarize } from '../core/report/summary.js';
 import type { BatchLogger, Severity } from './batch-log.js';
 import type { FunctionConfig } from './config.js';
@@ -27,7 +27,7 @@ import type { Marker, StateStore, Versioned } from './state.js';
 import { applySuppression, decideSuppression, releaseKeys, reserveKeys } from './suppression.js';
 
 export interface Notifier {
-  post(message: SlackMessage, deadlineMs: number): Promise<unknown>;
+  post(message: SlackMessage, deadlineMs: number, options?: { beforeAttempt?: (unconfirmedSoFar: number) => Promise<void> }): Promise<unknown>;
   /** Removes the webhook URL from text before it is logged. */
   scrub(text: string): string;
 }
@@ -52,6 +52,18 @@ export type BatchOutcome =
   | { outcome: 'dead-letter'; batch: string; reason: string };
 
 const TERMINAL = new Set(['done', 'dead-letter']);
+
+/**
+ * Copies of one digest that may reach Slack, over all runs of a batch. A post counts from the moment
+ * it is sent (recorded on the marker just before): Slack may have taken it even when no answer came
+ * back (timeout, reset) or when the run died before recording the 200. A post Slack answered with
+ * 429 or 5xx, or that never connected, did not arrive and is given back. Past the bound the batch
+ * is dead-lettered with an ERROR instead of posting a third copy.
+ */
+export const MAX_POSSIBLE_POSTS = 2;
+
+/** The bound is reached: stop posting this digest. */
+class PostingBoundReached extends Error {}
 
 export function digestIdFor(batch: string): string {
   return createHash('sha256').update(batch).digest('hex').slice(0, 16);
@@ -313,21 +325,34 @@ class BatchRun {
     const { state, notifier } = this.deps;
     if (marker.status === 'pending-delivery') {
       if (!marker.message) throw new RetryableError(`${this.batch} is pending delivery without a payload`);
+      const earlier = marker.possiblePosts ?? 0;
+      if (earlier >= MAX_POSSIBLE_POSTS) return this.giveUpPosting(earlier);
+      // Before each attempt, the marker says one more copy may arrive (and proves we still hold the claim).
+      const beforeAttempt = async (unconfirmedSoFar: number) => {
+        const possible = earlier + unconfirmedSoFar + 1;
+        if (possible > MAX_POSSIBLE_POSTS) throw new PostingBoundReached();
+        await this.save({ ...this.marker!, possiblePosts: possible, updatedAt: new Date(this.now).toISOString() });
+      };
       try {
-        await notifier.post(marker.message, this.deadline);
+        await notifier.post(marker.message, this.deadline, { beforeAttempt });
       } catch (error) {
+        if (error instanceof PostingBoundReached) return this.giveUpPosting(MAX_POSSIBLE_POSTS);
+        // What may have arrived: earlier runs' copies and this run's unanswered posts.
+        const possible = earlier + (error instanceof SlackDeliveryError ? error.unconfirmed : 0);
+        this.marker = { ...this.marker!, possiblePosts: possible };
+        if (possible >= MAX_POSSIBLE_POSTS && !(error instanceof SlackPermanentError)) return this.giveUpPosting(possible);
         if (error instanceof SlackPermanentError) {
           const reason = `Slack refused the digest: HTTP ${error.status}`;
           await this.deadLetter(reason, { slackStatus: error.status, slackError: error.code });
           // Nothing was posted: the keys this digest reserved go back, so their next occurrence posts.
-          await releaseKeys(state, marker.digestId ?? digestIdFor(this.batch), (marker.posted ?? []).map((f) => f.id)).catch(() => undefined);
+          if (possible === 0) await releaseKeys(state, marker.digestId ?? digestIdFor(this.batch), (marker.posted ?? []).map((f) => f.id)).catch(() => undefined);
           this.deps.logger.log('ERROR', `dead-lettered ${this.batch}: ${reason} ${error.code}`, { batch: this.batch, digestId: marker.digestId, slackStatus: error.status, slackError: error.code });
           return { outcome: 'dead-letter', batch: this.batch, reason };
         }
         await this.release(error);
         throw error instanceof RetryableError ? error : new RetryableError(notifier.scrub((error as Error).message));
       }
-      await this.save({ ...marker, status: 'delivered', updatedAt: new Date(this.now).toISOString() });
+      await this.save({ ...this.marker!, status: 'delivered', updatedAt: new Date(this.now).toISOString() });
     }
     const current = this.marker!;
     await applySuppression(state, this.batch, current.digestId ?? digestIdFor(this.batch), current.posted ?? [], current.suppressed ?? [], this.now);
@@ -336,6 +361,14 @@ class BatchRun {
     const suppressed = current.suppressed?.length ?? 0;
     this.logBatch('done', { ...current.counts, findings: current.findings ?? posted + suppressed, posted, suppressed, digestId: current.digestId, report: current.report }, 'NOTICE');
     return { outcome: 'done', batch: this.batch, findings: current.findings ?? posted + suppressed, posted, suppressed, ...(current.digestId ? { digestId: current.digestId } : {}) };
+  }
+
+  /** Copies of this digest may already have reached Slack: stop before another, loudly. */
+  private async giveUpPosting(possible: number): Promise<BatchOutcome> {
+    const reason = `${possible} posts of this digest may have reached Slack without a confirmation on record; it is not posted again`;
+    await this.deadLetter(reason, { possiblePosts: possible });
+    this.deps.logger.log('ERROR', `dead-lettered ${this.batch}: ${reason} (report: ${this.marker?.report ?? 'none'})`, { batch: this.batch, digestId: this.marker?.digestId, possiblePosts: possible });
+    return { outcome: 'dead-letter', batch: this.batch, reason };
   }
 
   private logBatch(outcome: string, fields: Record<string, unknown>, severity: Severity): void {

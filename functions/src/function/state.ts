@@ -34,6 +34,8 @@ export const markerSchema = z.object({
   slackStatus: z.number().optional(),
   /** Slack's short error code for a refused digest (never its response body). */
   slackError: z.string().optional(),
+  /** Copies of this digest that may have reached Slack, over all runs (bounded by MAX_POSSIBLE_POSTS). */
+  possiblePosts: z.number().int().nonnegative().optional(),
 });
 export type Marker = z.infer<typeof markerSchema>;
 

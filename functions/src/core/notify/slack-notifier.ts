@@ -10,6 +10,9 @@ import type { SlackMessage } from './slack-digest.js';
 
 /** Base of every delivery error; `instanceof` tells them apart. */
 export class SlackDeliveryError extends Error {
+  /** Posts sent that Slack never answered (timeout, reset): each may have been delivered. */
+  unconfirmed = 0;
+
   constructor(message: string) {
     super(message);
     this.name = new.target.name;
@@ -72,6 +75,24 @@ export interface NotifierOptions {
 
 export interface DeliveryReceipt {
   attempts: number;
+  /** Posts before the confirmed one that Slack never answered (each may have been delivered too). */
+  unconfirmed: number;
+}
+
+export interface PostOptions {
+  /**
+   * Called before each attempt with the number of earlier attempts of this call Slack left
+   * unanswered (each may have been delivered). The caller records that the next attempt may deliver
+   * a copy, or throws to stop posting (its error is what post() rejects with).
+   */
+  beforeAttempt?: (unconfirmedSoFar: number) => Promise<void>;
+}
+
+/** Errors after which the request may have reached Slack (no answer came back). */
+function unanswered(error: Error): boolean {
+  const cause = (error as Error & { cause?: { code?: unknown } }).cause;
+  const code = typeof cause?.code === 'string' ? cause.code : '';
+  return error.name === 'TimeoutError' || error.name === 'AbortError' || ['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT'].includes(code);
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -101,17 +122,23 @@ export class SlackNotifier {
   }
 
   /** Posts once, retrying transient failures until `deadlineMs`; throws a typed error otherwise. */
-  async post(message: SlackMessage, deadlineMs: number): Promise<DeliveryReceipt> {
+  async post(message: SlackMessage, deadlineMs: number, options: PostOptions = {}): Promise<DeliveryReceipt> {
     let backoff = BACKOFF_BASE_MS;
+    let unconfirmed = 0;
+    const fail = (error: SlackDeliveryError): SlackDeliveryError => {
+      error.unconfirmed = unconfirmed;
+      return error;
+    };
     for (let attempt = 1; ; attempt++) {
       const left = deadlineMs - this.now();
-      if (left < MIN_ATTEMPT_MS) throw new SlackRetryableError(`no time left to post to Slack (attempt ${attempt})`);
+      if (left < MIN_ATTEMPT_MS) throw fail(new SlackRetryableError(`no time left to post to Slack (attempt ${attempt})`));
+      await options.beforeAttempt?.(unconfirmed);
       const webhook = new IncomingWebhook(this.url, { fetch: this.fetchFn, timeout: Math.min(this.attemptTimeoutMs, left), retryConfig: { retries: 0 } });
       let wait: number;
       let reason: SlackRetryableError;
       try {
         await webhook.send(message);
-        return { attempts: attempt };
+        return { attempts: attempt, unconfirmed };
       } catch (error) {
         if (error instanceof IncomingWebhookHTTPError) {
           const code = slackErrorCode(String(error.body ?? ''));
@@ -127,18 +154,19 @@ export class SlackNotifier {
             reason = new SlackRetryableError('Slack answered HTTP 408', 408);
           } else {
             // 400/403/404/410 are documented as permanent; any other 4xx is treated the same.
-            throw new SlackPermanentError(error.statusCode, code);
+            throw fail(new SlackPermanentError(error.statusCode, code));
           }
         } else if (error instanceof IncomingWebhookRequestError) {
           wait = backoff;
           backoff = Math.min(backoff * 2, BACKOFF_MAX_MS);
           const cause = error.original.name === 'TimeoutError' || error.original.name === 'AbortError' ? 'timed out' : this.scrub(describe(error.original));
           reason = new SlackRetryableError(`no answer from Slack: ${cause}`);
+          if (unanswered(error.original)) unconfirmed++;
         } else {
-          throw new SlackRetryableError(`posting to Slack failed: ${this.scrub(describe(error))}`);
+          throw fail(new SlackRetryableError(`posting to Slack failed: ${this.scrub(describe(error))}`));
         }
       }
-      if (this.now() + wait + MIN_ATTEMPT_MS > deadlineMs) throw reason;
+      if (this.now() + wait + MIN_ATTEMPT_MS > deadlineMs) throw fail(reason);
       await this.sleep(wait);
     }
   }
