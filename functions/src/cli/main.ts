@@ -19,7 +19,7 @@ Tells you when data in Cloud Storage, Cloud SQL or Memorystore is touched from a
 credential never seen before, from exported Cloud Logging files.
 
 Commands:
-  learn [--out DIR] PATH...        learn baselines (what is normal per target) from history
+  learn [--out DIR] PATH|gs://...  learn baselines (what is normal per target) from history
   audit [--baselines DIR] PATH...  compare exported logs with the baselines, report anomalies
   validate [DIR]                   check baseline files
   accept --report R --finding ID   make a finding normal (adds it to the target's baseline)

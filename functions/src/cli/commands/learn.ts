@@ -2,20 +2,26 @@ import { z } from 'zod';
 import { DEFAULT_WIDENING, Learner } from '../../core/baseline/learn.js';
 import { loadEditableBaselines, writeLearned, type EditableBaseline } from '../../core/baseline/store.js';
 import { listInputFiles } from '../../core/read/input-files.js';
-import { scanFiles } from '../../core/read/scan-files.js';
+import type { ExportObject, ScanObjectsOptions } from '../../core/gcs/scan-objects.js';
+import { scanFiles, type FileScan } from '../../core/read/scan-files.js';
 import { formatProblem } from '../../core/read/scan.js';
+import { terminalSafe } from '../../core/report/terminal-text.js';
 import { checkOptions, nonNegativeInt, parseCommandArgs, UsageError } from '../args.js';
 import { Progress } from '../progress.js';
 import type { CommandIo } from './io.js';
 import { stat } from 'node:fs/promises';
 
-export const LEARN_HELP = `Usage: log-audit learn [--out DIR] PATH...
+/** gs:// objects read at once: enough to keep a link busy, few enough for a laptop's memory. */
+const DEFAULT_DOWNLOADS = 4;
+
+export const LEARN_HELP = `Usage: log-audit learn [--out DIR] PATH|gs://BUCKET[/PREFIX]...
 
 Learns what is normal for every target (bucket, Cloud SQL instance, network destination) from
 exported logs, and writes one baseline file per target under DIR (default: baselines/).
-PATH is a file or a directory (searched recursively for *.json, *.jsonl and their .gz); the log
-kind of each entry is read from the entry itself, so any mix of GCS, Cloud SQL and VPC flow
-exports works. Existing files are merged: evidence is updated, new entries are appended, and
+PATH is a file or a directory (searched recursively for *.json, *.jsonl and their .gz);
+gs://BUCKET[/PREFIX] reads the export objects under it where they are, streaming, a few at a
+time, with your Google credentials (STORAGE_EMULATOR_HOST is honoured). The log kind of each
+entry is read from the entry itself, so any mix of GCS, Cloud SQL and VPC flow exports works. Existing files are merged: evidence is updated, new entries are appended, and
 your comments and annotations (owner, reason, expires) are kept. Re-learning the same history
 does not inflate counts.
 
@@ -26,10 +32,12 @@ Options:
   --widen-min-addresses N      widen exact IPv4 sources into their network once N distinct
                                addresses in it were seen (default: ${DEFAULT_WIDENING.ipv4MinAddresses}; 0 = never widen)
   --widen-prefix N             the IPv4 network size to widen to (default: ${DEFAULT_WIDENING.ipv4Prefix}, i.e. /${DEFAULT_WIDENING.ipv4Prefix})
+  --downloads N                gs:// objects read at once (default: ${DEFAULT_DOWNLOADS})
   --quiet                      no progress or input-problem lines on stderr
   -h, --help                   show this help
 
-Exit status: 0 on success, 2 for a usage error or a missing PATH, 3 when DIR holds invalid baselines.
+Exit status: 0 on success, 2 for a usage error, a missing PATH or a gs:// location that cannot be
+listed, 3 when DIR holds invalid baselines.
 `;
 
 const learnOptions = z
@@ -38,6 +46,7 @@ const learnOptions = z
     'widen-min-addresses': nonNegativeInt.default(DEFAULT_WIDENING.ipv4MinAddresses),
     'widen-prefix': z.coerce.number().int().min(8, 'must be 8..32').max(32, 'must be 8..32').default(DEFAULT_WIDENING.ipv4Prefix),
     quiet: z.boolean().default(false),
+    downloads: z.coerce.number().int().min(1, 'must be 1..32').max(32, 'must be 1..32').default(DEFAULT_DOWNLOADS),
   })
   .loose();
 
@@ -47,6 +56,7 @@ export async function learnCommand(argv: readonly string[], io: CommandIo): Prom
     'widen-min-addresses': { type: 'string' },
     'widen-prefix': { type: 'string' },
     quiet: { type: 'boolean' },
+    downloads: { type: 'string' },
   });
   if (values['help']) {
     io.out(LEARN_HELP);
@@ -54,11 +64,15 @@ export async function learnCommand(argv: readonly string[], io: CommandIo): Prom
   }
   const options = checkOptions('learn', learnOptions, values);
   if (positionals.length === 0) throw new UsageError('learn: name at least one PATH of exported logs (see `log-audit learn --help`)');
-  const files = await listInputFiles(positionals);
+  const locations = positionals.filter((p) => p.startsWith('gs://'));
+  const files = await listInputFiles(positionals.filter((p) => !p.startsWith('gs://')));
   const existing: EditableBaseline[] = (await stat(options.out).catch(() => undefined)) ? await loadEditableBaselines(options.out) : [];
   const learner = new Learner(existing, { ipv4MinAddresses: options['widen-min-addresses'], ipv4Prefix: options['widen-prefix'] });
-  const progress = new Progress(files.length, io.err, 5000, io.progress && !options.quiet);
+  const remote = locations.length > 0 ? await listRemote(locations) : undefined;
+  const progress = new Progress(files.length + (remote?.objects.length ?? 0), io.err, 5000, io.progress && !options.quiet);
   const scan = await scanFiles(files, { onEvent: (e) => learner.add(e), onProgress: (s) => progress.update(s) });
+  // Objects count into the same totals as local files.
+  if (remote) await remote.scan(remote.objects, { onEvent: (e) => learner.add(e), parallel: options.downloads, onProgress: (s) => progress.update(s) }, scan);
   progress.done(scan);
   const learned = learner.result();
   const summaries = await writeLearned(options.out, learned, existing);
@@ -75,3 +89,21 @@ export async function learnCommand(argv: readonly string[], io: CommandIo): Prom
   for (const skipped of learner.unlearnable) io.err(`log-audit: not learned (no baseline can hold it): ${skipped}`);
   return 0;
 }
+
+/** Lists every gs:// location first, so a typo fails before anything is read. Loads the storage library only when needed. */
+async function listRemote(locations: readonly string[]) {
+  const [{ storageClients }, objects] = await Promise.all([import('../../core/gcs/storage-clients.js'), import('../../core/gcs/scan-objects.js')]);
+  const { downloads } = storageClients({ retrySeconds: 60 });
+  const listed: ExportObject[] = [];
+  for (const uri of locations) {
+    const location = objects.parseGsLocation(uri);
+    if (!location) throw new UsageError(`learn: ${terminalSafe(uri, 200)} is not a gs://BUCKET[/PREFIX] location`);
+    const found = await objects.listExportObjects(downloads, location).catch((error: Error & { code?: unknown }) => {
+      throw new UsageError(`learn: cannot list ${terminalSafe(uri, 200)}: ${error.code === 404 ? 'no such bucket' : terminalSafe(error.message.split('\n')[0] ?? '', 200)}`);
+    });
+    if (found.length === 0) throw new UsageError(`learn: no export objects (*.json, *.jsonl, *.ndjson, .gz) under ${terminalSafe(uri, 200)}`);
+    listed.push(...found);
+  }
+  return { objects: listed, scan: (list: readonly ExportObject[], options: ScanObjectsOptions, into: FileScan) => objects.scanObjects(downloads, list, options, into) };
+}
+
