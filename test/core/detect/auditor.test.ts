@@ -122,6 +122,18 @@ describe('recall: each anomaly type fires', () => {
     expect(audit([{ source: { ip: '192.0.2.200' } }])[0]).toMatchObject({ type: 'new-source' });
   });
 
+  it('a burst of failed logins against a target with no baseline is reported at full severity, beside the not-baselined note', () => {
+    const specs: EventSpec[] = Array.from({ length: 6 }, () => ({ kind: 'cloudsql', target: 'p:new-db', outcome: 'failure', credential: 'db-user:root', source: { ip: '198.51.100.66' } }));
+    const findings = audit([...specs, { kind: 'cloudsql', target: 'p:new-db', credential: 'db-user:app', source: { ip: '10.0.0.5' } }]);
+    expect(findings.map((f) => [f.type, f.severity])).toEqual([
+      ['failed-auth-burst', 'high'],
+      ['not-baselined', 'low'],
+    ]);
+    expect(findings[0]).toMatchObject({ source: 'ip:198.51.100.66', credential: 'db-user:root', failures: 6, rule: { baseline: null, detail: expect.stringMatching(/from a target with no baseline, on the internet/) } });
+    // Below the threshold, the target's note alone.
+    expect(audit(specs.slice(0, 4)).map((f) => f.type)).toEqual(['not-baselined']);
+  });
+
   it('a target with no baseline is reported once, not once per access', () => {
     const findings = audit(Array.from({ length: 30 }, (_, i) => ({ target: 'bucket-new', source: { ip: `192.0.2.${i}` } })));
     expect(findings).toHaveLength(1);

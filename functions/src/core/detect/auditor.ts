@@ -210,7 +210,8 @@ export class BatchAuditor implements RangeMerger {
     for (const [key, groups] of byTarget) {
       const baseline = this.baselines.get(key);
       if (!baseline) {
-        findings.push(detectNotBaselined(groups));
+        // Nothing about the target can be judged, except that a burst of failures is never normal.
+        findings.push(...detectFailedAuthBursts(groups, undefined, this.options.burstThreshold).findings, detectNotBaselined(groups));
         continue;
       }
       const bursts = detectFailedAuthBursts(groups, baseline, this.options.burstThreshold);

@@ -16,10 +16,12 @@ export const DEFAULT_BURST_THRESHOLD = 5;
 /**
  * Per source not in the baseline: if its failures in this batch reach the threshold, one finding
  * (across all credentials it tried) takes those failures; the groups whose failures it took are returned.
+ * A target with no baseline knows no source: a burst against it is reported at full severity too
+ * (a password-guessing run must not wait for someone to write the target's first baseline).
  */
 export function detectFailedAuthBursts(
   groups: readonly AccessGroup[],
-  baseline: CompiledBaseline,
+  baseline: CompiledBaseline | undefined,
   threshold: number,
 ): { findings: Finding[]; consumed: Set<AccessGroup> } {
   const bySource = new Map<string, AccessGroup[]>();
@@ -29,7 +31,7 @@ export function detectFailedAuthBursts(
   for (const [, sourceGroups] of bySource) {
     const failures = sourceGroups.reduce((n, g) => n + g.failures, 0);
     const first = sourceGroups[0]!;
-    if (failures < threshold || baseline.sources.match(first.source)) continue;
+    if (failures < threshold || baseline?.sources.match(first.source)) continue;
     const credentials = new Set(sourceGroups.map((g) => g.credential?.key ?? null));
     const [only] = credentials;
     findings.push(
@@ -38,10 +40,10 @@ export function detectFailedAuthBursts(
         credential: credentials.size === 1 ? (only ?? null) : null,
         only: 'failures',
         rule: {
-          baseline: baseline.file,
-          section: 'sources',
-          detail: `${failures} failed attempts in one batch (threshold ${threshold}) from a source not in sources${isInternetSource(first.source) ? ', on the internet' : ''}`,
-          nearest: baseline.nearestSources(first.source.key),
+          baseline: baseline?.file ?? null,
+          section: baseline ? 'sources' : null,
+          detail: `${failures} failed attempts in one batch (threshold ${threshold}) from ${baseline ? 'a source not in sources' : 'a target with no baseline'}${isInternetSource(first.source) ? ', on the internet' : ''}`,
+          nearest: baseline?.nearestSources(first.source.key) ?? [],
         },
       }),
     );
