@@ -39,7 +39,7 @@ function stillHappening(finding: Finding, state: Suppression, batch: string): St
 }
 
 /** Which findings to post and which are still happening (posted by another digest within the window). Reads only. */
-export async function decideSuppression(findings: readonly Finding[], store: StateStore, batch: string, now: number, windowMs: number, digestId = ''): Promise<SuppressionDecision> {
+export async function decideSuppression(findings: readonly Finding[], store: StateStore, batch: string, now: number, windowMs: number, digestId: string): Promise<SuppressionDecision> {
   const states = await mapLimited(findings, PARALLEL_READS, (f) => store.readSuppression(f.id));
   const toPost: Finding[] = [];
   const still: StillHappening[] = [];

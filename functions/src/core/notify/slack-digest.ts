@@ -172,7 +172,8 @@ export function findingSection(finding: Finding, input: Pick<DigestInput, 'proje
   const body = lines.join('\n');
   const fits = (...extra: string[]) => [body, ...extra].join('\n').length <= SLACK_LIMITS.sectionText;
   if (fits(link, todo)) return section([body, link, todo].join('\n'));
-  if (fits(todo, '_Logs Explorer link left out (too long): the report has the finding._')) return section([body, '_Logs Explorer link left out (too long): the report has the finding._', todo].join('\n'));
+  const noLink = '_Logs Explorer link left out (too long): the report has the finding._';
+  if (fits(noLink, todo)) return section([body, noLink, todo].join('\n'));
   return section([body, `_Link and command left out (too long): see finding ${finding.id} in the report._`].join('\n'));
 }
 
