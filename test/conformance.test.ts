@@ -90,12 +90,6 @@ describe('conformance check', () => {
 const peerSamples = join(repoRoot, '..', 'shared', 'peer-samples');
 const KNOWN_MISMATCHES = [
   'cloudsql-001 principal',
-  'gcs-001 sourceIp',
-  'gcs-007 sourceIp',
-  'gcs-008 sourceIp',
-  'gcs-009 sourceIp',
-  'gcs-012 sourceIp',
-  'gcs-013 sourceIp',
   'vpc-311 status',
   'vpc-312 status',
   'vpc-313 status',

@@ -47,6 +47,16 @@ describe('GCS data access parser', () => {
     expect(event.source.identities).toEqual([`token:${token}`]);
   });
 
+  it('an entry without callerIp records no source (not an empty address), by the full parser and the fast path alike', async () => {
+    const entry = variant(allowed, (e) => delete e.protoPayload.requestMetadata.callerIp);
+    const event = parseEvent(entry);
+    expect(event.source).toEqual({ key: 'unrecorded', identities: ['unrecorded'], details: {} });
+    const { scanBytes } = await import('../../support/fixtures.js');
+    const { events } = await scanBytes(`${JSON.stringify(entry)}\n`);
+    expect(events[0]!.source.key).toBe('unrecorded');
+    expect(events[0]!.source.details.ip).toBeUndefined();
+  });
+
   it('identifies an IPv6 caller by its /64 (privacy addresses rotate)', () => {
     const event = parseEvent(variant(allowed, (e) => (e.protoPayload.requestMetadata.callerIp = '2001:db8:1:2:a1b2:c3d4:e5f6:1')));
     expect(event.source.key).toBe('cidr:2001:db8:1:2::/64');

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { eventRef, type AccessEvent, type Credential, type EventRef, type Source } from '../access-event.js';
-import { buildSource } from '../source-identity.js';
+import { buildSource, UNRECORDED } from '../source-identity.js';
 import { AUDIT_LOG_TYPE, checkTime, clip, describeIssues, type Parser } from './log-entry.js';
 
 const delegationSchema = z.looseObject({
@@ -70,6 +70,12 @@ function ipSource(ip: string): Source {
   return source;
 }
 
+/** The caller: by address (and network when logged); an entry without `callerIp` records no source. */
+function gcsSource(callerIp: string | undefined, network: string | undefined): Source {
+  if (network !== undefined) return buildSource({ ...(callerIp ? { ip: callerIp } : {}), ...callerNetwork(network) });
+  return callerIp ? ipSource(callerIp) : UNRECORDED;
+}
+
 const BUCKET_IN_RESOURCE = /^projects\/_\/buckets\/([^/]+)(?:\/objects\/(.*))?$/s;
 
 /** What a GCS data-access entry says, however it was read (full parser or fast path). */
@@ -100,7 +106,7 @@ export function gcsEvent(f: GcsFields): AccessEvent | 'skip' {
   const event: AccessEvent = {
     kind: 'gcs',
     target: bucket,
-    source: f.callerNetwork === undefined ? ipSource(f.callerIp ?? '') : buildSource({ ip: f.callerIp ?? '', ...callerNetwork(f.callerNetwork) }),
+    source: gcsSource(f.callerIp, f.callerNetwork),
     credential: f.credential,
     action: f.method,
     outcome: denied ? 'failure' : 'success',
