@@ -1,8 +1,9 @@
 /**
  * Fault injection through the whole function on real parts: many batches, delivered in random order,
  * more than once and several at a time, with random faults at every boundary — GCS read resets and
- * 5xx, state writes failing (a crash between steps), Slack 429/5xx/resets/hangs/permanent 4xx and a
- * Slack that never answers — and Eventarc's retries simulated (a thrown delivery is queued again
+ * 5xx, state writes failing (a crash between steps), Slack 429/5xx/resets/hangs/permanent 4xx, a
+ * slow Slack that answers after the client gave up, and a Slack that never answers — and Eventarc's
+ * retries simulated (a thrown delivery is queued again
  * after a backoff). Some batches share a finding key, as shards of one hour do. At the end the
  * invariants of reliability.md are checked, and the run says what it injected and what it verified.
  */
@@ -63,6 +64,7 @@ const FAULTS = [
   'slack-reset',
   'slack-hang',
   'slack-never-answers',
+  'slack-slow',
   'slack-permanent-404',
 ] as const;
 type Fault = (typeof FAULTS)[number];
@@ -154,6 +156,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
             break;
           case 'slack-never-answers':
             p.slack.respond(...Array.from({ length: 6 }, () => ({ hang: true as const })));
+            break;
+          case 'slack-slow':
+            // Slack takes the post and answers 200 after the client gave up (timeout 150 ms): it arrived.
+            p.slack.respond({ status: 200, delayMs: 400 }, { status: 200, delayMs: 50 });
             break;
           case 'slack-permanent-404':
             p.slack.respond({ status: 404, body: 'channel_not_found' });

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
 export type SlackResponse =
-  | { status: number; body?: string; retryAfter?: number }
+  | { status: number; body?: string; retryAfter?: number; /** Answer only after this long (a slow Slack). */ delayMs?: number }
   | { reset: true }
   | { hang: true };
 
@@ -52,6 +52,8 @@ export class SlackReceiver {
       }
       record.answered = next.status;
       if (next.status === 200) this.deliveredLog.push(body);
+      if (next.delayMs) await new Promise((resolve) => setTimeout(resolve, next.delayMs));
+      if (res.destroyed || req.socket.destroyed) return;
       res.writeHead(next.status, { 'content-type': 'text/plain', ...(next.retryAfter !== undefined ? { 'retry-after': String(next.retryAfter) } : {}) });
       res.end(next.body ?? (next.status === 200 ? 'ok' : 'error'));
     });
