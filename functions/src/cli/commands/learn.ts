@@ -93,12 +93,13 @@ export async function learnCommand(argv: readonly string[], io: CommandIo): Prom
 /** Lists every gs:// location first, so a typo fails before anything is read. Loads the storage library only when needed. */
 async function listRemote(locations: readonly string[]) {
   const [{ storageClients }, objects] = await Promise.all([import('../../core/gcs/storage-clients.js'), import('../../core/gcs/scan-objects.js')]);
-  const { downloads } = storageClients({ retrySeconds: 60 });
+  // Listing is a JSON request the library may retry; object reads use the client whose retries are off.
+  const { requests, downloads } = storageClients({ retrySeconds: 60 });
   const listed: ExportObject[] = [];
   for (const uri of locations) {
     const location = objects.parseGsLocation(uri);
     if (!location) throw new UsageError(`learn: ${terminalSafe(uri, 200)} is not a gs://BUCKET[/PREFIX] location`);
-    const found = await objects.listExportObjects(downloads, location).catch((error: Error & { code?: unknown }) => {
+    const found = await objects.listExportObjects(requests, location).catch((error: Error & { code?: unknown }) => {
       throw new UsageError(`learn: cannot list ${terminalSafe(uri, 200)}: ${error.code === 404 ? 'no such bucket' : terminalSafe(error.message.split('\n')[0] ?? '', 200)}`);
     });
     if (found.length === 0) throw new UsageError(`learn: no export objects (*.json, *.jsonl, *.ndjson, .gz) under ${terminalSafe(uri, 200)}`);
