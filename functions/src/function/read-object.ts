@@ -15,6 +15,7 @@ import { BatchAuditor } from '../core/detect/auditor.js';
 import type { Finding } from '../core/detect/finding.js';
 import { decodeStream } from '../core/read/input-files.js';
 import { emptyStats, ProblemLog, scanStream, type BatchStats } from '../core/read/scan.js';
+import { objectReadBackoffMs, realSleep } from '../core/gcs/download.js';
 import { BudgetExceededError, RetryableError } from './errors.js';
 
 export interface ObjectAudit {
@@ -40,13 +41,9 @@ export interface ReadOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-/** Backoff before the second read attempt; it doubles per attempt up to READ_BACKOFF_MAX_MS. */
-export const READ_BACKOFF_BASE_MS = 500;
-export const READ_BACKOFF_MAX_MS = 8_000;
 /** Attempts of one object within a run: with the library's retries off, this loop is the retry. */
 export const DEFAULT_READ_ATTEMPTS = 5;
 
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** The object is gone (deleted, or replaced by a newer generation): nothing to audit, ever. */
 export class ObjectGoneError extends Error {}
@@ -75,7 +72,7 @@ export async function auditObject(
       if (code === 404) throw new ObjectGoneError(`gs://${object.bucket}/${object.name}#${object.generation} no longer exists`);
       lastError = error;
     }
-    const wait = Math.min(READ_BACKOFF_BASE_MS * 2 ** (attempt - 1), READ_BACKOFF_MAX_MS);
+    const wait = objectReadBackoffMs(attempt);
     if (attempt === maxAttempts || options.now() + wait >= options.deadlineMs) break;
     await sleep(wait);
   }

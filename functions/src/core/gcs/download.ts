@@ -13,7 +13,14 @@ export function isTransientStorageError(error: unknown): boolean {
   return typeof code === 'number' ? code === 408 || code === 429 || code >= 500 : true;
 }
 
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+export const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Backoff before a whole object (an export) is read again: 0.5 s, doubling per attempt, at most 8 s. */
+export const OBJECT_READ_BACKOFF = { baseMs: 500, maxMs: 8_000 } as const;
+
+export function objectReadBackoffMs(attempt: number): number {
+  return Math.min(OBJECT_READ_BACKOFF.baseMs * 2 ** (attempt - 1), OBJECT_READ_BACKOFF.maxMs);
+}
 
 export async function downloadObject(
   storage: Storage,

@@ -13,7 +13,7 @@ import type { AccessEvent } from '../access-event.js';
 import { decodeStream } from '../read/input-files.js';
 import type { FileScan } from '../read/scan-files.js';
 import { emptyStats, ProblemLog, scanStream } from '../read/scan.js';
-import { isTransientStorageError } from './download.js';
+import { isTransientStorageError, objectReadBackoffMs, realSleep } from './download.js';
 
 export interface GcsLocation {
   bucket: string;
@@ -57,8 +57,6 @@ export interface ScanObjectsOptions {
 }
 
 export const DEFAULT_PARALLEL_OBJECTS = 4;
-const BACKOFF_MS = [500, 1_000, 2_000, 4_000];
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Streams every object through the reader; counts, problems and events as for local files (added to `scan` when given). */
 export async function scanObjects(storage: Storage, objects: readonly ExportObject[], options: ScanObjectsOptions, scan: FileScan = { stats: emptyStats(), problems: new ProblemLog(), bytes: 0 }): Promise<FileScan> {
@@ -90,7 +88,7 @@ export async function scanObjects(storage: Storage, objects: readonly ExportObje
           if (retry) {
             // Nothing was taken from it: reading it again counts nothing twice.
             scan.stats.files--;
-            await sleep(BACKOFF_MS[attempt - 1] ?? 4_000);
+            await sleep(objectReadBackoffMs(attempt));
             continue;
           }
           scan.stats.fileErrors++;
