@@ -291,6 +291,7 @@ describe('accept: a finding becomes normal', () => {
 
   it.each([
     [['--report', 'missing.json', '--finding', '0123456789ab'], /--report missing\.json: no such report/],
+    [['--report', 'gs://only-a-bucket', '--finding', '0123456789ab'], /--report gs:\/\/only-a-bucket: not a gs:\/\/BUCKET\/OBJECT location/],
     [['--report', 'r.json', '--finding', 'xyz'], /--finding: must be a 12-digit hex finding id/],
     [['--report', 'r.json', '--finding', '0123456789ab', '--kind', 'gcs'], /take the values from the report; drop --kind/],
   ])('accept %j exits 2 with one line', async (args, message) => {

@@ -2,9 +2,13 @@
 // script), so a fresh clone has a working `npx log-audit` with no manual step. esbuild: one fast,
 // well-kept bundler instead of a tsc emit configuration.
 import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
+// Chunks are named by content hash: start empty, so old ones do not pile up.
+rmSync(join(root, 'functions/dist'), { recursive: true, force: true });
 
 await build({
   absWorkingDir: root,

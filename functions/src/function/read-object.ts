@@ -4,10 +4,8 @@
  * half-reported). A read that fails (reset, 5xx, 429) is started again from the beginning with
  * fresh counts, after a backoff, so every line is counted once.
  *
- * The Storage client given here must have the library's own retries off (`downloadClient`): on
- * Node 24 a download the library retries after a 503 makes teeny-request pipe into the stream it
- * was told to destroy, an unhandled rejection the Functions Framework answers by killing the
- * instance (googleapis/google-cloud-node#8670, no released fix). This loop is the retry instead.
+ * The Storage client given here must be the `downloads` client of core/gcs/storage-clients.ts (the
+ * library's own retries off; that file says why): this loop is the retry instead.
  */
 import type { Storage } from '@google-cloud/storage';
 import type { LoadedBaseline } from '../core/baseline/store.js';
@@ -43,7 +41,6 @@ export interface ReadOptions {
 
 /** Attempts of one object within a run: with the library's retries off, this loop is the retry. */
 export const DEFAULT_READ_ATTEMPTS = 5;
-
 
 /** The object is gone (deleted, or replaced by a newer generation): nothing to audit, ever. */
 export class ObjectGoneError extends Error {}

@@ -4,7 +4,7 @@ import { LOG_KINDS } from '../../core/access-event.js';
 import { accept } from '../../core/baseline/accept.js';
 import { acceptanceFor, decodeReportWord } from '../../core/baseline/accept-command.js';
 import { sourceMatchProblem } from '../../core/baseline/schema.js';
-import { parseGsUri } from '../../core/gcs/download.js';
+import { downloadObject, parseGsLocation } from '../../core/gcs/download.js';
 import { parseAuditReport, ReportError } from '../../core/report/audit-report.js';
 import { terminalSafe } from '../../core/report/terminal-text.js';
 import { checkOptions, parseCommandArgs, UsageError } from '../args.js';
@@ -83,13 +83,14 @@ const BY_VALUE_FLAGS = ['kind', 'target', 'source', 'credential', 'pair-only'] a
 /** A report's text, from a local file or from Cloud Storage. */
 async function readReport(report: string): Promise<string> {
   const location = decodeReportWord(report);
-  const gs = parseGsUri(location);
+  const gs = parseGsLocation(location);
   const shown = terminalSafe(location, 300);
+  if (location.startsWith('gs://') && !gs?.prefix) throw new ReportError(`accept: --report ${shown}: not a gs://BUCKET/OBJECT location`);
   try {
     if (!gs) return await readFile(location, 'utf8');
     // Loaded only for gs:// reports: the storage library would slow every command's start.
-    const [{ storageClients }, { downloadObject }] = await Promise.all([import('../../core/gcs/storage-clients.js'), import('../../core/gcs/download.js')]);
-    return (await downloadObject(storageClients({ retrySeconds: 30 }).downloads, gs)).toString('utf8');
+    const { storageClients } = await import('../../core/gcs/storage-clients.js');
+    return (await downloadObject(storageClients({ retrySeconds: 30 }).downloads, { bucket: gs.bucket, name: gs.prefix })).toString('utf8');
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     const why = code === 'ENOENT' || code === 404 ? 'no such report' : terminalSafe((error as Error).message.split('\n')[0] ?? String(error), 200);

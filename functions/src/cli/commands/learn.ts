@@ -2,17 +2,15 @@ import { z } from 'zod';
 import { DEFAULT_WIDENING, Learner } from '../../core/baseline/learn.js';
 import { loadEditableBaselines, writeLearned, type EditableBaseline } from '../../core/baseline/store.js';
 import { listInputFiles } from '../../core/read/input-files.js';
-import type { ExportObject, ScanObjectsOptions } from '../../core/gcs/scan-objects.js';
-import { scanFiles, type FileScan } from '../../core/read/scan-files.js';
+import { parseGsLocation } from '../../core/gcs/download.js';
+import { DEFAULT_PARALLEL_OBJECTS, listExportObjects, scanObjects, type ExportObject } from '../../core/gcs/scan-objects.js';
+import { scanFiles } from '../../core/read/scan-files.js';
 import { formatProblem } from '../../core/read/scan.js';
 import { terminalSafe } from '../../core/report/terminal-text.js';
 import { checkOptions, nonNegativeInt, parseCommandArgs, UsageError } from '../args.js';
 import { Progress } from '../progress.js';
 import type { CommandIo } from './io.js';
 import { stat } from 'node:fs/promises';
-
-/** gs:// objects read at once: enough to keep a link busy, few enough for a laptop's memory. */
-const DEFAULT_DOWNLOADS = 4;
 
 export const LEARN_HELP = `Usage: log-audit learn [--out DIR] PATH|gs://BUCKET[/PREFIX]...
 
@@ -32,7 +30,7 @@ Options:
   --widen-min-addresses N      widen exact IPv4 sources into their network once N distinct
                                addresses in it were seen (default: ${DEFAULT_WIDENING.ipv4MinAddresses}; 0 = never widen)
   --widen-prefix N             the IPv4 network size to widen to (default: ${DEFAULT_WIDENING.ipv4Prefix}, i.e. /${DEFAULT_WIDENING.ipv4Prefix})
-  --downloads N                gs:// objects read at once (default: ${DEFAULT_DOWNLOADS})
+  --downloads N                gs:// objects read at once (default: ${DEFAULT_PARALLEL_OBJECTS})
   --quiet                      no progress or input-problem lines on stderr
   -h, --help                   show this help
 
@@ -46,7 +44,7 @@ const learnOptions = z
     'widen-min-addresses': nonNegativeInt.default(DEFAULT_WIDENING.ipv4MinAddresses),
     'widen-prefix': z.coerce.number().int().min(8, 'must be 8..32').max(32, 'must be 8..32').default(DEFAULT_WIDENING.ipv4Prefix),
     quiet: z.boolean().default(false),
-    downloads: z.coerce.number().int().min(1, 'must be 1..32').max(32, 'must be 1..32').default(DEFAULT_DOWNLOADS),
+    downloads: z.coerce.number().int().min(1, 'must be 1..32').max(32, 'must be 1..32').default(DEFAULT_PARALLEL_OBJECTS),
   })
   .loose();
 
@@ -72,7 +70,7 @@ export async function learnCommand(argv: readonly string[], io: CommandIo): Prom
   const progress = new Progress(files.length + (remote?.objects.length ?? 0), io.err, 5000, io.progress && !options.quiet);
   const scan = await scanFiles(files, { onEvent: (e) => learner.add(e), onProgress: (s) => progress.update(s) });
   // Objects count into the same totals as local files.
-  if (remote) await remote.scan(remote.objects, { onEvent: (e) => learner.add(e), parallel: options.downloads, onProgress: (s) => progress.update(s) }, scan);
+  if (remote) await scanObjects(remote.downloads, remote.objects, { onEvent: (e) => learner.add(e), parallel: options.downloads, onProgress: (s) => progress.update(s) }, scan);
   progress.done(scan);
   const learned = learner.result();
   const summaries = await writeLearned(options.out, learned, existing);
@@ -92,19 +90,19 @@ export async function learnCommand(argv: readonly string[], io: CommandIo): Prom
 
 /** Lists every gs:// location first, so a typo fails before anything is read. Loads the storage library only when needed. */
 async function listRemote(locations: readonly string[]) {
-  const [{ storageClients }, objects] = await Promise.all([import('../../core/gcs/storage-clients.js'), import('../../core/gcs/scan-objects.js')]);
+  const { storageClients } = await import('../../core/gcs/storage-clients.js');
   // Listing is a JSON request the library may retry; object reads use the client whose retries are off.
   const { requests, downloads } = storageClients({ retrySeconds: 60 });
   const listed: ExportObject[] = [];
   for (const uri of locations) {
-    const location = objects.parseGsLocation(uri);
+    const location = parseGsLocation(uri);
     if (!location) throw new UsageError(`learn: ${terminalSafe(uri, 200)} is not a gs://BUCKET[/PREFIX] location`);
-    const found = await objects.listExportObjects(requests, location).catch((error: Error & { code?: unknown }) => {
+    const found = await listExportObjects(requests, location).catch((error: Error & { code?: unknown }) => {
       throw new UsageError(`learn: cannot list ${terminalSafe(uri, 200)}: ${error.code === 404 ? 'no such bucket' : terminalSafe(error.message.split('\n')[0] ?? '', 200)}`);
     });
     if (found.length === 0) throw new UsageError(`learn: no export objects (*.json, *.jsonl, *.ndjson, .gz) under ${terminalSafe(uri, 200)}`);
     listed.push(...found);
   }
-  return { objects: listed, scan: (list: readonly ExportObject[], options: ScanObjectsOptions, into: FileScan) => objects.scanObjects(downloads, list, options, into) };
+  return { objects: listed, downloads };
 }
 

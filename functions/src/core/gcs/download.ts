@@ -40,8 +40,14 @@ export async function downloadObject(
   }
 }
 
-/** `gs://bucket/name` → its parts; undefined when it is not such a location. */
-export function parseGsUri(uri: string): { bucket: string; name: string } | undefined {
-  const match = /^gs:\/\/([^/]+)\/(.+)$/.exec(uri);
-  return match ? { bucket: match[1]!, name: match[2]! } : undefined;
+/** A `gs://` location: the bucket, and an object name or a name prefix (empty for the whole bucket). */
+export interface GcsLocation {
+  bucket: string;
+  prefix: string;
+}
+
+/** `gs://bucket`, `gs://bucket/`, `gs://bucket/name…` → bucket and prefix; undefined when it is not one. */
+export function parseGsLocation(uri: string): GcsLocation | undefined {
+  const match = /^gs:\/\/([a-z0-9][a-z0-9._-]{1,220})(?:\/(.*))?$/s.exec(uri);
+  return match ? { bucket: match[1]!, prefix: match[2] ?? '' } : undefined;
 }

@@ -13,18 +13,7 @@ import type { AccessEvent } from '../access-event.js';
 import { decodeStream } from '../read/input-files.js';
 import type { FileScan } from '../read/scan-files.js';
 import { emptyStats, ProblemLog, scanStream } from '../read/scan.js';
-import { isTransientStorageError, objectReadBackoffMs, realSleep } from './download.js';
-
-export interface GcsLocation {
-  bucket: string;
-  prefix: string;
-}
-
-/** `gs://bucket`, `gs://bucket/`, `gs://bucket/prefix/…` → bucket and prefix; undefined when it is not one. */
-export function parseGsLocation(uri: string): GcsLocation | undefined {
-  const match = /^gs:\/\/([a-z0-9][a-z0-9._-]{1,220})(?:\/(.*))?$/.exec(uri);
-  return match ? { bucket: match[1]!, prefix: match[2] ?? '' } : undefined;
-}
+import { isTransientStorageError, objectReadBackoffMs, realSleep, type GcsLocation } from './download.js';
 
 const EXPORT_OBJECT = /\.(json|jsonl|ndjson)(\.gz)?$/i;
 
@@ -56,6 +45,7 @@ export interface ScanObjectsOptions {
   now?: () => number;
 }
 
+/** Objects read at once: enough to keep a link busy, few enough for a laptop's memory. */
 export const DEFAULT_PARALLEL_OBJECTS = 4;
 
 /** Streams every object through the reader; counts, problems and events as for local files (added to `scan` when given). */
@@ -76,12 +66,16 @@ export async function scanObjects(storage: Storage, objects: readonly ExportObje
             scan.bytes += chunk.length;
             options.onProgress?.(scan);
           });
-          await scanStream(label, decodeStream(raw), {
-            stats: scan.stats,
-            problems: scan.problems,
-            onEvent: options.onEvent,
-            ...(options.now ? { now: options.now } : {}),
-          });
+          try {
+            await scanStream(label, decodeStream(raw), {
+              stats: scan.stats,
+              problems: scan.problems,
+              onEvent: options.onEvent,
+              ...(options.now ? { now: options.now } : {}),
+            });
+          } finally {
+            raw.destroy();
+          }
           break;
         } catch (error) {
           const retry = taken === 0 && attempt < maxAttempts && isTransientStorageError(error);
