@@ -63,6 +63,8 @@ const schema = z
   maxInstances: z.number().int().min(1).max(1000).default(10),
   suppressionWindowHours: z.number().positive().default(24),
   burstThreshold: z.number().int().positive().default(5),
+  /** Days a target without a baseline is observed (daily reminders, no per-batch finding) from its first batch; 0 turns it off. */
+  learningDays: z.number().min(0).max(365).default(14),
   /** Prefix of every resource name. */
   namePrefix: z.string().regex(/^[a-z][a-z0-9-]{1,20}$/).default('log-audit'),
   })

@@ -128,6 +128,8 @@ const functions = SOURCES.map(
           DELIVERY_RESERVE_SECONDS: String(config.deliveryReserveSeconds),
           SUPPRESSION_WINDOW_HOURS: String(config.suppressionWindowHours),
           BURST_THRESHOLD: String(config.burstThreshold),
+          SOURCE_KEY: s.key,
+          LEARNING_DAYS: String(config.learningDays),
         },
         memory: config.functionMemory,
         timeoutSeconds: config.functionTimeoutSeconds,

@@ -7,35 +7,18 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCliAsync } from './support/cli.js';
-import { repoRoot, withTempDir } from './support/fixtures.js';
+import { folderContents, repoRoot, walkFiles, withTempDir } from './support/fixtures.js';
 import { FakeGcsServer } from './support/gcs-server.js';
 
 const history = join(repoRoot, 'examples', 'history');
 let server: FakeGcsServer;
 let emulator: string;
 
-async function walk(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await walk(path)));
-    else out.push(path);
-  }
-  return out.sort();
-}
-
-/** Every file under a folder, by relative path, with its text. */
-async function contents(dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const file of await walk(dir)) out[relative(dir, file)] = await readFile(file, 'utf8');
-  return out;
-}
-
 beforeAll(async () => {
   server = new FakeGcsServer();
   emulator = await server.start();
   // Each top folder of the examples is a log bucket, as a sink writes it.
-  for (const file of await walk(history)) {
+  for (const file of await walkFiles(history)) {
     const [bucket, ...name] = relative(history, file).split(sep);
     server.put(bucket!, name.join('/'), await readFile(file));
   }
@@ -56,11 +39,11 @@ describe('learn from Cloud Storage', () => {
       expect(remote.stderr).toBe('');
       expect(remote.status).toBe(0);
       expect(remote.stdout.split('\n')[0]).toBe(local.stdout.split('\n')[0]);
-      const [a, b] = [await contents(join(dir, 'local')), await contents(join(dir, 'remote'))];
+      const [a, b] = [await folderContents(join(dir, 'local')), await folderContents(join(dir, 'remote'))];
       expect(Object.keys(b).length).toBeGreaterThan(5);
       expect(b).toEqual(a);
       // Objects were read, not listed only: one media request each, a few at a time.
-      expect(server.requests.filter((r) => r.op === 'media').length).toBe((await walk(history)).length);
+      expect(server.requests.filter((r) => r.op === 'media').length).toBe((await walkFiles(history)).length);
     });
   });
 

@@ -51,6 +51,9 @@ function watchedState(p: Pipeline, inner: StateStore, violation: (text: string) 
     writeReport: (batch, report) => inner.writeReport(batch, report),
     readSuppression: (id) => inner.readSuppression(id),
     writeSuppression: (id, value, generation) => inner.writeSuppression(id, value, generation),
+    read: (name, schema) => inner.read(name, schema),
+    write: (name, value, generation) => inner.write(name, value, generation),
+    list: (prefix) => inner.list(prefix),
   };
 }
 

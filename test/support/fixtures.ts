@@ -1,7 +1,7 @@
 /** Test helpers: the sample lines in test/fixtures/formats, a parse context, temp dirs, scanning text. */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AccessEvent } from '../../functions/src/core/access-event.js';
 import type { ParseContext } from '../../functions/src/core/parse/log-entry.js';
@@ -77,4 +77,22 @@ export async function scanBytes(
 /** `lines = parsed + bad + skipped + unknown`, the invariant every scan keeps. */
 export function linesAddUp(stats: BatchStats): boolean {
   return stats.lines === stats.parsed + stats.bad + stats.skipped + stats.unknown;
+}
+
+/** Every file under a folder, recursively, in name order. */
+export async function walkFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await walkFiles(path)));
+    else out.push(path);
+  }
+  return out.sort();
+}
+
+/** Every file under a folder, by relative path, with its text. */
+export async function folderContents(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const file of await walkFiles(dir)) out[relative(dir, file)] = await readFile(file, 'utf8');
+  return out;
 }

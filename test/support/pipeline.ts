@@ -87,6 +87,8 @@ export class Pipeline {
       GCP_PROJECT: 'example-project',
       STORAGE_RETRY_SECONDS: '5',
       SLACK_TIMEOUT_MS: '2000',
+      // These scenarios model a deployment past its learning period; the learning tests set their own.
+      LEARNING_DAYS: '0',
     };
     return this;
   }

@@ -23,6 +23,10 @@ const envSchema = z.object({
   SLACK_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: 'SLACK_WEBHOOK_URL must be an http(s) URL' }),
   BASELINES_DIR: z.string().min(1).optional(),
   GCP_PROJECT: z.string().optional(),
+  /** The log source this function audits (the stack's key: gcs, cloudsql, vpc-flows); names its evidence. */
+  SOURCE_KEY: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'a short lowercase name such as gcs').default('logs'),
+  /** A target without a baseline is observed this many days from the first batch naming it (0: no learning period). */
+  LEARNING_DAYS: z.coerce.number().min(0).max(365).default(14),
   /** Work stops this long after the start; below the 540 s limit of event-driven gen2 functions. */
   TIME_BUDGET_SECONDS: seconds(480).refine((v) => v <= 530, 'must leave at least 10 s of the 540 s limit'),
   /** Time kept for the report and the Slack post once reading is done. */

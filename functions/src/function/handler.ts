@@ -23,6 +23,9 @@ import type { FunctionConfig } from './config.js';
 import { InProgressElsewhereError, RetryableError } from './errors.js';
 import { batchKey, FINALIZED, isLogExport, storageEventSchema } from './event.js';
 import { auditObject, ObjectGoneError } from './read-object.js';
+import { EVIDENCE_FORMAT, evidenceObjectName, type EvidenceSummary } from '../core/evidence/summary.js';
+import { deadLetterRecordName, type DeadLetterRecord } from './dead-letters.js';
+import { holdForLearning } from './learning-period.js';
 import type { Marker, StateStore, Versioned } from './state.js';
 import { applySuppression, decideSuppression, releaseKeys, reserveKeys } from './suppression.js';
 
@@ -92,9 +95,13 @@ export async function handleStorageEvent(event: unknown, deps: HandlerDeps): Pro
   const batch = batchKey(object);
   const eventTime = Date.parse(parsed.data.time ?? object.timeCreated ?? '');
   const pastRetryWindow = Number.isFinite(eventTime) && started - eventTime > config.MAX_EVENT_AGE_HOURS * 3600_000;
-  const run = new BatchRun(deps, batch, object, started, randomUUID());
+  const run = new BatchRun(deps, batch, object, started, randomUUID(), Number.isFinite(Date.parse(object.timeCreated ?? '')) ? Date.parse(object.timeCreated!) : started);
+  const recorded = async (outcome: BatchOutcome): Promise<BatchOutcome> => {
+    if (outcome.outcome === 'dead-letter') await recordDeadLetter(deps, outcome.batch, outcome.reason);
+    return outcome;
+  };
   try {
-    return await run.execute();
+    return await recorded(await run.execute());
   } catch (error) {
     const message = deps.notifier.scrub(error instanceof Error ? error.message : String(error));
     if (error instanceof InProgressElsewhereError) {
@@ -106,21 +113,33 @@ export async function handleStorageEvent(event: unknown, deps: HandlerDeps): Pro
     if (pastRetryWindow) {
       // No retry will come for this event: record it as dead rather than throw into the void.
       const reason = `event is older than the ${config.MAX_EVENT_AGE_HOURS} h retry window and failed: ${message}`;
-      const recorded = await run.deadLetter(reason).then(
+      const written = await run.deadLetter(reason).then(
         () => true,
         (failure: unknown) => (failure instanceof InProgressElsewhereError ? 'elsewhere' : false),
       );
-      if (recorded === 'elsewhere') {
+      if (written === 'elsewhere') {
         logger.log('INFO', `batch ${batch}: another delivery holds it; not dead-lettered`, { batch, eventId: parsed.data.id });
         return { outcome: 'duplicate', batch, status: 'in progress elsewhere' };
       }
-      logger.log('ERROR', `gave up on ${batch}: ${reason}`, { batch, eventId: parsed.data.id, recorded });
-      return { outcome: 'dead-letter', batch, reason };
+      logger.log('ERROR', `gave up on ${batch}: ${reason}`, { batch, eventId: parsed.data.id, recorded: written });
+      return recorded({ outcome: 'dead-letter', batch, reason });
     }
     logger.log('ERROR', `batch ${batch} will be retried: ${message}`, { batch, eventId: parsed.data.id, error: error instanceof Error ? error.name : 'Error', retryable: true });
     if (error instanceof RetryableError) throw error;
     throw new RetryableError(message);
   }
+}
+
+/**
+ * Lists a dead-lettered batch where the health check looks (by the day it was given up on). Best
+ * effort: the marker already says dead-letter and the ERROR line is logged; a failure here is logged too.
+ */
+async function recordDeadLetter(deps: HandlerDeps, batch: string, reason: string): Promise<void> {
+  const at = deps.now();
+  const record: DeadLetterRecord = { batch, source: deps.config.SOURCE_KEY, at: new Date(at).toISOString(), reason: deps.notifier.scrub(reason).slice(0, 500) };
+  await deps.state.write(deadLetterRecordName(deps.config.SOURCE_KEY, batch, at), record).catch((error: unknown) => {
+    deps.logger.log('ERROR', `could not list ${batch} for the health check: ${deps.notifier.scrub(error instanceof Error ? error.message : String(error))}`, { batch });
+  });
 }
 
 /** One attempt at one batch; holds the marker generation it owns. */
@@ -135,6 +154,8 @@ class BatchRun {
     private readonly object: { bucket: string; name: string; generation: string },
     private readonly started: number,
     private readonly token: string,
+    /** When the export object was created: names its evidence, the same on every retry. */
+    private readonly createdMs: number,
   ) {
     this.deadline = started + deps.config.TIME_BUDGET_SECONDS * 1000;
   }
@@ -270,10 +291,29 @@ class BatchRun {
       this.deps.logger.log('WARNING', `dead-lettered ${this.batch}: ${error.message}`, { batch: this.batch });
       return { outcome: 'dead-letter', batch: this.batch, reason: error.message };
     }
-    const findings = audit.findings;
+    // Targets still in their learning period are observed, not reported (bursts always are).
+    const { report: findings, learning } = await holdForLearning(audit.findings, state, this.batch, this.now, config.LEARNING_DAYS);
     const summary = summarize(audit.stats, audit.bytes, audit.problems, findings, audit.targets);
     const digestId = digestIdFor(this.batch);
-    const report = await state.writeReport(this.batch, { batch: this.batch, digestId, generatedAt: new Date(this.now).toISOString(), summary, findings });
+    const learningTargets = learning.map((f) => ({ kind: f.kind, target: f.target }));
+    const report = await state.writeReport(this.batch, { batch: this.batch, digestId, generatedAt: new Date(this.now).toISOString(), summary, findings, learning: learningTargets });
+    const evidence: EvidenceSummary = {
+      logAuditEvidence: EVIDENCE_FORMAT,
+      batch: this.batch,
+      source: config.SOURCE_KEY,
+      at: new Date(this.now).toISOString(),
+      outcome: 'audited',
+      lines: audit.stats.lines,
+      parsed: audit.stats.parsed,
+      bad: audit.stats.bad,
+      unknown: audit.stats.unknown,
+      skipped: audit.stats.skipped,
+      bytes: audit.bytes,
+      findings: findings.length,
+      targets: audit.evidence,
+    };
+    // Written before the batch can be done: a retry rewrites the same object, never a second one.
+    await state.write(evidenceObjectName(config.SOURCE_KEY, this.batch, this.createdMs), evidence);
     const windowMs = config.SUPPRESSION_WINDOW_HOURS * 3600_000;
     const decision = await decideSuppression(findings, state, this.batch, this.now, windowMs, digestId);
     let toPost = decision.toPost;

@@ -13,6 +13,7 @@ import { BatchAuditor } from '../core/detect/auditor.js';
 import type { Finding } from '../core/detect/finding.js';
 import { decodeStream } from '../core/read/input-files.js';
 import { emptyStats, ProblemLog, scanStream, type BatchStats } from '../core/read/scan.js';
+import { evidenceOf, type EvidenceTarget } from '../core/evidence/summary.js';
 import { objectReadBackoffMs, realSleep } from '../core/gcs/download.js';
 import { BudgetExceededError, RetryableError } from './errors.js';
 
@@ -24,6 +25,8 @@ export interface ObjectAudit {
   readAttempts: number;
   /** Targets the batch touched, and how many of them have a baseline. */
   targets: { total: number; baselined: number };
+  /** What the batch saw successfully, per target (its evidence summary). */
+  evidence: EvidenceTarget[];
 }
 
 export interface ReadOptions {
@@ -104,7 +107,7 @@ async function readOnce(storage: Storage, object: { bucket: string; name: string
     clearTimeout(timer);
     raw.destroy();
   }
-  return { findings: auditor.findings(), stats, problems, bytes, targets: auditor.targets() };
+  return { findings: auditor.findings(), stats, problems, bytes, targets: auditor.targets(), evidence: evidenceOf(auditor.groupsInOrder(), auditor.overflowInOrder()) };
 }
 
 async function* withDeadline(chunks: AsyncIterable<Buffer>, options: ReadOptions): AsyncGenerator<Buffer> {

@@ -4,6 +4,10 @@
  *   markers/<bucket>/<name>#<generation>.json   one per batch: claim → pending delivery → delivered → done
  *   reports/<bucket>/<name>#<generation>.json   the full findings of every batch
  *   suppression/<finding id>.json               when a finding key was last posted, and what accrued since
+ *   evidence/<YYYY/MM/DD>/<source>/<batch>.evidence.json   what each batch saw successfully (core/evidence)
+ *   dead-letters/<YYYY/MM/DD>/<source>/<batch>.json        batches given up on, for the health check
+ *   learning/<kind>/<hash>.json                 when a target without a baseline was first named
+ *   health/state.json                           what the health check has posted, and when
  * https://cloud.google.com/storage/docs/request-preconditions
  */
 import { z } from 'zod';
@@ -69,6 +73,12 @@ export interface StateStore {
   readSuppression(findingId: string): Promise<Versioned<Suppression> | undefined>;
   /** `generation` '0' creates; undefined on a precondition conflict. */
   writeSuppression(findingId: string, value: Suppression, generation: string): Promise<string | undefined>;
+  /** Any state object, validated by `schema` (null when unreadable); undefined when absent. */
+  read<T>(name: string, schema: z.ZodType<T>): Promise<Versioned<T> | undefined>;
+  /** Writes a state object; with `generation`, only over that generation ('0' creates); undefined on a conflict. */
+  write(name: string, value: unknown, generation?: string): Promise<string | undefined>;
+  /** Names of the state objects under `prefix`, in name order. */
+  list(prefix: string): Promise<string[]>;
 }
 
 const MAX_STATE_OBJECT_BYTES = 4 * 1024 * 1024;
@@ -95,7 +105,7 @@ export class GcsStateStore implements StateStore {
     return `reports/${batch}.json`;
   }
 
-  private async read<T>(name: string, schema: z.ZodType<T>): Promise<Versioned<T> | undefined> {
+  async read<T>(name: string, schema: z.ZodType<T>): Promise<Versioned<T> | undefined> {
     for (let attempt = 0; attempt < 3; attempt++) {
       const file = this.storage.bucket(this.bucket).file(name);
       let generation: string;
@@ -122,7 +132,7 @@ export class GcsStateStore implements StateStore {
     return undefined;
   }
 
-  private async write(name: string, value: unknown, generation: string | undefined): Promise<string | undefined> {
+  async write(name: string, value: unknown, generation?: string): Promise<string | undefined> {
     const file = this.storage.bucket(this.bucket).file(name);
     try {
       await file.save(JSON.stringify(value), {
@@ -135,6 +145,11 @@ export class GcsStateStore implements StateStore {
       if (isStatus(error, 412)) return undefined;
       throw error;
     }
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const [files] = await this.storage.bucket(this.bucket).getFiles({ prefix, autoPaginate: true });
+    return files.map((f) => f.name).sort();
   }
 
   readMarker(batch: string): Promise<Versioned<Marker> | undefined> {

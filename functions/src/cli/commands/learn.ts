@@ -11,6 +11,8 @@ import { checkOptions, nonNegativeInt, parseCommandArgs, UsageError } from '../a
 import { Progress } from '../progress.js';
 import type { CommandIo } from './io.js';
 import { stat } from 'node:fs/promises';
+import { isEvidenceName, type EvidenceSummary } from '../../core/evidence/summary.js';
+import { emptyEvidenceRead, readEvidenceFiles, readEvidenceObjects } from '../../core/evidence/read-evidence.js';
 
 export const LEARN_HELP = `Usage: log-audit learn [--out DIR] PATH|gs://BUCKET[/PREFIX]...
 
@@ -18,7 +20,10 @@ Learns what is normal for every target (bucket, Cloud SQL instance, network dest
 exported logs, and writes one baseline file per target under DIR (default: baselines/).
 PATH is a file or a directory (searched recursively for *.json, *.jsonl and their .gz);
 gs://BUCKET[/PREFIX] reads the export objects under it where they are, streaming, a few at a
-time, with your Google credentials (STORAGE_EMULATOR_HOST is honoured). The log kind of each
+time, with your Google credentials (STORAGE_EMULATOR_HOST is honoured).
+Evidence summaries (*.evidence.json, written by the function for every batch it audits, under
+gs://STATE_BUCKET/evidence/YYYY/MM/DD/SOURCE/) are merged as the batches they summarize would
+be: \`learn gs://STATE_BUCKET/evidence/2026/11/\` learns November from kilobytes. The log kind of each
 entry is read from the entry itself, so any mix of GCS, Cloud SQL and VPC flow exports works. Existing files are merged: evidence is updated, new entries are appended, and
 your comments and annotations (owner, reason, expires) are kept. Re-learning the same history
 does not inflate counts.
@@ -63,20 +68,29 @@ export async function learnCommand(argv: readonly string[], io: CommandIo): Prom
   const options = checkOptions('learn', learnOptions, values);
   if (positionals.length === 0) throw new UsageError('learn: name at least one PATH of exported logs (see `log-audit learn --help`)');
   const locations = positionals.filter((p) => p.startsWith('gs://'));
-  const files = await listInputFiles(positionals.filter((p) => !p.startsWith('gs://')));
+  const listed = await listInputFiles(positionals.filter((p) => !p.startsWith('gs://')));
+  // Evidence summaries the function wrote (*.evidence.json) are merged as summaries, not read as log lines.
+  const files = listed.filter((f) => !isEvidenceName(f));
+  const evidenceFiles = listed.filter((f) => isEvidenceName(f));
   const existing: EditableBaseline[] = (await stat(options.out).catch(() => undefined)) ? await loadEditableBaselines(options.out) : [];
   const learner = new Learner(existing, { ipv4MinAddresses: options['widen-min-addresses'], ipv4Prefix: options['widen-prefix'] });
   const remote = locations.length > 0 ? await listRemote(locations) : undefined;
-  const progress = new Progress(files.length + (remote?.objects.length ?? 0), io.err, 5000, io.progress && !options.quiet);
+  const exportObjects = remote?.objects.filter((o) => !isEvidenceName(o.name)) ?? [];
+  const evidenceObjects = remote?.objects.filter((o) => isEvidenceName(o.name)) ?? [];
+  const progress = new Progress(files.length + exportObjects.length, io.err, 5000, io.progress && !options.quiet);
   const scan = await scanFiles(files, { onEvent: (e) => learner.add(e), onProgress: (s) => progress.update(s) });
   // Objects count into the same totals as local files.
-  if (remote) await scanObjects(remote.downloads, remote.objects, { onEvent: (e) => learner.add(e), parallel: options.downloads, onProgress: (s) => progress.update(s) }, scan);
+  if (remote && exportObjects.length > 0) await scanObjects(remote.downloads, exportObjects, { onEvent: (e) => learner.add(e), parallel: options.downloads, onProgress: (s) => progress.update(s) }, scan);
   progress.done(scan);
+  const fromSummary = (summary: EvidenceSummary) => summary.targets.forEach((t) => learner.addEvidence(t));
+  const evidence = await readEvidenceFiles(evidenceFiles, scan.problems, fromSummary, emptyEvidenceRead());
+  if (remote && evidenceObjects.length > 0) await readEvidenceObjects(remote.downloads, evidenceObjects, scan.problems, fromSummary, evidence, options.downloads * 2);
   const learned = learner.result();
   const summaries = await writeLearned(options.out, learned, existing);
   if (!options.quiet) for (const problem of scan.problems.list()) io.err(formatProblem(problem));
   const s = scan.stats;
-  io.out(`learned from ${s.files} files, ${s.lines} lines (${s.parsed} parsed, ${s.skipped} skipped, ${s.unknown} unknown, ${s.bad} bad): ${learner.learned} successful accesses to ${learned.length} targets\n`);
+  const fromEvidence = evidenceFiles.length + evidenceObjects.length > 0 ? `${evidence.summaries} evidence summaries (of ${evidence.lines} lines) and ` : '';
+  io.out(`learned from ${fromEvidence}${s.files} files, ${s.lines} lines (${s.parsed} parsed, ${s.skipped} skipped, ${s.unknown} unknown, ${s.bad} bad): ${learner.learned} successful accesses to ${learned.length} targets\n`);
   for (const m of summaries) {
     const added = Object.entries(m.added)
       .filter(([, count]) => count > 0)
@@ -100,7 +114,7 @@ async function listRemote(locations: readonly string[]) {
     const found = await listExportObjects(requests, location).catch((error: Error & { code?: unknown }) => {
       throw new UsageError(`learn: cannot list ${terminalSafe(uri, 200)}: ${error.code === 404 ? 'no such bucket' : terminalSafe(error.message.split('\n')[0] ?? '', 200)}`);
     });
-    if (found.length === 0) throw new UsageError(`learn: no export objects (*.json, *.jsonl, *.ndjson, .gz) under ${terminalSafe(uri, 200)}`);
+    if (found.length === 0) throw new UsageError(`learn: no export objects or evidence summaries (*.json, *.jsonl, *.ndjson, .gz) under ${terminalSafe(uri, 200)}`);
     listed.push(...found);
   }
   return { objects: listed, downloads };

@@ -5,6 +5,7 @@
  * only when enough distinct addresses in it were seen (`WideningOptions`).
  */
 import type { AccessEvent } from '../access-event.js';
+import type { EvidenceTarget } from '../evidence/summary.js';
 import { ipFamily, ipv4Network } from '../ip.js';
 import { UNRECORDED_SOURCE } from '../source-identity.js';
 import { MAX_CREDENTIAL_LENGTH, sourceMatchProblem, targetKey } from './schema.js';
@@ -77,6 +78,41 @@ export class Learner {
     if (source) this.note(target.sources, key, 'sources', source, event.time, time);
     if (credential) this.note(target.credentials, key, 'credentials', credential, event.time, time);
     if (source && credential) this.note(target.pairs, key, 'pairs', pairKey(credential, source), event.time, time);
+  }
+
+  /**
+   * Merges one target's evidence summary (what a batch saw successfully): the same result as adding
+   * the batch's successful events one by one, entry by entry. Re-learning a summary whose span a file
+   * already covers adds no count, as for events; one that straddles the covered window counts whole.
+   */
+  addEvidence(evidence: EvidenceTarget): void {
+    if (evidence.successes === 0) return;
+    this.learned += evidence.successes;
+    const key = targetKey(evidence.kind, evidence.target);
+    let target = this.targets.get(key);
+    if (!target) {
+      target = { kind: evidence.kind, target: evidence.target, sources: new Map(), credentials: new Map(), pairs: new Map() };
+      this.targets.set(key, target);
+    }
+    for (const s of evidence.sources) this.noteSpan(target.sources, key, 'sources', s.match, s);
+    for (const c of evidence.credentials) this.noteSpan(target.credentials, key, 'credentials', c.match, c);
+    for (const p of evidence.pairs) this.noteSpan(target.pairs, key, 'pairs', pairKey(p.credential, p.source), p);
+  }
+
+  private noteSpan(map: Map<string, Evidence>, target: string, section: string, key: string, span: { count: number; firstSeen: string; lastSeen: string }): void {
+    const first = Date.parse(span.firstSeen);
+    const last = Date.parse(span.lastSeen);
+    const covered = this.known.covers(target, section, key, first) && this.known.covers(target, section, key, last);
+    const newCount = covered ? 0 : span.count;
+    const evidence = map.get(key);
+    if (!evidence) {
+      map.set(key, { count: span.count, newCount, firstSeen: span.firstSeen, lastSeen: span.lastSeen });
+      return;
+    }
+    evidence.count += span.count;
+    evidence.newCount += newCount;
+    if (first < Date.parse(evidence.firstSeen)) evidence.firstSeen = span.firstSeen;
+    if (last > Date.parse(evidence.lastSeen)) evidence.lastSeen = span.lastSeen;
   }
 
   private note(map: Map<string, Evidence>, target: string, section: string, key: string, iso: string, time: number): void {

@@ -23,6 +23,14 @@ export interface AccessGroup {
   firstLine: number;
   firstSeen: string;
   lastSeen: string;
+  /**
+   * The first and last successful access (what `learn` keeps as an entry's firstSeen / lastSeen),
+   * for the batch's evidence summary; ±Infinity and '' until the group has a success.
+   */
+  successFirstMs: number;
+  successLastMs: number;
+  successFirstSeen: string;
+  successLastSeen: string;
   actions: Set<string>;
   resources: Set<string>;
   userAgents: Set<string>;
@@ -100,6 +108,10 @@ export function newGroup(event: AccessEvent): AccessGroup {
     firstLine: event.ref.line,
     firstSeen: event.time,
     lastSeen: event.time,
+    successFirstMs: Number.POSITIVE_INFINITY,
+    successLastMs: Number.NEGATIVE_INFINITY,
+    successFirstSeen: '',
+    successLastSeen: '',
     actions: new Set(),
     resources: new Set(),
     userAgents: new Set(),
@@ -111,10 +123,19 @@ export function newGroup(event: AccessEvent): AccessGroup {
 }
 
 export function addToGroup(group: AccessGroup, event: AccessEvent): void {
-  if (event.outcome === 'success') group.successes++;
-  else if (event.outcome === 'failure') group.failures++;
-  else group.undecided++;
   const ms = event.timeMs ?? Date.parse(event.time);
+  if (event.outcome === 'success') {
+    group.successes++;
+    if (ms < group.successFirstMs) {
+      group.successFirstMs = ms;
+      group.successFirstSeen = event.time;
+    }
+    if (ms > group.successLastMs) {
+      group.successLastMs = ms;
+      group.successLastSeen = event.time;
+    }
+  } else if (event.outcome === 'failure') group.failures++;
+  else group.undecided++;
   if (ms < group.firstMs) {
     group.firstMs = ms;
     group.firstSeen = event.time;
@@ -140,13 +161,23 @@ export function addToGroup(group: AccessGroup, event: AccessEvent): void {
 export function addRepeatToGroup(group: AccessGroup, repeat: RepeatedAccess, offerAction = true): void {
   group.successes++;
   const ms = repeat.timeMs;
+  // A repeat is a success: its time is decoded at most once, and only when a bound moves.
+  let time: string | undefined;
   if (ms < group.firstMs) {
     group.firstMs = ms;
-    group.firstSeen = repeat.time();
+    group.firstSeen = time = repeat.time();
   }
   if (ms > group.lastMs) {
     group.lastMs = ms;
-    group.lastSeen = repeat.time();
+    group.lastSeen = time ??= repeat.time();
+  }
+  if (ms < group.successFirstMs) {
+    group.successFirstMs = ms;
+    group.successFirstSeen = time ??= repeat.time();
+  }
+  if (ms > group.successLastMs) {
+    group.successLastMs = ms;
+    group.successLastSeen = time ??= repeat.time();
   }
   if (offerAction) addSample(group.actions, repeat.known.action);
   if (group.refs.length < 3) group.refs.push(`${repeat.file}:${repeat.line}`);
@@ -172,6 +203,14 @@ export function mergeInto(group: AccessGroup, later: AccessGroup): void {
   if (later.lastMs > group.lastMs) {
     group.lastMs = later.lastMs;
     group.lastSeen = later.lastSeen;
+  }
+  if (later.successFirstMs < group.successFirstMs) {
+    group.successFirstMs = later.successFirstMs;
+    group.successFirstSeen = later.successFirstSeen;
+  }
+  if (later.successLastMs > group.successLastMs) {
+    group.successLastMs = later.successLastMs;
+    group.successLastSeen = later.successLastSeen;
   }
   for (const [into, from] of [
     [group.actions, later.actions],
