@@ -319,3 +319,19 @@ describe('accept: a finding becomes normal', () => {
     });
   });
 });
+
+describe('output into a pipe whose reader stops (`| head -1`)', () => {
+  it('ends quietly, without a stack trace', async () => {
+    const { spawn } = await import('node:child_process');
+    await withTempDir(async (dir) => {
+      const child = spawn(process.execPath, [join(repoRoot, 'functions/bin/log-audit.js'), 'learn', '--quiet', '--out', dir, join(repoRoot, 'examples', 'history')], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      // The reader goes away before the command writes: every write hits a closed pipe.
+      child.stdout.destroy();
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect(stderr).not.toMatch(/EPIPE|at .*\.js:\d+/);
+      expect(code).toBe(0);
+    });
+  });
+});

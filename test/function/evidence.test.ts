@@ -74,6 +74,15 @@ describe('evidence from every batch', () => {
     });
   });
 
+  it('learns one target with --target, and says when a named target had no evidence', async () => {
+    await withTempDir(async (dir) => {
+      const result = await runCliAsync(['learn', '--quiet', '--out', dir, '--target', 'gcs:acme-finance-reports', '--target', 'gcs:no-such-bucket', `gs://${STATE_BUCKET}/evidence/`]);
+      expect(result.status).toBe(0);
+      expect(result.stderr).toBe('log-audit: no successful access to gcs:no-such-bucket in what was read: nothing learned for it\n');
+      expect(Object.keys(await folderContents(dir)).sort()).toEqual(['baseline.schema.json', 'gcs/acme-finance-reports.yaml']);
+    });
+  });
+
   it('learns a local evidence file the same way, and names a file that is not one', async () => {
     await withTempDir(async (dir) => {
       const [first] = p.gcs.list(STATE_BUCKET, 'evidence/');

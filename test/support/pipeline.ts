@@ -15,6 +15,8 @@ import { structuredLogger } from '../../functions/src/function/batch-log.js';
 import { parseFunctionConfig } from '../../functions/src/function/config.js';
 import { handleStorageEvent, type BatchOutcome, type HandlerDeps } from '../../functions/src/function/handler.js';
 import { GcsStateStore } from '../../functions/src/function/state.js';
+import type { HealthDeps } from '../../functions/src/function/health/check.js';
+import { parseHealthConfig } from '../../functions/src/function/health/config.js';
 import { storageClients } from '../../functions/src/core/gcs/storage-clients.js';
 import { SlackNotifier } from '../../functions/src/core/notify/slack-notifier.js';
 import { FakeGcsServer } from './gcs-server.js';
@@ -101,26 +103,48 @@ export class Pipeline {
     await rm(this.dir, { recursive: true, force: true });
   }
 
-  /** Handler dependencies on the loopback parts, with the fake clock (sleeps advance it). */
-  deps(overrides: Partial<HandlerDeps> = {}, env: Record<string, string> = {}): HandlerDeps {
-    const config = parseFunctionConfig({ ...this.env, ...env });
-    const clients = storageClients({ projectId: 'example-project', retrySeconds: 5, maxRetries: 3, maxRetryDelay: 1 });
-    const transport = new Writable({
+  private clients() {
+    return storageClients({ projectId: 'example-project', retrySeconds: 5, maxRetries: 3, maxRetryDelay: 1 });
+  }
+
+  /** Collects what the function logs, for assertions and secret scans. */
+  private logTransport(): Writable {
+    return new Writable({
       write: (chunk: Buffer, _enc, done) => {
         this.logLines.push(chunk.toString('utf8'));
         done();
       },
     });
+  }
+
+  /** Handler dependencies on the loopback parts, with the fake clock (sleeps advance it). */
+  deps(overrides: Partial<HandlerDeps> = {}, env: Record<string, string> = {}): HandlerDeps {
+    const config = parseFunctionConfig({ ...this.env, ...env });
+    const clients = this.clients();
     return {
       config,
       storage: clients.downloads,
       state: new GcsStateStore(clients, config.STATE_BUCKET),
       notifier: new SlackNotifier(config.SLACK_WEBHOOK_URL, { attemptTimeoutMs: config.SLACK_TIMEOUT_MS, sleep: this.clock.sleep, now: this.clock.now }),
       baselines: () => bundledBaselines(config.BASELINES_DIR),
-      logger: structuredLogger({ projectId: 'example-project', transport }),
+      logger: structuredLogger({ projectId: 'example-project', transport: this.logTransport() }),
       now: this.clock.now,
       sleep: this.clock.sleep,
       ...overrides,
+    };
+  }
+
+  /** Health-check dependencies on the same loopback parts and fake clock. */
+  healthDeps(env: Record<string, string> = {}): HealthDeps {
+    const config = parseHealthConfig({ ...this.env, ...env });
+    const clients = this.clients();
+    return {
+      config,
+      state: new GcsStateStore(clients, config.STATE_BUCKET),
+      notifier: new SlackNotifier(config.SLACK_WEBHOOK_URL, { attemptTimeoutMs: config.SLACK_TIMEOUT_MS, sleep: this.clock.sleep, now: this.clock.now }),
+      baselines: () => bundledBaselines(config.BASELINES_DIR),
+      logger: structuredLogger({ projectId: 'example-project', transport: this.logTransport(), logName: 'log-audit-health' }),
+      now: this.clock.now,
     };
   }
 

@@ -61,6 +61,11 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
 
 /** Process entry: real stdout/stderr, exit status set from `main`. */
 export function runCli(): void {
+  // Output piped into a reader that stopped (`| head`): stop quietly, as Unix tools do, not with a stack trace.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
   // Whatever a command writes, no hidden character reaches the terminal as itself.
   const io: CommandIo = {
     out: (text) => process.stdout.write(terminalGuard(text)),

@@ -11,6 +11,8 @@ import { checkOptions, nonNegativeInt, parseCommandArgs, UsageError } from '../a
 import { Progress } from '../progress.js';
 import type { CommandIo } from './io.js';
 import { stat } from 'node:fs/promises';
+import { LOG_KINDS } from '../../core/access-event.js';
+import { targetKey } from '../../core/baseline/schema.js';
 import { isEvidenceName, type EvidenceSummary } from '../../core/evidence/summary.js';
 import { emptyEvidenceRead, readEvidenceFiles, readEvidenceObjects } from '../../core/evidence/read-evidence.js';
 
@@ -36,6 +38,8 @@ Options:
                                addresses in it were seen (default: ${DEFAULT_WIDENING.ipv4MinAddresses}; 0 = never widen)
   --widen-prefix N             the IPv4 network size to widen to (default: ${DEFAULT_WIDENING.ipv4Prefix}, i.e. /${DEFAULT_WIDENING.ipv4Prefix})
   --downloads N                gs:// objects read at once (default: ${DEFAULT_PARALLEL_OBJECTS})
+  --target KIND:TARGET         write only this target's baseline (repeatable), e.g. gcs:my-bucket,
+                               cloudsql:my-project:orders-pg, vpc-flow:10.0.0.5:6379
   --quiet                      no progress or input-problem lines on stderr
   -h, --help                   show this help
 
@@ -50,6 +54,9 @@ const learnOptions = z
     'widen-prefix': z.coerce.number().int().min(8, 'must be 8..32').max(32, 'must be 8..32').default(DEFAULT_WIDENING.ipv4Prefix),
     quiet: z.boolean().default(false),
     downloads: z.coerce.number().int().min(1, 'must be 1..32').max(32, 'must be 1..32').default(DEFAULT_PARALLEL_OBJECTS),
+    target: z
+      .array(z.string().regex(new RegExp(`^(${LOG_KINDS.join('|')}):.+$`, 's'), `must be KIND:TARGET with KIND one of ${LOG_KINDS.join(', ')} (e.g. gcs:my-bucket)`))
+      .default([]),
   })
   .loose();
 
@@ -60,6 +67,7 @@ export async function learnCommand(argv: readonly string[], io: CommandIo): Prom
     'widen-prefix': { type: 'string' },
     quiet: { type: 'boolean' },
     downloads: { type: 'string' },
+    target: { type: 'string', multiple: true },
   });
   if (values['help']) {
     io.out(LEARN_HELP);
@@ -85,7 +93,14 @@ export async function learnCommand(argv: readonly string[], io: CommandIo): Prom
   const fromSummary = (summary: EvidenceSummary) => summary.targets.forEach((t) => learner.addEvidence(t));
   const evidence = await readEvidenceFiles(evidenceFiles, scan.problems, fromSummary, emptyEvidenceRead());
   if (remote && evidenceObjects.length > 0) await readEvidenceObjects(remote.downloads, evidenceObjects, scan.problems, fromSummary, evidence, options.downloads * 2);
-  const learned = learner.result();
+  const wanted = new Set(options.target.map((t) => { const at = t.indexOf(':'); return targetKey(t.slice(0, at), t.slice(at + 1)); }));
+  const all = learner.result();
+  const learned = wanted.size === 0 ? all : all.filter((t) => wanted.has(targetKey(t.kind, t.target)));
+  const found = new Set(learned.map((t) => targetKey(t.kind, t.target)));
+  for (const t of options.target) {
+    const at = t.indexOf(':');
+    if (!found.has(targetKey(t.slice(0, at), t.slice(at + 1)))) io.err(`log-audit: no successful access to ${terminalSafe(t, 200)} in what was read: nothing learned for it`);
+  }
   const summaries = await writeLearned(options.out, learned, existing);
   if (!options.quiet) for (const problem of scan.problems.list()) io.err(formatProblem(problem));
   const s = scan.stats;
