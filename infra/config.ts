@@ -65,10 +65,32 @@ const schema = z
   burstThreshold: z.number().int().positive().default(5),
   /** Days a target without a baseline is observed (daily reminders, no per-batch finding) from its first batch; 0 turns it off. */
   learningDays: z.number().min(0).max(365).default(14),
+  /** Minutes between two health-check runs (a divisor of 60). */
+  healthCheckMinutes: z.union([z.literal(5), z.literal(10), z.literal(15), z.literal(20), z.literal(30), z.literal(60)], { error: 'must be 5, 10, 15, 20, 30 or 60' }).default(30),
+  /**
+   * Longest expected time between two batches of a source before the health check says it went
+   * quiet: hours for every source, or per source (`{gcs: 6, default: 3}`).
+   */
+  expectedGapHours: z
+    .union([z.number().positive(), z.object({ default: z.number().positive().optional(), gcs: z.number().positive().optional(), cloudsql: z.number().positive().optional(), 'vpc-flows': z.number().positive().optional() }).strict()])
+    .default(3),
+  /** Post an "all quiet" summary once a day. */
+  dailySummary: z.boolean().default(false),
+  /** Post the baseline review this often (days); 0 = never. */
+  reviewEveryDays: z.number().min(0).max(365).default(7),
+  /** The review flags baseline entries not seen in the evidence for this many days. */
+  reviewUnseenDays: z.number().int().positive().default(30),
   /** Prefix of every resource name. */
   namePrefix: z.string().regex(/^[a-z][a-z0-9-]{1,20}$/).default('log-audit'),
   })
   .superRefine((c, ctx) => {
+    // Evidence and its records expire with the state: what the review and `learn` need must outlive them.
+    if (c.reviewUnseenDays >= c.stateRetentionDays) {
+      ctx.addIssue({ code: 'custom', path: ['reviewUnseenDays'], message: `${c.reviewUnseenDays} days is not shorter than log-audit:stateRetentionDays (${c.stateRetentionDays}): evidence older than that is deleted, so every entry would look unseen` });
+    }
+    if (c.learningDays > c.stateRetentionDays) {
+      ctx.addIssue({ code: 'custom', path: ['learningDays'], message: `${c.learningDays} days is longer than log-audit:stateRetentionDays (${c.stateRetentionDays}): the evidence of a learning period would be deleted before it is learned` });
+    }
     const reading = timeBudgetSeconds(c.functionTimeoutSeconds) - c.deliveryReserveSeconds;
     if (reading >= MIN_READING_SECONDS) return;
     ctx.addIssue({
@@ -81,6 +103,11 @@ const schema = z
 export type StackConfig = z.output<typeof schema> & { slackWebhookUrl: pulumi.Output<string> };
 
 const OPTIONAL_KEYS = Object.keys(schema.shape).filter((k) => k !== 'project' && k !== 'region');
+
+/** The health check's EXPECTED_GAP_HOURS: JSON with a `default` and any per-source hours. */
+export function expectedGapEnv(gap: StackConfig['expectedGapHours']): string {
+  return JSON.stringify(typeof gap === 'number' ? { default: gap } : { default: 3, ...gap });
+}
 
 /** Reads and validates the configuration; every problem is listed at once. */
 export function readStackConfig(): StackConfig {

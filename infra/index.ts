@@ -4,6 +4,8 @@
  *   sources ──sinks──► hardened log buckets ──object.finalized──► audit functions ──► Slack
  *                                                                        │
  *                                   state bucket (markers, reports) ◄────┘
+ *                                      (evidence, dead-letters)
+ *   Cloud Scheduler ──OIDC──► health-check function ──reads──┘  ──► Slack when a source goes quiet
  *
  * Config is read once (config.ts); each concern is a component (components/); the sink filters are
  * pure functions (filters.ts). Tests run this program under pulumi.runtime.setMocks.
@@ -15,12 +17,14 @@ import { AuditFunction } from './components/audit-function.js';
 import { DataAccessAuditing } from './components/data-access-auditing.js';
 import { FlowLogSubnets } from './components/flow-log-subnets.js';
 import { hardenedBucket } from './components/hardened-bucket.js';
+import { HealthCheck } from './components/health-check.js';
 import { LogExport } from './components/log-export.js';
 import { RequiredApis } from './components/required-apis.js';
 import { WebhookSecret } from './components/webhook-secret.js';
-import { readStackConfig, timeBudgetSeconds } from './config.js';
+import { expectedGapEnv, readStackConfig, STOP_BEFORE_TIMEOUT_SECONDS, timeBudgetSeconds } from './config.js';
 import { cloudSqlSinkFilter, flowLogFilterExpr, gcsSinkFilter, pipelineBucketsExclusion, pipelineIdentitiesExclusion, vpcFlowSinkFilter } from './filters.js';
 import { functionSource } from './function-source.js';
+import { EXPIRING_STATE_PREFIXES } from '../functions/src/function/state-layout.js';
 
 const config = readStackConfig();
 const { project, region, namePrefix: prefix } = config;
@@ -45,8 +49,9 @@ const SOURCES = [
 const bucketName = (role: string) => `${project}-${prefix}-${role}`.slice(0, 63);
 const functionName = (source: string) => `${prefix}-${source}`;
 const runtimeEmail = (source: string) => `${functionName(source).slice(0, 30)}@${project}.iam.gserviceaccount.com`;
+const healthFunctionName = `${prefix}-health`;
 const pipelineBuckets = [...SOURCES.map((s) => bucketName(`${s.key}-logs`)), bucketName('state'), bucketName('source')];
-const pipelineIdentities = SOURCES.map((s) => runtimeEmail(s.key));
+const pipelineIdentities = [...SOURCES.map((s) => runtimeEmail(s.key)), `${healthFunctionName.slice(0, 30)}@${project}.iam.gserviceaccount.com`];
 
 const stateBucket = hardenedBucket(
   `${prefix}-state`,
@@ -54,7 +59,8 @@ const stateBucket = hardenedBucket(
     name: bucketName('state'),
     location: region,
     // Markers, reports and suppression state are rewritten: no retention policy here (a locked one forbids overwrites).
-    lifecycleRules: [{ action: { type: 'Delete' }, condition: { age: config.stateRetentionDays } }],
+    // Only per-batch state expires; learning records and the health state are kept (state-layout.ts says why).
+    lifecycleRules: [{ action: { type: 'Delete' }, condition: { age: config.stateRetentionDays, matchesPrefixes: [...EXPIRING_STATE_PREFIXES] } }],
     labels: { role: 'state' },
   },
   afterApis,
@@ -139,12 +145,40 @@ const functions = SOURCES.map(
     ),
 );
 
+/** The health check's timeout; it stops posting STOP_BEFORE_TIMEOUT_SECONDS before it. */
+const HEALTH_TIMEOUT_SECONDS = 300;
+const health = new HealthCheck(
+  healthFunctionName,
+  {
+    functionName: healthFunctionName,
+    project,
+    region,
+    stateBucket,
+    source: { bucket: sourceBucket.name, object: sourceObject.name },
+    webhook: { secret: webhook.secret, version: webhook.version },
+    buildServiceAccount: buildAccount,
+    environment: {
+      STATE_BUCKET: stateBucket.name,
+      SOURCES: SOURCES.map((s) => s.key).join(','),
+      EXPECTED_GAP_HOURS: expectedGapEnv(config.expectedGapHours),
+      LEARNING_DAYS: String(config.learningDays),
+      DAILY_SUMMARY: String(config.dailySummary),
+      REVIEW_EVERY_DAYS: String(config.reviewEveryDays),
+      REVIEW_UNSEEN_DAYS: String(config.reviewUnseenDays),
+      TIME_BUDGET_SECONDS: String(HEALTH_TIMEOUT_SECONDS - STOP_BEFORE_TIMEOUT_SECONDS),
+    },
+    everyMinutes: config.healthCheckMinutes,
+    timeoutSeconds: HEALTH_TIMEOUT_SECONDS,
+  },
+  { dependsOn: [apis, ...buildGrants] },
+);
+
 const auditing = new DataAccessAuditing(
   `${prefix}-data-access`,
   {
     project,
     services: ['storage.googleapis.com', 'cloudsql.googleapis.com'],
-    exemptedMembers: functions.map((f) => pulumi.interpolate`serviceAccount:${f.serviceAccount.email}`),
+    exemptedMembers: [...functions, health].map((f) => pulumi.interpolate`serviceAccount:${f.serviceAccount.email}`),
   },
   afterApis,
 );
@@ -163,6 +197,8 @@ export const sinks = pulumi.all(exports.map((e) => e.sink.name));
 export const sinkWriterIdentities = pulumi.all(exports.map((e) => e.sink.writerIdentity));
 export const stateBucketName = stateBucket.name;
 export const functionNames = pulumi.all(functions.map((f) => f.function.name));
+export const healthCheckFunction = health.function.name;
+export const healthCheckJob = health.job.name;
 export const webhookSecret = webhook.secret.secretId;
 export const baselineFiles = source.baselineFiles.length;
 export const dataAccessServices = pulumi.all(auditing.configs.map((c) => c.service));

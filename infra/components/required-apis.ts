@@ -13,6 +13,7 @@ export const REQUIRED_APIS = [
   'logging.googleapis.com',
   'secretmanager.googleapis.com',
   'iam.googleapis.com',
+  'cloudscheduler.googleapis.com',
 ] as const;
 
 export class RequiredApis extends pulumi.ComponentResource {

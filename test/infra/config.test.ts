@@ -1,7 +1,7 @@
 /** Stack configuration: three required keys, everything else defaulted and validated, errors that say what to do. */
 import * as pulumi from '@pulumi/pulumi';
 import { describe, expect, it } from 'vitest';
-import { readStackConfig, StackConfigError } from '../../infra/config.js';
+import { expectedGapEnv, readStackConfig, StackConfigError } from '../../infra/config.js';
 import { REQUIRED_CONFIG } from './mocks.js';
 
 function read(config: Record<string, string>) {
@@ -24,11 +24,23 @@ describe('stack configuration', () => {
     ['memory has no unit', { 'log-audit:functionMemory': '1024' }, /log-audit:functionMemory: like 512Mi or 2Gi/],
     ['the timeout leaves no reading time after the delivery reserve', { 'log-audit:functionTimeoutSeconds': '120' }, /log-audit:functionTimeoutSeconds: 120 s leaves 0 s to read a batch .* use 180 or more/],
     ['a larger reserve eats the reading time', { 'log-audit:functionTimeoutSeconds': '240', 'log-audit:deliveryReserveSeconds': '150' }, /log-audit:functionTimeoutSeconds: 240 s leaves 30 s to read a batch .* use 270 or more/],
+    ['the health check runs at an interval cron cannot repeat evenly', { 'log-audit:healthCheckMinutes': '7' }, /log-audit:healthCheckMinutes: must be 5, 10, 15, 20, 30 or 60/],
+    ['an expected gap names an unknown source', { 'log-audit:expectedGapHours': '{"gsc": 6}' }, /log-audit:expectedGapHours: /],
+    ['an expected gap is not positive', { 'log-audit:expectedGapHours': '0' }, /log-audit:expectedGapHours: /],
+    ['the review window outlives the evidence', { 'log-audit:reviewUnseenDays': '90' }, /log-audit:reviewUnseenDays: 90 days is not shorter than log-audit:stateRetentionDays \(90\)/],
+    ['the learning period outlives its evidence', { 'log-audit:learningDays': '30', 'log-audit:stateRetentionDays': '20', 'log-audit:reviewUnseenDays': '10' }, /log-audit:learningDays: 30 days is longer than log-audit:stateRetentionDays \(20\)/],
   ])('refuses a stack where %s, naming the key', (_name, change, message) => {
     const config = { ...REQUIRED_CONFIG, ...change } as Record<string, string | undefined>;
     for (const [k, v] of Object.entries(config)) if (v === undefined) delete config[k];
     expect(() => read(config as Record<string, string>)).toThrow(StackConfigError);
     expect(() => read(config as Record<string, string>)).toThrow(message);
+  });
+
+  it('turns expected gaps, one number or per source, into the health check’s EXPECTED_GAP_HOURS', () => {
+    expect(expectedGapEnv(read(REQUIRED_CONFIG).expectedGapHours)).toBe('{"default":3}');
+    expect(expectedGapEnv(read({ ...REQUIRED_CONFIG, 'log-audit:expectedGapHours': '6' }).expectedGapHours)).toBe('{"default":6}');
+    expect(expectedGapEnv(read({ ...REQUIRED_CONFIG, 'log-audit:expectedGapHours': '{"vpc-flows": 1, "default": 4}' }).expectedGapHours)).toBe('{"default":4,"vpc-flows":1}');
+    expect(expectedGapEnv(read({ ...REQUIRED_CONFIG, 'log-audit:expectedGapHours': '{"gcs": 12}' }).expectedGapHours)).toBe('{"default":3,"gcs":12}');
   });
 
   it('accepts the shortest timeout that leaves a minute of reading', () => {

@@ -3,7 +3,7 @@ import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BaselineError } from '../../functions/src/core/baseline/store.js';
-import { FUNCTION_RUNTIME } from '../../infra/components/audit-function.js';
+import { FUNCTION_RUNTIME } from '../../infra/components/deployed-function.js';
 import { functionSource } from '../../infra/function-source.js';
 import { repoRoot, withTempDir } from '../support/fixtures.js';
 

@@ -26,7 +26,10 @@ function computed(args: pulumi.runtime.MockResourceArgs): Record<string, unknown
     case 'gcp:serviceaccount/account:Account':
       return { email: `${i['accountId']}@acme-prod.iam.gserviceaccount.com`, member: `serviceAccount:${i['accountId']}@acme-prod.iam.gserviceaccount.com` };
     case 'gcp:cloudfunctionsv2/function:Function':
-      return { serviceConfig: { ...i['serviceConfig'], service: `projects/acme-prod/locations/${i['location']}/services/${i['name']}` } };
+      return {
+        serviceConfig: { ...i['serviceConfig'], service: `projects/acme-prod/locations/${i['location']}/services/${i['name']}` },
+        url: `https://${i['location']}-acme-prod.cloudfunctions.net/${i['name']}`,
+      };
     case 'gcp:secretmanager/secretVersion:SecretVersion':
       return { version: '1', name: 'projects/acme-prod/secrets/log-audit-slack-webhook/versions/1' };
     default:

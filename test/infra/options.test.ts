@@ -15,6 +15,9 @@ beforeAll(async () => {
     'log-audit:lockRetention': 'true',
     'log-audit:maxInstances': '25',
     'log-audit:functionMemory': '2Gi',
+    'log-audit:healthCheckMinutes': '15',
+    'log-audit:expectedGapHours': JSON.stringify({ gcs: 12, default: 2 }),
+    'log-audit:dailySummary': 'true',
   }));
 }, 120_000);
 
@@ -47,8 +50,14 @@ describe('configured stack', () => {
     for (const b of resources.filter((r) => r.type === 'gcp:storage/bucket:Bucket' && String(r.inputs['name']).endsWith('-logs'))) {
       expect(b.inputs['retentionPolicy'].isLocked).toBe(true);
     }
-    for (const f of resources.filter((r) => r.type === 'gcp:cloudfunctionsv2/function:Function')) {
+    for (const f of resources.filter((r) => r.type === 'gcp:cloudfunctionsv2/function:Function' && r.inputs['eventTrigger'])) {
       expect(f.inputs['serviceConfig']).toMatchObject({ maxInstanceCount: 25, availableMemory: '2Gi' });
     }
+  });
+
+  it('runs the health check as often as asked, with per-source gaps and the daily summary', () => {
+    expect(resources.find((r) => r.type === 'gcp:cloudscheduler/job:Job')!.inputs['schedule']).toBe('*/15 * * * *');
+    const health = resources.find((r) => r.type === 'gcp:cloudfunctionsv2/function:Function' && r.inputs['name'] === 'log-audit-health')!;
+    expect(health.inputs['serviceConfig'].environmentVariables).toMatchObject({ EXPECTED_GAP_HOURS: '{"default":2,"gcs":12}', DAILY_SUMMARY: 'true' });
   });
 });

@@ -20,7 +20,7 @@ const FUNCTION = 'gcp:cloudfunctionsv2/function:Function';
 describe('what the program creates', () => {
   it('registers every kind of resource the pipeline needs', () => {
     const types = new Set(resources.map((r) => r.type));
-    for (const t of [BUCKET, SINK, BUCKET_IAM, PROJECT_IAM, FUNCTION, 'gcp:projects/iAMAuditConfig:IAMAuditConfig', 'gcp:secretmanager/secret:Secret', 'gcp:secretmanager/secretVersion:SecretVersion', 'gcp:secretmanager/secretIamMember:SecretIamMember', 'gcp:cloudrunv2/serviceIamMember:ServiceIamMember', 'gcp:projects/service:Service', 'gcp:storage/bucketObject:BucketObject', 'gcp:serviceaccount/account:Account']) {
+    for (const t of [BUCKET, SINK, BUCKET_IAM, PROJECT_IAM, FUNCTION, 'gcp:projects/iAMAuditConfig:IAMAuditConfig', 'gcp:secretmanager/secret:Secret', 'gcp:secretmanager/secretVersion:SecretVersion', 'gcp:secretmanager/secretIamMember:SecretIamMember', 'gcp:cloudrunv2/serviceIamMember:ServiceIamMember', 'gcp:projects/service:Service', 'gcp:storage/bucketObject:BucketObject', 'gcp:serviceaccount/account:Account', 'gcp:cloudscheduler/job:Job']) {
       expect(types, t).toContain(t);
     }
     expect(outputs['functionNames']).toEqual(['log-audit-gcs', 'log-audit-cloudsql', 'log-audit-vpc-flows']);
@@ -32,7 +32,7 @@ describe('what the program creates', () => {
 
   it('groups resources into components with children parented', () => {
     const components = resources.filter((r) => r.type.startsWith('log-audit:index:')).map((r) => r.type);
-    expect(new Set(components)).toEqual(new Set(['log-audit:index:RequiredApis', 'log-audit:index:LogExport', 'log-audit:index:WebhookSecret', 'log-audit:index:AuditFunction', 'log-audit:index:DataAccessAuditing']));
+    expect(new Set(components)).toEqual(new Set(['log-audit:index:RequiredApis', 'log-audit:index:LogExport', 'log-audit:index:WebhookSecret', 'log-audit:index:AuditFunction', 'log-audit:index:HealthCheck', 'log-audit:index:DataAccessAuditing']));
   });
 });
 
@@ -62,6 +62,13 @@ describe('buckets', () => {
     const state = ofType(BUCKET).find((b) => b.inputs['name'] === 'acme-prod-log-audit-state')!;
     expect(state.inputs['retentionPolicy']).toBeUndefined();
     expect(state.inputs['lifecycleRules']).toEqual([expect.objectContaining({ action: { type: 'Delete' } })]);
+  });
+
+  it('only per-batch state expires: learning records and the health state are never deleted', () => {
+    const state = ofType(BUCKET).find((b) => b.inputs['name'] === 'acme-prod-log-audit-state')!;
+    const [rule] = state.inputs['lifecycleRules'] as { condition: { age: number; matchesPrefixes: string[] } }[];
+    expect(rule!.condition.age).toBe(90);
+    expect(rule!.condition.matchesPrefixes.sort()).toEqual(['dead-letters/', 'evidence/', 'markers/', 'reports/', 'suppression/']);
   });
 });
 
@@ -99,13 +106,13 @@ describe('sinks', () => {
     const runtimeEmails = ofType('gcp:serviceaccount/account:Account')
       .filter((a) => a.name.endsWith('-runtime'))
       .map((a) => `${a.inputs['accountId']}@acme-prod.iam.gserviceaccount.com`);
-    expect(runtimeEmails).toHaveLength(3);
+    expect(runtimeEmails).toHaveLength(4);
     for (const email of runtimeEmails) expect(identities).toContain(`"${email}"`);
   });
 });
 
 describe('Data Access audit logging', () => {
-  it('is on for Cloud Storage and Cloud SQL, exempting the pipeline’s own runtime identities', () => {
+  it('is on for Cloud Storage and Cloud SQL, exempting the pipeline’s own runtime identities (audit functions and health check)', () => {
     const configs = ofType('gcp:projects/iAMAuditConfig:IAMAuditConfig');
     expect(configs.map((c) => c.inputs['service']).sort()).toEqual(['cloudsql.googleapis.com', 'storage.googleapis.com']);
     for (const c of configs) {
@@ -113,7 +120,7 @@ describe('Data Access audit logging', () => {
       expect(logs.map((l) => l.logType).sort()).toEqual(['ADMIN_READ', 'DATA_READ', 'DATA_WRITE']);
       for (const type of ['DATA_READ', 'DATA_WRITE']) {
         expect(logs.find((l) => l.logType === type)!.exemptedMembers?.sort()).toEqual(
-          ['cloudsql', 'gcs', 'vpc-flows'].map((k) => `serviceAccount:log-audit-${k}@acme-prod.iam.gserviceaccount.com`).sort(),
+          ['cloudsql', 'gcs', 'health', 'vpc-flows'].map((k) => `serviceAccount:log-audit-${k}@acme-prod.iam.gserviceaccount.com`).sort(),
         );
       }
     }
@@ -209,5 +216,64 @@ describe('functions', () => {
     expect(objects).toHaveLength(1);
     expect(objects[0]!.inputs).toMatchObject({ bucket: 'acme-prod-log-audit-source', name: expect.stringMatching(/^function-source\/[0-9a-f]{16}\.zip$/) });
     for (const f of ofType(FUNCTION)) expect(f.inputs['buildConfig'].source.storageSource).toEqual({ bucket: 'acme-prod-log-audit-source', object: objects[0]!.inputs['name'] });
+  });
+});
+
+describe('health check', () => {
+  const health = () => ofType(FUNCTION).find((f) => f.inputs['name'] === 'log-audit-health')!;
+  const RUNTIME = 'serviceAccount:log-audit-health@acme-prod.iam.gserviceaccount.com';
+  const SCHEDULER = 'serviceAccount:log-audit-health-cron@acme-prod.iam.gserviceaccount.com';
+
+  it('an HTTP function (no event trigger) from the same archive, internal ingress, one instance, its own identity', () => {
+    const fn = health();
+    expect(fn.inputs['eventTrigger']).toBeUndefined();
+    expect(fn.inputs).toMatchObject({
+      location: 'us-central1',
+      buildConfig: { runtime: 'nodejs24', entryPoint: 'healthCheck' },
+      serviceConfig: { ingressSettings: 'ALLOW_INTERNAL_ONLY', maxInstanceCount: 1, serviceAccountEmail: 'log-audit-health@acme-prod.iam.gserviceaccount.com', timeoutSeconds: 300 },
+    });
+    expect(fn.inputs['serviceConfig'].environmentVariables).toEqual({
+      STATE_BUCKET: 'acme-prod-log-audit-state',
+      SOURCES: 'gcs,cloudsql,vpc-flows',
+      EXPECTED_GAP_HOURS: '{"default":3}',
+      LEARNING_DAYS: '14',
+      DAILY_SUMMARY: 'false',
+      REVIEW_EVERY_DAYS: '7',
+      REVIEW_UNSEEN_DAYS: '30',
+      TIME_BUDGET_SECONDS: '240',
+    });
+  });
+
+  it('reads the state bucket, writes only under health/ (IAM condition), reads the webhook — and nothing of any log bucket', () => {
+    const grants = resources.filter((r) => r.inputs['member'] === RUNTIME);
+    expect(grants.map((g) => [g.type, g.inputs['bucket'] ?? g.inputs['secretId'], g.inputs['role']]).sort()).toEqual(
+      [
+        [BUCKET_IAM, 'acme-prod-log-audit-state', 'roles/storage.objectViewer'],
+        [BUCKET_IAM, 'acme-prod-log-audit-state', 'roles/storage.objectUser'],
+        ['gcp:secretmanager/secretIamMember:SecretIamMember', 'log-audit-slack-webhook', 'roles/secretmanager.secretAccessor'],
+      ].sort(),
+    );
+    const writer = grants.find((g) => g.inputs['role'] === 'roles/storage.objectUser')!;
+    expect(writer.inputs['condition'].expression).toBe('resource.name.startsWith("projects/_/buckets/acme-prod-log-audit-state/objects/health/")');
+    expect(grants.find((g) => g.inputs['role'] === 'roles/storage.objectViewer')!.inputs['condition']).toBeUndefined();
+  });
+
+  it('Cloud Scheduler calls it every 30 minutes with an OIDC token of an account that may only invoke it', () => {
+    const [job, ...others] = ofType('gcp:cloudscheduler/job:Job');
+    expect(others).toEqual([]);
+    const url = 'https://us-central1-acme-prod.cloudfunctions.net/log-audit-health';
+    expect(job!.inputs).toMatchObject({
+      region: 'us-central1',
+      schedule: '*/30 * * * *',
+      timeZone: 'Etc/UTC',
+      httpTarget: { uri: url, httpMethod: 'POST', oidcToken: { serviceAccountEmail: 'log-audit-health-cron@acme-prod.iam.gserviceaccount.com', audience: url } },
+    });
+    const grants = resources.filter((r) => r.inputs['member'] === SCHEDULER);
+    expect(grants.map((g) => [g.type, g.inputs['role'], g.inputs['name']])).toEqual([
+      ['gcp:cloudrunv2/serviceIamMember:ServiceIamMember', 'roles/run.invoker', 'projects/acme-prod/locations/us-central1/services/log-audit-health'],
+    ]);
+    // Nobody else may invoke the health check.
+    const invokers = ofType('gcp:cloudrunv2/serviceIamMember:ServiceIamMember').filter((g) => String(g.inputs['name']).endsWith('/log-audit-health'));
+    expect(invokers.map((g) => g.inputs['member'])).toEqual([SCHEDULER]);
   });
 });
