@@ -9,7 +9,7 @@ import { repoRoot, formatFixtures, withTempDir } from './support/fixtures.js';
 const STACK = /\n\s+at .+:\d+:\d+/;
 
 describe('log-audit --help', () => {
-  it.each([[[]], [['learn']], [['audit']], [['validate']], [['accept']]])('%j --help prints usage and exits 0', (args) => {
+  it.each([[[]], [['learn']], [['audit']], [['validate']], [['accept']], [['review']]])('%j --help prints usage and exits 0', (args) => {
     const result = runCli([...args, '--help']);
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^Usage: log-audit/);

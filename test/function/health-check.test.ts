@@ -6,6 +6,8 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runHealthCheck, HEALTH_STATE } from '../../functions/src/function/health/check.js';
 import { gcsLineWriter } from '../support/gcs-lines.js';
@@ -24,7 +26,8 @@ afterEach(async () => {
   await p.stop();
 });
 
-const env = { SOURCE_KEY: 'gcs', SOURCES: 'gcs', LEARNING_DAYS: '14' };
+// The weekly baseline review has its own tests (below); off here.
+const env = { SOURCE_KEY: 'gcs', SOURCES: 'gcs', LEARNING_DAYS: '14', REVIEW_EVERY_DAYS: '0' };
 const at = (ms: number) => new Date(ms).toISOString();
 
 /** One hourly batch of the example bucket (baselined), audited by the function. */
@@ -174,6 +177,38 @@ describe('the daily summary', () => {
     await batch();
     p.clock.advance(25 * HOUR);
     expect(await check({ EXPECTED_GAP_HOURS: '{"gcs": 48}' })).toEqual([]);
+  });
+});
+
+describe('the weekly baseline review', () => {
+  it('is posted when something needs attention, then again only a week later', async () => {
+    // An entry that expires in 3 days, in a second baseline file.
+    const expires = at(p.clock.now() + 3 * DAY).slice(0, 10);
+    await writeFile(join(p.baselinesDir, 'gcs', 'reports.yaml'), `version: 1\nkind: gcs\ntarget: reports\nsources:\n  - match: ip:198.51.100.9\n    owner: team-data\n    expires: ${expires}\n`);
+    const weekly = { REVIEW_EVERY_DAYS: '7', EXPECTED_GAP_HOURS: '{"gcs": 1000}' };
+    await batch();
+    p.clock.advance(10 * 60_000);
+    expect(await check(weekly)).toEqual(['log-audit: weekly baseline review — 1 item']);
+    const body = p.slack.requests.at(-1)!.body;
+    expect(body).toContain('Expiring within 14 days (1)');
+    expect(body).toContain(`on ${expires}`);
+    expect(body).toContain(`log-audit review baselines --evidence gs://${STATE_BUCKET}/evidence/`);
+    // On a new stack the evidence does not yet span the unseen window: nothing is called unseen.
+    expect(body).not.toContain('Not seen');
+    p.clock.advance(6 * DAY);
+    expect(await check(weekly)).toEqual([]);
+    p.clock.advance(DAY);
+    // A week on: the entry has expired, and the example bucket's entries now have evidence.
+    expect(await check(weekly)).toEqual(['log-audit: weekly baseline review — 1 item']);
+    expect(p.slack.requests.at(-1)!.body).toContain('Expired — no longer count as normal (1)');
+  });
+
+  it('says nothing when nothing needs attention', async () => {
+    await batch();
+    p.clock.advance(10 * 60_000);
+    expect(await check({ REVIEW_EVERY_DAYS: '7' })).toEqual([]);
+    const state = JSON.parse(p.gcs.get(STATE_BUCKET, HEALTH_STATE)!.data.toString('utf8'));
+    expect(state.lastReview).toBe(at(p.clock.now()));
   });
 });
 

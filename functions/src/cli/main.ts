@@ -11,6 +11,7 @@ import { acceptCommand } from './commands/accept.js';
 import { auditCommand } from './commands/audit.js';
 import type { CommandIo } from './commands/io.js';
 import { learnCommand } from './commands/learn.js';
+import { reviewCommand } from './commands/review.js';
 import { validateCommand } from './commands/validate.js';
 
 export const MAIN_HELP = `Usage: log-audit <command> [options]
@@ -23,6 +24,7 @@ Commands:
   audit [--baselines DIR] PATH...  compare exported logs with the baselines, report anomalies
   validate [DIR]                   check baseline files
   accept --report R --finding ID   make a finding normal (adds it to the target's baseline)
+  review [DIR] [--evidence LOC]    expired, expiring and unused entries; targets to learn
 
 Run \`log-audit <command> --help\` for a command's options.
 `;
@@ -32,6 +34,7 @@ const COMMANDS: Record<string, (argv: readonly string[], io: CommandIo) => Promi
   audit: auditCommand,
   validate: validateCommand,
   accept: acceptCommand,
+  review: reviewCommand,
 };
 
 export const EXIT = { ok: 0, findings: 1, usage: 2, baselines: 3, internal: 70 } as const;

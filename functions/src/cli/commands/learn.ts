@@ -2,12 +2,12 @@ import { z } from 'zod';
 import { DEFAULT_WIDENING, Learner } from '../../core/baseline/learn.js';
 import { loadEditableBaselines, writeLearned, type EditableBaseline } from '../../core/baseline/store.js';
 import { listInputFiles } from '../../core/read/input-files.js';
-import { parseGsLocation } from '../../core/gcs/download.js';
-import { DEFAULT_PARALLEL_OBJECTS, listExportObjects, scanObjects, type ExportObject } from '../../core/gcs/scan-objects.js';
+import { DEFAULT_PARALLEL_OBJECTS, scanObjects } from '../../core/gcs/scan-objects.js';
 import { scanFiles } from '../../core/read/scan-files.js';
 import { formatProblem } from '../../core/read/scan.js';
 import { terminalSafe } from '../../core/report/terminal-text.js';
 import { checkOptions, nonNegativeInt, parseCommandArgs, UsageError } from '../args.js';
+import { listGsLocations } from '../gs-locations.js';
 import { Progress } from '../progress.js';
 import type { CommandIo } from './io.js';
 import { stat } from 'node:fs/promises';
@@ -82,7 +82,7 @@ export async function learnCommand(argv: readonly string[], io: CommandIo): Prom
   const evidenceFiles = listed.filter((f) => isEvidenceName(f));
   const existing: EditableBaseline[] = (await stat(options.out).catch(() => undefined)) ? await loadEditableBaselines(options.out) : [];
   const learner = new Learner(existing, { ipv4MinAddresses: options['widen-min-addresses'], ipv4Prefix: options['widen-prefix'] });
-  const remote = locations.length > 0 ? await listRemote(locations) : undefined;
+  const remote = locations.length > 0 ? await listGsLocations('learn', locations) : undefined;
   const exportObjects = remote?.objects.filter((o) => !isEvidenceName(o.name)) ?? [];
   const evidenceObjects = remote?.objects.filter((o) => isEvidenceName(o.name)) ?? [];
   const progress = new Progress(files.length + exportObjects.length, io.err, 5000, io.progress && !options.quiet);
@@ -116,22 +116,3 @@ export async function learnCommand(argv: readonly string[], io: CommandIo): Prom
   for (const skipped of learner.unlearnable) io.err(`log-audit: not learned (no baseline can hold it): ${skipped}`);
   return 0;
 }
-
-/** Lists every gs:// location first, so a typo fails before anything is read. Loads the storage library only when needed. */
-async function listRemote(locations: readonly string[]) {
-  const { storageClients } = await import('../../core/gcs/storage-clients.js');
-  // Listing is a JSON request the library may retry; object reads use the client whose retries are off.
-  const { requests, downloads } = storageClients({ retrySeconds: 60 });
-  const listed: ExportObject[] = [];
-  for (const uri of locations) {
-    const location = parseGsLocation(uri);
-    if (!location) throw new UsageError(`learn: ${terminalSafe(uri, 200)} is not a gs://BUCKET[/PREFIX] location`);
-    const found = await listExportObjects(requests, location).catch((error: Error & { code?: unknown }) => {
-      throw new UsageError(`learn: cannot list ${terminalSafe(uri, 200)}: ${error.code === 404 ? 'no such bucket' : terminalSafe(error.message.split('\n')[0] ?? '', 200)}`);
-    });
-    if (found.length === 0) throw new UsageError(`learn: no export objects or evidence summaries (*.json, *.jsonl, *.ndjson, .gz) under ${terminalSafe(uri, 200)}`);
-    listed.push(...found);
-  }
-  return { objects: listed, downloads };
-}
-

@@ -4,6 +4,7 @@
  * only when every word of it is shell-safe (accept-command.ts).
  */
 import { isShellSafeWord } from '../baseline/accept-command.js';
+import type { EntryRef, Review } from '../baseline/review.js';
 import type { SlackBlock, SlackMessage } from '../notify/slack-digest.js';
 import { code, truncate, value } from '../notify/slack-text.js';
 import { DEAD_LETTERS_NAMED, type HealthState } from './state.js';
@@ -108,5 +109,40 @@ export function dailySummaryMessage(
       `${quiet ? ':large_green_circle:' : ':warning:'} *Since ${when(day.since)}:* ${day.batches} batches audited, ${day.lines} lines read (${day.parsed} accesses), ${day.targets.length} targets covered, ${ctx.learning} learning, ${day.deadLetters} dead-lettered.`,
     ),
     context(perSource || 'No source configured.'),
+  ]);
+}
+
+const REVIEW_ITEMS_SHOWN = 8;
+
+function listed<T>(items: readonly T[], line: (item: T) => string): string {
+  const shown = items.slice(0, REVIEW_ITEMS_SHOWN).map((i) => `• ${line(i)}`);
+  if (items.length > shown.length) shown.push(`• … and ${items.length - shown.length} more`);
+  return shown.join('\n');
+}
+
+/** The weekly baseline review (the same as `log-audit review`), posted only when something needs attention. */
+export function reviewMessage(review: Review, ctx: { stateBucket: string; baselinesDir?: string }): SlackMessage {
+  const day = (iso: string) => value(iso.slice(0, 10), 10);
+  const entry = (e: EntryRef) => `${code(e.file.replace(/^.*?baselines\//, 'baselines/'), 120)} ${e.section}[${e.index}] ${code(e.entry, 120)}${e.owner ? ` (owner ${value(e.owner, 60)})` : ''}`;
+  const blocks: SlackBlock[] = [];
+  if (review.expired.length > 0) blocks.push(section(`*Expired — no longer count as normal (${review.expired.length}):*\n${listed(review.expired, (e) => `${entry(e)} expired on ${day(e.expires!)}`)}`));
+  if (review.expiring.length > 0) blocks.push(section(`*Expiring within ${review.expiringWithinDays} days (${review.expiring.length}):*\n${listed(review.expiring, (e) => `${entry(e)} on ${day(e.expires!)}`)}`));
+  if (review.unseen && review.unseen.length > 0) {
+    blocks.push(section(`*Not seen for ${review.unseenDays} days (${review.unseen.length})* — remove, or keep with a reason:\n${listed(review.unseen, (e) => `${entry(e)} ${e.lastSeen ? `last seen ${day(e.lastSeen)}` : 'never seen'}`)}`));
+  }
+  if (review.learning.length > 0) blocks.push(section(`*Still learning (${review.learning.length}):*\n${listed(review.learning, (t) => `${value(t.kind, 20)} ${code(t.target, 120)} until ${day(t.endsAt)}`)}`));
+  if (review.unbaselined.length > 0) {
+    const variable = [ctx.baselinesDir ?? 'baselines', `gs://${ctx.stateBucket}/evidence/`];
+    const learn = variable.every(isShellSafeWord) ? { command: `log-audit learn --out ${variable[0]} ${variable[1]}` } : undefined;
+    blocks.push(
+      section(
+        `*Evidence but no baseline file (${review.unbaselined.length})* — every access to them is reported as not-baselined:\n${listed(review.unbaselined, (t) => `${value(t.kind, 20)} ${code(t.target, 120)} seen ${day(t.firstSeen)} … ${day(t.lastSeen)}`)}${learn ? `\nLearn them with \`${learn.command}\` (add \`--target KIND:TARGET\` for one), review, commit, \`pulumi up\`.` : ''}`,
+      ),
+    );
+  }
+  const count = review.expired.length + review.expiring.length + (review.unseen?.length ?? 0) + review.learning.length + review.unbaselined.length;
+  return message(`log-audit: weekly baseline review — ${count} item${count === 1 ? '' : 's'}`, [
+    ...blocks,
+    context(`${isShellSafeWord(`gs://${ctx.stateBucket}/evidence/`) ? `Run \`log-audit review baselines --evidence gs://${ctx.stateBucket}/evidence/\` for the full list.` : 'Run `log-audit review` on the evidence for the full list.'}${review.notJudged > 0 ? ` ${review.notJudged} asn:/country:/subnet:/gke-pool: entries cannot be judged from evidence.` : ''}`),
   ]);
 }
