@@ -49,7 +49,8 @@ export function vpcFlowSinkFilter(destinations: readonly string[]): string {
     if (d.cidr) return `(ip_in_net(jsonPayload.connection.dest_ip, ${quote(d.cidr)}) AND ${port})`;
     return `(${port})`;
   });
-  const base = 'log_id("compute.googleapis.com/vpc_flows")';
+  // Subnet flow logs and flow logs configured through the Network Management API (formats.md §5).
+  const base = '(log_id("compute.googleapis.com/vpc_flows") OR log_id("networkmanagement.googleapis.com/vpc_flows"))';
   return clauses.length > 0 ? `${base} AND (${clauses.join(' OR ')})` : base;
 }
 

@@ -42,7 +42,7 @@ const SOURCES = [
     filter: cloudSqlSinkFilter(project, config.protectedSqlInstances),
     logPrefixes: ['cloudaudit.googleapis.com/activity/', 'cloudaudit.googleapis.com/data_access/', 'cloudsql.googleapis.com/'],
   },
-  { key: 'vpc-flows', enabled: config.sources.vpcFlows, filter: vpcFlowSinkFilter(config.protectedDestinations), logPrefixes: ['compute.googleapis.com/vpc_flows/'] },
+  { key: 'vpc-flows', enabled: config.sources.vpcFlows, filter: vpcFlowSinkFilter(config.protectedDestinations), logPrefixes: ['compute.googleapis.com/vpc_flows/', 'networkmanagement.googleapis.com/vpc_flows/'] },
 ].filter((s) => s.enabled);
 
 // Names are deterministic, so exclusions can name the pipeline's buckets and identities up front.

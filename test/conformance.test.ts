@@ -84,15 +84,12 @@ describe('conformance check', () => {
 
 /**
  * The real samples live beside the repository in this workspace, never in it. What they show today is
- * pinned here, so a new mismatch fails and a fixed one asks to be taken off the list: the three
- * Network Management API flow records are issue 17; the others are listed in docs/conformance.md.
+ * pinned here, so a new mismatch fails and a fixed one asks to be taken off the list; the one left
+ * is listed in docs/conformance.md.
  */
 const peerSamples = join(repoRoot, '..', 'shared', 'peer-samples');
 const KNOWN_MISMATCHES = [
   'cloudsql-001 principal',
-  'vpc-311 status',
-  'vpc-312 status',
-  'vpc-313 status',
 ];
 
 describe.skipIf(!existsSync(join(peerSamples, 'expected.jsonl')))('conformance on the real peer samples (../shared/peer-samples; skipped when absent)', () => {

@@ -22,4 +22,11 @@ describe('storage CloudEvent', () => {
     expect(event.data).toMatchObject({ generation: '1741000000000001', size: '7584' });
     expect(storageEventSchema.safeParse({ id: '1', type: FINALIZED, data: { ...data, generation: 'x1' } }).success).toBe(false);
   });
+
+  it('both flow-log routes are log exports by default; other names are not', () => {
+    for (const name of ['compute.googleapis.com/vpc_flows/2026/03/03/01:00:00_01:59:59_S0.json', 'networkmanagement.googleapis.com/vpc_flows/2026/03/03/01:00:00_01:59:59_S0.json']) {
+      expect(isLogExport(name, DEFAULT_LOG_PREFIXES), name).toBe(true);
+    }
+    expect(isLogExport('networkmanagement.googleapis.com/other/2026/03/03/01:00:00_01:59:59_S0.json', DEFAULT_LOG_PREFIXES)).toBe(false);
+  });
 });

@@ -86,7 +86,7 @@ describe('sinks', () => {
     expect(sink('gcs').inputs['filter']).toBe('log_id("cloudaudit.googleapis.com/data_access") AND protoPayload.serviceName="storage.googleapis.com"');
     const sql = sink('cloudsql').inputs['filter'] as string;
     for (const part of ['resource.type="cloudsql_database"', 'log_id("cloudaudit.googleapis.com/activity")', 'log_id("cloudaudit.googleapis.com/data_access")', 'log_id("cloudsql.googleapis.com/postgres.log")']) expect(sql).toContain(part);
-    expect(sink('vpc-flows').inputs['filter']).toBe('log_id("compute.googleapis.com/vpc_flows") AND ((jsonPayload.connection.dest_port=6379) OR (jsonPayload.connection.dest_port=6378))');
+    expect(sink('vpc-flows').inputs['filter']).toBe('(log_id("compute.googleapis.com/vpc_flows") OR log_id("networkmanagement.googleapis.com/vpc_flows")) AND ((jsonPayload.connection.dest_port=6379) OR (jsonPayload.connection.dest_port=6378))');
   });
 
   it('each writer identity gets objectCreator on its own bucket only', () => {
@@ -158,6 +158,13 @@ describe('functions', () => {
         environmentVariables: expect.objectContaining({ STATE_BUCKET: 'acme-prod-log-audit-state', TIME_BUDGET_SECONDS: '480', DELIVERY_RESERVE_SECONDS: '60', SUPPRESSION_WINDOW_HOURS: '24' }),
       });
     }
+  });
+
+  it('each function accepts the export objects of its own logs, both flow-log routes for flows', () => {
+    const prefixes = (key: string) => fn(key).inputs['serviceConfig'].environmentVariables.LOG_PREFIXES;
+    expect(prefixes('vpc-flows')).toBe('compute.googleapis.com/vpc_flows/,networkmanagement.googleapis.com/vpc_flows/');
+    expect(prefixes('gcs')).toBe('cloudaudit.googleapis.com/data_access/');
+    expect(prefixes('cloudsql')).toBe('cloudaudit.googleapis.com/activity/,cloudaudit.googleapis.com/data_access/,cloudsql.googleapis.com/');
   });
 
   it('the webhook is a secret env var pinned to the created version, never plain', () => {

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { ConfigError } from './errors.js';
 
 /** Log ids a sink writes that we audit; anything else in a log bucket is acknowledged and ignored. */
-export const DEFAULT_LOG_PREFIXES = ['cloudaudit.googleapis.com/', 'cloudsql.googleapis.com/', 'compute.googleapis.com/vpc_flows/'];
+export const DEFAULT_LOG_PREFIXES = ['cloudaudit.googleapis.com/', 'cloudsql.googleapis.com/', 'compute.googleapis.com/vpc_flows/', 'networkmanagement.googleapis.com/vpc_flows/'];
 
 const seconds = (fallback: number) => z.coerce.number().positive().default(fallback);
 

@@ -29,7 +29,8 @@ export function findingQuery(finding: Finding): string {
       if (credential) lines.push(literal(credential.replace(/^db-user:/, '')));
       break;
     case 'vpc-flow': {
-      lines.push('log_id("compute.googleapis.com/vpc_flows")');
+      // Both flow-log routes (subnet flow logs and Network Management API configs) write the same body.
+      lines.push('(log_id("compute.googleapis.com/vpc_flows") OR log_id("networkmanagement.googleapis.com/vpc_flows"))');
       const [address, port] = splitTarget(finding.target);
       if (address) lines.push(`(jsonPayload.connection.dest_ip=${literal(address)} OR jsonPayload.connection.src_ip=${literal(address)})`);
       if (port) lines.push(`(jsonPayload.connection.dest_port=${port} OR jsonPayload.connection.src_port=${port})`);

@@ -238,7 +238,13 @@ function timeMsAt(buf: Buffer, s: number, e: number, ctx: ParseContext): number 
   return ms;
 }
 
+/** The two routes flow records arrive by (formats.md §5): subnet flow logs, and Network Management API configs. Same body. */
 const VPC_FLOWS_LOG_NAME = ownView(Buffer.from('/logs/compute.googleapis.com%2Fvpc_flows', 'latin1'));
+const NM_VPC_FLOWS_LOG_NAME = ownView(Buffer.from('/logs/networkmanagement.googleapis.com%2Fvpc_flows', 'latin1'));
+
+function isFlowLogName(line: Line): boolean {
+  return line.endsWith(S['logName']!, VPC_FLOWS_LOG_NAME) || line.endsWith(S['logName']!, NM_VPC_FLOWS_LOG_NAME);
+}
 
 /**
  * Decides one line [start, end) of `chunk`, or undefined to let the full parser decide. `utf8`
@@ -254,7 +260,7 @@ export function fastParse(chunk: Buffer, lineStart: number, lineEnd: number, ctx
   try {
     // A line of a shape already decided to be a flow's: its envelope and types are that shape's.
     const memo = shape?.memo;
-    if (memo instanceof FlowShape) return memo.logNameFixed || line.endsWith(S['logName']!, VPC_FLOWS_LOG_NAME) ? flow(line, buf, ctx, memo) : undefined;
+    if (memo instanceof FlowShape) return memo.logNameFixed || isFlowLogName(line) ? flow(line, buf, ctx, memo) : undefined;
     if (memo === NOT_DECIDABLE) return undefined;
     // The envelope, typed as logEntrySchema types it (checked in place: no strings are made).
     line.check(S['severity']!, T_STRING);
@@ -268,7 +274,7 @@ export function fastParse(chunk: Buffer, lineStart: number, lineEnd: number, ctx
     line.check(S['insertId']!, T_STRING);
     if (line.obj(S['jsonPayload']!, true)) {
       if (line.has(S['protoPayload']!)) return undefined;
-      if (!line.endsWith(S['logName']!, VPC_FLOWS_LOG_NAME)) return undefined;
+      if (!isFlowLogName(line)) return undefined;
       if (!shape) return flow(line, buf, ctx, undefined);
       // The first flow line of this shape: what holds for all of them is decided once.
       shape.memo = flowShape(line, shape);
@@ -363,7 +369,7 @@ class FlowShape {
   constructor(
     /** The shape this holds for (its memo). */
     readonly shape: Shape,
-    /** logName lies in the shape's constant bytes, so every line's ends with /vpc_flows; else it is checked per line. */
+    /** logName lies in the shape's constant bytes, so every line's is the first line's flow log name; else it is checked per line. */
     readonly logNameFixed: boolean,
     /** Where the flow's time is: start_time when the shape has it, else timestamp (both strings). */
     readonly timeSlot: number,

@@ -157,9 +157,17 @@ function endDetails(flow: Flow, end: 'src' | 'dest'): SourceDetails {
   return details;
 }
 
+/**
+ * Both routes of flow records, with the same body: subnet flow logs (`gce_subnetwork`) and flow logs
+ * configured through the Network Management API (`vpc_flow_logs_config`; Google's recommended route,
+ * the only one for organization-wide configs, VLAN attachments and VPN tunnels).
+ * https://cloud.google.com/vpc/docs/about-flow-logs-records
+ */
+export const VPC_FLOW_LOG_IDS: readonly string[] = ['compute.googleapis.com/vpc_flows', 'networkmanagement.googleapis.com/vpc_flows'];
+
 export const vpcFlowParser: Parser = {
   id: 'vpc-flow',
-  claims: (entry) => entry.jsonPayload != null && logId(entry) === 'compute.googleapis.com/vpc_flows',
+  claims: (entry) => entry.jsonPayload != null && VPC_FLOW_LOG_IDS.includes(logId(entry)),
   parse(entry, ctx) {
     const payload = flowSchema.safeParse(entry.jsonPayload);
     if (!payload.success) return { ok: false, error: `VPC flow entry: ${describeIssues(payload.error)}` };
