@@ -5,6 +5,7 @@
  */
 import * as pulumi from '@pulumi/pulumi';
 import { z } from 'zod';
+import { closest } from '../functions/src/core/text/did-you-mean.js';
 
 export class StackConfigError extends Error {
   constructor(problems: string[]) {
@@ -124,8 +125,23 @@ export function readStackConfig(): StackConfig {
   const webhook = pulumi.runtime.getConfig('log-audit:slackWebhookUrl');
   if (webhook === undefined) problems.push('log-audit:slackWebhookUrl: required — pulumi config set --secret log-audit:slackWebhookUrl https://hooks.slack.com/services/…');
   else if (!/^https:\/\/\S+$/.test(webhook)) problems.push('log-audit:slackWebhookUrl: must be an https:// URL');
+  problems.push(...unknownKeys(Object.keys(pulumi.runtime.allConfig())));
   if (problems.length > 0 || !result.success) throw new StackConfigError(problems);
   return { ...result.data, slackWebhookUrl: pulumi.secret(webhook!) };
+}
+
+/** Every `log-audit:` key this program reads. */
+export const KNOWN_KEYS: readonly string[] = [...OPTIONAL_KEYS, 'slackWebhookUrl'];
+
+/** A `log-audit:` key nobody reads is a typo that would silently keep a default: an error, with the likely key. */
+export function unknownKeys(keys: readonly string[]): string[] {
+  return keys
+    .filter((k) => k.startsWith('log-audit:') && !KNOWN_KEYS.includes(k.slice('log-audit:'.length)))
+    .sort()
+    .map((k) => {
+      const guess = closest(k.slice('log-audit:'.length), KNOWN_KEYS);
+      return `${k}: unknown key${guess ? `; did you mean log-audit:${guess}?` : ''} (the keys are listed in infra/Pulumi.example.yaml)`;
+    });
 }
 
 /** `pulumi config set k 20` stores "20": JSON values (numbers, booleans, lists, objects) are parsed, the rest stays text. */

@@ -1,7 +1,9 @@
 /** Stack configuration: three required keys, everything else defaulted and validated, errors that say what to do. */
 import * as pulumi from '@pulumi/pulumi';
 import { describe, expect, it } from 'vitest';
-import { expectedGapEnv, readStackConfig, StackConfigError } from '../../infra/config.js';
+import { readFile } from 'node:fs/promises';
+import { parse } from 'yaml';
+import { expectedGapEnv, KNOWN_KEYS, readStackConfig, StackConfigError, unknownKeys } from '../../infra/config.js';
 import { REQUIRED_CONFIG } from './mocks.js';
 
 function read(config: Record<string, string>) {
@@ -28,6 +30,8 @@ describe('stack configuration', () => {
     ['an expected gap names an unknown source', { 'log-audit:expectedGapHours': '{"gsc": 6}' }, /log-audit:expectedGapHours: /],
     ['an expected gap is not positive', { 'log-audit:expectedGapHours': '0' }, /log-audit:expectedGapHours: /],
     ['the review window outlives the evidence', { 'log-audit:reviewUnseenDays': '90' }, /log-audit:reviewUnseenDays: 90 days is not shorter than log-audit:stateRetentionDays \(90\)/],
+    ['a key is misspelled', { 'log-audit:learningDay': '7' }, /log-audit:learningDay: unknown key; did you mean log-audit:learningDays\? \(the keys are listed in infra\/Pulumi.example.yaml\)/],
+    ['a key is unknown', { 'log-audit:colour': 'blue' }, /log-audit:colour: unknown key \(the keys/],
     ['the learning period outlives its evidence', { 'log-audit:learningDays': '30', 'log-audit:stateRetentionDays': '20', 'log-audit:reviewUnseenDays': '10' }, /log-audit:learningDays: 30 days is longer than log-audit:stateRetentionDays \(20\)/],
   ])('refuses a stack where %s, naming the key', (_name, change, message) => {
     const config = { ...REQUIRED_CONFIG, ...change } as Record<string, string | undefined>;
@@ -64,5 +68,12 @@ describe('stack configuration', () => {
   it('keeps the webhook a Pulumi secret', async () => {
     const c = read(REQUIRED_CONFIG);
     expect(await pulumi.isSecret(c.slackWebhookUrl)).toBe(true);
+  });
+
+  it('Pulumi.example.yaml documents exactly the keys the program reads', async () => {
+    const example = parse(await readFile(new URL('../../infra/Pulumi.example.yaml', import.meta.url), 'utf8')) as { config: Record<string, unknown> };
+    const keys = Object.keys(example.config).filter((k) => k.startsWith('log-audit:'));
+    expect(unknownKeys(keys)).toEqual([]);
+    expect(keys.map((k) => k.slice('log-audit:'.length)).sort()).toEqual([...KNOWN_KEYS].sort());
   });
 });
