@@ -33,6 +33,12 @@ const schema = z
   .object({
   project: z.string().min(1, 'set gcp:project'),
   region: z.string().regex(/^[a-z]+-[a-z]+\d$/, 'set gcp:region to a single region such as us-central1 (Eventarc triggers must match the bucket location)'),
+  /** Where the sinks and the Data Access audit config live: this project, or a folder or organization with all its projects. */
+  scope: z.enum(['project', 'folder', 'organization']).default('project'),
+  /** The numeric folder or organization id, for scope folder or organization. */
+  scopeId: z.coerce.string().regex(/^\d{1,20}$/, 'must be the numeric folder or organization id, e.g. 123456789012').optional(),
+  /** Turn Data Access audit logging on for the audited services (authoritative per service; kept on destroy). */
+  manageDataAccessAudit: z.boolean().default(true),
   /** Which log sources are exported and audited. */
   sources: z.object({ gcs: z.boolean().default(true), cloudsql: z.boolean().default(true), vpcFlows: z.boolean().default(true) }).default({ gcs: true, cloudsql: true, vpcFlows: true }),
   /** Buckets whose data access is exported; empty = every bucket in the project. */
@@ -85,6 +91,8 @@ const schema = z
   namePrefix: z.string().regex(/^[a-z][a-z0-9-]{1,20}$/).default('log-audit'),
   })
   .superRefine((c, ctx) => {
+    if (c.scope !== 'project' && c.scopeId === undefined) ctx.addIssue({ code: 'custom', path: ['scopeId'], message: `required with log-audit:scope ${c.scope}: the numeric ${c.scope} id` });
+    if (c.scope === 'project' && c.scopeId !== undefined) ctx.addIssue({ code: 'custom', path: ['scopeId'], message: 'only for log-audit:scope folder or organization (the project is gcp:project)' });
     // Evidence and its records expire with the state: what the review and `learn` need must outlive them.
     if (c.reviewUnseenDays >= c.stateRetentionDays) {
       ctx.addIssue({ code: 'custom', path: ['reviewUnseenDays'], message: `${c.reviewUnseenDays} days is not shorter than log-audit:stateRetentionDays (${c.stateRetentionDays}): evidence older than that is deleted, so every entry would look unseen` });

@@ -18,7 +18,7 @@ import { DataAccessAuditing } from './components/data-access-auditing.js';
 import { FlowLogSubnets } from './components/flow-log-subnets.js';
 import { hardenedBucket } from './components/hardened-bucket.js';
 import { HealthCheck } from './components/health-check.js';
-import { LogExport } from './components/log-export.js';
+import { LogExport, type SinkScope } from './components/log-export.js';
 import { RequiredApis } from './components/required-apis.js';
 import { WebhookSecret } from './components/webhook-secret.js';
 import { expectedGapEnv, readStackConfig, STOP_BEFORE_TIMEOUT_SECONDS, timeBudgetSeconds } from './config.js';
@@ -29,6 +29,10 @@ import { EXPIRING_STATE_PREFIXES } from '../functions/src/function/state-layout.
 const config = readStackConfig();
 const { project, region, namePrefix: prefix } = config;
 const repositoryRoot = fileURLToPath(new URL('..', import.meta.url));
+
+/** Where sinks and audit configs live; buckets, functions and state stay in the pipeline's project. */
+const scope: SinkScope =
+  config.scope === 'folder' ? { kind: 'folder', folderId: config.scopeId! } : config.scope === 'organization' ? { kind: 'organization', organizationId: config.scopeId! } : { kind: 'project', project };
 
 const apis = new RequiredApis(`${prefix}-apis`, { project });
 const afterApis = { dependsOn: [apis] };
@@ -79,6 +83,7 @@ const exports = SOURCES.map(
         bucketName: bucketName(`${source.key}-logs`),
         location: region,
         project,
+        scope,
         filter: source.filter,
         exclusions: source.key === 'vpc-flows' ? [] : [pipelineBucketsExclusion(pipelineBuckets), pipelineIdentitiesExclusion(pipelineIdentities)],
         retentionDays: config.logRetentionDays,
@@ -173,15 +178,16 @@ const health = new HealthCheck(
   { dependsOn: [apis, ...buildGrants] },
 );
 
-const auditing = new DataAccessAuditing(
-  `${prefix}-data-access`,
-  {
-    project,
-    services: ['storage.googleapis.com', 'cloudsql.googleapis.com'],
-    exemptedMembers: [...functions, health].map((f) => pulumi.interpolate`serviceAccount:${f.serviceAccount.email}`),
-  },
-  afterApis,
-);
+/** Data Access audit logs of the services whose sources are on (flow logs need none). */
+const auditedServices = [...(config.sources.gcs ? ['storage.googleapis.com'] : []), ...(config.sources.cloudsql ? ['cloudsql.googleapis.com'] : [])];
+const auditing =
+  config.manageDataAccessAudit && auditedServices.length > 0
+    ? new DataAccessAuditing(
+        `${prefix}-data-access`,
+        { scope, services: auditedServices, exemptedMembers: [...functions, health].map((f) => pulumi.interpolate`serviceAccount:${f.serviceAccount.email}`) },
+        afterApis,
+      )
+    : undefined;
 
 const flowLogSubnets =
   config.managedSubnets.length > 0
@@ -201,5 +207,5 @@ export const healthCheckFunction = health.function.name;
 export const healthCheckJob = health.job.name;
 export const webhookSecret = webhook.secret.secretId;
 export const baselineFiles = source.baselineFiles.length;
-export const dataAccessServices = pulumi.all(auditing.configs.map((c) => c.service));
+export const dataAccessServices = pulumi.all(auditing?.configs.map((c) => c.service) ?? []);
 export const managedSubnets = pulumi.all(flowLogSubnets?.subnets.map((s) => s.name) ?? []);

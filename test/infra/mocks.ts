@@ -3,11 +3,14 @@
  * needed) and records every resource it registers, with resolved inputs, for assertions.
  */
 import * as pulumi from '@pulumi/pulumi';
+import { vi } from 'vitest';
 
 export interface Registered {
   type: string;
   name: string;
   inputs: Record<string, any>;
+  /** Resource options that reach no provider, such as retainOnDelete (read by a stack transformation). */
+  retainOnDelete?: boolean;
 }
 
 export const WEBHOOK = 'https://hooks.slack.com/services/T000/B000/pulumiSecretToken42';
@@ -22,6 +25,8 @@ function computed(args: pulumi.runtime.MockResourceArgs): Record<string, unknown
   const i = args.inputs as Record<string, any>;
   switch (args.type) {
     case 'gcp:logging/projectSink:ProjectSink':
+    case 'gcp:logging/folderSink:FolderSink':
+    case 'gcp:logging/organizationSink:OrganizationSink':
       return { writerIdentity: `serviceAccount:service-${args.name}@gcp-sa-logging.iam.gserviceaccount.com` };
     case 'gcp:serviceaccount/account:Account':
       return { email: `${i['accountId']}@acme-prod.iam.gserviceaccount.com`, member: `serviceAccount:${i['accountId']}@acme-prod.iam.gserviceaccount.com` };
@@ -57,7 +62,19 @@ export async function runProgram(config: Record<string, string> = REQUIRED_CONFI
     false,
   );
   pulumi.runtime.setAllConfig(config, ['log-audit:slackWebhookUrl']);
-  const program = (await import('../../infra/index.js')) as Record<string, unknown>;
+  const retained = new Set<string>();
+  let program: Record<string, unknown> = {};
+  // Inside a root stack, as `pulumi up` runs it, so a stack transformation sees every resource's options.
+  await pulumi.runtime.runInPulumiStack(async () => {
+    pulumi.runtime.registerStackTransformation((args) => {
+      if (args.opts.retainOnDelete) retained.add(`${args.type}::${args.name}`);
+      return undefined;
+    });
+    // A fresh instance of the program for every run (several configurations in one test file).
+    vi.resetModules();
+    program = (await import('../../infra/index.js')) as Record<string, unknown>;
+    return {};
+  });
   const outputs: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(program)) outputs[key] = pulumi.Output.isInstance(value) ? await resolve(value) : value;
   // Let every registration reach the mock monitor.
@@ -66,6 +83,7 @@ export async function runProgram(config: Record<string, string> = REQUIRED_CONFI
     count = resources.length;
     await new Promise((r) => setTimeout(r, 20));
   }
+  for (const r of resources) if (retained.has(`${r.type}::${r.name}`)) r.retainOnDelete = true;
   return { resources, outputs };
 }
 

@@ -115,6 +115,8 @@ describe('Data Access audit logging', () => {
   it('is on for Cloud Storage and Cloud SQL, exempting the pipeline’s own runtime identities (audit functions and health check)', () => {
     const configs = ofType('gcp:projects/iAMAuditConfig:IAMAuditConfig');
     expect(configs.map((c) => c.inputs['service']).sort()).toEqual(['cloudsql.googleapis.com', 'storage.googleapis.com']);
+    // Authoritative per service: pulumi destroy must not switch Data Access logging off for everyone else.
+    for (const c of configs) expect(c.retainOnDelete, c.name).toBe(true);
     for (const c of configs) {
       const logs = c.inputs['auditLogConfigs'] as { logType: string; exemptedMembers?: string[] }[];
       expect(logs.map((l) => l.logType).sort()).toEqual(['ADMIN_READ', 'DATA_READ', 'DATA_WRITE']);
