@@ -1,6 +1,7 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
-import { deployedFunction, invokerOf, runtimeAccount, webhookReader } from './deployed-function.js';
+import { AUDIT_FUNCTION_STATE_PREFIXES } from '../../functions/src/function/state-layout.js';
+import { deployedFunction, invokerOf, runtimeAccount, stateWriter, webhookReader } from './deployed-function.js';
 
 export interface AuditFunctionArgs {
   /** Function name, also the base of its service account id. */
@@ -24,7 +25,8 @@ export interface AuditFunctionArgs {
 
 /**
  * One storage-triggered Cloud Function (gen2) for one log bucket: its own runtime service account
- * with read on that bucket, object access on the state bucket and `secretAccessor` on the webhook
+ * with read on that bucket, object access on the state bucket's folders it writes (an IAM condition:
+ * never the health check's state) and `secretAccessor` on the webhook
  * secret — nothing project-wide; an Eventarc trigger on `object.v1.finalized` of the bucket, in its
  * region, with retries on; internal-only ingress; the webhook as a secret env var pinned to the
  * version Pulumi created.
@@ -42,7 +44,7 @@ export class AuditFunction extends pulumi.ComponentResource {
     const member = pulumi.interpolate`serviceAccount:${this.serviceAccount.email}`;
     const grants = [
       new gcp.storage.BucketIAMMember(`${name}-reads-logs`, { bucket: args.logBucket.name, role: 'roles/storage.objectViewer', member }, parent),
-      new gcp.storage.BucketIAMMember(`${name}-writes-state`, { bucket: args.stateBucket.name, role: 'roles/storage.objectUser', member }, parent),
+      stateWriter(`${name}-writes-state`, args.stateBucket, member, AUDIT_FUNCTION_STATE_PREFIXES, parent),
       webhookReader(`${name}-reads-webhook`, args.webhook, args.project, member, parent),
     ];
     this.function = deployedFunction(

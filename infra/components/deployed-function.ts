@@ -89,3 +89,26 @@ export function invokerOf(name: string, fn: gcp.cloudfunctionsv2.Function, args:
     opts,
   );
 }
+
+/**
+ * `roles/storage.objectUser` on the state bucket limited, by an IAM condition on the object name, to
+ * the given top-level folders. The bucket has uniform bucket-level access, which conditions need.
+ * Bucket-level permissions (listing) fall outside the condition: grant `objectViewer` for those.
+ * https://cloud.google.com/storage/docs/access-control/iam#conditions
+ */
+export function stateWriter(name: string, bucket: gcp.storage.Bucket, member: pulumi.Input<string>, prefixes: readonly string[], opts: pulumi.CustomResourceOptions): gcp.storage.BucketIAMMember {
+  return new gcp.storage.BucketIAMMember(
+    name,
+    {
+      bucket: bucket.name,
+      role: 'roles/storage.objectUser',
+      member,
+      condition: {
+        title: `state-${prefixes.map((p) => p.replace(/\/$/, '')).join('-')}`.slice(0, 100),
+        description: `Only objects under ${prefixes.join(', ')} in the state bucket`,
+        expression: bucket.name.apply((b) => prefixes.map((p) => `resource.name.startsWith("projects/_/buckets/${b}/objects/${p}")`).join(' || ')),
+      },
+    },
+    opts,
+  );
+}

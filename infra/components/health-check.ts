@@ -1,6 +1,7 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
-import { deployedFunction, invokerOf, runtimeAccount, webhookReader } from './deployed-function.js';
+import { HEALTH_CHECK_STATE_PREFIXES } from '../../functions/src/function/state-layout.js';
+import { deployedFunction, invokerOf, runtimeAccount, stateWriter, webhookReader } from './deployed-function.js';
 
 export interface HealthCheckArgs {
   /** Function name, also the base of its service account id. */
@@ -17,9 +18,6 @@ export interface HealthCheckArgs {
   /** The function's timeout; its own time budget (TIME_BUDGET_SECONDS) must be shorter. */
   timeoutSeconds: number;
 }
-
-/** The only folder of the state bucket the health check writes to. */
-export const HEALTH_STATE_PREFIX = 'health/';
 
 /** Cloud Scheduler's cron for "every N minutes", in UTC. */
 export function healthCheckSchedule(everyMinutes: number): string {
@@ -54,20 +52,7 @@ export class HealthCheck extends pulumi.ComponentResource {
     const member = pulumi.interpolate`serviceAccount:${this.serviceAccount.email}`;
     const grants = [
       new gcp.storage.BucketIAMMember(`${name}-reads-state`, { bucket: args.stateBucket.name, role: 'roles/storage.objectViewer', member }, parent),
-      new gcp.storage.BucketIAMMember(
-        `${name}-writes-health-state`,
-        {
-          bucket: args.stateBucket.name,
-          role: 'roles/storage.objectUser',
-          member,
-          condition: {
-            title: 'health-state-only',
-            description: `Only objects under ${HEALTH_STATE_PREFIX} in the state bucket`,
-            expression: pulumi.interpolate`resource.name.startsWith("projects/_/buckets/${args.stateBucket.name}/objects/${HEALTH_STATE_PREFIX}")`,
-          },
-        },
-        parent,
-      ),
+      stateWriter(`${name}-writes-health-state`, args.stateBucket, member, HEALTH_CHECK_STATE_PREFIXES, parent),
       webhookReader(`${name}-reads-webhook`, args.webhook, args.project, member, parent),
     ];
     this.function = deployedFunction(

@@ -179,7 +179,7 @@ describe('functions', () => {
     expect(holders.map((r) => r.type)).toEqual(['gcp:secretmanager/secretVersion:SecretVersion']);
   });
 
-  it('runtime identities: read on their own log bucket, object access on the state bucket, the one secret — nothing project-wide', () => {
+  it('runtime identities: read on their own log bucket, object access on their state folders, the one secret — nothing project-wide', () => {
     for (const key of ['gcs', 'cloudsql', 'vpc-flows']) {
       const member = `serviceAccount:log-audit-${key}@acme-prod.iam.gserviceaccount.com`;
       const grants = resources.filter((r) => r.inputs['member'] === member).map((r) => [r.type, r.inputs['bucket'] ?? r.inputs['secretId'], r.inputs['role']]);
@@ -190,6 +190,13 @@ describe('functions', () => {
           ['gcp:secretmanager/secretIamMember:SecretIamMember', 'log-audit-slack-webhook', 'roles/secretmanager.secretAccessor'],
         ].sort(),
       );
+      // The state access is limited by name to the folders the audit function writes: never health/.
+      const state = resources.find((r) => r.inputs['member'] === member && r.inputs['role'] === 'roles/storage.objectUser')!;
+      const objects = 'projects/_/buckets/acme-prod-log-audit-state/objects/';
+      expect(state.inputs['condition'].expression).toBe(
+        ['markers/', 'reports/', 'suppression/', 'evidence/', 'dead-letters/', 'learning/'].map((p) => `resource.name.startsWith("${objects}${p}")`).join(' || '),
+      );
+      expect(state.inputs['condition'].expression).not.toContain('health/');
     }
   });
 
@@ -264,6 +271,7 @@ describe('health check', () => {
     );
     const writer = grants.find((g) => g.inputs['role'] === 'roles/storage.objectUser')!;
     expect(writer.inputs['condition'].expression).toBe('resource.name.startsWith("projects/_/buckets/acme-prod-log-audit-state/objects/health/")');
+    expect(writer.inputs['condition'].title).toBe('state-health');
     expect(grants.find((g) => g.inputs['role'] === 'roles/storage.objectViewer')!.inputs['condition']).toBeUndefined();
   });
 

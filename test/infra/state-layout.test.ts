@@ -6,7 +6,7 @@ import { deadLetterRecordName } from '../../functions/src/function/dead-letters.
 import { HEALTH_STATE } from '../../functions/src/function/health/check.js';
 import { learningRecordName } from '../../functions/src/function/learning-period.js';
 import { GcsStateStore } from '../../functions/src/function/state.js';
-import { EXPIRING_STATE_PREFIXES, KEPT_STATE_PREFIXES } from '../../functions/src/function/state-layout.js';
+import { AUDIT_FUNCTION_STATE_PREFIXES, EXPIRING_STATE_PREFIXES, HEALTH_CHECK_STATE_PREFIXES, KEPT_STATE_PREFIXES } from '../../functions/src/function/state-layout.js';
 
 const ALL = [...EXPIRING_STATE_PREFIXES, ...KEPT_STATE_PREFIXES];
 const folderOf = (name: string) => ALL.filter((p) => name.startsWith(p));
@@ -26,6 +26,12 @@ describe('state bucket layout', () => {
     expect(folderOf(names.learning)).toEqual(['learning/']);
     expect(folderOf(names.health)).toEqual(['health/']);
     expect(folderOf(names.evidence)).toEqual(['evidence/']);
+    // Each function's IAM condition covers what it writes, and only that.
+    const { health, ...audit } = names;
+    for (const [what, name] of Object.entries(audit)) expect(AUDIT_FUNCTION_STATE_PREFIXES.some((p) => name.startsWith(p)), what).toBe(true);
+    expect(AUDIT_FUNCTION_STATE_PREFIXES.some((p) => health.startsWith(p))).toBe(false);
+    expect(HEALTH_CHECK_STATE_PREFIXES.some((p) => health.startsWith(p))).toBe(true);
+    expect([...AUDIT_FUNCTION_STATE_PREFIXES, ...HEALTH_CHECK_STATE_PREFIXES].sort()).toEqual([...ALL].sort());
   });
 
   it('the folders documented in state.ts are exactly the folders the lifecycle knows', async () => {

@@ -7,3 +7,7 @@
  */
 export const EXPIRING_STATE_PREFIXES = ['markers/', 'reports/', 'suppression/', 'evidence/', 'dead-letters/'] as const;
 export const KEPT_STATE_PREFIXES = ['learning/', 'health/'] as const;
+
+/** What each function may write (an IAM condition on the object name limits it to these): the audit functions everything but the health state, the health check only its state. */
+export const AUDIT_FUNCTION_STATE_PREFIXES = [...EXPIRING_STATE_PREFIXES, 'learning/'] as const;
+export const HEALTH_CHECK_STATE_PREFIXES = ['health/'] as const;
