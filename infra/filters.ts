@@ -77,3 +77,41 @@ export function pipelineBucketsExclusion(buckets: readonly string[]): { name: st
 export function pipelineIdentitiesExclusion(emails: readonly string[]): { name: string; filter: string } {
   return { name: 'log-audit-own-identities', filter: anyOf('protoPayload.authenticationInfo.principalEmail', emails) };
 }
+
+/** What the pipeline is made of, by name: the tamper export watches exactly these. */
+export interface PipelineParts {
+  sinks: readonly string[];
+  buckets: readonly string[];
+  stateBucket: string;
+  functions: readonly string[];
+  serviceAccounts: readonly string[];
+  secrets: readonly string[];
+  schedulerJobs: readonly string[];
+  /** The pipeline's own identities: their writes to the state bucket are its work, not tampering. */
+  identities: readonly string[];
+}
+
+function anyContains(field: string, values: readonly string[]): string {
+  return `${field}:(${values.map(quote).join(' OR ')})`;
+}
+
+/**
+ * The tamper export (issue 17): Admin Activity entries that change the pipeline — its sinks (their
+ * filters and exclusions), its buckets (IAM, retention, deletion), any Data Access audit config, its
+ * functions, service accounts, webhook secret and scheduler job — and Data Access writes to the
+ * state bucket by anyone but the pipeline. Its sink has no exclusions: nothing here may be dropped.
+ * https://cloud.google.com/logging/docs/audit/understanding-audit-logs
+ */
+export function tamperSinkFilter(parts: PipelineParts): string {
+  const changes = [
+    `(protoPayload.serviceName="logging.googleapis.com" AND ${anyContains('protoPayload.resourceName', parts.sinks.map((s) => `/sinks/${s}`))})`,
+    `(protoPayload.serviceName="storage.googleapis.com" AND ${anyOf('resource.labels.bucket_name', parts.buckets)})`,
+    '(protoPayload.methodName="SetIamPolicy" AND protoPayload.serviceData.policyDelta.auditConfigDeltas:*)',
+    `(protoPayload.serviceName="cloudfunctions.googleapis.com" AND ${anyContains('protoPayload.resourceName', parts.functions.map((f) => `/functions/${f}`))})`,
+    `(protoPayload.serviceName="iam.googleapis.com" AND (${anyContains('protoPayload.resourceName', parts.serviceAccounts)} OR ${anyContains('protoPayload.request.name', parts.serviceAccounts)}))`,
+    `(protoPayload.serviceName="secretmanager.googleapis.com" AND ${anyContains('protoPayload.resourceName', parts.secrets.map((s) => `/secrets/${s}`))})`,
+    `(protoPayload.serviceName="cloudscheduler.googleapis.com" AND ${anyContains('protoPayload.resourceName', parts.schedulerJobs.map((j) => `/jobs/${j}`))})`,
+  ];
+  const stateWrites = `log_id("cloudaudit.googleapis.com/data_access") AND resource.labels.bucket_name=${quote(parts.stateBucket)} AND protoPayload.methodName=("storage.objects.create" OR "storage.objects.delete" OR "storage.objects.update") AND NOT ${anyOf('protoPayload.authenticationInfo.principalEmail', parts.identities)}`;
+  return `(log_id("cloudaudit.googleapis.com/activity") AND (${changes.join(' OR ')})) OR (${stateWrites})`;
+}

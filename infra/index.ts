@@ -22,7 +22,7 @@ import { LogExport, type SinkScope } from './components/log-export.js';
 import { RequiredApis } from './components/required-apis.js';
 import { WebhookSecret } from './components/webhook-secret.js';
 import { expectedGapEnv, readStackConfig, STOP_BEFORE_TIMEOUT_SECONDS, timeBudgetSeconds } from './config.js';
-import { cloudSqlSinkFilter, flowLogFilterExpr, gcsSinkFilter, pipelineBucketsExclusion, pipelineIdentitiesExclusion, vpcFlowSinkFilter } from './filters.js';
+import { cloudSqlSinkFilter, flowLogFilterExpr, gcsSinkFilter, pipelineBucketsExclusion, pipelineIdentitiesExclusion, tamperSinkFilter, vpcFlowSinkFilter } from './filters.js';
 import { functionSource } from './function-source.js';
 import { EXPIRING_STATE_PREFIXES } from '../functions/src/function/state-layout.js';
 
@@ -48,14 +48,39 @@ const SOURCES = [
   },
   { key: 'vpc-flows', enabled: config.sources.vpcFlows, filter: vpcFlowSinkFilter(config.protectedDestinations), logPrefixes: ['compute.googleapis.com/vpc_flows/', 'networkmanagement.googleapis.com/vpc_flows/'] },
 ].filter((s) => s.enabled);
+/** The tamper export: changes to the pipeline itself, always on, audited by a function of its own. */
+const TAMPER_KEY = 'tamper';
 
 // Names are deterministic, so exclusions can name the pipeline's buckets and identities up front.
 const bucketName = (role: string) => `${project}-${prefix}-${role}`.slice(0, 63);
 const functionName = (source: string) => `${prefix}-${source}`;
-const runtimeEmail = (source: string) => `${functionName(source).slice(0, 30)}@${project}.iam.gserviceaccount.com`;
+const sinkName = (source: string) => `${prefix}-${source}-sink`;
+const runtimeEmail = (name: string) => `${name.slice(0, 30)}@${project}.iam.gserviceaccount.com`;
 const healthFunctionName = `${prefix}-health`;
-const pipelineBuckets = [...SOURCES.map((s) => bucketName(`${s.key}-logs`)), bucketName('state'), bucketName('source')];
-const pipelineIdentities = [...SOURCES.map((s) => runtimeEmail(s.key)), `${healthFunctionName.slice(0, 30)}@${project}.iam.gserviceaccount.com`];
+const auditKeys = [...SOURCES.map((s) => s.key), TAMPER_KEY];
+const pipelineBuckets = [...auditKeys.map((k) => bucketName(`${k}-logs`)), bucketName('state'), bucketName('source')];
+const pipelineIdentities = [...auditKeys.map((k) => runtimeEmail(functionName(k))), runtimeEmail(healthFunctionName)];
+const EXPORTS = [
+  // The pipeline never audits its own reads (exports, state): they are excluded from the access exports.
+  ...SOURCES.map((s) => ({ ...s, exclusions: s.key === 'vpc-flows' ? [] : [pipelineBucketsExclusion(pipelineBuckets), pipelineIdentitiesExclusion(pipelineIdentities)], env: {} })),
+  {
+    key: TAMPER_KEY,
+    filter: tamperSinkFilter({
+      sinks: auditKeys.map(sinkName),
+      buckets: pipelineBuckets,
+      stateBucket: bucketName('state'),
+      functions: [...auditKeys.map(functionName), healthFunctionName],
+      serviceAccounts: [...pipelineIdentities, runtimeEmail(`${prefix}-trigger`), runtimeEmail(`${prefix}-build`), runtimeEmail(`${healthFunctionName}-cron`)],
+      secrets: [`${prefix}-slack-webhook`],
+      schedulerJobs: [healthFunctionName],
+      identities: pipelineIdentities,
+    }),
+    logPrefixes: ['cloudaudit.googleapis.com/activity/', 'cloudaudit.googleapis.com/data_access/'],
+    // Never excluded: an exclusion here is exactly what an attacker would add.
+    exclusions: [],
+    env: { PIPELINE_CHANGES: 'true' },
+  },
+];
 
 const stateBucket = hardenedBucket(
   `${prefix}-state`,
@@ -75,7 +100,7 @@ const sourceBucket = hardenedBucket(
   afterApis,
 );
 
-const exports = SOURCES.map(
+const exports = EXPORTS.map(
   (source) =>
     new LogExport(
       `${prefix}-${source.key}`,
@@ -85,7 +110,7 @@ const exports = SOURCES.map(
         project,
         scope,
         filter: source.filter,
-        exclusions: source.key === 'vpc-flows' ? [] : [pipelineBucketsExclusion(pipelineBuckets), pipelineIdentitiesExclusion(pipelineIdentities)],
+        exclusions: source.exclusions,
         retentionDays: config.logRetentionDays,
         lockRetention: config.lockRetention,
         coldlineAfterDays: config.coldlineAfterDays,
@@ -117,7 +142,7 @@ const buildGrants = [
 const storageAgent = gcp.storage.getProjectServiceAccountOutput({ project });
 const storageAgentPublisher = new gcp.projects.IAMMember(`${prefix}-gcs-agent-publisher`, { project, role: 'roles/pubsub.publisher', member: pulumi.interpolate`serviceAccount:${storageAgent.emailAddress}` });
 
-const functions = SOURCES.map(
+const functions = EXPORTS.map(
   (s, i) =>
     new AuditFunction(
       functionName(s.key),
@@ -141,6 +166,7 @@ const functions = SOURCES.map(
           BURST_THRESHOLD: String(config.burstThreshold),
           SOURCE_KEY: s.key,
           LEARNING_DAYS: String(config.learningDays),
+          ...s.env,
         },
         memory: config.functionMemory,
         timeoutSeconds: config.functionTimeoutSeconds,

@@ -23,7 +23,7 @@ describe('what the program creates', () => {
     for (const t of [BUCKET, SINK, BUCKET_IAM, PROJECT_IAM, FUNCTION, 'gcp:projects/iAMAuditConfig:IAMAuditConfig', 'gcp:secretmanager/secret:Secret', 'gcp:secretmanager/secretVersion:SecretVersion', 'gcp:secretmanager/secretIamMember:SecretIamMember', 'gcp:cloudrunv2/serviceIamMember:ServiceIamMember', 'gcp:projects/service:Service', 'gcp:storage/bucketObject:BucketObject', 'gcp:serviceaccount/account:Account', 'gcp:cloudscheduler/job:Job']) {
       expect(types, t).toContain(t);
     }
-    expect(outputs['functionNames']).toEqual(['log-audit-gcs', 'log-audit-cloudsql', 'log-audit-vpc-flows']);
+    expect(outputs['functionNames']).toEqual(['log-audit-gcs', 'log-audit-cloudsql', 'log-audit-vpc-flows', 'log-audit-tamper']);
   });
 
   it('enables the required Google APIs as resources', () => {
@@ -38,7 +38,7 @@ describe('what the program creates', () => {
 
 describe('buckets', () => {
   it('every bucket has uniform access and enforced public access prevention, and nothing is public', () => {
-    expect(ofType(BUCKET)).toHaveLength(5);
+    expect(ofType(BUCKET)).toHaveLength(6);
     for (const b of ofType(BUCKET)) {
       expect(b.inputs, b.name).toMatchObject({ uniformBucketLevelAccess: true, publicAccessPrevention: 'enforced', location: 'us-central1' });
     }
@@ -48,7 +48,7 @@ describe('buckets', () => {
 
   it('log buckets keep a retention policy (unlocked by default) and a lifecycle: Coldline, then delete', () => {
     const logs = ofType(BUCKET).filter((b) => b.inputs['name'].endsWith('-logs'));
-    expect(logs.map((b) => b.inputs['name']).sort()).toEqual(['acme-prod-log-audit-cloudsql-logs', 'acme-prod-log-audit-gcs-logs', 'acme-prod-log-audit-vpc-flows-logs']);
+    expect(logs.map((b) => b.inputs['name']).sort()).toEqual(['acme-prod-log-audit-cloudsql-logs', 'acme-prod-log-audit-gcs-logs', 'acme-prod-log-audit-tamper-logs', 'acme-prod-log-audit-vpc-flows-logs']);
     for (const b of logs) {
       expect(b.inputs['retentionPolicy']).toEqual({ retentionPeriod: String(30 * 86400), isLocked: false });
       expect(b.inputs['lifecycleRules']).toEqual([
@@ -76,8 +76,8 @@ describe('sinks', () => {
   const sink = (key: string) => ofType(SINK).find((s) => s.name === `log-audit-${key}-sink`)!;
 
   it('one sink per source, each with a unique writer identity, into its own bucket', () => {
-    expect(ofType(SINK)).toHaveLength(3);
-    for (const key of ['gcs', 'cloudsql', 'vpc-flows']) {
+    expect(ofType(SINK)).toHaveLength(4);
+    for (const key of ['gcs', 'cloudsql', 'vpc-flows', 'tamper']) {
       expect(sink(key).inputs).toMatchObject({ uniqueWriterIdentity: true, destination: `storage.googleapis.com/acme-prod-log-audit-${key}-logs` });
     }
   });
@@ -90,7 +90,7 @@ describe('sinks', () => {
   });
 
   it('each writer identity gets objectCreator on its own bucket only', () => {
-    for (const key of ['gcs', 'cloudsql', 'vpc-flows']) {
+    for (const key of ['gcs', 'cloudsql', 'vpc-flows', 'tamper']) {
       const writer = `serviceAccount:service-log-audit-${key}-sink@gcp-sa-logging.iam.gserviceaccount.com`;
       const grants = resources.filter((r) => r.inputs['member'] === writer);
       expect(grants).toHaveLength(1);
@@ -101,12 +101,12 @@ describe('sinks', () => {
   it('the pipeline never audits itself: its buckets and identities are excluded', () => {
     const exclusions = sink('gcs').inputs['exclusions'] as { name: string; filter: string }[];
     const buckets = exclusions.find((e) => e.name === 'log-audit-own-buckets')!.filter;
-    for (const b of ['gcs-logs', 'cloudsql-logs', 'vpc-flows-logs', 'state', 'source']) expect(buckets).toContain(`"acme-prod-log-audit-${b}"`);
+    for (const b of ['gcs-logs', 'cloudsql-logs', 'vpc-flows-logs', 'tamper-logs', 'state', 'source']) expect(buckets).toContain(`"acme-prod-log-audit-${b}"`);
     const identities = exclusions.find((e) => e.name === 'log-audit-own-identities')!.filter;
     const runtimeEmails = ofType('gcp:serviceaccount/account:Account')
       .filter((a) => a.name.endsWith('-runtime'))
       .map((a) => `${a.inputs['accountId']}@acme-prod.iam.gserviceaccount.com`);
-    expect(runtimeEmails).toHaveLength(4);
+    expect(runtimeEmails).toHaveLength(5);
     for (const email of runtimeEmails) expect(identities).toContain(`"${email}"`);
   });
 });
@@ -122,7 +122,7 @@ describe('Data Access audit logging', () => {
       expect(logs.map((l) => l.logType).sort()).toEqual(['ADMIN_READ', 'DATA_READ', 'DATA_WRITE']);
       for (const type of ['DATA_READ', 'DATA_WRITE']) {
         expect(logs.find((l) => l.logType === type)!.exemptedMembers?.sort()).toEqual(
-          ['cloudsql', 'gcs', 'health', 'vpc-flows'].map((k) => `serviceAccount:log-audit-${k}@acme-prod.iam.gserviceaccount.com`).sort(),
+          ['cloudsql', 'gcs', 'health', 'tamper', 'vpc-flows'].map((k) => `serviceAccount:log-audit-${k}@acme-prod.iam.gserviceaccount.com`).sort(),
         );
       }
     }
@@ -206,7 +206,7 @@ describe('functions', () => {
     expect(grants.filter((g) => g.type === PROJECT_IAM).map((g) => g.inputs['role'])).toEqual(['roles/eventarc.eventReceiver']);
     const invokers = grants.filter((g) => g.type === 'gcp:cloudrunv2/serviceIamMember:ServiceIamMember');
     expect(invokers.map((g) => [g.inputs['role'], g.inputs['name']]).sort()).toEqual(
-      ['cloudsql', 'gcs', 'vpc-flows'].map((k) => ['roles/run.invoker', `projects/acme-prod/locations/us-central1/services/log-audit-${k}`]).sort(),
+      ['cloudsql', 'gcs', 'tamper', 'vpc-flows'].map((k) => ['roles/run.invoker', `projects/acme-prod/locations/us-central1/services/log-audit-${k}`]).sort(),
     );
   });
 
@@ -294,3 +294,42 @@ describe('health check', () => {
     expect(invokers.map((g) => g.inputs['member'])).toEqual([SCHEDULER]);
   });
 });
+
+describe('tamper evidence', () => {
+  const sink = () => ofType(SINK).find((r) => r.name === 'log-audit-tamper-sink')!;
+
+  it('a sink of its own, never excluded, exporting every change to the pipeline and writes to its state by others', () => {
+    expect(sink().inputs['exclusions'] ?? []).toEqual([]);
+    const filter = sink().inputs['filter'] as string;
+    for (const part of [
+      'log_id("cloudaudit.googleapis.com/activity")',
+      'protoPayload.serviceName="logging.googleapis.com" AND protoPayload.resourceName:("/sinks/log-audit-gcs-sink" OR "/sinks/log-audit-cloudsql-sink" OR "/sinks/log-audit-vpc-flows-sink" OR "/sinks/log-audit-tamper-sink")',
+      'protoPayload.serviceName="storage.googleapis.com" AND resource.labels.bucket_name=("acme-prod-log-audit-gcs-logs"',
+      '"acme-prod-log-audit-state" OR "acme-prod-log-audit-source")',
+      'protoPayload.methodName="SetIamPolicy" AND protoPayload.serviceData.policyDelta.auditConfigDeltas:*',
+      '"/functions/log-audit-health"',
+      'protoPayload.serviceName="iam.googleapis.com"',
+      '"log-audit-trigger@acme-prod.iam.gserviceaccount.com"',
+      '"/secrets/log-audit-slack-webhook"',
+      '"/jobs/log-audit-health"',
+      'log_id("cloudaudit.googleapis.com/data_access") AND resource.labels.bucket_name="acme-prod-log-audit-state" AND protoPayload.methodName=("storage.objects.create" OR "storage.objects.delete" OR "storage.objects.update") AND NOT protoPayload.authenticationInfo.principalEmail=("log-audit-gcs@acme-prod.iam.gserviceaccount.com"',
+    ]) {
+      expect(filter).toContain(part);
+    }
+  });
+
+  it('audited by the same function code, reading every audit entry of its bucket as a change', () => {
+    const fn = ofType(FUNCTION).find((f) => f.inputs['name'] === 'log-audit-tamper')!;
+    expect(fn.inputs).toMatchObject({
+      buildConfig: { entryPoint: 'auditBatch' },
+      eventTrigger: { eventFilters: [{ attribute: 'bucket', value: 'acme-prod-log-audit-tamper-logs' }] },
+      serviceConfig: { environmentVariables: expect.objectContaining({ PIPELINE_CHANGES: 'true', SOURCE_KEY: 'tamper', LOG_PREFIXES: 'cloudaudit.googleapis.com/activity/,cloudaudit.googleapis.com/data_access/' }) },
+    });
+    for (const key of ['gcs', 'cloudsql', 'vpc-flows']) {
+      expect(ofType(FUNCTION).find((f) => f.inputs['name'] === `log-audit-${key}`)!.inputs['serviceConfig'].environmentVariables.PIPELINE_CHANGES).toBeUndefined();
+    }
+    // Not a source the health check expects batches from: changes to the pipeline are rare.
+    expect(ofType(FUNCTION).find((f) => f.inputs['name'] === 'log-audit-health')!.inputs['serviceConfig'].environmentVariables.SOURCES).toBe('gcs,cloudsql,vpc-flows');
+  });
+});
+

@@ -24,7 +24,8 @@ describe('scope organization', () => {
     const { resources } = await runProgram({ ...REQUIRED_CONFIG, 'log-audit:scope': 'organization', 'log-audit:scopeId': '123456789012' });
     expect(resources.filter((r) => r.type === PROJECT_SINK)).toEqual([]);
     const exported = sinksAndGrants(resources, ORG_SINK);
-    expect(exported).toHaveLength(3);
+    // Every source, plus the tamper export.
+    expect(exported).toHaveLength(4);
     for (const { sink, grants } of exported) {
       expect(sink.inputs).toMatchObject({ orgId: '123456789012', includeChildren: true });
       expect(grants).toHaveLength(1);
@@ -37,6 +38,7 @@ describe('scope organization', () => {
       'log_id("cloudsql.googleapis.com/postgres.log")',
       'log_id("compute.googleapis.com/vpc_flows")',
       'log_id("networkmanagement.googleapis.com/vpc_flows")',
+      'protoPayload.serviceData.policyDelta.auditConfigDeltas:*',
     ]) {
       expect(filters).toContain(part);
     }
@@ -56,7 +58,7 @@ describe('scope folder', () => {
   it('uses folder sinks and a folder-level audit config', async () => {
     const { resources } = await runProgram({ ...REQUIRED_CONFIG, 'log-audit:scope': 'folder', 'log-audit:scopeId': '445566778899' });
     const exported = sinksAndGrants(resources, FOLDER_SINK);
-    expect(exported).toHaveLength(3);
+    expect(exported).toHaveLength(4);
     for (const { sink, grants } of exported) {
       expect(sink.inputs).toMatchObject({ folder: '445566778899', includeChildren: true });
       expect(grants).toHaveLength(1);

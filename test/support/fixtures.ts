@@ -58,7 +58,7 @@ export async function* chunked(bytes: Buffer, size = 64 * 1024): AsyncGenerator<
 /** Scans bytes as one file; returns the events, stats and problems. */
 export async function scanBytes(
   content: Buffer | string,
-  options: { chunkSize?: number; maxLineBytes?: number; file?: string } = {},
+  options: { chunkSize?: number; maxLineBytes?: number; file?: string; pipelineChanges?: boolean } = {},
 ): Promise<{ events: AccessEvent[]; stats: BatchStats; problems: ProblemLog }> {
   const bytes = Buffer.isBuffer(content) ? content : Buffer.from(content);
   const events: AccessEvent[] = [];
@@ -70,6 +70,7 @@ export async function scanBytes(
     onEvent: (e) => events.push(e),
     now: () => Date.parse('2026-11-24T00:00:00Z'),
     ...(options.maxLineBytes ? { maxLineBytes: options.maxLineBytes } : {}),
+    ...(options.pipelineChanges ? { pipelineChanges: true } : {}),
   });
   return { events, stats, problems };
 }

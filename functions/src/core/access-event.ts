@@ -3,8 +3,18 @@
  * one joined connection) becomes one of these before any decision is made.
  */
 
+/** The kinds of target a baseline describes. */
 export const LOG_KINDS = ['gcs', 'cloudsql', 'vpc-flow'] as const;
 export type LogKind = (typeof LOG_KINDS)[number];
+
+/**
+ * Changes to the pipeline itself (its sinks, buckets, audit config, functions, service accounts, and
+ * writes to its state by anyone else): tamper evidence, read from the tamper export only. Events of
+ * this kind are always a HIGH finding — never baselined, learned, summarized as evidence or held.
+ */
+export const PIPELINE_KIND = 'pipeline';
+export const EVENT_KINDS = [...LOG_KINDS, PIPELINE_KIND] as const;
+export type EventKind = (typeof EVENT_KINDS)[number];
 
 export const OUTCOMES = ['success', 'failure', 'unknown'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
@@ -51,7 +61,7 @@ export function eventRef(at: EventRef, insertId: string | undefined): EventRef {
 }
 
 export interface AccessEvent {
-  kind: LogKind;
+  kind: EventKind;
   /** What was touched: bucket name, `project:instance`, or `ip:port` of a network destination. */
   target: string;
   source: Source;

@@ -7,11 +7,11 @@
  *
  * One instance is refilled by each repeat: read it (or call toEvent) before the next line is parsed.
  */
-import { eventRef, type AccessEvent, type Credential, type LogKind, type Source } from './access-event.js';
+import { eventRef, type AccessEvent, type Credential, type EventKind, type Source } from './access-event.js';
 
 /** What every repeat of a known access shares (one object per known access). */
 export interface KnownAccess {
-  kind: LogKind;
+  kind: EventKind;
   target: string;
   source: Source;
   credential: Credential | null;

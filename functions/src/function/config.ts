@@ -25,6 +25,8 @@ const envSchema = z.object({
   GCP_PROJECT: z.string().optional(),
   /** The log source this function audits (the stack's key: gcs, cloudsql, vpc-flows); names its evidence. */
   SOURCE_KEY: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'a short lowercase name such as gcs').default('logs'),
+  /** This function reads the tamper export: every audit entry in it is a change to the pipeline (a HIGH finding). */
+  PIPELINE_CHANGES: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   /** A target without a baseline is observed this many days from the first batch naming it (0: no learning period). */
   LEARNING_DAYS: z.coerce.number().min(0).max(365).default(14),
   /** Work stops this long after the start; below the 540 s limit of event-driven gen2 functions. */

@@ -283,6 +283,7 @@ class BatchRun {
         burstThreshold: config.BURST_THRESHOLD,
         maxGroups: config.MAX_TRACKED_GROUPS,
         maxGroupsPerTarget: config.MAX_GROUPS_PER_TARGET,
+        pipelineChanges: config.PIPELINE_CHANGES,
         ...(this.deps.sleep ? { sleep: this.deps.sleep } : {}),
       });
     } catch (error) {

@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { LOG_KINDS } from '../core/access-event.js';
+import { LOG_KINDS, PIPELINE_KIND, type LogKind } from '../core/access-event.js';
 import type { Finding } from '../core/detect/finding.js';
 import type { StateStore } from './state.js';
 
@@ -35,7 +35,7 @@ export function learningEndsMs(record: LearningRecord, days: number): number {
 }
 
 /** The target's record: read, or created now by this batch. */
-async function recordFor(state: StateStore, finding: Finding, batch: string, nowMs: number): Promise<LearningRecord> {
+async function recordFor(state: StateStore, finding: Finding & { kind: LogKind }, batch: string, nowMs: number): Promise<LearningRecord> {
   const name = learningRecordName(finding.kind, finding.target);
   for (let attempt = 0; attempt < 3; attempt++) {
     const existing = await state.read(name, learningRecordSchema);
@@ -59,11 +59,12 @@ export interface LearningSplit {
 export async function holdForLearning(findings: readonly Finding[], state: StateStore, batch: string, nowMs: number, days: number): Promise<LearningSplit> {
   const split: LearningSplit = { report: [], learning: [] };
   for (const finding of findings) {
-    if (finding.type !== 'not-baselined' || days <= 0) {
+    // Only a target without a baseline is held; changes to the pipeline itself never are.
+    if (finding.type !== 'not-baselined' || days <= 0 || finding.kind === PIPELINE_KIND) {
       split.report.push(finding);
       continue;
     }
-    const record = await recordFor(state, finding, batch, nowMs);
+    const record = await recordFor(state, { ...finding, kind: finding.kind }, batch, nowMs);
     (nowMs < learningEndsMs(record, days) ? split.learning : split.report).push(finding);
   }
   return split;

@@ -40,6 +40,8 @@ export interface ReadOptions {
   maxAttempts?: number;
   /** Waits between attempts (tests pass one that advances their clock). */
   sleep?: (ms: number) => Promise<void>;
+  /** The tamper export: every audit entry is a change to the pipeline. */
+  pipelineChanges?: boolean;
 }
 
 /** Attempts of one object within a run: with the library's retries off, this loop is the retry. */
@@ -102,6 +104,7 @@ async function readOnce(storage: Storage, object: { bucket: string; name: string
       onRepeated: (repeat) => auditor.addRepeated(repeat),
       maxLineBytes: options.maxLineBytes,
       now: options.now,
+      ...(options.pipelineChanges ? { pipelineChanges: true } : {}),
     });
   } finally {
     clearTimeout(timer);

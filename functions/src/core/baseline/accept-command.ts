@@ -9,7 +9,7 @@
  * in fish), so every word of the command is built from characters no shell treats specially —
  * bash, zsh (extended_glob included) and fish — or the command is not suggested at all.
  */
-import type { LogKind } from '../access-event.js';
+import { PIPELINE_KIND, type LogKind } from '../access-event.js';
 import type { Finding, FindingType } from '../detect/finding.js';
 import { UNRECORDED_SOURCE } from '../source-identity.js';
 
@@ -88,7 +88,7 @@ export interface FindingAcceptance {
 
 /** The baseline entries that make this finding normal, or a reason it cannot be accepted. */
 export function acceptanceFor(finding: Pick<Finding, 'id' | 'type' | 'kind' | 'target' | 'source' | 'credential'>): FindingAcceptance | { refused: string } {
-  if (!ACCEPTABLE.has(finding.type)) return { refused: `finding ${finding.id} is a ${finding.type}, which no baseline entry makes normal` };
+  if (!ACCEPTABLE.has(finding.type) || finding.kind === PIPELINE_KIND) return { refused: `finding ${finding.id} is a ${finding.type}, which no baseline entry makes normal` };
   const source = finding.source !== UNRECORDED_SOURCE && finding.source !== '*' ? finding.source : undefined;
   const credential = finding.credential ?? undefined;
   if (!source && !credential) return { refused: `finding ${finding.id} names neither a source nor a credential` };

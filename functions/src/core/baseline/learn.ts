@@ -4,7 +4,7 @@
  * by their stable identity (see source-identity.ts); exact IPv4 addresses are widened into a range
  * only when enough distinct addresses in it were seen (`WideningOptions`).
  */
-import type { AccessEvent } from '../access-event.js';
+import { PIPELINE_KIND, type AccessEvent } from '../access-event.js';
 import type { EvidenceTarget } from '../evidence/summary.js';
 import { ipFamily, ipv4Network } from '../ip.js';
 import { UNRECORDED_SOURCE } from '../source-identity.js';
@@ -64,7 +64,8 @@ export class Learner {
   }
 
   add(event: AccessEvent): void {
-    if (event.outcome !== 'success') return;
+    // Failures never become normal, and neither does a change to the pipeline itself.
+    if (event.outcome !== 'success' || event.kind === PIPELINE_KIND) return;
     this.learned++;
     const key = targetKey(event.kind, event.target);
     let target = this.targets.get(key);

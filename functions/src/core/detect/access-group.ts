@@ -1,12 +1,12 @@
 /** Events of one batch grouped by target × source × credential: the unit detectors judge. */
-import type { AccessEvent, Credential, LogKind, Source } from '../access-event.js';
+import type { AccessEvent, Credential, EventKind, Source } from '../access-event.js';
 import type { RepeatedAccess } from '../repeated-access.js';
 import { copySource } from '../source-identity.js';
 
 const SAMPLE_LIMIT = 5;
 
 export interface AccessGroup {
-  kind: LogKind;
+  kind: EventKind;
   target: string;
   source: Source;
   credential: Credential | null;

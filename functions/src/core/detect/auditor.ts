@@ -5,7 +5,7 @@
  * group the first of new credential → new source → credential from a new source. One group yields
  * at most one finding; a target without a baseline yields exactly one.
  */
-import type { AccessEvent } from '../access-event.js';
+import { PIPELINE_KIND, type AccessEvent } from '../access-event.js';
 import { CompiledBaseline } from '../baseline/matcher.js';
 import { targetKey } from '../baseline/schema.js';
 import type { LoadedBaseline } from '../baseline/store.js';
@@ -18,6 +18,7 @@ import { DEFAULT_BURST_THRESHOLD, detectFailedAuthBursts } from './detectors/fai
 import { detectNewCredential } from './detectors/new-credential.js';
 import { detectNewSource } from './detectors/new-source.js';
 import { detectNotBaselined } from './detectors/not-baselined.js';
+import { detectPipelineChange } from './detectors/pipeline-change.js';
 import { overflowFinding, type Overflow } from './detectors/tracking-overflow.js';
 import { compareFindings, type Finding } from './finding.js';
 
@@ -208,6 +209,10 @@ export class BatchAuditor implements RangeMerger {
     }
     const findings: Finding[] = [];
     for (const [key, groups] of byTarget) {
+      if (groups[0]!.kind === PIPELINE_KIND) {
+        findings.push(...groups.map(detectPipelineChange));
+        continue;
+      }
       const baseline = this.baselines.get(key);
       if (!baseline) {
         // Nothing about the target can be judged, except that a burst of failures is never normal.

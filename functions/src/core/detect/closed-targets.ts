@@ -10,7 +10,7 @@
  * in file order, so whatever is closed while a range is scanned was closed by lines before it: the
  * range decides each access as a serial scan would.
  */
-import type { LogKind } from '../access-event.js';
+import type { EventKind } from '../access-event.js';
 
 /** One change, as it is sent to a scan worker: targets closed (or all of them) and their tracked keys. */
 export interface ClosedTargetsUpdate {
@@ -28,12 +28,12 @@ export class ClosedTargets {
   readonly updates: ClosedTargetsUpdate[] = [];
 
   /** Whether a new group of key `groupKey` for this target would be overflow. */
-  overflows(kind: LogKind, target: string, groupKey: string): boolean {
+  overflows(kind: EventKind, target: string, groupKey: string): boolean {
     return this.isClosed(kind, target) && !this.keys.has(groupKey);
   }
 
   /** Whether this target is closed. */
-  isClosed(kind: LogKind, target: string): boolean {
+  isClosed(kind: EventKind, target: string): boolean {
     return this.all || this.byKind.get(kind)?.has(target) === true;
   }
 

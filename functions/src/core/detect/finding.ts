@@ -1,9 +1,9 @@
 /** A finding: one anomaly type × target × source × credential, with its evidence and the rule it broke. */
 import { createHash } from 'node:crypto';
-import type { LogKind } from '../access-event.js';
+import type { EventKind } from '../access-event.js';
 import type { BaselineSection } from '../baseline/schema.js';
 
-export const FINDING_TYPES = ['failed-auth-burst', 'new-credential', 'new-source', 'credential-from-new-source', 'not-baselined', 'tracking-overflow'] as const;
+export const FINDING_TYPES = ['pipeline-change', 'failed-auth-burst', 'new-credential', 'new-source', 'credential-from-new-source', 'not-baselined', 'tracking-overflow'] as const;
 export type FindingType = (typeof FINDING_TYPES)[number];
 
 export const SEVERITIES = ['low', 'medium', 'high'] as const;
@@ -12,7 +12,7 @@ export type Severity = (typeof SEVERITIES)[number];
 export interface Finding {
   /** Stable id of the finding key (type × target × source × credential). */
   id: string;
-  kind: LogKind;
+  kind: EventKind;
   type: FindingType;
   severity: Severity;
   /** The detector's title: what on-call reads first. */

@@ -8,7 +8,7 @@
  * is counted in `dropped`, never silently.
  */
 import { z } from 'zod';
-import { LOG_KINDS, type LogKind } from '../access-event.js';
+import { LOG_KINDS, PIPELINE_KIND, type LogKind } from '../access-event.js';
 import { groupCount, type AccessGroup } from '../detect/access-group.js';
 import type { Overflow } from '../detect/detectors/tracking-overflow.js';
 import { targetKey } from '../baseline/schema.js';
@@ -96,6 +96,8 @@ export function evidenceOf(groups: Iterable<AccessGroup>, overflow: Iterable<Ove
     return t;
   };
   for (const group of groups) {
+    // Changes to the pipeline are evidence of nothing normal: never summarized for learning.
+    if (group.kind === PIPELINE_KIND) continue;
     const t = targetOf(group.kind, group.target);
     t.accesses += groupCount(group);
     t.successes += group.successes;
@@ -108,6 +110,7 @@ export function evidenceOf(groups: Iterable<AccessGroup>, overflow: Iterable<Ove
     if (source && credential) note(t.pairs, `${credential}\u0000${source}`, group);
   }
   for (const o of overflow) {
+    if (o.kind === PIPELINE_KIND) continue;
     const t = targetOf(o.kind, o.target);
     t.accesses += o.events;
     t.untracked += o.events;

@@ -28,6 +28,15 @@ export function findingQuery(finding: Finding): string {
       if (ip) lines.push(literal(ip));
       if (credential) lines.push(literal(credential.replace(/^db-user:/, '')));
       break;
+    case 'pipeline': {
+      // The change itself: its audit entry, by resource, caller and method.
+      const bucket = /^projects\/_\/buckets\/([^/]+)$/.exec(finding.target);
+      lines.push('(log_id("cloudaudit.googleapis.com/activity") OR log_id("cloudaudit.googleapis.com/data_access"))');
+      lines.push(bucket ? `resource.labels.bucket_name=${literal(bucket[1]!)}` : `protoPayload.resourceName=${literal(finding.target)}`);
+      if (ip) lines.push(`protoPayload.requestMetadata.callerIp=${literal(ip)}`);
+      if (credential && !credential.includes(' -> ')) lines.push(`protoPayload.authenticationInfo.principalEmail=${literal(credential)}`);
+      break;
+    }
     case 'vpc-flow': {
       // Both flow-log routes (subnet flow logs and Network Management API configs) write the same body.
       lines.push('(log_id("compute.googleapis.com/vpc_flows") OR log_id("networkmanagement.googleapis.com/vpc_flows"))');

@@ -38,6 +38,8 @@ export interface ParseContext {
   ref: EventRef;
   /** Timestamps later than this (ms since epoch) are rejected as malformed. */
   latestPlausibleMs: number;
+  /** Reading the tamper export: every audit entry is a change to the pipeline (pipeline-change.ts). */
+  pipelineChanges?: boolean;
 }
 
 /** One parser per log shape, one signature. */

@@ -8,7 +8,8 @@ import { cloudSqlLoginParser } from './cloudsql-login.js';
 import { cloudSqlMysqlAuditParser } from './cloudsql-mysql-audit.js';
 import { cloudSqlPgAuditParser } from './cloudsql-pgaudit.js';
 import { gcsDataAccessParser } from './gcs-data-access.js';
-import { AUDIT_LOG_TYPE, describeIssues, logEntrySchema, logId, type ParseContext, type Parser, type PostgresJoin } from './log-entry.js';
+import { AUDIT_LOG_TYPE, describeIssues, logEntrySchema, logId, type ParseContext, type ParseResult, type Parser, type PostgresJoin } from './log-entry.js';
+import { pipelineChangeParser } from './pipeline-change.js';
 import { postgresLogParser } from './postgres-log.js';
 import { vpcFlowParser } from './vpc-flow.js';
 
@@ -60,6 +61,11 @@ export function parseValue(value: unknown, ctx: ParseContext): LineOutcome {
   const envelope = logEntrySchema.safeParse(value);
   if (!envelope.success) return { status: 'bad', error: `not a LogEntry: ${describeIssues(envelope.error)}` };
   const entry = envelope.data;
+  // The tamper export holds only changes to the pipeline (its sink's filter): they are read as such, never as accesses.
+  if (ctx.pipelineChanges) {
+    if (!pipelineChangeParser.claims(entry)) return { status: 'skipped', reason: 'not an audit entry: no change to the pipeline' };
+    return outcomeOf(pipelineChangeParser.parse(entry, ctx));
+  }
   const parser = PARSERS.find((p) => p.claims(entry));
   if (!parser) {
     const proto = entry.protoPayload;
@@ -74,7 +80,10 @@ export function parseValue(value: unknown, ctx: ParseContext): LineOutcome {
     }
     return { status: 'unknown', reason: 'entry has no payload' };
   }
-  const result = parser.parse(entry, ctx);
+  return outcomeOf(parser.parse(entry, ctx));
+}
+
+function outcomeOf(result: ParseResult): LineOutcome {
   if (!result.ok) return { status: 'bad', error: result.error };
   if ('skip' in result) return { status: 'skipped', reason: result.skip };
   return result.join ? { status: 'parsed', event: result.event, join: result.join } : { status: 'parsed', event: result.event };

@@ -122,6 +122,8 @@ export interface ScanOptions {
   now?: () => number;
   /** Decide common lines from their bytes (fast-path.ts); off only to compare with the full parser. */
   fastPath?: boolean;
+  /** Read the tamper export: every audit entry is a change to the pipeline (full parser only). */
+  pipelineChanges?: boolean;
 }
 
 export const FUTURE_TOLERANCE_MS = 2 * 24 * 3600 * 1000;
@@ -289,7 +291,8 @@ export async function scanStream(file: string, chunks: AsyncIterable<Buffer>, op
   const { stats, problems, onEvent } = options;
   const now = options.now ?? Date.now;
   const sessions = new PostgresSessions();
-  const fast = options.fastPath ?? true;
+  // The fast path reads storage data access as accesses; the tamper export is small and read in full.
+  const fast = (options.fastPath ?? true) && !options.pipelineChanges;
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const emit = (event: AccessEvent) => {
     stats.events++;
@@ -314,7 +317,7 @@ export async function scanStream(file: string, chunks: AsyncIterable<Buffer>, op
         oversizeLine(file, ++lastLine, run.oversizeBytes, maxLineBytes, stats, problems);
         continue;
       }
-      const ctx: ParseContext = { ref: { file, line: 0 }, latestPlausibleMs: now() + FUTURE_TOLERANCE_MS };
+      const ctx: ParseContext = { ref: { file, line: 0 }, latestPlausibleMs: now() + FUTURE_TOLERANCE_MS, ...(options.pipelineChanges ? { pipelineChanges: true } : {}) };
       line.buf = run.buf;
       line.utf8 = run.utf8;
       line.number = lastLine + 1;

@@ -5,7 +5,7 @@
  * never log text (see accept-command.ts).
  */
 import { z } from 'zod';
-import { LOG_KINDS } from '../access-event.js';
+import { EVENT_KINDS } from '../access-event.js';
 import type { Finding } from '../detect/finding.js';
 import { FINDING_TYPES } from '../detect/finding.js';
 import type { AuditSummary } from './summary.js';
@@ -22,7 +22,7 @@ export interface AuditReport {
 /** What accept needs of a finding; the rest of the report is carried but not trusted here. */
 export const reportFindingSchema = z.looseObject({
   id: z.string().regex(/^[0-9a-f]{12}$/, 'must be a 12-digit hex finding id'),
-  kind: z.enum(LOG_KINDS),
+  kind: z.enum(EVENT_KINDS),
   type: z.enum(FINDING_TYPES),
   target: z.string().min(1),
   source: z.string().min(1),

@@ -1,4 +1,4 @@
-import type { LogKind } from '../../access-event.js';
+import type { EventKind } from '../../access-event.js';
 import { findingId, type DetectorInfo, type Finding } from '../finding.js';
 
 export const trackingOverflow: DetectorInfo = {
@@ -9,7 +9,7 @@ export const trackingOverflow: DetectorInfo = {
 };
 
 export interface Overflow {
-  kind: LogKind;
+  kind: EventKind;
   target: string;
   events: number;
   firstSeen: string;
