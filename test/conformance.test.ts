@@ -67,7 +67,7 @@ describe('conformance check', () => {
         'gcs-1 target: other-bucket / example-bucket',
         'gcs-1 principal: (none) / sa@example-project.iam.gserviceaccount.com',
         'gcs-2 status: skipped|unknown / parsed',
-        'vpc-3 endpoints: 10.128.0.21:51234 (vm other-vm) ↔ 10.120.0.4:6379 / 10.128.0.21 (vm app-vm-1) → 10.120.0.4:6379',
+        'vpc-3 endpoints: 10.128.0.21:51234 (vm other-vm) ↔ 10.120.0.4:6379 / 10.128.0.21 (vm app-vm-1) → example-project/example-vpc/10.120.0.4:6379',
       ]);
       expect(result.sources.map((s) => s.mismatches)).toEqual([2, 1]);
       expect(result.unmatched).toEqual(['gcs-9: gcs.jsonl:9 is not a line of the file']);

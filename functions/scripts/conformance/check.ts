@@ -113,11 +113,15 @@ function sourceIp(event: AccessEvent): string | null {
   return event.source.details.ip ?? null;
 }
 
-/** The target names this endpoint: `ip:port`, `[v6]:port`, or the GKE service of its namespace on that port. */
+/**
+ * The target names this endpoint: `ip:port`, `[v6]:port` — either within a VPC network,
+ * `project/network/ip:port` (peers name addresses alone) — or the GKE service of its namespace on that port.
+ */
 function targetNames(target: string, end: Endpoint): boolean {
   const port = end.port ?? undefined;
   const portText = port === undefined ? '' : `:${port}`;
-  if (target === `${end.ip.includes(':') ? `[${end.ip}]` : end.ip}${portText}`) return true;
+  const address = target.startsWith('gke:') ? target : target.replace(/^[^/]+\/[^/]+\//, '');
+  if (address === `${end.ip.includes(':') ? `[${end.ip}]` : end.ip}${portText}`) return true;
   if (end.gkeCluster && end.gkeNamespace) return target.startsWith(`gke:${end.gkeCluster}/${end.gkeNamespace}/`) && target.endsWith(portText);
   return false;
 }

@@ -62,7 +62,7 @@ export function eventRef(at: EventRef, insertId: string | undefined): EventRef {
 
 export interface AccessEvent {
   kind: EventKind;
-  /** What was touched: bucket name, `project:instance`, or `ip:port` of a network destination. */
+  /** What was touched: bucket name, `project:instance`, or a network destination (`ip:port`, `project/network/ip:port`, `gke:…`). */
   target: string;
   source: Source;
   credential: Credential | null;

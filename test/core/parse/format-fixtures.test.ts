@@ -16,9 +16,9 @@ const cases: { file: string; lines: number; events: string[] }[] = [
   { file: 'cloudsql-pgaudit.jsonl', lines: 1, events: ['cloudsql example-project:example-pg unrecorded db-user:alice success'] },
   // received + authorized of one pid join into one event; the failed password of another pid has no address.
   { file: 'cloudsql-postgres-log.jsonl', lines: 3, events: ['cloudsql example-project:example-pg ip:203.0.113.7 db-user:app_user success', 'cloudsql example-project:example-pg unrecorded db-user:postgres failure'] },
-  { file: 'vpc-flows.jsonl', lines: 3, events: ['vpc-flow 10.87.40.76:5601 ip:203.0.113.12 - success', 'vpc-flow gke:example-cluster/prod/backend:8080 gke:example-cluster/prod - success', 'vpc-flow 10.120.0.4:6379 vm:example-project/app-vm-1 - success'] },
+  { file: 'vpc-flows.jsonl', lines: 3, events: ['vpc-flow example-project/default/10.87.40.76:5601 ip:203.0.113.12 - success', 'vpc-flow gke:example-cluster/prod/backend:8080 gke:example-cluster/prod - success', 'vpc-flow example-project/example-vpc/10.120.0.4:6379 vm:example-project/app-vm-1 - success'] },
   // Flow logs configured through the Network Management API: same body, another log name and resource type.
-  { file: 'vpc-flows-network-management.jsonl', lines: 2, events: ['vpc-flow 10.120.0.4:6379 vm:example-project/app-vm-2 - success', 'vpc-flow 10.120.0.4:6379 ip:192.168.40.7 - success'] },
+  { file: 'vpc-flows-network-management.jsonl', lines: 2, events: ['vpc-flow example-project/prod/10.120.0.4:6379 vm:example-project/app-vm-2 - success', 'vpc-flow 10.120.0.4:6379 ip:192.168.40.7 - success'] },
 ];
 
 describe('format fixtures', () => {

@@ -1,4 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { Learner } from '../../../functions/src/core/baseline/learn.js';
+import { baselineSchema } from '../../../functions/src/core/baseline/schema.js';
+import { BatchAuditor } from '../../../functions/src/core/detect/auditor.js';
 import { parse, parseEvent, sampleEntries, variant } from '../../support/fixtures.js';
 
 let internetToKibana: Record<string, any>;
@@ -12,7 +15,8 @@ beforeAll(async () => {
 describe('VPC flow parser', () => {
   it('identifies a VM client of Memorystore by its name', () => {
     const event = parseEvent(vmToRedis);
-    expect(event).toMatchObject({ kind: 'vpc-flow', target: '10.120.0.4:6379', action: 'tcp/6379', credential: null, time: '2025-03-03T05:00:00.2Z' });
+    // Memorystore reports no network of its own: its private address is named within the client's VPC.
+    expect(event).toMatchObject({ kind: 'vpc-flow', target: 'example-project/example-vpc/10.120.0.4:6379', action: 'tcp/6379', credential: null, time: '2025-03-03T05:00:00.2Z' });
     expect(event.source.key).toBe('vm:example-project/app-vm-1');
     expect(event.source.identities).toEqual(expect.arrayContaining(['ip:10.128.0.21', 'subnet:example-vpc/app-subnet', 'subnet:example-vpc/*']));
   });
@@ -26,7 +30,7 @@ describe('VPC flow parser', () => {
 
   it('orients a response record: the listening end (kibana :5601) is the target, the internet peer the source', () => {
     const event = parseEvent(internetToKibana);
-    expect(event.target).toBe('10.87.40.76:5601');
+    expect(event.target).toBe('example-project/default/10.87.40.76:5601');
     expect(event.source.key).toBe('ip:203.0.113.12');
     expect(event.source.details.location).toMatchObject({ asn: 15169, country: 'usa' });
     expect(event.source.identities).toContain('asn:15169');
@@ -44,7 +48,33 @@ describe('VPC flow parser', () => {
         e.jsonPayload.connection.dest_port = destPort;
       }),
     );
-    expect(event.target).toBe(response ? `10.128.0.21:${srcPort}` : `10.120.0.4:${destPort}`);
+    expect(event.target).toBe(response ? `example-project/example-vpc/10.128.0.21:${srcPort}` : `example-project/example-vpc/10.120.0.4:${destPort}`);
+  });
+
+  it('names a private destination within its network: two projects reusing one range are two targets', () => {
+    const inProject = (project: string, network: string) =>
+      parseEvent(
+        variant(vmToRedis, (e) => {
+          e.jsonPayload.src_vpc = { project_id: project, vpc_name: network, subnetwork_name: 'app' };
+          e.jsonPayload.src_instance.project_id = project;
+        }),
+      );
+    const a = inProject('acme-payments', 'prod');
+    const b = inProject('acme-analytics', 'prod');
+    expect(a.target).toBe('acme-payments/prod/10.120.0.4:6379');
+    expect(b.target).toBe('acme-analytics/prod/10.120.0.4:6379');
+    // A server with a network of its own is named within it; without any VPC metadata, by address alone.
+    const ownNetwork = parseEvent(variant(vmToRedis, (e) => (e.jsonPayload.dest_vpc = { project_id: 'acme-host', vpc_name: 'shared', subnetwork_name: 'db' })));
+    expect(ownNetwork.target).toBe('acme-host/shared/10.120.0.4:6379');
+    expect(parseEvent(variant(vmToRedis, (e) => delete e.jsonPayload.src_vpc)).target).toBe('10.120.0.4:6379');
+    // One project's baseline says nothing about the other's Redis at the same address.
+    const learner = new Learner();
+    learner.add(a);
+    const baselines = learner.result().map((t) => ({ file: 'b.yaml', baseline: baselineSchema.parse({ version: 1, kind: t.kind, target: t.target, sources: [...t.sources.keys()].map((match) => ({ match })) }) }));
+    const auditor = new BatchAuditor(baselines, { now: Date.parse('2025-03-04T00:00:00Z') });
+    auditor.add(a);
+    auditor.add(b);
+    expect(auditor.findings().map((f) => [f.type, f.target])).toEqual([['not-baselined', 'acme-analytics/prod/10.120.0.4:6379']]);
   });
 
   it('skips flows whose server end is outside our networks', () => {

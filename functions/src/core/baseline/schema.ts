@@ -96,7 +96,7 @@ export const baselineSchema = z
   .strictObject({
     version: z.literal(1).describe('File format version.'),
     kind: z.enum(LOG_KINDS).describe('Which log kind the target belongs to.'),
-    target: z.string().min(1).describe('Bucket name, project:instance, or ip:port of a network destination.'),
+    target: z.string().min(1).describe('Bucket name, project:instance, or a network destination: ip:port, project/network/ip:port for a private address within its VPC network, or gke:cluster/namespace/service:port.'),
     description: z.string().optional(),
     owner: z.string().optional(),
     sources: z.array(sourceEntrySchema).default([]),

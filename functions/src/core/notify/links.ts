@@ -42,6 +42,9 @@ export function findingQuery(finding: Finding): string {
       lines.push('(log_id("compute.googleapis.com/vpc_flows") OR log_id("networkmanagement.googleapis.com/vpc_flows"))');
       const [address, port] = splitTarget(finding.target);
       if (address) lines.push(`(jsonPayload.connection.dest_ip=${literal(address)} OR jsonPayload.connection.src_ip=${literal(address)})`);
+      // A private address named within its network: only that network's records.
+      const network = /^([^/:]+)\/([^/]+)\/[[0-9a-fA-F]/.exec(finding.target);
+      if (network) lines.push(`(jsonPayload.src_vpc.project_id=${literal(network[1]!)} OR jsonPayload.dest_vpc.project_id=${literal(network[1]!)})`, `(jsonPayload.src_vpc.vpc_name=${literal(network[2]!)} OR jsonPayload.dest_vpc.vpc_name=${literal(network[2]!)})`);
       if (port) lines.push(`(jsonPayload.connection.dest_port=${port} OR jsonPayload.connection.src_port=${port})`);
       if (ip) lines.push(`(jsonPayload.connection.src_ip=${literal(ip)} OR jsonPayload.connection.dest_ip=${literal(ip)})`);
       const gke = /^gke:([^/]+)(?:\/(.+))?$/.exec(finding.source);
@@ -56,7 +59,8 @@ export function findingQuery(finding: Finding): string {
 }
 
 function splitTarget(target: string): [string | undefined, string | undefined] {
-  const match = /^\[?([0-9a-fA-F.:]+?)\]?:(\d+)$/.exec(target);
+  // `ip:port`, `[v6]:port`, or either within a network: `project/network/ip:port`.
+  const match = /^(?:[^/]+\/[^/]+\/)?\[?([0-9a-fA-F.:]+?)\]?:(\d+)$/.exec(target);
   return match ? [match[1], match[2]] : [undefined, undefined];
 }
 

@@ -77,12 +77,19 @@ export function isResponseDirection(srcPort: number | undefined, destPort: numbe
 
 /**
  * The name of the server end. A GKE pod is named by cluster/namespace/service (pods churn through
- * IPs, the service stays); anything else by its address and port.
+ * IPs, the service stays). Anything else by its address and port — and a private address means
+ * something only inside its VPC network (two projects may both use 10.0.0.5), so it is named within
+ * the network of the connection: `<project>/<network>/<ip>:<port>`, the server end's VPC when the
+ * record has it, else the client end's (Memorystore and other peered services report none of their
+ * own; the client reaches them through its network). Shared VPC service projects share their host
+ * project's network, and so its names. Without VPC metadata the name stays `<ip>:<port>`.
  */
-function targetName(details: SourceDetails, ip: string, port: number | undefined): string {
+export function targetName(server: SourceDetails, client: SourceDetails, ip: string, port: number | undefined): string {
   const portText = port === undefined ? '' : `:${port}`;
-  if (details.gke?.namespace) return `gke:${details.gke.cluster}/${details.gke.namespace}/${details.gke.service ?? details.gke.workload ?? '*'}${portText}`;
-  return `${ip.includes(':') ? `[${ip}]` : ip}${portText}`;
+  if (server.gke?.namespace) return `gke:${server.gke.cluster}/${server.gke.namespace}/${server.gke.service ?? server.gke.workload ?? '*'}${portText}`;
+  const address = `${ip.includes(':') ? `[${ip}]` : ip}${portText}`;
+  const vpc = server.vpc?.project && server.vpc.network ? server.vpc : client.vpc?.project && client.vpc.network ? client.vpc : undefined;
+  return vpc && isInternalIp(ip) ? `${vpc.project}/${vpc.network}/${address}` : address;
 }
 
 export interface FlowInput {
@@ -109,7 +116,7 @@ export function flowEvent(flow: FlowInput): AccessEvent | 'skip' {
   const protocol = PROTOCOLS[flow.protocol ?? -1] ?? `proto-${flow.protocol ?? '?'}`;
   return {
     kind: 'vpc-flow',
-    target: targetName(server, serverIp, serverPort),
+    target: targetName(server, client, serverIp, serverPort),
     source: buildSource(client),
     credential: null,
     action: `${protocol}/${serverPort ?? '-'}`,
