@@ -82,6 +82,17 @@ describe('a source that stops delivering', () => {
     expect(await check({ EXPECTED_GAP_HOURS: '{"gcs": 6}' })).toEqual(['log-audit health: no gcs batch for 7 h']);
   });
 
+  it('expects no steady delivery from a source the stack does not list (the tamper export), but still reports its dead letters', async () => {
+    const tamperBatch = p.putExport([line({ bucket: 'example-bucket', ip: '203.0.113.7', principal: 'sa@example-project.iam.gserviceaccount.com', time: at(p.clock.now() - 60_000) })]);
+    expect((await p.deliver(tamperBatch, p.deps({}, { ...env, SOURCE_KEY: 'tamper' }))).outcome).toBe('done');
+    p.clock.advance(2 * DAY);
+    expect(await check()).toEqual([]);
+    const gone = p.event('cloudaudit.googleapis.com/activity/2026/11/26/09:00:00_09:59:59_S9.json', 78);
+    expect((await p.deliver(gone, p.deps({}, { ...env, SOURCE_KEY: 'tamper' }))).outcome).toBe('dead-letter');
+    p.clock.advance(10 * 60_000);
+    expect(await check()).toEqual(['log-audit health: 1 tamper batch dead-lettered']);
+  });
+
   it('says nothing of a source that never delivered', async () => {
     p.clock.advance(DAY);
     expect(await check({ SOURCES: 'gcs,cloudsql' })).toEqual([]);

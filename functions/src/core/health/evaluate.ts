@@ -143,7 +143,8 @@ export function evaluateHealth(input: HealthInput): HealthResult {
   for (const [name, source] of Object.entries(state.sources)) {
     const gap = gapOf(config, name);
     const last = source.lastDelivery ? Date.parse(source.lastDelivery) : undefined;
-    if (last !== undefined && now - last > gap) current.set(`silent:${name}`, { kind: 'silent', source: name, lastDelivery: source.lastDelivery!, gapHours: gap / HOUR, hoursSilent: (now - last) / HOUR });
+    // Only the stack's log sources are expected to deliver steadily (the tamper export is quiet by nature).
+    if (config.sources.includes(name) && last !== undefined && now - last > gap) current.set(`silent:${name}`, { kind: 'silent', source: name, lastDelivery: source.lastDelivery!, gapHours: gap / HOUR, hoursSilent: (now - last) / HOUR });
     const recent = source.recent;
     if (recent.length > 0 && recent.every((b) => b.parsed === 0)) current.set(`no-in-scope:${name}`, { kind: 'no-in-scope', source: name, batches: recent });
     const lastDead = source.lastDeadLetter ? Date.parse(source.lastDeadLetter) : undefined;
