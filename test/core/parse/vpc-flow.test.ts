@@ -77,6 +77,24 @@ describe('VPC flow parser', () => {
     expect(auditor.findings().map((f) => [f.type, f.target])).toEqual([['not-baselined', 'acme-analytics/prod/10.120.0.4:6379']]);
   });
 
+  it('a record without VPC metadata is judged as the one network that baselines its address, never as one of several', () => {
+    const fromInternet = parseEvent(
+      variant(vmToRedis, (e) => {
+        delete e.jsonPayload.src_vpc;
+        delete e.jsonPayload.src_instance;
+        e.jsonPayload.connection.src_ip = '198.51.100.99';
+      }),
+    );
+    expect(fromInternet.target).toBe('10.120.0.4:6379');
+    const baseline = (target: string) => ({ file: `${target}.yaml`, baseline: baselineSchema.parse({ version: 1, kind: 'vpc-flow', target, sources: [{ match: 'vm:acme-payments/app-vm-1' }] }) });
+    const one = new BatchAuditor([baseline('acme-payments/prod/10.120.0.4:6379')], { now: Date.parse('2025-03-04T00:00:00Z') });
+    one.add(fromInternet);
+    expect(one.findings().map((f) => [f.type, f.target, f.source])).toEqual([['new-source', 'acme-payments/prod/10.120.0.4:6379', 'ip:198.51.100.99']]);
+    const two = new BatchAuditor([baseline('acme-payments/prod/10.120.0.4:6379'), baseline('acme-analytics/prod/10.120.0.4:6379')], { now: Date.parse('2025-03-04T00:00:00Z') });
+    two.add(fromInternet);
+    expect(two.findings().map((f) => [f.type, f.target])).toEqual([['not-baselined', '10.120.0.4:6379']]);
+  });
+
   it('skips flows whose server end is outside our networks', () => {
     const outbound = variant(vmToRedis, (e) => (e.jsonPayload.connection.dest_ip = '142.250.72.78'));
     expect(parse(outbound)).toMatchObject({ status: 'skipped' });

@@ -45,6 +45,9 @@ export interface AuditOptions {
 
 export const DEFAULT_AUDIT_OPTIONS: Omit<AuditOptions, 'now'> = { burstThreshold: DEFAULT_BURST_THRESHOLD, maxGroups: 50_000, maxGroupsPerTarget: 10_000 };
 
+/** `project/network/ip:port` → `ip:port` (vpc-flow.ts targetName). */
+const QUALIFIED_FLOW_TARGET = /^[^/]+\/[^/]+\/(.+)$/;
+
 const PER_GROUP_DETECTORS = [detectNewCredential, detectNewSource, detectCredentialFromNewSource];
 
 /** Auditors created in this thread, numbering them for KnownAccess.auditor. */
@@ -77,16 +80,40 @@ export class BatchAuditor implements RangeMerger {
    * grouping, whose own caps are unlimited — those the batch's auditor had closed (consulted only).
    */
   readonly closed: ClosedTargets;
+  /**
+   * A private flow destination is named within its VPC network (`project/network/ip:port`), but a
+   * record without VPC metadata can only say `ip:port`. When no baseline names `ip:port` itself and
+   * exactly one names that address within a network, such a record is judged as that target (null:
+   * several networks use it, so the record stays `ip:port` — not baselined, reported, never silently
+   * matched to the wrong one).
+   */
+  private readonly flowAliases = new Map<string, string | null>();
 
   constructor(baselines: readonly LoadedBaseline[], options: Partial<AuditOptions> = {}) {
     this.options = { ...DEFAULT_AUDIT_OPTIONS, now: Date.now(), ...options };
     this.closed = options.closed ?? new ClosedTargets();
     for (const loaded of baselines) {
-      this.baselines.set(targetKey(loaded.baseline.kind, loaded.baseline.target), new CompiledBaseline(loaded, this.options.now));
+      const { kind, target } = loaded.baseline;
+      this.baselines.set(targetKey(kind, target), new CompiledBaseline(loaded, this.options.now));
+      const address = kind === 'vpc-flow' && !target.startsWith('gke:') ? QUALIFIED_FLOW_TARGET.exec(target)?.[1] : undefined;
+      if (address !== undefined) this.flowAliases.set(address, this.flowAliases.has(address) ? null : target);
     }
   }
 
-  add(event: AccessEvent): void {
+  /** The target an access is judged as (see flowAliases). */
+  private resolved<T extends Pick<AccessEvent, 'kind' | 'target'>>(access: T): T {
+    if (this.flowAliases.size === 0 || access.kind !== 'vpc-flow' || access.target.includes('/')) return access;
+    const alias = this.flowAliases.get(access.target);
+    // A baseline of the address itself (learned from records without metadata) is the record's own.
+    if (!alias || this.baselines.has(targetKey(access.kind, access.target))) return access;
+    const renamed = { ...access, target: alias };
+    // A group key the parser cached names the old target.
+    delete (renamed as { groupKey?: string }).groupKey;
+    return renamed;
+  }
+
+  add(original: AccessEvent): void {
+    const event = this.resolved(original);
     const key = groupKey(event);
     let group = this.groups.get(key);
     if (!group) {
@@ -130,7 +157,8 @@ export class BatchAuditor implements RangeMerger {
    * Merges a group aggregated elsewhere (a scan worker) as if its events had been added here, in
    * order: callers merge the groups of consecutive ranges in file order.
    */
-  mergeGroup(delta: AccessGroup): void {
+  mergeGroup(original: AccessGroup): void {
+    const delta = this.resolved(original);
     const key = groupKey(delta);
     const group = this.groups.get(key);
     if (!group) {
