@@ -163,6 +163,47 @@ describe('parallel scan', () => {
     }
   });
 
+  it('names flow records without VPC metadata as the batch auditor does, in every range: the flood is still capped', async () => {
+    // Only the Redis baseline named within its network (the scenario learned one from records with VPC
+    // metadata and one from records without); the flood's records carry none.
+    const learned = baselines;
+    expect(learned.map((b) => b.baseline.target)).toContain('acme-prod/prod-vpc/10.120.0.4:6379');
+    baselines = learned.filter((b) => b.baseline.target !== '10.120.0.4:6379');
+    try {
+      const flow = JSON.parse(input.toString('utf8').split('\n').find((l) => l.includes('"dest_port":6379'))!) as { jsonPayload: { connection: { src_ip: string } } & Record<string, unknown>; insertId: string };
+      for (const key of Object.keys(flow.jsonPayload)) if (key.startsWith('src_') || key.startsWith('dest_')) delete flow.jsonPayload[key];
+      const flood = Array.from({ length: 20_000 }, (_, i) => {
+        flow.jsonPayload.connection.src_ip = `203.0.${i >> 8}.${i & 255}`;
+        flow.insertId = `flood-${i}`;
+        return JSON.stringify(flow);
+      });
+      const bytes = Buffer.from(`${flood.join('\n')}\n`);
+      const file = await fileOf(bytes);
+      const caps = { maxGroupsPerTarget: 100 };
+      const serial = await serialScan(file, bytes, caps);
+      expect(serial.auditor.findings().filter((f) => f.type === 'tracking-overflow').map((f) => f.target)).toEqual(['acme-prod/prod-vpc/10.120.0.4:6379']);
+      const auditor = new BatchAuditor(baselines, { now: now(), ...caps });
+      let floodGroups = 0;
+      const counting = {
+        closed: auditor.closed,
+        mergeGroup: (g: AccessGroup) => (floodGroups++, auditor.mergeGroup(g)),
+        mergeOverflow: (o: Overflow) => auditor.mergeOverflow(o),
+        flowAliasPairs: auditor.flowAliasPairs,
+      };
+      const stats = emptyStats();
+      await scanFileParallel(file, { workers, stats, problems: new ProblemLog(), auditor: counting, onEvent: (e) => auditor.add(e), now, rangeBytes: 256 * 1024, maxRangeGroups: 1_000 });
+      expect(stats).toEqual(serial.stats);
+      expect(auditor.findings()).toEqual(serial.auditor.findings());
+      expect(groupsOf(auditor)).toEqual(groupsOf(serial.auditor));
+      // The ranges knew the target closed under the name the auditor gives it: only those out when
+      // it closed return a group per address (at most 4 per thread, 3 threads), besides the 100 kept.
+      const mostPerRange = Math.ceil((256 * 1024) / (flood[0]!.length + 1));
+      expect(floodGroups).toBeLessThanOrEqual(100 + 4 * 3 * mostPerRange);
+    } finally {
+      baselines = learned;
+    }
+  });
+
   it('ends a range early in a flood, counts the flood where it is read once the target is closed, and equals the serial scan', async () => {
     // 60,000 flows from distinct addresses to one destination, the scenario's lines around them.
     const flow = JSON.parse(input.toString('utf8').split('\n').find((l) => l.includes('"dest_port":6379'))!) as { jsonPayload: { connection: { src_ip: string } } & Record<string, unknown>; insertId: string };
@@ -190,6 +231,7 @@ describe('parallel scan', () => {
         closed: auditor.closed,
         mergeGroup: (g: AccessGroup) => (g.source.key.startsWith('ip:203.0.') && floodGroups++, auditor.mergeGroup(g)),
         mergeOverflow: (o: Overflow) => auditor.mergeOverflow(o),
+        flowAliasPairs: auditor.flowAliasPairs,
       };
       const stats = emptyStats();
       const problems = new ProblemLog();
@@ -210,7 +252,7 @@ describe('parallel scan', () => {
     // where it stopped, holds the other lines.
     const start = input.length;
     const end = start + 8 * 1024 * 1024;
-    const task = { file, start, end, latestPlausibleMs: now() + 86_400_000, maxLineBytes: 4 * 1024 * 1024, fastPath: true, scan: -1, maxGroups: 1_000 };
+    const task = { file, start, end, latestPlausibleMs: now() + 86_400_000, maxLineBytes: 4 * 1024 * 1024, fastPath: true, scan: -1, maxGroups: 1_000, flowAliases: [] };
     const whole = await scanRange({ ...task, maxGroups: Number.POSITIVE_INFINITY });
     expect(whole.next).toBe(end);
     const first = await scanRange(task);

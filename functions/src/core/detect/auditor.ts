@@ -41,6 +41,8 @@ export interface AuditOptions {
    * under an untracked key are counted into overflow here, as the batch's auditor would count them.
    */
   closed?: ClosedTargets;
+  /** For a scan range's grouping: the batch's auditor's flow aliases (`flowAliasPairs`), so ranges name targets as it does. */
+  flowAliases?: readonly (readonly [string, string])[];
 }
 
 export const DEFAULT_AUDIT_OPTIONS: Omit<AuditOptions, 'now'> = { burstThreshold: DEFAULT_BURST_THRESHOLD, maxGroups: 50_000, maxGroupsPerTarget: 10_000 };
@@ -62,6 +64,8 @@ export interface RangeMerger {
   mergeOverflow(overflow: Overflow): void;
   /** The targets closed so far, which ranges scanned from now on are told of. */
   readonly closed: ClosedTargets;
+  /** How records without VPC metadata are named (BatchAuditor.flowAliases), for the ranges to name them alike. */
+  readonly flowAliasPairs: readonly (readonly [string, string])[];
 }
 
 export class BatchAuditor implements RangeMerger {
@@ -98,14 +102,19 @@ export class BatchAuditor implements RangeMerger {
       const address = kind === 'vpc-flow' && !target.startsWith('gke:') ? QUALIFIED_FLOW_TARGET.exec(target)?.[1] : undefined;
       if (address !== undefined) this.flowAliases.set(address, this.flowAliases.has(address) ? null : target);
     }
+    // A baseline of the address itself (learned from records without metadata) is the record's own.
+    for (const address of [...this.flowAliases.keys()]) if (this.baselines.has(targetKey('vpc-flow', address))) this.flowAliases.delete(address);
+    for (const [address, target] of options.flowAliases ?? []) this.flowAliases.set(address, target);
+    this.flowAliasPairs = [...this.flowAliases].filter((pair): pair is [string, string] => pair[1] !== null);
   }
+
+  readonly flowAliasPairs: readonly (readonly [string, string])[];
 
   /** The target an access is judged as (see flowAliases). */
   private resolved<T extends Pick<AccessEvent, 'kind' | 'target'>>(access: T): T {
     if (this.flowAliases.size === 0 || access.kind !== 'vpc-flow' || access.target.includes('/')) return access;
     const alias = this.flowAliases.get(access.target);
-    // A baseline of the address itself (learned from records without metadata) is the record's own.
-    if (!alias || this.baselines.has(targetKey(access.kind, access.target))) return access;
+    if (!alias) return access;
     const renamed = { ...access, target: alias };
     // A group key the parser cached names the old target.
     delete (renamed as { groupKey?: string }).groupKey;

@@ -38,6 +38,8 @@ export interface RangeTask {
   scan: number;
   /** The range ends early, after a chunk, once it holds this many groups. */
   maxGroups: number;
+  /** The batch's auditor's names for flow records without VPC metadata (BatchAuditor.flowAliasPairs). */
+  flowAliases: readonly (readonly [string, string])[];
 }
 
 export interface RangeResult {
@@ -85,6 +87,7 @@ export async function scanRange(task: RangeTask, known: ScanKnowledge = {}): Pro
     // Ids of groups an earlier range of this thread completed are not collected again.
     ...(completeEntryIds ? { completeEntryIds: completeEntryIds.before(task.start) } : {}),
     ...(closed ? { closed } : {}),
+    flowAliases: task.flowAliases,
   });
   const joins: RangeResult['joins'] = [];
   const sink = {
