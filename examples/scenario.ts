@@ -479,12 +479,14 @@ function plantAnomalies(w: Writer, W: ReturnType<typeof world>, hours: Hour[]): 
 
   // 8. A sandbox namespace pod reaches the production Redis.
   const sandbox = { cluster: { cluster_location: 'us-central1', cluster_name: n.cluster }, pod: { pod_name: `debug-${w.alnum(5)}`, pod_namespace: 'sandbox' } };
+  // Production Redis is named within the VPC its clients report (learn folds the metadata-less records in).
+  const redisTarget = `${n.project}/prod-vpc/${W.redis}:6379`;
   some(3, () => at(17).entries.vpc.push(w.flow({ time: at(17).time(w.int(0, 59)), src: { ip: `10.${n.net + 4}.9.${w.int(2, 250)}`, port: w.int(32768, 60999), extra: { gke_details: sandbox } }, dest: { ip: W.redis, port: 6379 }, subnet: 'gke-subnet', reporter: 'SRC' })));
-  planted.push({ kind: 'vpc-flow', type: 'new-source', target: `${W.redis}:6379`, source: `gke:${n.cluster}/sandbox`, credential: null, story: 'sandbox pod reaches production Redis' });
+  planted.push({ kind: 'vpc-flow', type: 'new-source', target: redisTarget, source: `gke:${n.cluster}/sandbox`, credential: null, story: 'sandbox pod reaches production Redis' });
 
   // 9. A VM nobody knew about talks to Redis.
   at(19).entries.vpc.push(w.flow({ time: at(19).time(33), src: { ip: `10.${n.net}.0.77`, port: 51515, extra: { instance: { project_id: n.project, region: 'us-central1', vm_name: 'jumpbox-2', zone: 'us-central1-c' } } }, dest: { ip: W.redis, port: 6379 }, subnet: 'app-subnet', reporter: 'SRC' }));
-  planted.push({ kind: 'vpc-flow', type: 'new-source', target: `${W.redis}:6379`, source: `vm:${n.project}/jumpbox-2`, credential: null, story: 'unknown VM reaches Redis' });
+  planted.push({ kind: 'vpc-flow', type: 'new-source', target: redisTarget, source: `vm:${n.project}/jumpbox-2`, credential: null, story: 'unknown VM reaches Redis' });
 
   // 10. A brand-new Redis instance with no baseline: reported once, however many clients it has.
   const newRedis = `10.${n.net + 80}.0.12`;

@@ -95,6 +95,31 @@ describe('VPC flow parser', () => {
     expect(two.findings().map((f) => [f.type, f.target])).toEqual([['not-baselined', '10.120.0.4:6379']]);
   });
 
+  it('learn folds records without VPC metadata into the one network known for the address, and only then', () => {
+    const withVpc = (project: string) => parseEvent(variant(vmToRedis, (e) => (e.jsonPayload.src_vpc = { project_id: project, vpc_name: 'prod', subnetwork_name: 'app' })));
+    const bare = parseEvent(
+      variant(vmToRedis, (e) => {
+        delete e.jsonPayload.src_vpc;
+        delete e.jsonPayload.src_instance;
+        e.jsonPayload.connection.src_ip = '10.9.9.9';
+      }),
+    );
+    const one = new Learner();
+    [withVpc('acme-payments'), bare].forEach((e) => one.add(e));
+    const learned = one.result();
+    expect(learned.map((t) => t.target)).toEqual(['acme-payments/prod/10.120.0.4:6379']);
+    expect([...learned[0]!.sources.keys()].sort()).toEqual(['ip:10.9.9.9', 'vm:example-project/app-vm-1']);
+    // Two networks use the address: the bare records keep their own name.
+    const two = new Learner();
+    [withVpc('acme-payments'), withVpc('acme-analytics'), bare].forEach((e) => two.add(e));
+    expect(two.result().map((t) => t.target).sort()).toEqual(['10.120.0.4:6379', 'acme-analytics/prod/10.120.0.4:6379', 'acme-payments/prod/10.120.0.4:6379']);
+    // Re-learning the same records into the file they made adds no count.
+    const file = { file: 'f.yaml', baseline: baselineSchema.parse({ version: 1, kind: 'vpc-flow', target: 'acme-payments/prod/10.120.0.4:6379', sources: [...learned[0]!.sources].map(([match, ev]) => ({ match, count: ev.count, firstSeen: ev.firstSeen, lastSeen: ev.lastSeen })) }) };
+    const again = new Learner([file]);
+    [withVpc('acme-payments'), bare].forEach((e) => again.add(e));
+    expect([...again.result()[0]!.sources.values()].map((ev) => ev.newCount)).toEqual([0, 0]);
+  });
+
   it('skips flows whose server end is outside our networks', () => {
     const outbound = variant(vmToRedis, (e) => (e.jsonPayload.connection.dest_ip = '142.250.72.78'));
     expect(parse(outbound)).toMatchObject({ status: 'skipped' });

@@ -44,10 +44,15 @@ class KnownWindows {
   }
 }
 
+/** `project/network/ip:port` → `ip:port` (vpc-flow.ts targetName). */
+const QUALIFIED_FLOW_TARGET = /^[^/]+\/[^/]+\/(.+)$/;
+
 export class Learner {
   private readonly targets = new Map<string, LearnedTarget>();
   private readonly known: KnownWindows;
   private readonly existingIps = new Map<string, string[]>();
+  /** targetKey of every existing baseline file. */
+  private readonly existingTargets = new Set<string>();
   learned = 0;
 
   constructor(
@@ -56,6 +61,7 @@ export class Learner {
   ) {
     this.known = new KnownWindows(existing);
     for (const { baseline } of existing) {
+      this.existingTargets.add(targetKey(baseline.kind, baseline.target));
       this.existingIps.set(
         targetKey(baseline.kind, baseline.target),
         baseline.sources.map((s) => s.match).filter((m) => m.startsWith('ip:')),
@@ -134,10 +140,52 @@ export class Learner {
 
   /** The learned targets, with widening applied, in a deterministic order. */
   result(): LearnedTarget[] {
+    this.mergeMetadataLess();
     const out = [...this.targets.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, t]) => t);
     if (this.widening.ipv4MinAddresses > 0) for (const t of out) this.widen(t);
     for (const t of out) this.dropUnwritable(t);
     return out;
+  }
+
+  /**
+   * A private flow destination is named within its network (`project/network/ip:port`); records
+   * without VPC metadata name it `ip:port`. When exactly one network is known for the address (learned
+   * now or in an existing file) and no file holds `ip:port` itself, what those records taught is
+   * learned for that one target, as the auditor judges them (auditor.ts flowAliases). Counts stay
+   * idempotent: an entry whose span the target's file already covers adds none.
+   */
+  private mergeMetadataLess(): void {
+    const qualified = new Map<string, Set<string>>();
+    const note = (target: string) => {
+      const address = QUALIFIED_FLOW_TARGET.exec(target)?.[1];
+      if (address !== undefined) qualified.set(address, (qualified.get(address) ?? new Set()).add(target));
+    };
+    for (const t of this.targets.values()) if (t.kind === 'vpc-flow' && !t.target.startsWith('gke:')) note(t.target);
+    for (const key of this.existingTargets) if (key.startsWith('vpc-flow|') && !key.startsWith('vpc-flow|gke:')) note(key.slice('vpc-flow|'.length));
+    for (const [key, plain] of [...this.targets]) {
+      if (plain.kind !== 'vpc-flow' || plain.target.includes('/') || this.existingTargets.has(key)) continue;
+      const names = qualified.get(plain.target);
+      if (!names || names.size !== 1) continue;
+      const name = [...names][0]!;
+      const intoKey = targetKey('vpc-flow', name);
+      let into = this.targets.get(intoKey);
+      if (!into) this.targets.set(intoKey, (into = { kind: 'vpc-flow', target: name, sources: new Map(), credentials: new Map(), pairs: new Map() }));
+      for (const section of ['sources', 'credentials', 'pairs'] as const) {
+        for (const [entry, evidence] of plain[section]) {
+          const covered = this.known.covers(intoKey, section, entry, Date.parse(evidence.firstSeen)) && this.known.covers(intoKey, section, entry, Date.parse(evidence.lastSeen));
+          const mine = into[section].get(entry);
+          const added = { ...evidence, newCount: covered ? 0 : evidence.count };
+          if (!mine) into[section].set(entry, added);
+          else {
+            mine.count += added.count;
+            mine.newCount += added.newCount;
+            if (Date.parse(added.firstSeen) < Date.parse(mine.firstSeen)) mine.firstSeen = added.firstSeen;
+            if (Date.parse(added.lastSeen) > Date.parse(mine.lastSeen)) mine.lastSeen = added.lastSeen;
+          }
+        }
+      }
+      this.targets.delete(key);
+    }
   }
 
   /** A learned file must pass `validate`: identities the schema refuses are left out, and listed. */
