@@ -12,6 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { AccessEvent } from '../../src/core/access-event.js';
+import { flowTargetNetwork } from '../../src/core/parse/vpc-flow.js';
 import { emptyStats, ProblemLog, scanStream, type BatchStats } from '../../src/core/read/scan.js';
 
 const STATUSES = ['parsed', 'skipped', 'unknown', 'bad'] as const;
@@ -120,7 +121,7 @@ function sourceIp(event: AccessEvent): string | null {
 function targetNames(target: string, end: Endpoint): boolean {
   const port = end.port ?? undefined;
   const portText = port === undefined ? '' : `:${port}`;
-  const address = target.startsWith('gke:') ? target : target.replace(/^[^/]+\/[^/]+\//, '');
+  const address = flowTargetNetwork(target)?.address ?? target;
   if (address === `${end.ip.includes(':') ? `[${end.ip}]` : end.ip}${portText}`) return true;
   if (end.gkeCluster && end.gkeNamespace) return target.startsWith(`gke:${end.gkeCluster}/${end.gkeNamespace}/`) && target.endsWith(portText);
   return false;

@@ -7,6 +7,7 @@
 import { PIPELINE_KIND, type AccessEvent } from '../access-event.js';
 import type { EvidenceTarget } from '../evidence/summary.js';
 import { ipFamily, ipv4Network } from '../ip.js';
+import { flowTargetNetwork } from '../parse/vpc-flow.js';
 import { UNRECORDED_SOURCE } from '../source-identity.js';
 import { MAX_CREDENTIAL_LENGTH, sourceMatchProblem, targetKey } from './schema.js';
 import { pairKey, type Evidence, type LearnedTarget, type LoadedBaseline } from './store.js';
@@ -43,9 +44,6 @@ class KnownWindows {
     return w !== undefined && time >= w.first && time <= w.last;
   }
 }
-
-/** `project/network/ip:port` → `ip:port` (vpc-flow.ts targetName). */
-const QUALIFIED_FLOW_TARGET = /^[^/]+\/[^/]+\/(.+)$/;
 
 export class Learner {
   private readonly targets = new Map<string, LearnedTarget>();
@@ -157,11 +155,11 @@ export class Learner {
   private mergeMetadataLess(): void {
     const qualified = new Map<string, Set<string>>();
     const note = (target: string) => {
-      const address = QUALIFIED_FLOW_TARGET.exec(target)?.[1];
+      const address = flowTargetNetwork(target)?.address;
       if (address !== undefined) qualified.set(address, (qualified.get(address) ?? new Set()).add(target));
     };
-    for (const t of this.targets.values()) if (t.kind === 'vpc-flow' && !t.target.startsWith('gke:')) note(t.target);
-    for (const key of this.existingTargets) if (key.startsWith('vpc-flow|') && !key.startsWith('vpc-flow|gke:')) note(key.slice('vpc-flow|'.length));
+    for (const t of this.targets.values()) if (t.kind === 'vpc-flow') note(t.target);
+    for (const key of this.existingTargets) if (key.startsWith('vpc-flow|')) note(key.slice('vpc-flow|'.length));
     for (const [key, plain] of [...this.targets]) {
       if (plain.kind !== 'vpc-flow' || plain.target.includes('/') || this.existingTargets.has(key)) continue;
       const names = qualified.get(plain.target);

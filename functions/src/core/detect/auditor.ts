@@ -6,6 +6,7 @@
  * at most one finding; a target without a baseline yields exactly one.
  */
 import { PIPELINE_KIND, type AccessEvent } from '../access-event.js';
+import { flowTargetNetwork } from '../parse/vpc-flow.js';
 import { CompiledBaseline } from '../baseline/matcher.js';
 import { targetKey } from '../baseline/schema.js';
 import type { LoadedBaseline } from '../baseline/store.js';
@@ -46,9 +47,6 @@ export interface AuditOptions {
 }
 
 export const DEFAULT_AUDIT_OPTIONS: Omit<AuditOptions, 'now'> = { burstThreshold: DEFAULT_BURST_THRESHOLD, maxGroups: 50_000, maxGroupsPerTarget: 10_000 };
-
-/** `project/network/ip:port` → `ip:port` (vpc-flow.ts targetName). */
-const QUALIFIED_FLOW_TARGET = /^[^/]+\/[^/]+\/(.+)$/;
 
 const PER_GROUP_DETECTORS = [detectNewCredential, detectNewSource, detectCredentialFromNewSource];
 
@@ -99,7 +97,7 @@ export class BatchAuditor implements RangeMerger {
     for (const loaded of baselines) {
       const { kind, target } = loaded.baseline;
       this.baselines.set(targetKey(kind, target), new CompiledBaseline(loaded, this.options.now));
-      const address = kind === 'vpc-flow' && !target.startsWith('gke:') ? QUALIFIED_FLOW_TARGET.exec(target)?.[1] : undefined;
+      const address = kind === 'vpc-flow' ? flowTargetNetwork(target)?.address : undefined;
       if (address !== undefined) this.flowAliases.set(address, this.flowAliases.has(address) ? null : target);
     }
     // A baseline of the address itself (learned from records without metadata) is the record's own.

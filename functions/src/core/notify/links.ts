@@ -1,5 +1,6 @@
 /** Deep links to Logs Explorer scoped to a finding's target, source, credential and time window. */
 import type { Finding } from '../detect/finding.js';
+import { flowTargetNetwork } from '../parse/vpc-flow.js';
 
 const PAD_MS = 5 * 60 * 1000;
 
@@ -43,8 +44,8 @@ export function findingQuery(finding: Finding): string {
       const [address, port] = splitTarget(finding.target);
       if (address) lines.push(`(jsonPayload.connection.dest_ip=${literal(address)} OR jsonPayload.connection.src_ip=${literal(address)})`);
       // A private address named within its network: only that network's records.
-      const network = /^([^/:]+)\/([^/]+)\/[[0-9a-fA-F]/.exec(finding.target);
-      if (network) lines.push(`(jsonPayload.src_vpc.project_id=${literal(network[1]!)} OR jsonPayload.dest_vpc.project_id=${literal(network[1]!)})`, `(jsonPayload.src_vpc.vpc_name=${literal(network[2]!)} OR jsonPayload.dest_vpc.vpc_name=${literal(network[2]!)})`);
+      const network = flowTargetNetwork(finding.target);
+      if (network) lines.push(`(jsonPayload.src_vpc.project_id=${literal(network.project)} OR jsonPayload.dest_vpc.project_id=${literal(network.project)})`, `(jsonPayload.src_vpc.vpc_name=${literal(network.network)} OR jsonPayload.dest_vpc.vpc_name=${literal(network.network)})`);
       if (port) lines.push(`(jsonPayload.connection.dest_port=${port} OR jsonPayload.connection.src_port=${port})`);
       if (ip) lines.push(`(jsonPayload.connection.src_ip=${literal(ip)} OR jsonPayload.connection.dest_ip=${literal(ip)})`);
       const gke = /^gke:([^/]+)(?:\/(.+))?$/.exec(finding.source);
@@ -60,7 +61,7 @@ export function findingQuery(finding: Finding): string {
 
 function splitTarget(target: string): [string | undefined, string | undefined] {
   // `ip:port`, `[v6]:port`, or either within a network: `project/network/ip:port`.
-  const match = /^(?:[^/]+\/[^/]+\/)?\[?([0-9a-fA-F.:]+?)\]?:(\d+)$/.exec(target);
+  const match = /^\[?([0-9a-fA-F.:]+?)\]?:(\d+)$/.exec(flowTargetNetwork(target)?.address ?? target);
   return match ? [match[1], match[2]] : [undefined, undefined];
 }
 

@@ -92,6 +92,13 @@ export function targetName(server: SourceDetails, client: SourceDetails, ip: str
   return vpc && isInternalIp(ip) ? `${vpc.project}/${vpc.network}/${address}` : address;
 }
 
+/** The parts of a target named within its network (`project/network/address`), or undefined for any other target. */
+export function flowTargetNetwork(target: string): { project: string; network: string; address: string } | undefined {
+  if (target.startsWith('gke:')) return undefined;
+  const match = /^([^/]+)\/([^/]+)\/(.+)$/.exec(target);
+  return match ? { project: match[1]!, network: match[2]!, address: match[3]! } : undefined;
+}
+
 export interface FlowInput {
   srcIp: string;
   destIp: string;
