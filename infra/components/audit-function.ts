@@ -1,26 +1,14 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import { AUDIT_FUNCTION_STATE_PREFIXES } from '../../functions/src/function/state-layout.js';
-import { deployedFunction, invokerOf, runtimeAccount, stateWriter, webhookReader } from './deployed-function.js';
+import { deployedFunction, invokerOf, runtimeAccount, stateWriter, webhookReader, type DeployedFunctionArgs } from './deployed-function.js';
 
-export interface AuditFunctionArgs {
-  /** Function name, also the base of its service account id. */
-  functionName: string;
-  project: pulumi.Input<string>;
-  region: string;
+export interface AuditFunctionArgs extends Pick<DeployedFunctionArgs, 'functionName' | 'project' | 'region' | 'source' | 'webhook' | 'buildServiceAccount' | 'environment' | 'memory' | 'timeoutSeconds' | 'maxInstances'> {
   /** The log bucket whose finalized objects trigger this function. */
   logBucket: gcp.storage.Bucket;
   stateBucket: gcp.storage.Bucket;
-  source: { bucket: pulumi.Input<string>; object: pulumi.Input<string> };
-  webhook: { secret: gcp.secretmanager.Secret; version: gcp.secretmanager.SecretVersion };
   /** Identity Eventarc uses to invoke the function. */
   triggerServiceAccount: gcp.serviceaccount.Account;
-  /** Identity Cloud Build uses to build the function. */
-  buildServiceAccount: gcp.serviceaccount.Account;
-  environment: Record<string, pulumi.Input<string>>;
-  memory: string;
-  timeoutSeconds: number;
-  maxInstances: number;
 }
 
 /**

@@ -15,6 +15,7 @@ import * as pulumi from '@pulumi/pulumi';
 export const FUNCTION_RUNTIME = 'nodejs24';
 
 export interface DeployedFunctionArgs {
+  /** Function name, also the base of its service account id. */
   functionName: string;
   project: pulumi.Input<string>;
   region: string;
@@ -22,10 +23,12 @@ export interface DeployedFunctionArgs {
   entryPoint: string;
   source: { bucket: pulumi.Input<string>; object: pulumi.Input<string> };
   webhook: { secret: gcp.secretmanager.Secret; version: gcp.secretmanager.SecretVersion };
+  /** Identity Cloud Build uses to build the function. */
   buildServiceAccount: gcp.serviceaccount.Account;
   serviceAccount: gcp.serviceaccount.Account;
   environment: Record<string, pulumi.Input<string>>;
   memory: string;
+  /** The function's timeout; its own time budget (TIME_BUDGET_SECONDS) must be shorter. */
   timeoutSeconds: number;
   maxInstances: number;
   eventTrigger?: gcp.types.input.cloudfunctionsv2.FunctionEventTrigger;

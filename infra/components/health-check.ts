@@ -1,22 +1,12 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import { HEALTH_CHECK_STATE_PREFIXES } from '../../functions/src/function/state-layout.js';
-import { deployedFunction, invokerOf, runtimeAccount, stateWriter, webhookReader } from './deployed-function.js';
+import { deployedFunction, invokerOf, runtimeAccount, stateWriter, webhookReader, type DeployedFunctionArgs } from './deployed-function.js';
 
-export interface HealthCheckArgs {
-  /** Function name, also the base of its service account id. */
-  functionName: string;
-  project: pulumi.Input<string>;
-  region: string;
+export interface HealthCheckArgs extends Pick<DeployedFunctionArgs, 'functionName' | 'project' | 'region' | 'source' | 'webhook' | 'buildServiceAccount' | 'environment' | 'timeoutSeconds'> {
   stateBucket: gcp.storage.Bucket;
-  source: { bucket: pulumi.Input<string>; object: pulumi.Input<string> };
-  webhook: { secret: gcp.secretmanager.Secret; version: gcp.secretmanager.SecretVersion };
-  buildServiceAccount: gcp.serviceaccount.Account;
-  environment: Record<string, pulumi.Input<string>>;
   /** Minutes between two runs: a divisor of 60. */
   everyMinutes: number;
-  /** The function's timeout; its own time budget (TIME_BUDGET_SECONDS) must be shorter. */
-  timeoutSeconds: number;
 }
 
 /** Cloud Scheduler's cron for "every N minutes", in UTC. */

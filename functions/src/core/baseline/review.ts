@@ -203,7 +203,12 @@ export function reviewBaselines(input: ReviewInput): Review {
 const opt = (covers: ((key: string) => boolean) | undefined) => (covers ? { covers } : {});
 const seenOf = (seen: ReadonlyMap<string, number> | undefined) => (seen ? { seen } : {});
 
+/** How many entries and targets need a person. */
+export function reviewItemCount(review: Review): number {
+  return review.expiring.length + review.expired.length + (review.unseen?.length ?? 0) + review.learning.length + review.unbaselined.length;
+}
+
 /** Anything for a person to do? */
 export function reviewHasItems(review: Review): boolean {
-  return review.expiring.length + review.expired.length + (review.unseen?.length ?? 0) + review.learning.length + review.unbaselined.length > 0;
+  return reviewItemCount(review) > 0;
 }

@@ -4,7 +4,7 @@
  * only when every word of it is shell-safe (accept-command.ts).
  */
 import { isShellSafeWord } from '../baseline/accept-command.js';
-import type { EntryRef, Review } from '../baseline/review.js';
+import { reviewItemCount, type EntryRef, type Review } from '../baseline/review.js';
 import type { SlackBlock, SlackMessage } from '../notify/slack-digest.js';
 import { code, truncate, value } from '../notify/slack-text.js';
 import { DEAD_LETTERS_NAMED, type HealthState } from './state.js';
@@ -140,7 +140,7 @@ export function reviewMessage(review: Review, ctx: { stateBucket: string; baseli
       ),
     );
   }
-  const count = review.expired.length + review.expiring.length + (review.unseen?.length ?? 0) + review.learning.length + review.unbaselined.length;
+  const count = reviewItemCount(review);
   return message(`log-audit: weekly baseline review — ${count} item${count === 1 ? '' : 's'}`, [
     ...blocks,
     context(`${isShellSafeWord(`gs://${ctx.stateBucket}/evidence/`) ? `Run \`log-audit review baselines --evidence gs://${ctx.stateBucket}/evidence/\` for the full list.` : 'Run `log-audit review` on the evidence for the full list.'}${review.notJudged > 0 ? ` ${review.notJudged} asn:/country:/subnet:/gke-pool: entries cannot be judged from evidence.` : ''}`),
