@@ -27,7 +27,7 @@ export interface SourceDetails {
   vm?: { project?: string; name: string; zone?: string };
   vpc?: { project?: string; network?: string; subnetwork?: string };
   location?: { asn?: number; country?: string; region?: string; city?: string; continent?: string };
-  /** True when the connection came through the Cloud SQL Auth Proxy (`host=cloudsqlproxy~ip`). */
+  /** True when a PostgreSQL connection came over the local socket (`host=[local]`): the Cloud SQL Auth Proxy or a connector. */
   viaCloudSqlProxy?: boolean;
 }
 

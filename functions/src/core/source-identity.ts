@@ -93,7 +93,7 @@ export function describeSource(source: Source): string {
     parts.push([d.location.asn !== undefined ? `AS${d.location.asn}` : '', d.location.country ?? ''].filter(Boolean).join(' '));
   }
   if (d.vpc?.network) parts.push(`VPC ${d.vpc.network}${d.vpc.subnetwork ? `/${d.vpc.subnetwork}` : ''}`);
-  if (d.viaCloudSqlProxy) parts.push('via Cloud SQL Auth Proxy');
+  if (d.viaCloudSqlProxy) parts.push('Cloud SQL Auth Proxy or connector; its client address is in the cloudsql.instances.connect entry');
   const address = d.ip ?? (source.key === UNRECORDED_SOURCE ? 'address not recorded' : source.key);
   return parts.length > 0 ? `${address} (${parts.join(', ')})` : address;
 }

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PostgresSessions } from '../../../functions/src/core/parse/postgres-log.js';
+import { describeSource } from '../../../functions/src/core/source-identity.js';
 import { parse, parseEvent, scanBytes, formatFixtures } from '../../support/fixtures.js';
 
 function pgLine(pid: number, user: string, db: string, level: string, message: string, ts = '2025-03-03T01:44:06.143Z'): string {
@@ -48,10 +49,17 @@ describe('postgres.log connection lines', () => {
     ]);
   });
 
-  it('reads the Auth Proxy form host=cloudsqlproxy~ip', () => {
-    const event = parseEvent(pgLine(3, '[unknown]', '[unknown]', 'LOG', 'connection received: host=cloudsqlproxy~203.0.113.8 port=0'));
-    expect(event.source.key).toBe('ip:203.0.113.8');
+  it('reads what PostgreSQL writes for the Auth Proxy and connectors: host=[local], no port, no address', () => {
+    const event = parseEvent(pgLine(3, '[unknown]', '[unknown]', 'LOG', 'connection received: host=[local]'));
+    expect(event.source.key).toBe('token:local');
     expect(event.source.details.viaCloudSqlProxy).toBe(true);
+    expect(describeSource(event.source)).toMatch(/Auth Proxy or connector; its client address is in the cloudsql\.instances\.connect entry/);
+  });
+
+  it('joins a proxied connection with its outcome like any other', async () => {
+    const text = [pgLine(5, '[unknown]', '[unknown]', 'LOG', 'connection received: host=[local]'), pgLine(5, 'app', 'orders', 'LOG', 'connection authorized: user=app database=orders')].join('\n');
+    const { events } = await scanBytes(text);
+    expect(events.map((e) => [e.credential?.key, e.source.key, e.outcome])).toEqual([['db-user:app', 'token:local', 'success']]);
   });
 
   it('keeps a connection that never authenticated in the file as an event of its own', async () => {

@@ -27,7 +27,14 @@ const NO_ROLE = /^role "(.*)" does not exist$/s;
 /** A message about a connection: one we cannot read is a bad line, never a silent skip. */
 const CONNECTION_EVENT = /connection received:|connection authorized:|authentication failed for user|no pg_hba\.conf entry|role ".*" does not exist/s;
 
-const PROXY_PREFIX = 'cloudsqlproxy~';
+/**
+ * What PostgreSQL writes for a client on a Unix socket. On Cloud SQL that is the Cloud SQL Auth
+ * Proxy or a language connector: they end their TLS tunnel at the instance and connect locally, so
+ * the client's address is not in postgres.log — only in the `cloudsql.instances.connect` activity
+ * entry written when the proxy fetched its ephemeral certificate (formats.md §4). (`cloudsqlproxy~ip`
+ * is MySQL's form, `user@cloudsqlproxy~ip`; PostgreSQL never writes it.)
+ */
+const LOCAL_SOCKET = '[local]';
 
 export const postgresLogParser: Parser = {
   id: 'cloudsql-postgres-log',
@@ -110,9 +117,9 @@ function outcome(
   return { ok: true, event, join: { role: 'outcome', session } };
 }
 
-/** `host=` is an address, `cloudsqlproxy~<address>` for Auth Proxy connections, or `[local]`. */
+/** `host=` is an address, or `[local]` for the Auth Proxy and connectors (a token: the address is elsewhere). */
 function hostSource(host: string) {
-  if (host.startsWith(PROXY_PREFIX)) return buildSource({ ip: host.slice(PROXY_PREFIX.length), viaCloudSqlProxy: true });
+  if (host === LOCAL_SOCKET) return buildSource({ ip: 'local', viaCloudSqlProxy: true });
   return buildSource({ ip: host });
 }
 
