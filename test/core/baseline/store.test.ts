@@ -30,12 +30,17 @@ describe('baseline validation', () => {
   });
 
   it.each([
-    ['a misspelled field', valid.replace('  - match: ip:203.0.113.7', '  - match: ip:203.0.113.7\n    expire: 2027-01-01'), /:6: sources\[0\]: Unrecognized key.*expire/],
+    ['a misspelled field', valid.replace('  - match: ip:203.0.113.7', '  - match: ip:203.0.113.7\n    expire: 2027-01-01'), /:6: sources\[0\]\.expire: unknown field; did you mean expires\?/],
+    ['a misspelled top-level field', valid.replace('pairs: []', 'pair: []'), /:8: pair: unknown field; did you mean pairs\?/],
     ['a bad source form', valid.replace('ip:203.0.113.7', 'host:foo'), /:5: sources\[0\]\.match: must be <form>:<value>/],
     ['an invalid IP', valid.replace('ip:203.0.113.7', 'ip:999.1.1.1'), /sources\[0\]\.match: "999\.1\.1\.1" is not an IP address/],
     ['an invalid CIDR', valid.replace('ip:203.0.113.7', 'cidr:10.0.0.0/33'), /sources\[0\]\.match: .*not a CIDR/],
     ['an unknown kind', valid.replace('kind: gcs', 'kind: s3'), /:2: kind: /],
-    ['a bad date', valid.replace('  - match: ip:203.0.113.7', '  - match: ip:203.0.113.7\n    expires: soon'), /sources\[0\]\.expires: must be an ISO-8601 date/],
+    ['a bad date', valid.replace('  - match: ip:203.0.113.7', '  - match: ip:203.0.113.7\n    expires: soon'), /:6: sources\[0\]\.expires: must be YYYY-MM-DD or an RFC 3339 timestamp/],
+    ['a day not on the calendar', valid.replace('  - match: ip:203.0.113.7', '  - match: ip:203.0.113.7\n    expires: 2027-02-30'), /:6: sources\[0\]\.expires: "2027-02-30" is not a date on the calendar/],
+    ['a malformed Cloud SQL target', valid.replace('kind: gcs', 'kind: cloudsql').replace('target: bucket-a', 'target: orders-pg'), /:3: target: "orders-pg" must be PROJECT:INSTANCE/],
+    ['a target that is no bucket name', valid.replace('target: bucket-a', 'target: Bucket A'), /:3: target: "Bucket A" is not a bucket name/],
+    ['a malformed flow target', valid.replace('kind: gcs', 'kind: vpc-flow').replace('target: bucket-a', 'target: redis'), /:3: target: "redis" must be IP:PORT, PROJECT\/NETWORK\/IP:PORT/],
     ['invalid YAML', 'version: 1\nkind: [gcs\n', /invalid YAML/],
     ['a duplicate key', 'version: 1\nversion: 1\nkind: gcs\ntarget: b\n', /invalid YAML/],
     ['a wrong type', valid.replace('sources:\n  - match: ip:203.0.113.7', 'sources: "everything"'), /sources: /],
@@ -47,12 +52,36 @@ describe('baseline validation', () => {
 
   it('refuses two files for one target, naming both', async () => {
     await withTempDir(async (dir) => {
-      await writeFile(join(dir, 'a.yaml'), valid);
-      await writeFile(join(dir, 'b.yaml'), valid);
+      await mkdir(join(dir, 'gcs'));
+      await writeFile(join(dir, 'gcs/bucket-a.yaml'), valid);
+      await writeFile(join(dir, 'gcs/bucket-a.yml'), valid);
       const error = await loadBaselines(dir).catch((e) => e);
       expect(error).toBeInstanceOf(BaselineError);
-      expect(error.problems[0]).toMatch(/b\.yaml: target: .*already described by .*a\.yaml/);
+      expect(error.problems[0]).toMatch(/bucket-a\.yml: target: .*already described by .*bucket-a\.yaml/);
     });
+  });
+
+  it('refuses a target that is not the one its file is named for (a typo would switch detection off)', async () => {
+    await withTempDir(async (dir) => {
+      await mkdir(join(dir, 'gcs'));
+      await writeFile(join(dir, 'gcs/acme-finance-reports.yaml'), valid.replace('target: bucket-a', 'target: acme-finance-report'));
+      const error = (await loadBaselines(dir).catch((e) => e)) as BaselineError;
+      expect(error).toBeInstanceOf(BaselineError);
+      expect(error.problems).toEqual([expect.stringMatching(/gcs\/acme-finance-reports\.yaml:3: target: "acme-finance-report" is not the gcs target this file is named for \(gcs\/acme-finance-reports\.yaml\); a baseline for it belongs in gcs\/acme-finance-report\.yaml/)]);
+      // The kind is part of the name: a gcs baseline filed under cloudsql/ is refused too.
+      await mkdir(join(dir, 'cloudsql'));
+      await writeFile(join(dir, 'cloudsql/bucket-a.yaml'), valid);
+      const again = (await loadBaselines(dir).catch((e) => e)) as BaselineError;
+      expect(again.problems.join('\n')).toMatch(/cloudsql\/bucket-a\.yaml:3: target: .*belongs in gcs\/bucket-a\.yaml/);
+    });
+  });
+
+  it('prints a file\'s problems one per line, in line order', () => {
+    const text = ['version: 1', 'kind: gcs', 'target: bucket-a', 'sources:', '  - match: nope', '    expires: 2026-13-01', 'credentials:', '  - match: a@b', '    owne: me', 'pairs: []', ''].join('\n');
+    const problems = problemsOf(text);
+    expect(problems.map((p) => Number(/\.yaml:(\d+):/.exec(p)?.[1]))).toEqual([5, 6, 9]);
+    expect(problems[2]).toMatch(/credentials\[0\]\.owne: unknown field; did you mean owner\?/);
+    expect(problems.every((p) => !p.includes('\n'))).toBe(true);
   });
 
   it('refuses a missing directory with advice', async () => {
@@ -61,8 +90,9 @@ describe('baseline validation', () => {
 
   it('lists every problem of every file at once', async () => {
     await withTempDir(async (dir) => {
-      await writeFile(join(dir, 'a.yaml'), valid.replace('kind: gcs', 'kind: nope'));
-      await writeFile(join(dir, 'b.yaml'), valid.replace('ip:203.0.113.7', 'nope'));
+      await mkdir(join(dir, 'gcs'));
+      await writeFile(join(dir, 'gcs/a.yaml'), valid.replace('kind: gcs', 'kind: nope'));
+      await writeFile(join(dir, 'gcs/bucket-a.yaml'), valid.replace('ip:203.0.113.7', 'nope'));
       const error = (await loadBaselines(dir).catch((e) => e)) as BaselineError;
       expect(error.problems).toHaveLength(2);
     });
@@ -158,21 +188,23 @@ describe('hostile baseline files', () => {
 
   it('refuses a file over 20,000 entries (the default limit), however small its bytes', async () => {
     await withTempDir(async (dir) => {
-      await writeFile(join(dir, 'flood.yaml'), manySources('b', 20_001));
+      await mkdir(join(dir, 'gcs'));
+      await writeFile(join(dir, 'gcs/flood.yaml'), manySources('flood', 20_001));
       await expect(loadBaselines(dir)).rejects.toThrow(/flood\.yaml: 20001 entries, over the 20000-entry limit/);
-      await writeFile(join(dir, 'flood.yaml'), manySources('b', 20_000));
+      await writeFile(join(dir, 'gcs/flood.yaml'), manySources('flood', 20_000));
       expect(await loadBaselines(dir)).toHaveLength(1);
     });
   });
 
   it('refuses baselines over the limits in all, naming the file where they are passed', async () => {
     await withTempDir(async (dir) => {
-      for (const t of ['a', 'b', 'c']) await writeFile(join(dir, `${t}.yaml`), manySources(t, 40));
+      await mkdir(join(dir, 'gcs'));
+      for (const t of ['aaa', 'bbb', 'ccc']) await writeFile(join(dir, `gcs/${t}.yaml`), manySources(t, 40));
       const limits = { fileBytes: 1_000_000, fileEntries: 50, totalBytes: 1_000_000, totalEntries: 100 };
-      await expect(loadBaselines(dir, limits)).rejects.toThrow(/c\.yaml: baselines in .* pass 100 entries in all at this file/);
+      await expect(loadBaselines(dir, limits)).rejects.toThrow(/ccc\.yaml: baselines in .* pass 100 entries in all at this file/);
       await expect(loadBaselines(dir, { ...limits, totalEntries: 120 })).resolves.toHaveLength(3);
-      const size = (await readFile(join(dir, 'a.yaml'))).length;
-      await expect(loadBaselines(dir, { ...limits, totalBytes: 2 * size + 1 })).rejects.toThrow(/c\.yaml: baselines in .* pass \d+ bytes in all at this file/);
+      const size = (await readFile(join(dir, 'gcs/aaa.yaml'))).length;
+      await expect(loadBaselines(dir, { ...limits, totalBytes: 2 * size + 1 })).rejects.toThrow(/ccc\.yaml: baselines in .* pass \d+ bytes in all at this file/);
     });
   });
 

@@ -48,7 +48,7 @@ sources:
 const db = baseline(`
 version: 1
 kind: cloudsql
-target: p:db
+target: example-p:db
 sources:
   - match: cidr:10.44.1.0/24
 credentials:
@@ -76,8 +76,8 @@ describe('precision: normal churn stays silent', () => {
     ['a known VM with a changed IP', [redisEvent(vm('batch-1', '10.9.9.9'))]],
     ['a replaced GKE node of a known pool', [redisEvent(vm('gke-prod-default-pool-c0ffee42-ab12', '10.8.0.9'))]],
     ['a few failures from a known source', Array.from({ length: 8 }, () => ({ outcome: 'failure' as const }))],
-    ['a known db user from a new address of its range', [{ kind: 'cloudsql', target: 'p:db', credential: 'db-user:app', source: { ip: '10.44.1.250' } }]],
-    ['pgAudit rows of a known user (no address)', [{ kind: 'cloudsql', target: 'p:db', credential: 'db-user:app', source: 'unrecorded' }]],
+    ['a known db user from a new address of its range', [{ kind: 'cloudsql', target: 'example-p:db', credential: 'db-user:app', source: { ip: '10.44.1.250' } }]],
+    ['pgAudit rows of a known user (no address)', [{ kind: 'cloudsql', target: 'example-p:db', credential: 'db-user:app', source: 'unrecorded' }]],
   ])('%s', (_name, specs) => {
     expect(audit(specs)).toEqual([]);
   });
@@ -114,7 +114,7 @@ describe('recall: each anomaly type fires', () => {
   });
 
   it('failed database logins below the burst threshold still show as a new credential', () => {
-    const [f] = audit([{ kind: 'cloudsql', target: 'p:db', outcome: 'failure', credential: 'db-user:root', source: { ip: '192.0.2.5' } }]);
+    const [f] = audit([{ kind: 'cloudsql', target: 'example-p:db', outcome: 'failure', credential: 'db-user:root', source: { ip: '192.0.2.5' } }]);
     expect(f).toMatchObject({ type: 'new-credential', severity: 'medium' });
   });
 
@@ -129,7 +129,7 @@ describe('recall: each anomaly type fires', () => {
       ['failed-auth-burst', 'high'],
       ['not-baselined', 'low'],
     ]);
-    expect(findings[0]).toMatchObject({ source: 'ip:198.51.100.66', credential: 'db-user:root', failures: 6, rule: { baseline: null, detail: expect.stringMatching(/from a target with no baseline, on the internet/) } });
+    expect(findings[0]).toMatchObject({ source: 'ip:198.51.100.66', credential: 'db-user:root', failures: 6, rule: { baseline: null, detail: expect.stringMatching(/on a target with no baseline, on the internet/) } });
     // Below the threshold, the target's note alone.
     expect(audit(specs.slice(0, 4)).map((f) => f.type)).toEqual(['not-baselined']);
   });

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { LOG_KINDS } from '../../core/access-event.js';
-import { accept } from '../../core/baseline/accept.js';
+import { accept, acceptanceProblem, type Acceptance } from '../../core/baseline/accept.js';
 import { acceptanceFor, decodeReportWord } from '../../core/baseline/accept-command.js';
 import { sourceMatchProblem } from '../../core/baseline/schema.js';
 import { downloadObject, parseGsLocation } from '../../core/gcs/download.js';
@@ -35,11 +35,17 @@ Options:
   --pair-only            add only the credential-from-source pair (both are already known)
   --owner TEXT           who answers for the new entries
   --reason TEXT          why they are normal (with --finding: "accepted finding ID" by default)
-  --expires DATE         after this date they no longer count (ISO-8601)
+  --expires DATE         from this date they no longer count: YYYY-MM-DD (00:00 UTC that
+                         day) or an RFC 3339 time; it must be in the future
+  --now ISO              judge --expires as of this time (default: now)
   -h, --help             show this help
 
+The baselines directory must exist (a command pasted in the wrong directory must not write a
+baseline nobody deploys); a new file gets the editor's $schema line and a header.
+
 Exit status: 0 on success, 2 for a usage error or a report that cannot be read, 3 when the
-baselines are invalid.
+baselines are missing or invalid or the entry cannot be written (a malformed target, an --expires
+in the past).
 `;
 
 /** What every accepted entry may carry, in both forms of the command. */
@@ -47,10 +53,8 @@ const annotationOptions = {
   baselines: z.string().min(1).default('baselines'),
   owner: z.string().optional(),
   reason: z.string().optional(),
-  expires: z
-    .string()
-    .refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO-8601 date')
-    .optional(),
+  expires: z.string().optional(),
+  now: z.iso.datetime({ offset: true }).optional(),
 };
 
 const acceptOptions = z
@@ -111,6 +115,7 @@ export async function acceptCommand(argv: readonly string[], io: CommandIo): Pro
     owner: { type: 'string' },
     reason: { type: 'string' },
     expires: { type: 'string' },
+    now: { type: 'string' },
   });
   if (values['help']) {
     io.out(ACCEPT_HELP);
@@ -121,7 +126,8 @@ export async function acceptCommand(argv: readonly string[], io: CommandIo): Pro
   const o = checkOptions('accept', acceptOptions, values);
   if (!o.source && !o.credential) throw new UsageError('accept: give --source, --credential, or both');
   if (o['pair-only'] && !(o.source && o.credential)) throw new UsageError('accept: --pair-only needs both --source and --credential');
-  const result = await accept(o.baselines, {
+  const now = o.now ? Date.parse(o.now) : Date.now();
+  const acceptance: Acceptance = {
     kind: o.kind,
     target: o.target,
     ...(o.source ? { source: o.source } : {}),
@@ -130,7 +136,11 @@ export async function acceptCommand(argv: readonly string[], io: CommandIo): Pro
     ...(o.owner ? { owner: o.owner } : {}),
     ...(o.reason ? { reason: o.reason } : {}),
     ...(o.expires ? { expires: o.expires } : {}),
-  });
+  };
+  // What the user typed is a usage error; the same problem in a report's finding is a baseline one.
+  const problem = acceptanceProblem(acceptance, now);
+  if (problem) throw new UsageError(`accept: ${problem}`);
+  const result = await accept(o.baselines, acceptance, now);
   printResult(io, result, o.baselines);
   return 0;
 }
@@ -145,12 +155,16 @@ async function acceptFromReport(values: Record<string, unknown>, io: CommandIo):
   if (!finding) throw new ReportError(`accept: finding ${o.finding} is not in that report (it holds ${report.findings.length} finding${report.findings.length === 1 ? '' : 's'})`);
   const acceptance = acceptanceFor(finding);
   if ('refused' in acceptance) throw new ReportError(`accept: ${acceptance.refused}`);
-  const result = await accept(o.baselines, {
+  const now = o.now ? Date.parse(o.now) : Date.now();
+  const full: Acceptance = {
     ...acceptance,
     reason: o.reason ?? `accepted finding ${finding.id}`,
     ...(o.owner ? { owner: o.owner } : {}),
     ...(o.expires ? { expires: o.expires } : {}),
-  });
+  };
+  const problem = acceptanceProblem(full, now);
+  if (problem) throw problem.startsWith('--expires') ? new UsageError(`accept: ${problem}`) : new ReportError(`accept: finding ${finding.id}: ${problem.replace(/^--\w+: /, '')}`);
+  const result = await accept(o.baselines, full, now);
   printResult(io, result, o.baselines);
   return 0;
 }

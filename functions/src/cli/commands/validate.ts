@@ -1,3 +1,4 @@
+import { showDate } from '../../core/baseline/dates.js';
 import { loadBaselines } from '../../core/baseline/store.js';
 import { checkOptions, parseCommandArgs, UsageError } from '../args.js';
 import { z } from 'zod';
@@ -6,8 +7,11 @@ import type { CommandIo } from './io.js';
 export const VALIDATE_HELP = `Usage: log-audit validate [DIR]
 
 Checks every baseline file (*.yaml) under DIR (default: baselines/): YAML syntax, the baseline
-schema (a misspelled field is an error), source match syntax, dates, and that no two files
-describe the same target. Every problem is printed on its own line as file:line: field: message.
+schema (a misspelled field is an error, with the field it was probably meant to be), source
+match syntax, dates (YYYY-MM-DD or RFC 3339, real calendar days), that each target is
+well-formed for its kind and is the one its file is named for (KIND/TARGET.yaml), and that no
+two files describe the same target. Every problem is printed on its own line as
+file:line: field: message, in line order. Expired entries are listed as warnings.
 
 Options:
   --now ISO      judge "expires" as of this time (default: now)
@@ -30,13 +34,16 @@ export async function validateCommand(argv: readonly string[], io: CommandIo): P
   let sources = 0;
   let credentials = 0;
   let pairs = 0;
-  for (const { file, baseline } of baselines) {
+  for (const loaded of baselines) {
+    const { file, baseline } = loaded;
     sources += baseline.sources.length;
     credentials += baseline.credentials.length;
     pairs += baseline.pairs.length;
     for (const section of ['sources', 'credentials', 'pairs'] as const) {
       baseline[section].forEach((entry, i) => {
-        if (entry.expires !== undefined && Date.parse(entry.expires) <= now) io.err(`${file}: ${section}[${i}].expires: expired ${entry.expires}; the entry no longer counts as normal`);
+        if (entry.expires === undefined || Date.parse(entry.expires) > now) return;
+        const line = loaded.entryLines?.[section][i];
+        io.err(`${file}${line ? `:${line}` : ''}: ${section}[${i}].expires: expired on ${showDate(entry.expires)}; the entry no longer counts as normal (warning)`);
       });
     }
   }

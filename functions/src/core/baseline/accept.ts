@@ -4,11 +4,13 @@
  * edited in place, so comments and other entries stay as they were.
  */
 import { mkdir, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { Document, isMap, isSeq, type YAMLSeq } from 'yaml';
+import { dirname, join, relative } from 'node:path';
+import { isMap, isSeq, type Document, type YAMLSeq } from 'yaml';
 import type { LogKind } from '../access-event.js';
+import { parseStrictDate, strictDateProblem } from './dates.js';
 import { sourceMatchProblem, targetKey, type BaselineSection } from './schema.js';
-import { BaselineError, baselineFileName, loadEditableBaselines, type EditableBaseline } from './store.js';
+import { BaselineError, baselineFileName, loadEditableBaselines, newBaselineDocument, SCHEMA_FILE, writeSchemaFile, type EditableBaseline } from './store.js';
+import { targetProblem } from './target-name.js';
 
 export interface Acceptance {
   kind: LogKind;
@@ -40,16 +42,38 @@ function has(seq: YAMLSeq, predicate: (item: Record<string, unknown>) => boolean
   return seq.items.some((item) => isMap(item) && predicate(item.toJSON() as Record<string, unknown>));
 }
 
-export async function accept(dir: string, acceptance: Acceptance, existing?: readonly EditableBaseline[]): Promise<AcceptResult> {
+/** Why `acceptance` cannot be written as of `now`, or undefined. */
+export function acceptanceProblem(acceptance: Acceptance, now: number): string | undefined {
+  const target = targetProblem(acceptance.kind, acceptance.target);
+  if (target) return `--target: ${JSON.stringify(acceptance.target.slice(0, 120))} ${target}`;
   if (acceptance.source !== undefined) {
     const problem = sourceMatchProblem(acceptance.source);
-    if (problem) throw new BaselineError([`--source: ${problem}`]);
+    if (problem) return `--source: ${problem}`;
   }
-  const dirExists = (await stat(dir).catch(() => undefined))?.isDirectory() ?? false;
-  const baselines = existing ?? (dirExists ? await loadEditableBaselines(dir) : []);
+  if (acceptance.expires !== undefined) {
+    const problem = strictDateProblem(acceptance.expires);
+    if (problem) return `--expires: ${problem}`;
+    if (parseStrictDate(acceptance.expires)! <= now) return `--expires: ${acceptance.expires} is not in the future; the entries would never count as normal`;
+  }
+  return undefined;
+}
+
+/**
+ * Adds the acceptance to the baseline of its target in `dir`, which must exist: a digest's command
+ * run from the wrong directory must not write a baseline nobody deploys.
+ */
+export async function accept(dir: string, acceptance: Acceptance, now: number, existing?: readonly EditableBaseline[]): Promise<AcceptResult> {
+  const problem = acceptanceProblem(acceptance, now);
+  if (problem) throw new BaselineError([problem]);
+  if (!existing && !(await stat(dir).catch(() => undefined))?.isDirectory()) {
+    throw new BaselineError([
+      `${dir}: no baselines directory here. accept adds to the baselines you deploy: run it from the repository that holds them, or name them with --baselines DIR (to start a new set: log-audit learn --out DIR PATH…)`,
+    ]);
+  }
+  const baselines = existing ?? (await loadEditableBaselines(dir));
   const current = baselines.find((b) => targetKey(b.baseline.kind, b.baseline.target) === targetKey(acceptance.kind, acceptance.target));
   const file = current?.file ?? join(dir, baselineFileName(acceptance.kind, acceptance.target));
-  const document = current?.document ?? new Document({ version: 1, kind: acceptance.kind, target: acceptance.target, sources: [], credentials: [], pairs: [] });
+  const document: Document = current?.document ?? newBaselineDocument(acceptance.kind, acceptance.target, relative(dirname(file), join(dir, SCHEMA_FILE)));
   const annotation: Record<string, string> = {};
   if (acceptance.owner) annotation['owner'] = acceptance.owner;
   if (acceptance.reason) annotation['reason'] = acceptance.reason;
@@ -78,6 +102,7 @@ export async function accept(dir: string, acceptance: Acceptance, existing?: rea
     }
   }
   if (added.length > 0) {
+    if (!current && !(await stat(join(dir, SCHEMA_FILE)).catch(() => undefined))) await writeSchemaFile(dir);
     await mkdir(dirname(file), { recursive: true });
     await writeFile(file, document.toString({ lineWidth: 0 }));
   }

@@ -5,7 +5,20 @@
 import { compileGlob, globMatches, type Glob } from './glob.js';
 import type { Credential, Source } from '../access-event.js';
 import { CidrSet, ipFamily } from '../ip.js';
+import type { BaselineSection } from './schema.js';
 import type { LoadedBaseline } from './store.js';
+
+/** An entry whose `expires` has passed: it no longer counts, and a finding it would have covered says so. */
+export interface LapsedEntry {
+  section: BaselineSection;
+  /** `ip:…`, a credential, or `credential from source` for a pair. */
+  match: string;
+  expires: string;
+  owner?: string;
+  reason?: string;
+  /** `file:line` of the entry. */
+  at: string;
+}
 
 /** Matches a source against a list of source match strings (`ip:`, `cidr:`, `gke:` …). */
 export class SourceMatcher {
@@ -51,8 +64,54 @@ export class CredentialMatcher {
   }
 }
 
+function isCurrent(entry: { expires?: string | undefined }, now: number): boolean {
+  return entry.expires === undefined || Date.parse(entry.expires) > now;
+}
+
 function current<T extends { expires?: string | undefined }>(entries: readonly T[], now: number): T[] {
-  return entries.filter((e) => e.expires === undefined || Date.parse(e.expires) > now);
+  return entries.filter((e) => isCurrent(e, now));
+}
+
+/** The entries of a baseline that have expired, matchable like current ones. */
+class LapsedEntries {
+  private readonly sources: SourceMatcher;
+  private readonly sourceEntries = new Map<string, LapsedEntry>();
+  private readonly credentials: CredentialMatcher;
+  private readonly credentialEntries = new Map<string, LapsedEntry>();
+  private readonly pairs: { credential: CredentialMatcher; source: SourceMatcher; entry: LapsedEntry }[] = [];
+
+  constructor(loaded: LoadedBaseline, now: number) {
+    const b = loaded.baseline;
+    const lapsed = (section: BaselineSection, index: number, match: string, e: { expires?: string | undefined; owner?: string | undefined; reason?: string | undefined }): LapsedEntry => {
+      const line = loaded.entryLines?.[section][index];
+      return { section, match, expires: e.expires!, ...(e.owner ? { owner: e.owner } : {}), ...(e.reason ? { reason: e.reason } : {}), at: line ? `${loaded.file}:${line}` : loaded.file };
+    };
+    b.sources.forEach((e, i) => {
+      if (!isCurrent(e, now) && !this.sourceEntries.has(e.match)) this.sourceEntries.set(e.match, lapsed('sources', i, e.match, e));
+    });
+    b.credentials.forEach((e, i) => {
+      if (!isCurrent(e, now) && !this.credentialEntries.has(e.match)) this.credentialEntries.set(e.match, lapsed('credentials', i, e.match, e));
+    });
+    b.pairs.forEach((e, i) => {
+      if (!isCurrent(e, now)) this.pairs.push({ credential: new CredentialMatcher([e.credential]), source: new SourceMatcher([e.source]), entry: lapsed('pairs', i, `${e.credential} from ${e.source}`, e) });
+    });
+    this.sources = new SourceMatcher([...this.sourceEntries.keys()]);
+    this.credentials = new CredentialMatcher([...this.credentialEntries.keys()]);
+  }
+
+  source(source: Source): LapsedEntry | undefined {
+    const match = this.sourceEntries.size > 0 ? this.sources.match(source) : undefined;
+    return match === undefined ? undefined : this.sourceEntries.get(match);
+  }
+
+  credential(credential: Credential): LapsedEntry | undefined {
+    const match = this.credentialEntries.size > 0 ? this.credentials.match(credential) : undefined;
+    return match === undefined ? undefined : this.credentialEntries.get(match);
+  }
+
+  pair(credential: Credential, source: Source): LapsedEntry | undefined {
+    return this.pairs.find((p) => p.credential.match(credential) !== undefined && p.source.match(source) !== undefined)?.entry;
+  }
 }
 
 export class CompiledBaseline {
@@ -60,6 +119,8 @@ export class CompiledBaseline {
   readonly credentials: CredentialMatcher;
   private readonly pairCredentials: { match: string; matcher: CredentialMatcher }[];
   private readonly pairSources = new Map<string, SourceMatcher>();
+  /** Expired entries: what a finding says when one of them would have covered it. */
+  readonly lapsed: LapsedEntries;
 
   constructor(
     readonly loaded: LoadedBaseline,
@@ -72,6 +133,7 @@ export class CompiledBaseline {
     for (const pair of current(b.pairs, now)) bySource.set(pair.credential, [...(bySource.get(pair.credential) ?? []), pair.source]);
     this.pairCredentials = [...bySource.keys()].map((match) => ({ match, matcher: new CredentialMatcher([match]) }));
     for (const [credential, sources] of bySource) this.pairSources.set(credential, new SourceMatcher(sources));
+    this.lapsed = new LapsedEntries(loaded, now);
   }
 
   get file(): string {

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { LOG_KINDS } from '../access-event.js';
 import { ipFamily, parseCidr } from '../ip.js';
+import { strictDateProblem } from './dates.js';
 
 /** The forms a source may take in a baseline (see README "Source identities"). */
 export const SOURCE_MATCH_FORMS = ['ip', 'cidr', 'token', 'gke', 'gke-pool', 'vm', 'subnet', 'asn', 'country'] as const;
@@ -50,7 +51,11 @@ const sourceMatch = z
 export const MAX_CREDENTIAL_LENGTH = 512;
 const credentialMatch = z.string().min(1).max(MAX_CREDENTIAL_LENGTH);
 
-const timestamp = z.string().refine((value) => !Number.isNaN(Date.parse(value)), { message: 'must be an ISO-8601 date or timestamp' });
+/** A calendar date or an RFC 3339 timestamp (dates.ts): never whatever `Date.parse` makes of a string. */
+const timestamp = z.string().superRefine((value, ctx) => {
+  const problem = strictDateProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 /** Evidence `learn` writes; analysts normally leave it alone. */
 const evidence = {
@@ -63,7 +68,7 @@ const evidence = {
 const annotation = {
   owner: z.string().optional().describe('Who answers for this entry (team, person).'),
   reason: z.string().optional().describe('Why it is normal.'),
-  expires: timestamp.optional().describe('After this date the entry no longer counts as normal.'),
+  expires: timestamp.optional().describe('From this date (YYYY-MM-DD: 00:00 UTC that day) or time (RFC 3339) the entry no longer counts as normal.'),
 };
 
 export const sourceEntrySchema = z
@@ -104,6 +109,17 @@ export const baselineSchema = z
     pairs: z.array(pairEntrySchema).default([]),
   })
   .describe('log-audit baseline: what is normal for one target.');
+
+/** The fields each part of a baseline file may have, by path (`[]`, `['sources', 0]` …): for "did you mean". */
+export function fieldsAt(path: readonly PropertyKey[]): string[] {
+  if (path.length === 0) return Object.keys(baselineSchema.shape);
+  const section = path[0];
+  if (path.length !== 2 || typeof path[1] !== 'number') return [];
+  if (section === 'sources') return Object.keys(sourceEntrySchema.shape);
+  if (section === 'credentials') return Object.keys(credentialEntrySchema.shape);
+  if (section === 'pairs') return Object.keys(pairEntrySchema.shape);
+  return [];
+}
 
 export type Baseline = z.output<typeof baselineSchema>;
 export type SourceEntry = z.output<typeof sourceEntrySchema>;

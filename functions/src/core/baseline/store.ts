@@ -4,15 +4,19 @@
  * analysts' comments and annotations stay where they put them.
  */
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { Document, isMap, isScalar, isSeq, LineCounter, parseDocument, type YAMLMap, type YAMLSeq } from 'yaml';
 import type { z } from 'zod';
-import type { LogKind } from '../access-event.js';
-import { baselineJsonSchema, baselineSchema, targetKey, type Baseline, type BaselineSection } from './schema.js';
+import { LOG_KINDS, type LogKind } from '../access-event.js';
+import { closest } from '../text/did-you-mean.js';
+import { baselineJsonSchema, baselineSchema, fieldsAt, targetKey, type Baseline, type BaselineSection } from './schema.js';
+import { targetProblem } from './target-name.js';
 
 export interface LoadedBaseline {
   file: string;
   baseline: Baseline;
+  /** The line of each entry in its file, per section, when it was read from one: where a finding points. */
+  entryLines?: Record<BaselineSection, number[]>;
 }
 
 /** A baseline with its YAML document, for commands that edit files and keep their comments. */
@@ -68,8 +72,22 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out || '(file)';
 }
 
-/** Parses and validates one baseline file's text. Problems name the file, line and field. */
-export function parseBaseline(file: string, text: string): { ok: true; loaded: EditableBaseline } | { ok: false; problems: string[] } {
+/** A problem and the line it is on (0 when it is about the whole file), so a file's problems print in line order. */
+interface Problem {
+  line: number;
+  text: string;
+}
+
+function inLineOrder(problems: Problem[]): string[] {
+  return problems.sort((a, b) => a.line - b.line).map((p) => p.text);
+}
+
+/**
+ * Parses and validates one baseline file's text. Problems name the file, line and field, one line
+ * each, in line order. `location` is the file's path within the baselines directory (`gcs/b.yaml`):
+ * when given, the target must be the one the file is named for.
+ */
+export function parseBaseline(file: string, text: string, location?: string): { ok: true; loaded: EditableBaseline } | { ok: false; problems: string[] } {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (document.errors.length > 0) {
@@ -85,21 +103,58 @@ export function parseBaseline(file: string, text: string): { ok: true; loaded: E
     // e.g. an alias bomb: refuse the file rather than expand it.
     return { ok: false, problems: [`${file}: invalid YAML: ${(error as Error).message.split('\n')[0]}`] };
   }
+  const lineOf = (path: readonly (string | number)[]): number => {
+    const node = document.getIn(path, true) as { range?: [number, number, number] | null } | undefined;
+    return node?.range ? lineCounter.linePos(node.range[0]).line : 0;
+  };
+  const problems: Problem[] = [];
   const result = baselineSchema.safeParse(value);
-  if (!result.success) return { ok: false, problems: result.error.issues.map((issue) => describeIssue(file, document, lineCounter, issue)) };
-  return { ok: true, loaded: { file, baseline: result.data, document } };
+  if (!result.success) for (const issue of result.error.issues) problems.push(...describeIssue(file, document, lineCounter, issue));
+  problems.push(...targetProblems(file, value, location, lineOf(['target'])));
+  if (!result.success || problems.length > 0) return { ok: false, problems: inLineOrder(problems) };
+  const entryLines = { sources: [], credentials: [], pairs: [] } as Record<BaselineSection, number[]>;
+  for (const section of ['sources', 'credentials', 'pairs'] as const) {
+    result.data[section].forEach((_, i) => entryLines[section].push(lineOf([section, i])));
+  }
+  return { ok: true, loaded: { file, baseline: result.data, document, entryLines } };
 }
 
-function describeIssue(file: string, document: Document, lines: LineCounter, issue: z.core.$ZodIssue): string {
-  let node = document.getIn(issue.path as (string | number)[], true) as { range?: [number, number, number] | null } | undefined;
-  if (issue.code === 'unrecognized_keys' && isMap(node)) {
-    // Point at the misspelled key itself rather than at the start of its map.
-    const pair = node.items.find((p) => isScalar(p.key) && issue.keys.includes(String(p.key.value)));
-    if (pair && isScalar(pair.key)) node = pair.key;
+/** The target must be well-formed for its kind and, in a baselines directory, the one the file is named for. */
+function targetProblems(file: string, value: unknown, location: string | undefined, line: number): Problem[] {
+  if (value === null || typeof value !== 'object') return [];
+  const { kind, target } = value as { kind?: unknown; target?: unknown };
+  if (typeof target !== 'string' || target === '' || !(LOG_KINDS as readonly unknown[]).includes(kind)) return [];
+  const at = `${file}${line ? `:${line}` : ''}: target:`;
+  const problem = targetProblem(kind as LogKind, target);
+  if (problem) return [{ line, text: `${at} ${JSON.stringify(target.slice(0, 120))} ${problem}` }];
+  if (location === undefined) return [];
+  const expected = baselineFileName(kind as LogKind, target);
+  const named = location.replace(/\.yml$/i, '.yaml');
+  if (named === expected || named.endsWith(`/${expected}`)) return [];
+  return [
+    {
+      line,
+      text: `${at} ${JSON.stringify(target)} is not the ${kind} target this file is named for (${location}); a baseline for it belongs in ${expected}. Fix the target or rename the file: as it is, it would match nothing and the real target would go unwatched`,
+    },
+  ];
+}
+
+function describeIssue(file: string, document: Document, lines: LineCounter, issue: z.core.$ZodIssue): Problem[] {
+  const lineOfNode = (node: { range?: [number, number, number] | null } | undefined) => (node?.range ? lines.linePos(node.range[0]).line : 0);
+  const node = document.getIn(issue.path as (string | number)[], true) as { range?: [number, number, number] | null } | undefined;
+  if (issue.code === 'unrecognized_keys') {
+    // One problem per misspelled key, at the key itself, with the field it was probably meant to be.
+    const known = fieldsAt(issue.path);
+    return issue.keys.map((key) => {
+      const pair = isMap(node) ? node.items.find((p) => isScalar(p.key) && String(p.key.value) === key) : undefined;
+      const line = lineOfNode(pair && isScalar(pair.key) ? pair.key : node);
+      const suggestion = closest(key, known);
+      const field = formatPath([...issue.path, key]);
+      return { line, text: `${file}${line ? `:${line}` : ''}: ${field}: unknown field${suggestion ? `; did you mean ${suggestion}?` : known.length > 0 ? ` (fields here: ${known.join(', ')})` : ''}` };
+    });
   }
-  const at = node?.range ? `:${lines.linePos(node.range[0]).line}` : '';
-  const unknownKeys = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
-  return `${file}${at}: ${formatPath(issue.path)}: ${issue.message}${unknownKeys}`;
+  const line = lineOfNode(node);
+  return [{ line, text: `${file}${line ? `:${line}` : ''}: ${formatPath(issue.path)}: ${issue.message}` }];
 }
 
 /**
@@ -108,7 +163,7 @@ function describeIssue(file: string, document: Document, lines: LineCounter, iss
  * a missing directory is an error too — run `learn` first.
  */
 export async function loadBaselines(dir: string, limits: BaselineLimits = BASELINE_LIMITS): Promise<LoadedBaseline[]> {
-  return (await load(dir, limits)).map(({ file, baseline }) => ({ file, baseline }));
+  return (await load(dir, limits)).map(({ file, baseline, entryLines }) => (entryLines ? { file, baseline, entryLines } : { file, baseline }));
 }
 
 /** The same, keeping each file's YAML document, for `accept` and `learn`, which edit them. */
@@ -135,7 +190,7 @@ async function load(dir: string, limits: BaselineLimits): Promise<EditableBaseli
       problems.push(`${file}: baselines in ${dir} pass ${limits.totalBytes} bytes in all at this file; the function could not hold them`);
       break;
     }
-    const result = parseBaseline(file, await readFile(file, 'utf8'));
+    const result = parseBaseline(file, await readFile(file, 'utf8'), relative(dir, file).split(sep).join('/'));
     if (!result.ok) {
       problems.push(...result.problems);
       continue;
@@ -211,8 +266,7 @@ export async function writeLearned(dir: string, learned: Iterable<LearnedTarget>
   const byTarget = new Map(existing.map((b) => [targetKey(b.baseline.kind, b.baseline.target), b]));
   const summaries: MergeSummary[] = [];
   await mkdir(dir, { recursive: true });
-  const schemaPath = join(dir, SCHEMA_FILE);
-  await writeFile(schemaPath, `${JSON.stringify(baselineJsonSchema(), null, 2)}\n`);
+  const schemaPath = await writeSchemaFile(dir);
   for (const target of learned) {
     const current = byTarget.get(targetKey(target.kind, target.target));
     const file = current?.file ?? join(dir, baselineFileName(target.kind, target.target));
@@ -245,9 +299,21 @@ function str(value: unknown): string {
 }
 
 function newDocument(target: LearnedTarget, schemaRef: string): Document {
-  const document = new Document({ version: 1, kind: target.kind, target: target.target, sources: [], credentials: [], pairs: [] });
-  document.commentBefore = ` yaml-language-server: $schema=${schemaRef}\n${header(target.kind, target.target)}`;
+  return newBaselineDocument(target.kind, target.target, schemaRef);
+}
+
+/** A new baseline file's document: the editor's schema line, what the file is, and empty sections. */
+export function newBaselineDocument(kind: LogKind, target: string, schemaRef: string): Document {
+  const document = new Document({ version: 1, kind, target, sources: [], credentials: [], pairs: [] });
+  document.commentBefore = ` yaml-language-server: $schema=${schemaRef}\n${header(kind, target)}`;
   return document;
+}
+
+/** Writes `baseline.schema.json` into `dir` (what every file's `$schema` line points to); returns its path. */
+export async function writeSchemaFile(dir: string): Promise<string> {
+  const schemaPath = join(dir, SCHEMA_FILE);
+  await writeFile(schemaPath, `${JSON.stringify(baselineJsonSchema(), null, 2)}\n`);
+  return schemaPath;
 }
 
 function mergeSection(

@@ -3,6 +3,8 @@ import { describeSource } from '../source-identity.js';
 import { isInternalIp, ipFamily } from '../ip.js';
 import type { Source } from '../access-event.js';
 import { ENTRY_ID_LIMIT, type AccessGroup } from './access-group.js';
+import type { LapsedEntry } from '../baseline/matcher.js';
+import { showDate } from '../baseline/dates.js';
 import { findingId, type DetectorInfo, type Finding, type Severity } from './finding.js';
 
 export interface FindingParts {
@@ -49,7 +51,10 @@ export function buildFinding(info: DetectorInfo, groups: readonly AccessGroup[],
   };
   const entryIds = [...new Set(groups.flatMap((g) => g.entryIds))].slice(0, ENTRY_ID_LIMIT);
   if (entryIds.length > 0) finding.entryIds = entryIds;
-  if (credential === null && credentials.length > 0) finding.credentialsTried = credentials.slice(0, 10);
+  if (credential === null && credentials.length > 0) {
+    finding.credentialsTried = credentials.slice(0, 10);
+    if (credentials.length > 10) finding.credentialsTriedTotal = credentials.length;
+  }
   return finding;
 }
 
@@ -57,4 +62,17 @@ export function buildFinding(info: DetectorInfo, groups: readonly AccessGroup[],
 export function isInternetSource(source: Source): boolean {
   const ip = source.details.ip;
   return ip !== undefined && ipFamily(ip) !== 0 && !isInternalIp(ip);
+}
+
+/** The rule of a finding an expired entry would have covered: on-call looks for the expiry, not for a stranger. */
+export function lapsedRule(entry: LapsedEntry, file: string, failedOnly: boolean): Finding['rule'] {
+  const who = [entry.owner, entry.reason].filter(Boolean).join(', ');
+  const what = entry.section === 'sources' ? 'source' : entry.section === 'credentials' ? 'credential' : 'credential-from-source pair';
+  return {
+    baseline: file,
+    section: entry.section,
+    detail: `expired on ${showDate(entry.expires)}${who ? ` (${who})` : ''}: the ${what} entry ${entry.match} no longer counts as normal${failedOnly ? ' (every attempt failed)' : ''}`,
+    nearest: [],
+    entry: entry.at,
+  };
 }

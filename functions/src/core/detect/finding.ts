@@ -30,8 +30,10 @@ export interface Finding {
   actions: string[];
   resources: string[];
   userAgents: string[];
-  /** Credentials seen in the group (for bursts that tried several). */
+  /** Credentials seen in the group (for bursts that tried several): the first ten. */
   credentialsTried?: string[];
+  /** How many credentials were seen in all, when more than `credentialsTried` lists. */
+  credentialsTriedTotal?: number;
   rule: {
     /** The baseline file, or null when the target has none. */
     baseline: string | null;
@@ -40,6 +42,8 @@ export interface Finding {
     detail: string;
     /** The nearest known values, to show what normal looks like. */
     nearest: string[];
+    /** `file:line` of the baseline entry involved: an expired one that would have covered the finding. */
+    entry?: string;
   };
   /** Where to look: `file:line` of the first events. */
   refs: string[];
@@ -53,6 +57,13 @@ export interface DetectorInfo {
   title: string;
   whyItMatters: string;
   whatToDo: string;
+  /** What on-call does when the finding is not expected: every type has one. */
+  ifNotExpected: string;
+}
+
+/** What the nearest known values of a finding are, in words: `known credentials`, … */
+export function nearestLabel(section: BaselineSection | null): string {
+  return section === 'credentials' ? 'known credentials' : section === 'pairs' ? 'this credential is known from' : 'known sources';
 }
 
 export function findingId(type: FindingType, target: string, source: string, credential: string | null): string {

@@ -8,6 +8,7 @@ export const failedAuthBurst: DetectorInfo = {
   title: 'Burst of failed authentication from an unusual source',
   whyItMatters: 'Many denied requests or failed logins from a source this target has never served look like password guessing or a stolen credential probing for access.',
   whatToDo: 'Check whether the source is yours; if not, block it (firewall, authorized networks, VPC-SC) and rotate any credential it tried.',
+  ifNotExpected: 'block the source (firewall, authorized networks, VPC Service Controls), rotate every credential it tried, and check whether any attempt succeeded.',
 };
 
 /** Failures from one source are a burst when at least this many arrive in one batch. */
@@ -42,7 +43,7 @@ export function detectFailedAuthBursts(
         rule: {
           baseline: baseline?.file ?? null,
           section: baseline ? 'sources' : null,
-          detail: `${failures} failed attempts in one batch (threshold ${threshold}) from ${baseline ? 'a source not in sources' : 'a target with no baseline'}${isInternetSource(first.source) ? ', on the internet' : ''}`,
+          detail: `${failures} failed attempts in one batch (a burst is ${threshold}) from ${baseline ? 'a source this target has never seen' : 'a source, on a target with no baseline'}${isInternetSource(first.source) ? ', on the internet' : ''}`,
           nearest: baseline?.nearestSources(first.source.key) ?? [],
         },
       }),

@@ -7,6 +7,7 @@ export const notBaselined: DetectorInfo = {
   title: 'Target has no baseline',
   whyItMatters: 'Without a baseline nothing about this target can be judged, so every access to it goes unchecked.',
   whatToDo: 'Run `log-audit learn` on its history, review the new file in baselines/, and commit it.',
+  ifNotExpected: 'find out who created this data store and who reads it; until it has a baseline, nothing about it is judged.',
 };
 
 /** One finding for the whole target (never one per access), listing a few of its sources. */

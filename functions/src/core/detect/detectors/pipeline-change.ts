@@ -7,8 +7,8 @@ export const pipelineChange: DetectorInfo = {
   title: 'The audit pipeline itself was changed',
   whyItMatters:
     "Whoever can change log-audit's sinks, buckets, audit config, functions, service accounts or state can make it silent: an exclusion, a disabled sink or a pre-written suppression record turns real anomalies into quiet.",
-  whatToDo:
-    'Confirm the change with whoever made it. If it was not a reviewed `pulumi up`, run `pulumi up` to restore the stack (and `pulumi preview` to see what differs), revoke or rotate the credential, and audit what happened while the pipeline was changed.',
+  whatToDo: 'Confirm the change with whoever made it: a reviewed `pulumi up` of this stack is the only expected one.',
+  ifNotExpected: 'run `pulumi preview` to see what differs and `pulumi up` to restore the stack, revoke or rotate the credential that made the change, and audit what happened while the pipeline was changed.',
 };
 
 /** Every change is reported, HIGH, one finding per who × from where × what; nothing makes one normal. */

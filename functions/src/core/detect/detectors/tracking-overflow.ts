@@ -6,6 +6,7 @@ export const trackingOverflow: DetectorInfo = {
   title: 'Too many distinct sources or credentials to track in one batch',
   whyItMatters: 'Past the tracking cap, accesses are counted but not judged one by one: a flood of distinct sources is itself unusual, and could hide an anomaly.',
   whatToDo: 'Look at the batch in Logs Explorer for a scan or a misconfigured client; raise the cap only if this volume is normal.',
+  ifNotExpected: 'treat it as a scan or a flood: find its sources in Logs Explorer and block them; what was not judged one by one is in the report.',
 };
 
 export interface Overflow {
