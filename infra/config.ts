@@ -89,6 +89,8 @@ const schema = z
   reviewUnseenDays: z.number().int().positive().default(30),
   /** Prefix of every resource name. */
   namePrefix: z.string().regex(/^[a-z][a-z0-9-]{1,20}$/).default('log-audit'),
+  /** A name for this deployment (production, staging), shown beside the project in every digest's header. */
+  environmentName: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,39}$/, 'letters, digits, space, . _ -; at most 40 characters').optional(),
   })
   .superRefine((c, ctx) => {
     if (c.scope !== 'project' && c.scopeId === undefined) ctx.addIssue({ code: 'custom', path: ['scopeId'], message: `required with log-audit:scope ${c.scope}: the numeric ${c.scope} id` });

@@ -159,6 +159,7 @@ const functions = EXPORTS.map(
         environment: {
           STATE_BUCKET: stateBucket.name,
           GCP_PROJECT: project,
+          ...(config.environmentName ? { ENVIRONMENT_NAME: config.environmentName } : {}),
           LOG_PREFIXES: s.logPrefixes.join(','),
           TIME_BUDGET_SECONDS: String(timeBudgetSeconds(config.functionTimeoutSeconds)),
           DELIVERY_RESERVE_SECONDS: String(config.deliveryReserveSeconds),

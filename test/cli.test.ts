@@ -18,13 +18,23 @@ describe('log-audit --help', () => {
 
 describe('usage errors: one line, non-zero, no stack trace', () => {
   it.each([
-    [['frobnicate'], 2, /unknown command "frobnicate"/],
-    [['audit', '--colour', 'x'], 2, /Unknown option '--colour'/],
+    [['frobnicate'], 2, /^log-audit: frobnicate: unknown command; commands: learn, audit/],
+    [['adit'], 2, /^log-audit: adit: unknown command; did you mean audit\? \(see `log-audit --help`\)$/m],
+    [['audit', '--colour', 'x'], 2, /^log-audit: audit: --colour: unknown option \(see `log-audit audit --help`\)$/m],
+    [['audit', '--baseline', 'b', 'x'], 2, /^log-audit: audit: --baseline: unknown option; did you mean --baselines\? \(see `log-audit audit --help`\)$/m],
+    [['accept', '--expire', '2030-01-01'], 2, /^log-audit: accept: --expire: unknown option; did you mean --expires\?/m],
+    [['audit', '--baselines'], 2, /^log-audit: audit: --baselines: needs a value \(see/m],
+    [['audit', '--quiet=yes', 'x'], 2, /^log-audit: audit: --quiet: takes no value/m],
+    [['audit', '--slack-webhook', 'env:LOG_AUDIT_NO_SUCH_VARIABLE', 'examples/today'], 2, /--slack-webhook: the environment variable LOG_AUDIT_NO_SUCH_VARIABLE is not set/],
+    [['accept', '--kind', 'cloudsql', '--target', 'orders-pg', '--source', 'ip:1.2.3.4'], 2, /accept: --target: "orders-pg" must be PROJECT:INSTANCE/],
+    [['accept', '--kind', 'gcs', '--target', 'bucket-a', '--source', 'ip:1.2.3.4', '--expires', '2027-02-30'], 2, /accept: --expires: "2027-02-30" is not a date on the calendar/],
+    [['accept', '--kind', 'gcs', '--target', 'bucket-a', '--source', 'ip:1.2.3.4', '--expires', 'December 5'], 2, /accept: --expires: must be YYYY-MM-DD or an RFC 3339 timestamp/],
+    [['accept', '--kind', 'gcs', '--target', 'bucket-a', '--source', 'ip:1.2.3.4', '--expires', '2020-01-01'], 2, /accept: --expires: 2020-01-01 is not in the future/],
     [['audit', '--format', 'xml', 'x'], 2, /--format: /],
     [['audit'], 2, /name at least one PATH/],
     [['learn', '--widen-prefix', '40', 'x'], 2, /--widen-prefix: must be 8..32/],
     [['audit', '/no/such/dir'], 2, /no such file or directory: \/no\/such\/dir/],
-    [['audit', '--slack-webhook', 'ftp://hooks.slack.com/services/T/B/X', 'examples/today'], 2, /--slack-webhook: must be an http\(s\) URL/],
+    [['audit', '--slack-webhook', 'ftp://hooks.slack.com/services/T/B/X', 'examples/today'], 2, /--slack-webhook: must be an http\(s\) URL or env:NAME/],
     [['accept', '--kind', 'gcs', '--target', 'b'], 2, /give --source, --credential, or both/],
     [['accept', '--kind', 's3', '--target', 'b', '--source', 'ip:1.2.3.4'], 2, /--kind: must be one of/],
     [['accept', '--kind', 'gcs', '--target', 'b', '--source', 'somewhere'], 2, /--source: must be <form>:<value>/],
@@ -40,6 +50,13 @@ describe('usage errors: one line, non-zero, no stack trace', () => {
   it('no command at all prints the usage and exits 2', () => {
     expect(runCli([]).status).toBe(2);
   });
+
+  it('--version prints the package version', async () => {
+    const pkg = JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
+    const result = runCli(['--version']);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toBe(`log-audit ${pkg.version}\n`);
+  });
 });
 
 describe('baselines problems', () => {
@@ -52,11 +69,11 @@ describe('baselines problems', () => {
   it('validate and audit name the broken file and field (exit 3)', async () => {
     await withTempDir(async (dir) => {
       await mkdir(join(dir, 'gcs'));
-      await writeFile(join(dir, 'gcs/b.yaml'), 'version: 1\nkind: gcs\ntarget: b\nsources:\n  - match: somewhere\n');
+      await writeFile(join(dir, 'gcs/bbb.yaml'), 'version: 1\nkind: gcs\ntarget: bbb\nsources:\n  - match: somewhere\n');
       for (const args of [['validate', dir], ['audit', '--baselines', dir, 'examples/today']]) {
         const result = runCli(args);
         expect(result.status).toBe(3);
-        expect(result.stderr).toMatch(/gcs\/b\.yaml:5: sources\[0\]\.match: must be <form>:<value>/);
+        expect(result.stderr).toMatch(/gcs\/bbb\.yaml:5: sources\[0\]\.match: must be <form>:<value>/);
         expect(result.stderr).not.toMatch(STACK);
       }
     });
@@ -236,11 +253,16 @@ describe('audit --slack-webhook: the same digest and notifier as the function', 
     expect(slack.requests).toHaveLength(0);
   });
 
-  it('reads the webhook from SLACK_WEBHOOK_URL too', async () => {
+  it('posts only when asked: a webhook in the environment is used with --slack-webhook env:NAME, never on its own', async () => {
     slack.reset();
-    const result = await runCliAsync(['audit', '--quiet', '--baselines', baselines, join(formatFixtures, 'gcs-data-access.jsonl')], { SLACK_WEBHOOK_URL: slack.url });
-    expect(result.status).toBe(0);
+    const input = join(formatFixtures, 'gcs-data-access.jsonl');
+    const unasked = await runCliAsync(['audit', '--quiet', '--baselines', baselines, input], { SLACK_WEBHOOK_URL: slack.url });
+    expect(unasked.status).toBe(0);
+    expect(slack.requests).toHaveLength(0);
+    const asked = await runCliAsync(['audit', '--quiet', '--baselines', baselines, '--slack-webhook', 'env:SLACK_WEBHOOK_URL', input], { SLACK_WEBHOOK_URL: slack.url });
+    expect(asked.status, asked.stderr).toBe(0);
     expect(slack.delivered()).toHaveLength(1);
+    expect(asked.stderr + asked.stdout).not.toContain(slack.url);
   });
 
   it('a refused digest exits 4 with one line that does not contain the URL', async () => {

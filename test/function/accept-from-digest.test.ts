@@ -24,7 +24,7 @@ describe('accept from a digest', () => {
     const { allowed, denied } = await gcsSamples();
     await p.deliver(p.putExport([allowed, denied]));
     const digest = JSON.stringify(p.slack.delivered()[0]);
-    const command = /If expected: `(log-audit accept [^`]+)`/.exec(digest)![1]!;
+    const command = /\*If expected:\* `(log-audit accept [^`]+)`/.exec(digest)![1]!;
     expect(command).toMatch(/^log-audit accept --report gs:\/\/example-log-audit-state\/reports\/example-log-exports\/cloudaudit\.googleapis\.com\/data_access\/[0-9/]+\d\d:00:00_\d\d:59:59_S\d\.json%23\d+\.json --finding [0-9a-f]{12}$/);
     const args = command.split(' ').slice(1);
     const result = await runCliAsync([...args, '--baselines', p.baselinesDir]);

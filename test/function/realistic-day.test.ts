@@ -52,7 +52,7 @@ describe('a realistic day through the function', () => {
     for (const planted of scenario.planted) expect(digests).toContain(planted.target.split(':').pop()!.replace('*', ''));
     for (const digest of p.slack.delivered()) {
       expect(digest.blocks.length).toBeLessThanOrEqual(50);
-      expect(digest.blocks[0]).toMatchObject({ text: { text: expect.stringMatching(/^log-audit: 1 new anomaly — worst: (HIGH|MEDIUM|LOW)$/) } });
+      expect(digest.blocks[0]).toMatchObject({ text: { text: expect.stringMatching(/^log-audit · [a-z0-9-]+: 1 new anomaly — worst: (HIGH|MEDIUM|LOW)$/) } });
     }
   });
 });

@@ -43,7 +43,7 @@ describe('the tamper export', () => {
     expect((await p.deliver(event, p.deps({}, tamper))).outcome).toBe('done');
     const body = p.slack.requests.at(-1)!.body;
     expect(body).toMatch(/5 new anomalies — worst: HIGH/);
-    expect(body).toContain('an attempt to change the pipeline (refused)');
+    expect(body).toContain('An attempt to change the pipeline (refused)');
     const reportText = p.gcs.list('example-log-audit-state', 'reports/').at(-1)!.data.toString('utf8');
     const report = JSON.parse(reportText) as { findings: { type: string; id: string }[] };
     expect(report.findings.map((f) => f.type)).toEqual(Array(5).fill('pipeline-change'));

@@ -1,6 +1,12 @@
-/** Command-line parsing: node's parseArgs, then zod for values. One error class, one line each. */
+/**
+ * Command-line parsing: node's parseArgs, then zod for values. One error class and one style for
+ * every mistake — `<command>: --flag: what is wrong (see `log-audit <command> --help`)` — with
+ * "did you mean" for a misspelled flag. parseArgs' own messages (which suggest `-- "--flag"`) never
+ * reach the user: unknown flags are found from its tokens first, and its other errors are reworded.
+ */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { z } from 'zod';
+import { closest } from '../core/text/did-you-mean.js';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -11,13 +17,36 @@ export class UsageError extends Error {
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 
+function helpHint(command: string): string {
+  return `(see \`log-audit ${command} --help\`)`;
+}
+
 export function parseCommandArgs(command: string, argv: readonly string[], options: OptionSpec): { values: Record<string, unknown>; positionals: string[] } {
+  const spec: OptionSpec = { ...options, help: { type: 'boolean', short: 'h' } };
+  const flags = Object.keys(spec);
+  // First pass, lenient: every option token, known or not, so an unknown one is named in our words.
+  const { tokens } = parseArgs({ args: [...argv], options: spec, allowPositionals: true, strict: false, tokens: true });
+  for (const token of tokens) {
+    if (token.kind !== 'option' || token.name in spec) continue;
+    const suggestion = token.rawName.startsWith('--') ? closest(token.name, flags) : undefined;
+    throw new UsageError(`${command}: ${token.rawName}: unknown option${suggestion ? `; did you mean --${suggestion}?` : ''} ${helpHint(command)}`);
+  }
   try {
-    const { values, positionals } = parseArgs({ args: [...argv], options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({ args: [...argv], options: spec, allowPositionals: true, strict: true });
     return { values, positionals };
   } catch (error) {
-    throw new UsageError(`${command}: ${(error as Error).message.split('\n')[0]} (see \`log-audit ${command} --help\`)`);
+    throw new UsageError(`${command}: ${reword(error as Error & { code?: string })} ${helpHint(command)}`);
   }
+}
+
+/** parseArgs' remaining errors in our style. */
+function reword(error: Error & { code?: string }): string {
+  const message = error.message.split('\n')[0] ?? '';
+  const flag = /'(-{1,2}[^' ]+)/.exec(message)?.[1];
+  if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && flag) {
+    return /argument missing/.test(message) ? `${flag}: needs a value` : `${flag}: takes no value`;
+  }
+  return message;
 }
 
 /** Validates option values with a zod schema; the message names the flag. */

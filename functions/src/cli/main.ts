@@ -2,9 +2,13 @@
  * `log-audit` — the command line. Every user error ends in one line on stderr and a non-zero exit
  * status; a stack trace means a bug in log-audit (and is printed as one).
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { BaselineError } from '../core/baseline/store.js';
 import { MissingPathError } from '../core/read/input-files.js';
 import { ReportError } from '../core/report/audit-report.js';
+import { closest } from '../core/text/did-you-mean.js';
 import { terminalGuard } from '../core/text/visible.js';
 import { UsageError } from './args.js';
 import { acceptCommand } from './commands/accept.js';
@@ -26,6 +30,10 @@ Commands:
   accept --report R --finding ID   make a finding normal (adds it to the target's baseline)
   review [DIR] [--evidence LOC]    expired, expiring and unused entries; targets to learn
 
+Options:
+  -h, --help      show this help
+  --version       print log-audit's version
+
 Run \`log-audit <command> --help\` for a command's options.
 `;
 
@@ -39,15 +47,36 @@ const COMMANDS: Record<string, (argv: readonly string[], io: CommandIo) => Promi
 
 export const EXIT = { ok: 0, findings: 1, usage: 2, baselines: 3, internal: 70 } as const;
 
+/** The version in log-audit's package.json, found from this module upward (source or bundle). */
+export function version(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'log-audit' && pkg.version) return pkg.version;
+    }
+    if (dirname(dir) === dir) return 'unknown';
+  }
+}
+
 export async function main(argv: readonly string[], io: CommandIo): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     io.out(MAIN_HELP);
     return command === undefined ? EXIT.usage : EXIT.ok;
   }
+  if (command === '--version' || command === 'version') {
+    io.out(`log-audit ${version()}\n`);
+    return EXIT.ok;
+  }
   const run = COMMANDS[command];
   try {
-    if (!run) throw new UsageError(`unknown command ${JSON.stringify(command)}; commands: ${Object.keys(COMMANDS).join(', ')} (see \`log-audit --help\`)`);
+    if (!run) {
+      const names = Object.keys(COMMANDS);
+      const suggestion = closest(command.replace(/^-+/, ''), names);
+      const what = command.startsWith('-') ? 'unknown option' : 'unknown command';
+      throw new UsageError(`${JSON.stringify(command).slice(1, -1)}: ${what}${suggestion ? `; did you mean ${suggestion}?` : `; commands: ${names.join(', ')}`} (see \`log-audit --help\`)`);
+    }
     return await run(rest, io);
   } catch (error) {
     if (error instanceof UsageError || error instanceof MissingPathError || error instanceof ReportError) {

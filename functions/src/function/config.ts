@@ -23,6 +23,8 @@ const envSchema = z.object({
   SLACK_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: 'SLACK_WEBHOOK_URL must be an http(s) URL' }),
   BASELINES_DIR: z.string().min(1).optional(),
   GCP_PROJECT: z.string().optional(),
+  /** A name for the deployment (production, staging), shown beside the project in the digest's header. */
+  ENVIRONMENT_NAME: z.string().max(40).optional(),
   /** The log source this function audits (the stack's key: gcs, cloudsql, vpc-flows); names its evidence. */
   SOURCE_KEY: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'a short lowercase name such as gcs').default('logs'),
   /** This function reads the tamper export: every audit entry in it is a change to the pipeline (a HIGH finding). */

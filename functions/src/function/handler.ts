@@ -332,6 +332,7 @@ class BatchRun {
               stillHappening: still,
               reportUri: report,
               ...(config.GCP_PROJECT ? { project: config.GCP_PROJECT } : {}),
+              ...(config.ENVIRONMENT_NAME ? { environment: config.ENVIRONMENT_NAME } : {}),
               counts: { lines: audit.stats.lines, bad: audit.stats.bad, unknown: audit.stats.unknown },
             },
             (error) => this.deps.logger.log('ERROR', `the detailed digest of ${this.batch} could not be built; posting a minimal one: ${error instanceof Error ? error.message : String(error)}`, { batch: this.batch, digestId }),

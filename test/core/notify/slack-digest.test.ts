@@ -56,9 +56,66 @@ describe('Slack digest', () => {
 
   it('leads with what was touched, how many anomalies and the worst severity', () => {
     const message = buildDigest(input);
-    expect(message.blocks[0]).toMatchObject({ type: 'header', text: { text: 'log-audit: 4 new anomalies — worst: HIGH' } });
+    expect(message.blocks[0]).toMatchObject({ type: 'header', text: { text: 'log-audit · example-project: 4 new anomalies — worst: HIGH' } });
     expect(sectionTexts(message)[1]).toMatch(/\*Touched:\* `reports` \(gcs\), `new-bucket` \(gcs\)/);
-    expect(message.text).toMatch(/^log-audit: 4 new anomalies — worst: HIGH on reports \(gcs\)/);
+    expect(message.text).toMatch(/^log-audit · example-project: 4 new anomalies — worst: HIGH on reports \(gcs\)/);
+  });
+
+  it('names the project and the environment in the header, when known', () => {
+    expect(buildDigest({ ...input, environment: 'production' }).blocks[0]).toMatchObject({ text: { text: 'log-audit · example-project (production): 4 new anomalies — worst: HIGH' } });
+    const { project: _project, ...withoutProject } = input;
+    expect(buildDigest(withoutProject).blocks[0]).toMatchObject({ text: { text: 'log-audit: 4 new anomalies — worst: HIGH' } });
+  });
+
+  it('says why in plain words with the nearest known values, and what to do either way, for every finding', () => {
+    const texts = sectionTexts(buildDigest(input)).filter((t) => t.includes('*Who:*'));
+    expect(texts).toHaveLength(4);
+    for (const text of texts) {
+      expect(text).not.toMatch(/not in (sources|credentials|pairs)/);
+      expect(text).toMatch(/^\*If not expected:\* \S/m);
+      expect(text).toMatch(/^\*(If expected|To do):\* \S/m);
+    }
+    expect(texts.find((t) => t.includes('192.0.2.44'))).toMatch(/\*Why:\* Nothing has reached this target from this source before\. Known sources: `ip:203\.0\.113\.7`, `token:private`\./);
+    expect(texts.find((t) => t.includes('Known credential used from'))).toMatch(/\*Why:\* This credential and this source are each known here, but never together\. This credential is known from: `token:private`\./);
+  });
+
+  it('shows one time when the first and last access are the same minute', () => {
+    const text = sectionTexts(buildDigest(input)).find((t) => t.includes('192.0.2.44'))!;
+    expect(text).toMatch(/\*When:\* 1×, 2026-11-24 02:00 UTC$/m);
+  });
+
+  it('counts match the lists: "N credentials tried" names three and says how many more', () => {
+    const auditor = new BatchAuditor([baseline], { now: Date.parse('2026-11-24T00:00:00Z') });
+    for (let i = 0; i < 12; i++) auditor.add(event({ target: 'reports', credential: `guess${String(i).padStart(2, '0')}@evil.example`, source: { ip: '198.51.100.99' }, outcome: 'failure', time: '2026-11-24T03:00:00Z' }));
+    const burst = auditor.findings().find((f) => f.type === 'failed-auth-burst')!;
+    expect(burst.credentialsTried).toHaveLength(10);
+    const text = sectionTexts(buildDigest({ ...input, findings: [burst] })).find((t) => t.includes('*Who:*'))!;
+    expect(text).toMatch(/\*Who:\* 12 credentials tried: `guess00@evil\.example`, `guess01@evil\.example`, `guess02@evil\.example` and 9 more$/m);
+  });
+
+  it('reports an access an expired entry would have covered as expired, with who, why and where the entry is', () => {
+    const expired = parseBaseline(
+      'baselines/gcs/reports.yaml',
+      `version: 1
+kind: gcs
+target: reports
+sources: [{ match: "ip:203.0.113.7" }]
+credentials:
+  - match: app@p.iam.gserviceaccount.com
+  - match: contractor@partner.example
+    owner: team-data
+    reason: Q3 migration
+    expires: 2026-11-01
+pairs: [{ credential: app@p.iam.gserviceaccount.com, source: "ip:203.0.113.7" }]
+`,
+    );
+    if (!expired.ok) throw new Error(expired.problems.join('\n'));
+    const auditor = new BatchAuditor([expired.loaded], { now: Date.parse('2026-11-24T00:00:00Z') });
+    auditor.add(event({ target: 'reports', credential: 'contractor@partner.example', source: { ip: '203.0.113.7' }, time: '2026-11-24T01:00:00Z' }));
+    const finding = auditor.findings().find((f) => f.type === 'new-credential')!;
+    expect(finding.rule).toMatchObject({ section: 'credentials', entry: 'baselines/gcs/reports.yaml:7', detail: 'expired on 2026-11-01 (team-data, Q3 migration): the credential entry contractor@partner.example no longer counts as normal' });
+    const text = sectionTexts(buildDigest({ ...input, findings: [finding] })).find((t) => t.includes('*Who:*'))!;
+    expect(text).toMatch(/\*Why:\* Expired on 2026-11-01 \(team-data, Q3 migration\): .* Entry: `baselines\/gcs\/reports\.yaml:7`\./);
   });
 
   it('tells who, from where, what, when, why, a Logs Explorer link and the accept command', () => {
@@ -67,9 +124,9 @@ describe('Slack digest', () => {
     expect(text).toMatch(/\*From:\* 198\.51\.100\.23 \(AS64500 nld\)/);
     expect(text).toMatch(/\*What:\* storage\.objects\.get on `q4\/board-pack\.xlsx`/);
     expect(text).toMatch(/\*When:\* 2×, 2026-11-24 01:10 UTC → 2026-11-24 01:50 UTC/);
-    expect(text).toMatch(/\*Why:\* credential not in credentials, and from a source not in sources\. Known: /);
+    expect(text).toMatch(/\*Why:\* This credential has never been used on this target, and nothing has reached it from this source before\. Known credentials: /);
     expect(text).toMatch(/<https:\/\/console\.cloud\.google\.com\/logs\/query;query=[^|>\s]+;startTime=2026-11-24T01:05:00\.000Z;endTime=2026-11-24T01:55:00\.000Z\?project=example-project\|Open in Logs Explorer>/);
-    expect(text).toMatch(/If expected: `log-audit accept --report gs:\/\/state\/reports\/x\.json --finding [0-9a-f]{12}`$/);
+    expect(text).toMatch(/\*If expected:\* `log-audit accept --report gs:\/\/state\/reports\/x\.json --finding [0-9a-f]{12}`$/m);
   });
 
   it('scopes the Logs Explorer query to the finding', () => {

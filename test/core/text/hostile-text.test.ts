@@ -98,7 +98,7 @@ describe('a link or a command is whole or absent', () => {
     expect(block.text.text.length).toBeLessThanOrEqual(3000);
     expect(block.text.text).not.toContain('<https://');
     expect(block.text.text).toContain('Logs Explorer link left out (too long)');
-    expect(block.text.text).toMatch(/`log-audit accept --report gs:\/\/state\/reports\/r\.json --finding [0-9a-f]{12}`$/);
+    expect(block.text.text).toMatch(/`log-audit accept --report gs:\/\/state\/reports\/r\.json --finding [0-9a-f]{12}`$/m);
   });
 });
 

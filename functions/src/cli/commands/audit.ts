@@ -10,7 +10,8 @@ import { planDigestSafely } from '../../core/notify/slack-digest.js';
 import { SlackDeliveryError, SlackNotifier } from '../../core/notify/slack-notifier.js';
 import { loadBaselines } from '../../core/baseline/store.js';
 import { BatchAuditor, DEFAULT_AUDIT_OPTIONS } from '../../core/detect/auditor.js';
-import { listInputFiles } from '../../core/read/input-files.js';
+import { findInputFiles } from '../../core/read/input-files.js';
+import { digestToText } from '../../core/notify/digest-text.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../../core/read/lines.js';
 import { scanFiles } from '../../core/read/scan-files.js';
 import type { AuditReport } from '../../core/report/audit-report.js';
@@ -21,26 +22,38 @@ import { checkOptions, parseCommandArgs, positiveInt, UsageError } from '../args
 import { Progress } from '../progress.js';
 import type { CommandIo } from './io.js';
 
-export const AUDIT_HELP = `Usage: log-audit audit [--baselines DIR] [--format text|json|slack] [--report FILE] [--slack-webhook URL] [--fail-on-findings] PATH...
+/** Exit status when not one log line was read: silence from nothing is not "no anomalies". */
+export const EXIT_NOTHING_READ = 5;
+
+export const AUDIT_HELP = `Usage: log-audit audit [--baselines DIR] [--format text|json|digest|slack] [--report FILE] [--slack-webhook URL|env:NAME] PATH...
 
 Compares exported logs with the baselines and reports what is unusual: a new source, a new
 credential, a known credential from a new source, a burst of failed authentication from an
 unusual source, and targets that have no baseline (once per target). PATH is a file or a
-directory (searched recursively for *.json, *.jsonl and their .gz), any mix of log kinds.
+directory, any mix of log kinds. A directory is searched recursively for *.json, *.jsonl,
+*.ndjson and their .gz (other files in it are skipped, and listed when nothing could be read);
+a file named on the command line is always read, whatever its name.
 
 Options:
   --baselines DIR        baseline files to compare with (default: baselines/)
-  --format text|json|slack
-                         text for humans (default); json prints the report, one object
-                         {"batch","digestId","findings":[...],"summary":{...}}, on stdout; slack
-                         prints the Block Kit digest the Cloud Function would post
+  --format text|json|digest|slack
+                         text: the report for humans (default); json: the report as one object
+                         {"batch","digestId","findings":[...],"summary":{...}}; digest: the Slack
+                         digest the Cloud Function would post, as plain text; slack: the same
+                         digest as Block Kit JSON (nothing on stdout when there are no findings)
   --report FILE          also write the report (the json format) to FILE; the text report and
                          the digest then print, per finding, the command that accepts it:
                          log-audit accept --report FILE --finding ID
-  --slack-webhook URL    also post that digest to Slack (same formatter and notifier as the
-                         function; nothing is posted when there are no findings). The
-                         SLACK_WEBHOOK_URL environment variable works too and keeps the
-                         URL out of your shell history
+  --slack-webhook URL|env:NAME
+                         post the digest to this Slack incoming webhook (same formatter and
+                         notifier as the function; nothing is posted when there are no
+                         findings). env:NAME reads the URL from the environment variable NAME
+                         (e.g. env:SLACK_WEBHOOK_URL), keeping it out of your shell history and
+                         the process list. Without this option nothing is ever posted
+  --project ID           the project the logs come from: shown in the digest's header and used
+                         for its Logs Explorer links (Cloud SQL links use the target's project)
+  --environment NAME     a name for where the logs come from (production, staging), shown in
+                         the digest's header beside the project
   --fail-on-findings     exit 1 when there is any finding
   --burst-threshold N    failures from one unknown source in a batch that make a burst (default: ${DEFAULT_AUDIT_OPTIONS.burstThreshold})
   --max-line-bytes N     longer lines are skipped and reported (default: ${DEFAULT_MAX_LINE_BYTES})
@@ -62,7 +75,8 @@ counted and reported with its file and line, and the rest is audited.
 
 Exit status: 0 when the run completes (anomalies or not), 1 with --fail-on-findings and
 findings, 2 for a usage error or a missing PATH, 3 for missing or invalid baselines,
-4 when Slack refused or could not take the digest.
+4 when Slack refused or could not take the digest, ${EXIT_NOTHING_READ} when no log line was read at all
+(no files, empty files, or none with an export name): that is not a clean result.
 `;
 
 /**
@@ -89,12 +103,23 @@ const SLACK_DEADLINE_MS = 60_000;
 /** Exit status when the digest could not be delivered. */
 const EXIT_NOT_DELIVERED = 4;
 
+/** `--slack-webhook`: a URL, or `env:NAME` for one kept in the environment. */
+function webhookFrom(setting: string | undefined, env: Record<string, string | undefined> | undefined): string | undefined {
+  if (setting === undefined || !setting.startsWith('env:')) return setting;
+  const name = setting.slice(4);
+  const url = env?.[name];
+  if (!url) throw new UsageError(`audit: --slack-webhook: the environment variable ${JSON.stringify(name).slice(1, -1)} is not set`);
+  return url;
+}
+
 const auditOptions = z
   .object({
     baselines: z.string().min(1).default('baselines'),
-    format: z.enum(['text', 'json', 'slack']).default('text'),
+    format: z.enum(['text', 'json', 'digest', 'slack']).default('text'),
     report: z.string().min(1).optional(),
-    'slack-webhook': z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+    'slack-webhook': z.url({ protocol: /^https?$/, error: 'must be an http(s) URL or env:NAME' }).optional(),
+    project: z.string().regex(/^[a-z0-9.:-]{1,100}$/, 'must be a project ID').optional(),
+    environment: z.string().min(1).max(40).optional(),
     'fail-on-findings': z.boolean().default(false),
     'burst-threshold': positiveInt.default(DEFAULT_AUDIT_OPTIONS.burstThreshold),
     'max-line-bytes': positiveInt.default(DEFAULT_MAX_LINE_BYTES),
@@ -113,6 +138,8 @@ export async function auditCommand(argv: readonly string[], io: CommandIo): Prom
     format: { type: 'string' },
     report: { type: 'string' },
     'slack-webhook': { type: 'string' },
+    project: { type: 'string' },
+    environment: { type: 'string' },
     'fail-on-findings': { type: 'boolean' },
     'burst-threshold': { type: 'string' },
     'max-line-bytes': { type: 'string' },
@@ -127,9 +154,9 @@ export async function auditCommand(argv: readonly string[], io: CommandIo): Prom
     io.out(AUDIT_HELP);
     return 0;
   }
-  const options = checkOptions('audit', auditOptions, { ...values, 'slack-webhook': values['slack-webhook'] ?? io.env?.['SLACK_WEBHOOK_URL'] });
+  const options = checkOptions('audit', auditOptions, { ...values, 'slack-webhook': webhookFrom(values['slack-webhook'] as string | undefined, io.env) });
   if (positionals.length === 0) throw new UsageError('audit: name at least one PATH of exported logs (see `log-audit audit --help`)');
-  const files = await listInputFiles(positionals);
+  const { files, skipped } = await findInputFiles(positionals);
   const baselines = await loadBaselines(options.baselines);
   const now = options.now ? Date.parse(options.now) : Date.now();
   const auditor = new BatchAuditor(baselines, { burstThreshold: options['burst-threshold'], maxGroups: options['max-groups'], maxGroupsPerTarget: options['max-groups-per-target'], now });
@@ -168,13 +195,21 @@ export async function auditCommand(argv: readonly string[], io: CommandIo): Prom
         findings,
         ...(reportFile ? { reportUri: reportFile } : {}),
         baselinesDir: options.baselines,
+        ...(options.project ? { project: options.project } : {}),
+        ...(options.environment ? { environment: options.environment } : {}),
         counts: { lines: summary.lines, bad: summary.bad, unknown: summary.unknown },
       },
       (error) => io.err(`log-audit: the detailed digest could not be built (${error instanceof Error ? error.message : String(error)}); using a minimal one`),
     ).message;
   if (options.format === 'json') io.out(`${JSON.stringify(report, null, 2)}\n`);
-  else if (options.format === 'slack') io.out(findings.length > 0 ? `${JSON.stringify(digest(), null, 2)}\n` : '(no findings: nothing would be posted)\n');
-  else io.out(formatTextReport(findings, summary, suggestion));
+  else if (options.format === 'slack' || options.format === 'digest') {
+    if (findings.length === 0) io.err('log-audit: no findings: no digest would be posted');
+    else io.out(options.format === 'slack' ? `${JSON.stringify(digest(), null, 2)}\n` : digestToText(digest()));
+  } else io.out(formatTextReport(findings, summary, suggestion));
+  if (summary.lines === 0) {
+    reportNothingRead(io, files.length, skipped);
+    return EXIT_NOTHING_READ;
+  }
   const webhook = options['slack-webhook'];
   if (webhook && findings.length > 0) {
     const notifier = new SlackNotifier(webhook);
@@ -188,4 +223,12 @@ export async function auditCommand(argv: readonly string[], io: CommandIo): Prom
     }
   }
   return options['fail-on-findings'] && findings.length > 0 ? 1 : 0;
+}
+
+/** Nothing was read: say so, and what was left out, so an empty result is never mistaken for a clean one. */
+function reportNothingRead(io: CommandIo, files: number, skipped: readonly { path: string; why: string }[]): void {
+  const what = files === 0 ? 'no export file was found' : `the ${files === 1 ? 'file holds' : `${files} files hold`} no log line`;
+  io.err(`log-audit: audit: nothing read: ${what}, so nothing was audited (exit status ${EXIT_NOTHING_READ}; this is not "no anomalies")`);
+  for (const file of skipped.slice(0, 10)) io.err(`log-audit: skipped ${terminalSafe(file.path, 300)}: ${file.why}`);
+  if (skipped.length > 10) io.err(`log-audit: … and ${skipped.length - 10} more skipped files`);
 }

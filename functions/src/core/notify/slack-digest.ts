@@ -14,7 +14,7 @@
  */
 import { acceptCommand, isAcceptable } from '../baseline/accept-command.js';
 import { detectorInfo } from '../detect/detectors/index.js';
-import { SEVERITIES, type Finding, type Severity } from '../detect/finding.js';
+import { nearestLabel, SEVERITIES, type Finding, type Severity } from '../detect/finding.js';
 import { logsExplorerUrl } from './links.js';
 import { code, truncate, value } from './slack-text.js';
 
@@ -42,8 +42,10 @@ export interface DigestInput {
   stillHappening?: readonly StillHappening[];
   /** Where the full report is (gs://… or a local path); accept commands point to it. */
   reportUri?: string;
-  /** Project for Logs Explorer links of GCS and flow findings. */
+  /** The project audited: in the header, and for Logs Explorer links of GCS and flow findings. */
   project?: string;
+  /** A name for the deployment (`production`, `staging`), shown in the header beside the project. */
+  environment?: string;
   /** Baselines directory named in the accept commands when it is not the default. */
   baselinesDir?: string;
   counts?: { lines: number; bad: number; unknown: number };
@@ -71,6 +73,26 @@ const SEVERITY_MARK: Record<Severity, string> = { high: ':red_circle:', medium: 
 function worstSeverity(findings: readonly Finding[]): Severity {
   for (const s of [...SEVERITIES].reverse()) if (findings.some((f) => f.severity === s)) return s;
   return 'low';
+}
+
+/** How many values a finding keeps of each list (build-finding.ts): at that length there may be more. */
+const LISTED_VALUES = 5;
+
+/** ` and 2 more` after a list cut short (` and more` when the total is not known), or nothing. */
+function andMore(hidden: number, unknownTotal = false): string {
+  if (hidden <= 0) return '';
+  return unknownTotal ? ' and more' : ` and ${hidden} more`;
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** `acme-prod (production)`: where the digest comes from, when known. */
+function origin(input: Pick<DigestInput, 'project' | 'environment'>): string {
+  const project = input.project ? value(input.project, 40) : '';
+  const environment = input.environment ? value(input.environment, 30) : '';
+  return project && environment ? `${project} (${environment})` : project || environment;
 }
 
 function plural(n: number, word: string): string {
@@ -138,20 +160,22 @@ function packLines(lines: readonly string[], max: number, more: (n: number) => s
 export function findingSection(finding: Finding, input: Pick<DigestInput, 'project' | 'baselinesDir' | 'reportUri'>): SlackBlock {
   const info = detectorInfo(finding.type);
   const tried = finding.credentialsTried ?? [];
+  const triedTotal = Math.max(finding.credentialsTriedTotal ?? 0, tried.length);
   const who =
     finding.credential !== null
       ? code(finding.credential, 160)
       : tried.length > 0
-        ? `${plural(tried.length, 'credential')} ${finding.type === 'failed-auth-burst' ? 'tried' : 'seen'}: ${tried.slice(0, 3).map((c) => code(c, 60)).join(', ')}${tried.length > 3 ? ` and ${tried.length - 3} more` : ''}`
+        ? `${plural(triedTotal, 'credential')} ${finding.type === 'failed-auth-burst' ? 'tried' : 'seen'}: ${tried.slice(0, 3).map((c) => code(c, 60)).join(', ')}${andMore(triedTotal - Math.min(3, tried.length))}`
         : '_no credential in this log_';
   const what = [
-    finding.actions.slice(0, 3).map((a) => value(a, 60)).join(', '),
-    finding.resources.length > 0 ? `on ${finding.resources.slice(0, 2).map((r) => code(r, 80)).join(', ')}${finding.resources.length > 2 ? ' …' : ''}` : '',
+    `${finding.actions.slice(0, 3).map((a) => value(a, 60)).join(', ')}${andMore(finding.actions.length - 3)}`,
+    finding.resources.length > 0 ? `on ${finding.resources.slice(0, 2).map((r) => code(r, 80)).join(', ')}${andMore(finding.resources.length - 2, finding.resources.length >= LISTED_VALUES)}` : '',
   ]
     .filter(Boolean)
     .join(' ');
   const failures = finding.failures > 0 ? ` (${finding.failures} failed)` : '';
-  const nearest = finding.rule.nearest.length > 0 ? ` Known: ${finding.rule.nearest.slice(0, 3).map((n) => code(n, 60)).join(', ')}.` : '';
+  const nearest = finding.rule.nearest.length > 0 ? ` ${capitalize(nearestLabel(finding.rule.section))}: ${finding.rule.nearest.slice(0, 3).map((n) => code(n, 60)).join(', ')}.` : '';
+  const entry = finding.rule.entry ? ` Entry: ${code(finding.rule.entry, 200)}.` : '';
   const lines = [
     `${SEVERITY_MARK[finding.severity]} *${finding.severity.toUpperCase()} · ${info.title}* on ${code(finding.target, 100)} (${finding.kind})`,
     `*Who:* ${who}`,
@@ -159,16 +183,17 @@ export function findingSection(finding: Finding, input: Pick<DigestInput, 'proje
     what ? `*What:* ${what}` : '',
     finding.userAgents.length > 0 ? `*Agent:* ${code(finding.userAgents[0]!, 100)}` : '',
     `*When:* ${finding.count}×${failures}, ${span(finding.firstSeen, finding.lastSeen)}`,
-    `*Why:* ${value(finding.rule.detail, 300)}.${nearest}`,
+    `*Why:* ${value(capitalize(finding.rule.detail), 300)}.${nearest}${entry}`,
   ].filter(Boolean);
   // A link or a command is whole or absent: cut, it would point somewhere else or run something else.
   const link = `<${logsExplorerUrl(finding, projectFor(finding, input.project))}|Open in Logs Explorer>`;
   const accept = acceptCommand(finding, { ...(input.reportUri ? { report: input.reportUri } : {}), ...(input.baselinesDir ? { baselinesDir: input.baselinesDir } : {}) });
-  const todo = accept
-    ? `If expected: \`${accept}\``
+  const ifExpected = accept
+    ? `*If expected:* \`${accept}\``
     : isAcceptable(finding.type)
-      ? `If expected: accept finding \`${finding.id}\` from the report (\`log-audit accept --report REPORT --finding ${finding.id}\`)`
-      : `_${value(info.whatToDo, 300)}_`;
+      ? `*If expected:* accept finding \`${finding.id}\` from the report (\`log-audit accept --report REPORT --finding ${finding.id}\`)`
+      : `*To do:* ${value(info.whatToDo, 400)}`;
+  const todo = `${ifExpected}\n*If not expected:* ${value(capitalize(info.ifNotExpected), 300)}`;
   const body = lines.join('\n');
   const fits = (...extra: string[]) => [body, ...extra].join('\n').length <= SLACK_LIMITS.sectionText;
   if (fits(link, todo)) return section([body, link, todo].join('\n'));
@@ -220,7 +245,9 @@ function layout(input: DigestInput, detailed: number): DigestPlan & { grouped: b
     findings.length > 0
       ? `${findings.length} new ${findings.length === 1 ? 'anomaly' : 'anomalies'} — worst: ${worst.toUpperCase()}`
       : `anomalies still happening — worst: ${worst.toUpperCase()}`;
-  const blocks: SlackBlock[] = [{ type: 'header', text: { type: 'plain_text', text: truncate(`log-audit: ${headline}`, SLACK_LIMITS.headerText), emoji: true } }];
+  const from = origin(input);
+  const title = `log-audit${from ? ` · ${from}` : ''}: ${headline}`;
+  const blocks: SlackBlock[] = [{ type: 'header', text: { type: 'plain_text', text: truncate(title, SLACK_LIMITS.headerText), emoji: true } }];
   const listed = new Set<string>();
 
   const touched = targetsTouched(findings.length > 0 ? findings : still.map((s) => s.finding));
@@ -288,7 +315,7 @@ function layout(input: DigestInput, detailed: number): DigestPlan & { grouped: b
   const unlisted = findings.filter((f) => !listed.has(f.id)).length;
   if (unlisted > 0) add(section(`:warning: ${anomalies(unlisted, 'more ')} did not fit in this message; they stay pending and are posted again when next seen. Full list: ${input.reportUri ? code(input.reportUri, 400) : 'the audit report'}`));
 
-  const text = `log-audit: ${headline} on ${touched}`.replace(/`/g, '');
+  const text = `${title} on ${touched}`.replace(/`/g, '');
   return { message: { text: truncate(text, 3000), blocks: blocks.slice(0, SLACK_LIMITS.blocks) }, listed, grouped };
 }
 
@@ -334,7 +361,8 @@ export function planDigestSafely(input: DigestInput, onError: (error: unknown) =
 export function minimalDigest(input: DigestInput): SlackMessage {
   const findings = input.findings;
   const worst = worstSeverity(findings.length > 0 ? findings : (input.stillHappening ?? []).map((s) => s.finding));
-  const headline = `log-audit: ${findings.length} new ${findings.length === 1 ? 'anomaly' : 'anomalies'} — worst: ${worst.toUpperCase()}`;
+  const from = origin(input);
+  const headline = `log-audit${from ? ` · ${from}` : ''}: ${findings.length} new ${findings.length === 1 ? 'anomaly' : 'anomalies'} — worst: ${worst.toUpperCase()}`;
   const targets = [...new Set(findings.map((f) => `${code(String(f.target), 80)} (${String(f.kind)})`))];
   const lines = [
     `*${findings.length} anomalies* on ${targets.length} target${targets.length === 1 ? '' : 's'}: ${targets.slice(0, 20).join(', ')}${targets.length > 20 ? ` and ${targets.length - 20} more` : ''}`,

@@ -28,28 +28,49 @@ export class MissingPathError extends Error {
   }
 }
 
+/** A file under a named directory that is not read, and why. */
+export interface SkippedFile {
+  path: string;
+  why: string;
+}
+
+export interface InputFiles {
+  files: string[];
+  /** Files in named directories that are not exports (by name); named files are never skipped. */
+  skipped: SkippedFile[];
+}
+
 /**
  * Every export file under `paths`: directories are walked recursively (files with an export
- * extension only), a file named directly is always read. Sorted, so runs are deterministic.
+ * extension only), a file named directly is always read, whatever its name. Sorted, so runs are
+ * deterministic.
  */
 export async function listInputFiles(paths: readonly string[]): Promise<string[]> {
+  return (await findInputFiles(paths)).files;
+}
+
+/** The same, with the files of named directories that were left out. */
+export async function findInputFiles(paths: readonly string[]): Promise<InputFiles> {
   const files = new Set<string>();
+  const skipped: SkippedFile[] = [];
   for (const path of paths) {
     const info = await stat(path).catch(() => undefined);
     if (!info) throw new MissingPathError(path);
-    if (info.isDirectory()) for (const file of await walk(path)) files.add(file);
+    if (info.isDirectory()) for (const file of await walk(path, skipped)) files.add(file);
     else files.add(path);
   }
-  return [...files].sort();
+  return { files: [...files].sort(), skipped: skipped.sort((a, b) => (a.path < b.path ? -1 : 1)) };
 }
 
-async function walk(dir: string): Promise<string[]> {
+async function walk(dir: string, skipped: SkippedFile[]): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
   const out: string[] = [];
   for (const entry of entries) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await walk(path)));
+    if (entry.isDirectory()) out.push(...(await walk(path, skipped)));
     else if (entry.isFile() && EXPORT_FILE.test(entry.name)) out.push(path);
+    else if (entry.isFile()) skipped.push({ path, why: 'not an export file name (*.json, *.jsonl, *.ndjson, or their .gz); name the file itself to read it' });
+    else skipped.push({ path, why: 'not a regular file' });
   }
   return out;
 }

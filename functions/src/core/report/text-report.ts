@@ -1,6 +1,6 @@
 /** The human-readable audit report (`--format text`). */
 import { acceptCommand, isAcceptable, type SuggestionContext } from '../baseline/accept-command.js';
-import type { Finding } from '../detect/finding.js';
+import { nearestLabel, type Finding } from '../detect/finding.js';
 import { detectorInfo } from '../detect/detectors/index.js';
 import type { AuditSummary } from './summary.js';
 import { terminalSafe as t } from './terminal-text.js';
@@ -29,25 +29,39 @@ function showKey(f: Finding): boolean {
   return f.source !== '*' && f.source !== 'unrecorded' && !f.sourceDescription.startsWith(f.source.replace(/^(ip|token):/, ''));
 }
 
+/** `first → last`, or one time when they are the same. */
+function timeSpan(first: string, last: string): string {
+  return first === last ? t(first, 40) : `${t(first, 40)} → ${t(last, 40)}`;
+}
+
+function who(f: Finding): string {
+  if (f.credential !== null) return t(f.credential);
+  const tried = f.credentialsTried ?? [];
+  if (tried.length === 0) return '(no credential in this log)';
+  const total = Math.max(f.credentialsTriedTotal ?? 0, tried.length);
+  const shown = tried.slice(0, 3);
+  return `${total} credential${total === 1 ? '' : 's'} ${f.type === 'failed-auth-burst' ? 'tried' : 'seen'}: ${shown.map((c) => t(c)).join(', ')}${total > shown.length ? ` and ${total - shown.length} more` : ''}`;
+}
+
 function formatFinding(f: Finding, index: number, suggestion: SuggestionContext): string[] {
-  const who = f.credential !== null ? t(f.credential) : f.credentialsTried ? `${f.credentialsTried.length} credentials tried: ${f.credentialsTried.slice(0, 3).map((c) => t(c)).join(', ')}` : '(no credential in this log)';
   const lines = [
     `${index + 1}. ${f.severity.toUpperCase()}  ${f.type}  ${f.kind} ${t(f.target)}`,
     `   ${detectorInfo(f.type).title}`,
-    `   who:   ${who}`,
+    `   who:   ${who(f)}`,
     `   from:  ${t(f.sourceDescription)}${showKey(f) ? ` [${t(f.source)}]` : ''}`,
   ];
   if (f.actions.length > 0) lines.push(`   what:  ${f.actions.map((a) => t(a, 80)).join(', ')}`);
   if (f.resources.length > 0) lines.push(`   on:    ${f.resources.map((r) => t(r, 120)).join(' | ')}`);
   if (f.userAgents.length > 0) lines.push(`   agent: ${f.userAgents.map((u) => t(u, 120)).join(' | ')}`);
-  lines.push(`   when:  ${n(f.count)}× ${f.failures > 0 ? `(${n(f.failures)} failed) ` : ''}${f.firstSeen} → ${f.lastSeen}`);
-  lines.push(`   why:   ${t(f.rule.detail)}${f.rule.nearest.length > 0 ? `; known: ${f.rule.nearest.map((v) => t(v, 80)).join(', ')}` : ''}`);
-  lines.push(`   rule:  ${f.rule.baseline ? `${f.rule.baseline}${f.rule.section ? ` › ${f.rule.section}` : ''}` : 'no baseline'}`);
+  lines.push(`   when:  ${n(f.count)}× ${f.failures > 0 ? `(${n(f.failures)} failed) ` : ''}${timeSpan(f.firstSeen, f.lastSeen)}`);
+  lines.push(`   why:   ${t(f.rule.detail)}${f.rule.nearest.length > 0 ? `; ${nearestLabel(f.rule.section)}: ${f.rule.nearest.map((v) => t(v, 80)).join(', ')}` : ''}`);
+  lines.push(`   rule:  ${f.rule.entry ? `${t(f.rule.entry, 400)} › ${f.rule.section}` : f.rule.baseline ? `${t(f.rule.baseline, 400)}${f.rule.section ? ` › ${f.rule.section}` : ''}` : 'no baseline'}`);
   if (f.refs.length > 0) lines.push(`   logs:  ${formatRefs(f.refs)}`);
   const accept = acceptCommand(f, suggestion);
   if (accept) lines.push(`   accept: ${accept}`);
   else if (isAcceptable(f.type)) lines.push(`   accept: finding ${f.id}; write this audit's report with --report FILE, then run: log-audit accept --report FILE --finding ${f.id}`);
   else lines.push(`   to do: ${detectorInfo(f.type).whatToDo}`);
+  lines.push(`   if not expected: ${detectorInfo(f.type).ifNotExpected}`);
   return lines;
 }
 
@@ -55,7 +69,9 @@ function formatFinding(f: Finding, index: number, suggestion: SuggestionContext)
 export function formatTextReport(findings: readonly Finding[], summary: AuditSummary, suggestion: SuggestionContext = {}): string {
   const out: string[] = [];
   const headline =
-    findings.length === 0
+    summary.lines === 0
+      ? `Nothing read: ${formatCounts(summary)}. No log line was audited; this is not a clean result.`
+      : findings.length === 0
       ? `No anomalies. ${formatCounts(summary)}.`
       : `${findings.length} anomal${findings.length === 1 ? 'y' : 'ies'} (${Object.entries(summary.bySeverity)
           .map(([sev, count]) => `${count} ${sev}`)
