@@ -12,7 +12,7 @@ import { closest } from '../core/text/did-you-mean.js';
 import { terminalGuard } from '../core/text/visible.js';
 import { UsageError } from './args.js';
 import { acceptCommand } from './commands/accept.js';
-import { auditCommand } from './commands/audit.js';
+import { auditCommand, EXIT_NOTHING_READ } from './commands/audit.js';
 import type { CommandIo } from './commands/io.js';
 import { learnCommand } from './commands/learn.js';
 import { reviewCommand } from './commands/review.js';
@@ -45,7 +45,7 @@ const COMMANDS: Record<string, (argv: readonly string[], io: CommandIo) => Promi
   review: reviewCommand,
 };
 
-export const EXIT = { ok: 0, findings: 1, usage: 2, baselines: 3, internal: 70 } as const;
+export const EXIT = { ok: 0, findings: 1, usage: 2, baselines: 3, nothingRead: EXIT_NOTHING_READ, internal: 70 } as const;
 
 /** The version in log-audit's package.json, found from this module upward (source or bundle). */
 export function version(): string {
