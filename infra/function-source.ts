@@ -1,14 +1,16 @@
 /**
- * The deployed source of the audit functions: our bundled code (esbuild), a package.json naming only
- * the Functions Framework, and the reviewed `baselines/` — validated first, so a broken baseline
+ * The deployed source of the audit functions: our bundled code (esbuild), the files it reads beside
+ * itself (PostgreSQL's parser as WebAssembly), a package.json naming only the Functions Framework,
+ * and the reviewed `baselines/` — validated first, so a broken baseline
  * stops `pulumi up` with the file and field named instead of reaching production.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as pulumi from '@pulumi/pulumi';
 import { loadBaselines } from '../functions/src/core/baseline/store.js';
-import { bundleFunction, functionPackageJson } from '../functions/scripts/bundle-function.mjs';
+import { bundleFunction, FUNCTION_RUNTIME_FILES, functionPackageJson } from '../functions/scripts/bundle-function.mjs';
 
 export interface FunctionSource {
   archive: pulumi.asset.AssetArchive;
@@ -30,6 +32,12 @@ export async function functionSource(root: string): Promise<FunctionSource> {
     'index.js.LEGAL.txt': new pulumi.asset.StringAsset(legal),
     'package.json': new pulumi.asset.StringAsset(functionPackageJson(framework)),
   };
+  // From this repository's installed packages, whatever `root` is.
+  for (const file of FUNCTION_RUNTIME_FILES) {
+    const path = fileURLToPath(new URL(`../${file.from}`, import.meta.url));
+    digest.update(file.name).update(await readFile(path));
+    assets[file.name] = new pulumi.asset.FileAsset(path);
+  }
   for (const { file } of baselines) {
     const text = await readFile(file, 'utf8');
     const relative = file.slice(baselinesDir.length + 1);

@@ -24,11 +24,22 @@ export function functionPackageJson(frameworkVersion) {
   )}\n`;
 }
 
+/**
+ * Files the bundle reads beside itself at run time: PostgreSQL's parser (libpg-query) is WebAssembly,
+ * which its loader reads from the directory of the code that loads it (`__dirname`, here index.js's).
+ */
+export const FUNCTION_RUNTIME_FILES = [{ name: 'libpg-query.wasm', from: 'node_modules/libpg-query/wasm/libpg-query.wasm' }];
+
 /** Returns the bundled code and its sha256. */
 export async function bundleFunction() {
+  return bundleEntry('functions/src/function/index.ts');
+}
+
+/** One entry point bundled as the function is (tests bundle a module the same way to run it from its own folder). */
+export async function bundleEntry(entry) {
   const result = await build({
     absWorkingDir: root,
-    entryPoints: ['functions/src/function/index.ts'],
+    entryPoints: [entry],
     bundle: true,
     platform: 'node',
     target: 'node24',
@@ -40,7 +51,7 @@ export async function bundleFunction() {
     outdir: 'functions/dist/function',
     logLevel: 'warning',
   });
-  const code = result.outputFiles.find((f) => f.path.endsWith('index.js'));
+  const code = result.outputFiles.find((f) => f.path.endsWith('.js'));
   const legal = result.outputFiles.find((f) => f.path.endsWith('.LEGAL.txt'));
   return { code: code.text, legal: legal?.text ?? '', sha256: createHash('sha256').update(code.text).digest('hex') };
 }

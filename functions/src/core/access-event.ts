@@ -1,3 +1,5 @@
+import type { StatementInfo } from './sql/statement.js';
+
 /**
  * The normalized access event every parser produces: one exported log line (or, for postgres.log,
  * one joined connection) becomes one of these before any decision is made.
@@ -77,6 +79,8 @@ export interface AccessEvent {
   time: string;
   userAgent?: string;
   ref: EventRef;
+  /** The SQL statement of a pgAudit or MySQL audit entry (statement baselines, core/sql/). */
+  statement?: StatementInfo;
   /** `time` in ms since the epoch, when the parser already computed it (saves a second parse). */
   timeMs?: number;
   /** The detection group key, when the parser already knows it (fast-path identity cache). */

@@ -7,6 +7,7 @@
  * The Storage client given here must be the `downloads` client of core/gcs/storage-clients.ts (the
  * library's own retries off; that file says why): this loop is the retry instead.
  */
+import { loadSqlParsers } from '../core/sql/analyze.js';
 import type { Storage } from '@google-cloud/storage';
 import type { LoadedBaseline } from '../core/baseline/store.js';
 import { BatchAuditor } from '../core/detect/auditor.js';
@@ -110,6 +111,7 @@ async function readOnce(storage: Storage, object: { bucket: string; name: string
     clearTimeout(timer);
     raw.destroy();
   }
+  if (auditor.hasStatements()) await loadSqlParsers();
   return { findings: auditor.findings(), stats, problems, bytes, targets: auditor.targets(), evidence: evidenceOf(auditor.groupsInOrder(), auditor.overflowInOrder()) };
 }
 

@@ -91,8 +91,10 @@ describe('pgAudit (PgAuditEntry)', () => {
     expect(event.source.key).toBe('unrecorded');
   });
 
-  it('skips continuation chunks of a long statement', () => {
-    expect(parse(variant(samples['cloudsql-pgaudit'], (e) => (e.protoPayload.request.chunkIndex = '2'))).status).toBe('skipped');
+  it('marks the chunks of a long statement to be joined in line order (the first is the access)', () => {
+    const chunk = (index: string) => parse(variant(samples['cloudsql-pgaudit'], (e) => Object.assign(e.protoPayload.request, { chunkIndex: index, chunkCount: '3' })));
+    expect(chunk('1')).toMatchObject({ status: 'parsed', join: { role: 'chunk-first', count: 3 } });
+    expect(chunk('2')).toMatchObject({ status: 'parsed', join: { role: 'chunk-part', index: 2 } });
   });
 
   it('clips a huge statement', () => {

@@ -12,6 +12,7 @@ import { loadBaselines } from '../../core/baseline/store.js';
 import { BatchAuditor, DEFAULT_AUDIT_OPTIONS } from '../../core/detect/auditor.js';
 import { findInputFiles } from '../../core/read/input-files.js';
 import { digestToText } from '../../core/notify/digest-text.js';
+import { loadSqlParsers } from '../../core/sql/analyze.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../../core/read/lines.js';
 import { scanFiles } from '../../core/read/scan-files.js';
 import type { AuditReport } from '../../core/report/audit-report.js';
@@ -172,6 +173,7 @@ export async function auditCommand(argv: readonly string[], io: CommandIo): Prom
     ...(workers ? { parallel: { workers: workers.get, auditor, minBytes: PARALLEL_MIN_BYTES } } : {}),
   }).finally(() => workers?.close());
   progress.done(scan);
+  if (auditor.hasStatements()) await loadSqlParsers();
   const findings = auditor.findings();
   const summary = summarize(scan.stats, scan.bytes, scan.problems, findings, auditor.targets());
   const report: AuditReport = {

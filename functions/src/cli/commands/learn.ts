@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DEFAULT_WIDENING, Learner } from '../../core/baseline/learn.js';
 import { loadEditableBaselines, writeLearned, type EditableBaseline } from '../../core/baseline/store.js';
 import { listInputFiles } from '../../core/read/input-files.js';
+import { loadSqlParsers } from '../../core/sql/analyze.js';
 import { DEFAULT_PARALLEL_OBJECTS, scanObjects } from '../../core/gcs/scan-objects.js';
 import { scanFiles } from '../../core/read/scan-files.js';
 import { formatProblem } from '../../core/read/scan.js';
@@ -94,6 +95,7 @@ export async function learnCommand(argv: readonly string[], io: CommandIo): Prom
   const evidence = await readEvidenceFiles(evidenceFiles, scan.problems, fromSummary, emptyEvidenceRead());
   if (remote && evidenceObjects.length > 0) await readEvidenceObjects(remote.downloads, evidenceObjects, scan.problems, fromSummary, evidence, options.downloads * 2);
   const wanted = new Set(options.target.map((t) => { const at = t.indexOf(':'); return targetKey(t.slice(0, at), t.slice(at + 1)); }));
+  if (learner.hasStatements) await loadSqlParsers();
   const all = learner.result();
   const learned = wanted.size === 0 ? all : all.filter((t) => wanted.has(targetKey(t.kind, t.target)));
   const found = new Set(learned.map((t) => targetKey(t.kind, t.target)));

@@ -10,11 +10,11 @@
  * bash, zsh (extended_glob included) and fish — or the command is not suggested at all.
  */
 import { PIPELINE_KIND, type LogKind } from '../access-event.js';
-import type { Finding, FindingType } from '../detect/finding.js';
+import type { Finding, FindingStatement, FindingType } from '../detect/finding.js';
 import { UNRECORDED_SOURCE } from '../source-identity.js';
 
 /** Finding types a baseline entry can accept; bursts and overflows are never "normal". */
-const ACCEPTABLE: ReadonlySet<FindingType> = new Set(['new-credential', 'new-source', 'credential-from-new-source']);
+const ACCEPTABLE: ReadonlySet<FindingType> = new Set(['new-credential', 'new-source', 'credential-from-new-source', 'new-statement']);
 
 /**
  * A word every shell we know takes literally: letters, digits and `_ . / : @ % + , = -`, not starting
@@ -84,11 +84,24 @@ export interface FindingAcceptance {
   source?: string;
   credential?: string;
   pairOnly: boolean;
+  /** new-statement: the statement kind (with its relations and never-routine shapes) this credential may run. */
+  statement?: { database: string; kind: string; relations: string[]; shapes: { fingerprint: string; statement: string }[] };
 }
 
 /** The baseline entries that make this finding normal, or a reason it cannot be accepted. */
-export function acceptanceFor(finding: Pick<Finding, 'id' | 'type' | 'kind' | 'target' | 'source' | 'credential'>): FindingAcceptance | { refused: string } {
+export function acceptanceFor(finding: Pick<Finding, 'id' | 'type' | 'kind' | 'target' | 'source' | 'credential'> & { statement?: FindingStatement | undefined }): FindingAcceptance | { refused: string } {
   if (!ACCEPTABLE.has(finding.type) || finding.kind === PIPELINE_KIND) return { refused: `finding ${finding.id} is a ${finding.type}, which no baseline entry makes normal` };
+  if (finding.type === 'new-statement') {
+    const st = finding.statement;
+    if (!st || !finding.credential) return { refused: `finding ${finding.id} carries no statement to accept (a report from an older log-audit?)` };
+    return {
+      kind: finding.kind,
+      target: finding.target,
+      credential: finding.credential,
+      pairOnly: false,
+      statement: { database: st.database, kind: st.kind, relations: st.relations, shapes: st.neverRoutineShapes },
+    };
+  }
   const source = finding.source !== UNRECORDED_SOURCE && finding.source !== '*' ? finding.source : undefined;
   const credential = finding.credential ?? undefined;
   if (!source && !credential) return { refused: `finding ${finding.id} names neither a source nor a credential` };

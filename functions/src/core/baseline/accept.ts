@@ -5,7 +5,7 @@
  */
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { isMap, isSeq, type Document, type YAMLSeq } from 'yaml';
+import { isMap, isScalar, isSeq, type Document, type YAMLSeq } from 'yaml';
 import type { LogKind } from '../access-event.js';
 import { parseStrictDate, strictDateProblem } from './dates.js';
 import { sourceMatchProblem, targetKey, type BaselineSection } from './schema.js';
@@ -19,6 +19,8 @@ export interface Acceptance {
   credential?: string;
   /** Only the credential-from-source pair (both are already known). */
   pairOnly?: boolean;
+  /** A statement kind the credential may run on a database (a new-statement finding). */
+  statement?: { database: string; kind: string; relations: string[]; shapes: { fingerprint: string; statement: string }[] };
   owner?: string;
   reason?: string;
   expires?: string;
@@ -94,6 +96,7 @@ export async function accept(dir: string, acceptance: Acceptance, now: number, e
       added.push(`credentials: ${credential}`);
     }
   }
+  if (acceptance.statement && credential) addStatement(document, credential, acceptance.statement, annotation, added);
   if (source && credential) {
     const seq = sequence(document, 'pairs');
     if (!has(seq, (i) => i['credential'] === credential && i['source'] === source)) {
@@ -107,4 +110,45 @@ export async function accept(dir: string, acceptance: Acceptance, now: number, e
     await writeFile(file, document.toString({ lineWidth: 0 }));
   }
   return { file, created: !current, added };
+}
+
+/** Adds the statement kind for the credential, or the relations and shapes an existing entry lacks. */
+function addStatement(document: Document, credential: string, statement: NonNullable<Acceptance['statement']>, annotation: Record<string, string>, added: string[]): void {
+  const seq = sequence(document, 'statements');
+  const existing = seq.items.find((item) => {
+    if (!isMap(item)) return false;
+    const e = item.toJSON() as Record<string, unknown>;
+    return e['database'] === statement.database && e['credential'] === credential && e['kind'] === statement.kind;
+  });
+  if (!existing || !isMap(existing)) {
+    const entry: Record<string, unknown> = { database: statement.database, credential, kind: statement.kind, relations: statement.relations };
+    if (statement.shapes.length > 0) entry['shapes'] = statement.shapes;
+    seq.add(document.createNode({ ...entry, ...annotation }));
+    added.push(`statements: ${credential} may run ${statement.kind} on database ${statement.database}`);
+    return;
+  }
+  const relations = existing.get('relations', true);
+  if (isSeq(relations)) {
+    const known = new Set(relations.items.map((r) => (isScalar(r) ? String(r.value) : '')));
+    for (const relation of statement.relations) {
+      if (known.has(relation)) continue;
+      relations.add(document.createNode(relation));
+      added.push(`statements: ${statement.kind} by ${credential} may touch ${relation}`);
+    }
+  }
+  if (statement.shapes.length > 0) {
+    const current: unknown = existing.get('shapes', true);
+    let shapes: YAMLSeq;
+    if (isSeq(current)) shapes = current;
+    else {
+      shapes = document.createNode([]) as YAMLSeq;
+      existing.set('shapes', shapes);
+    }
+    const known = new Set(shapes.items.map((item) => (isMap(item) ? String(item.get('fingerprint')) : '')));
+    for (const shape of statement.shapes) {
+      if (known.has(shape.fingerprint)) continue;
+      shapes.add(document.createNode({ ...shape }));
+      added.push(`statements: ${statement.kind} by ${credential} may run ${shape.statement.slice(0, 120)}`);
+    }
+  }
 }

@@ -10,7 +10,9 @@ import { ipFamily, ipv4Network } from '../ip.js';
 import { flowTargetNetwork } from '../parse/vpc-flow.js';
 import { UNRECORDED_SOURCE } from '../source-identity.js';
 import { MAX_CREDENTIAL_LENGTH, sourceMatchProblem, targetKey } from './schema.js';
-import { pairKey, type Evidence, type LearnedTarget, type LoadedBaseline } from './store.js';
+import { addStatement, type GroupStatements } from '../sql/group-statements.js';
+import { summarizeStatement } from '../sql/statement-summary.js';
+import { pairKey, statementEntryKey, type Evidence, type LearnedTarget, type LoadedBaseline } from './store.js';
 
 export interface WideningOptions {
   /** Widen exact IPv4 sources to their network when at least this many distinct addresses were seen in it; 0 turns widening off. */
@@ -36,6 +38,7 @@ class KnownWindows {
       for (const s of baseline.sources) put('sources', s.match, s.firstSeen, s.lastSeen);
       for (const c of baseline.credentials) put('credentials', c.match, c.firstSeen, c.lastSeen);
       for (const p of baseline.pairs) put('pairs', pairKey(p.credential, p.source), p.firstSeen, p.lastSeen);
+      for (const st of baseline.statements ?? []) put('statements', statementEntryKey(st.database, st.credential, st.kind), st.firstSeen, st.lastSeen);
     }
   }
 
@@ -51,7 +54,14 @@ export class Learner {
   private readonly existingIps = new Map<string, string[]>();
   /** targetKey of every existing baseline file. */
   private readonly existingTargets = new Set<string>();
+  /** Statements per target × credential (by database × kind), read by the SQL parsers in result(). */
+  private readonly statements = new Map<string, { target: string; credential: string; statements: GroupStatements; evidence: Map<string, Evidence> }>();
   learned = 0;
+
+  /** Whether result() needs the SQL parsers (core/sql/analyze.ts loadSqlParsers). */
+  get hasStatements(): boolean {
+    return this.statements.size > 0;
+  }
 
   constructor(
     existing: readonly LoadedBaseline[] = [],
@@ -83,6 +93,44 @@ export class Learner {
     if (source) this.note(target.sources, key, 'sources', source, event.time, time);
     if (credential) this.note(target.credentials, key, 'credentials', credential, event.time, time);
     if (source && credential) this.note(target.pairs, key, 'pairs', pairKey(credential, source), event.time, time);
+    if (event.statement && credential) this.noteStatement(key, credential, event, time);
+  }
+
+  private noteStatement(target: string, credential: string, event: AccessEvent, time: number): void {
+    const statement = event.statement!;
+    const id = `${target}\u0000${credential}`;
+    let holder = this.statements.get(id);
+    if (!holder) this.statements.set(id, (holder = { target, credential, statements: { byKind: new Map(), overflow: 0 }, evidence: new Map() }));
+    addStatement(holder.statements, statement, event.time, time);
+    this.note(holder.evidence, target, 'statements', statementEntryKey(statement.database, credential, statement.kind), event.time, time);
+  }
+
+  /** Statements learned per target: kinds with the relations and never-routine shapes their samples show. */
+  private statementsResult(): void {
+    for (const holder of this.statements.values()) {
+      const target = this.targets.get(holder.target);
+      if (!target) continue;
+      const out = (target.statements ??= new Map());
+      for (const entry of holder.statements.byKind.values()) {
+        const key = statementEntryKey(entry.database, holder.credential, entry.kind);
+        const evidence = holder.evidence.get(key);
+        if (!evidence) continue;
+        const summary = summarizeStatement(entry);
+        const shapes = summary.shapes.filter((s) => s.neverRoutine !== undefined).map((s) => ({ fingerprint: s.fingerprint, statement: s.shape.slice(0, 4096) }));
+        const before = out.get(key);
+        if (!before) {
+          out.set(key, { ...evidence, database: entry.database, credential: holder.credential, kind: entry.kind, relations: summary.relations, shapes });
+          continue;
+        }
+        // Learned from evidence summaries too: one entry, both counted.
+        before.count += evidence.count;
+        before.newCount += evidence.newCount;
+        if (Date.parse(evidence.firstSeen) < Date.parse(before.firstSeen)) before.firstSeen = evidence.firstSeen;
+        if (Date.parse(evidence.lastSeen) > Date.parse(before.lastSeen)) before.lastSeen = evidence.lastSeen;
+        before.relations = [...new Set([...before.relations, ...summary.relations])].sort();
+        for (const shape of shapes) if (!before.shapes.some((known: { fingerprint: string }) => known.fingerprint === shape.fingerprint)) before.shapes.push(shape);
+      }
+    }
   }
 
   /**
@@ -102,6 +150,21 @@ export class Learner {
     for (const s of evidence.sources) this.noteSpan(target.sources, key, 'sources', s.match, s);
     for (const c of evidence.credentials) this.noteSpan(target.credentials, key, 'credentials', c.match, c);
     for (const p of evidence.pairs) this.noteSpan(target.pairs, key, 'pairs', pairKey(p.credential, p.source), p);
+    for (const st of evidence.statements ?? []) this.noteStatementEvidence(target, key, st);
+  }
+
+  /** A statement kind from an evidence summary, already read by the parsers when the batch was audited. */
+  private noteStatementEvidence(target: LearnedTarget, key: string, st: NonNullable<EvidenceTarget['statements']>[number]): void {
+    const id = statementEntryKey(st.database, st.credential, st.kind);
+    const spans = new Map<string, Evidence>();
+    const current = (target.statements ??= new Map()).get(id);
+    if (current) spans.set(id, current);
+    this.noteSpan(spans, key, 'statements', id, st);
+    const evidence = spans.get(id)!;
+    const relations = [...new Set([...(current?.relations ?? []), ...st.relations])].sort();
+    const shapes = [...(current?.shapes ?? [])];
+    for (const shape of st.shapes) if (!shapes.some((s) => s.fingerprint === shape.fingerprint)) shapes.push(shape);
+    target.statements.set(id, { ...evidence, database: st.database, credential: st.credential, kind: st.kind, relations, shapes });
   }
 
   private noteSpan(map: Map<string, Evidence>, target: string, section: string, key: string, span: { count: number; firstSeen: string; lastSeen: string }): void {
@@ -139,6 +202,7 @@ export class Learner {
   /** The learned targets, with widening applied, in a deterministic order. */
   result(): LearnedTarget[] {
     this.mergeMetadataLess();
+    this.statementsResult();
     const out = [...this.targets.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, t]) => t);
     if (this.widening.ipv4MinAddresses > 0) for (const t of out) this.widen(t);
     for (const t of out) this.dropUnwritable(t);

@@ -5,7 +5,7 @@
 import { compileGlob, globMatches, type Glob } from './glob.js';
 import type { Credential, Source } from '../access-event.js';
 import { CidrSet, ipFamily } from '../ip.js';
-import type { BaselineSection } from './schema.js';
+import type { BaselineSection, StatementEntry } from './schema.js';
 import type { LoadedBaseline } from './store.js';
 
 /** An entry whose `expires` has passed: it no longer counts, and a finding it would have covered says so. */
@@ -121,6 +121,8 @@ export class CompiledBaseline {
   private readonly pairSources = new Map<string, SourceMatcher>();
   /** Expired entries: what a finding says when one of them would have covered it. */
   readonly lapsed: LapsedEntries;
+  /** Current statement entries with their credential matchers; undefined when the file has no statements section. */
+  readonly statements: { entry: StatementEntry; credential: CredentialMatcher }[] | undefined;
 
   constructor(
     readonly loaded: LoadedBaseline,
@@ -134,6 +136,12 @@ export class CompiledBaseline {
     this.pairCredentials = [...bySource.keys()].map((match) => ({ match, matcher: new CredentialMatcher([match]) }));
     for (const [credential, sources] of bySource) this.pairSources.set(credential, new SourceMatcher(sources));
     this.lapsed = new LapsedEntries(loaded, now);
+    this.statements = b.statements ? current(b.statements, now).map((entry) => ({ entry, credential: new CredentialMatcher([entry.credential]) })) : undefined;
+  }
+
+  /** The current statement entries that cover this credential (undefined: statements are not checked on this target). */
+  statementsOf(credential: Credential): StatementEntry[] | undefined {
+    return this.statements?.filter((s) => s.credential.match(credential) !== undefined).map((s) => s.entry);
   }
 
   get file(): string {

@@ -97,6 +97,25 @@ export const pairEntrySchema = z
   })
   .describe('A credential that is normal from this source.');
 
+export const statementShapeSchema = z
+  .strictObject({
+    fingerprint: z.string().regex(/^(?:[0-9a-f]{16}|kw-[a-z]+)$/, 'must be the 16-hex-digit fingerprint a finding shows').describe('The shape\'s fingerprint (what is compared).'),
+    statement: z.string().max(4096).optional().describe('The statement with its literals replaced, for people (not compared).'),
+  })
+  .describe('A statement shape that is normal although its kind is never routine (COPY … TO PROGRAM, ALTER SYSTEM, …).');
+
+export const statementEntrySchema = z
+  .strictObject({
+    database: z.string().min(1).describe('The database, or * for any.'),
+    credential: credentialMatch.describe('A credential match, as in credentials[].match (db-user:<name>, a principal, or a glob with *).'),
+    kind: z.string().min(1).max(200).describe('The statement kind: pgAudit "CLASS COMMAND" (READ SELECT, WRITE COPY, ROLE GRANT) or MySQL "CMD KEYWORD" (QUERY SELECT).'),
+    relations: z.array(z.string().min(1).max(300)).max(2000).optional().describe('Relations this kind may touch; absent: any.'),
+    shapes: z.array(statementShapeSchema).max(500).optional().describe('Never-routine statement shapes that are normal here.'),
+    ...evidence,
+    ...annotation,
+  })
+  .describe('A kind of SQL statement a credential normally runs on a database of this target.');
+
 export const baselineSchema = z
   .strictObject({
     version: z.literal(1).describe('File format version.'),
@@ -107,6 +126,7 @@ export const baselineSchema = z
     sources: z.array(sourceEntrySchema).default([]),
     credentials: z.array(credentialEntrySchema).default([]),
     pairs: z.array(pairEntrySchema).default([]),
+    statements: z.array(statementEntrySchema).optional().describe('Cloud SQL only: the statements each credential normally runs. A target with no statements section is not checked for new statements.'),
   })
   .describe('log-audit baseline: what is normal for one target.');
 
@@ -118,6 +138,7 @@ export function fieldsAt(path: readonly PropertyKey[]): string[] {
   if (section === 'sources') return Object.keys(sourceEntrySchema.shape);
   if (section === 'credentials') return Object.keys(credentialEntrySchema.shape);
   if (section === 'pairs') return Object.keys(pairEntrySchema.shape);
+  if (section === 'statements') return Object.keys(statementEntrySchema.shape);
   return [];
 }
 
@@ -125,7 +146,8 @@ export type Baseline = z.output<typeof baselineSchema>;
 export type SourceEntry = z.output<typeof sourceEntrySchema>;
 export type CredentialEntry = z.output<typeof credentialEntrySchema>;
 export type PairEntry = z.output<typeof pairEntrySchema>;
-export type BaselineSection = 'sources' | 'credentials' | 'pairs';
+export type StatementEntry = z.output<typeof statementEntrySchema>;
+export type BaselineSection = 'sources' | 'credentials' | 'pairs' | 'statements';
 
 /** The JSON Schema for editors (`# yaml-language-server: $schema=…`). */
 export function baselineJsonSchema(): unknown {

@@ -52,7 +52,7 @@ export interface BaselineLimits {
 export const BASELINE_LIMITS: BaselineLimits = { fileBytes: 2 * 1024 * 1024, fileEntries: 20_000, totalBytes: 16 * 1024 * 1024, totalEntries: 100_000 };
 
 function entries(baseline: Baseline): number {
-  return baseline.sources.length + baseline.credentials.length + baseline.pairs.length;
+  return baseline.sources.length + baseline.credentials.length + baseline.pairs.length + (baseline.statements?.length ?? 0);
 }
 
 async function listYaml(dir: string): Promise<string[]> {
@@ -112,9 +112,9 @@ export function parseBaseline(file: string, text: string, location?: string): { 
   if (!result.success) for (const issue of result.error.issues) problems.push(...describeIssue(file, document, lineCounter, issue));
   problems.push(...targetProblems(file, value, location, lineOf(['target'])));
   if (!result.success || problems.length > 0) return { ok: false, problems: inLineOrder(problems) };
-  const entryLines = { sources: [], credentials: [], pairs: [] } as Record<BaselineSection, number[]>;
-  for (const section of ['sources', 'credentials', 'pairs'] as const) {
-    result.data[section].forEach((_, i) => entryLines[section].push(lineOf([section, i])));
+  const entryLines: Record<BaselineSection, number[]> = { sources: [], credentials: [], pairs: [], statements: [] };
+  for (const section of ['sources', 'credentials', 'pairs', 'statements'] as const) {
+    (result.data[section] ?? []).forEach((_, i) => entryLines[section].push(lineOf([section, i])));
   }
   return { ok: true, loaded: { file, baseline: result.data, document, entryLines } };
 }
@@ -231,6 +231,22 @@ export interface LearnedTarget {
   credentials: Map<string, Evidence>;
   /** Keyed by `pairKey(credential, source)`. */
   pairs: Map<string, Evidence>;
+  /** Keyed by `statementEntryKey(database, credential, kind)`; Cloud SQL targets only. */
+  statements?: Map<string, LearnedStatement>;
+}
+
+/** What learn saw of one kind of statement a credential ran on a database. */
+export interface LearnedStatement extends Evidence {
+  database: string;
+  credential: string;
+  kind: string;
+  relations: string[];
+  /** Never-routine shapes seen (a nightly COPY … TO a file, say): normal once learned. */
+  shapes: { fingerprint: string; statement: string }[];
+}
+
+export function statementEntryKey(database: string, credential: string, kind: string): string {
+  return `${database}\u0000${credential}\u0000${kind}`;
 }
 
 export function pairKey(credential: string, source: string): string {
@@ -271,7 +287,7 @@ export async function writeLearned(dir: string, learned: Iterable<LearnedTarget>
     const current = byTarget.get(targetKey(target.kind, target.target));
     const file = current?.file ?? join(dir, baselineFileName(target.kind, target.target));
     const document = current?.document ?? newDocument(target, relative(dirname(file), schemaPath));
-    const summary: MergeSummary = { file, created: !current, added: { sources: 0, credentials: 0, pairs: 0 }, updated: 0 };
+    const summary: MergeSummary = { file, created: !current, added: { sources: 0, credentials: 0, pairs: 0, statements: 0 }, updated: 0 };
     mergeSection(document, 'sources', target.sources, (m) => str(m.get('match')), (key) => ({ match: key }), summary);
     mergeSection(document, 'credentials', target.credentials, (m) => str(m.get('match')), (key) => ({ match: key }), summary);
     mergeSection(
@@ -285,6 +301,7 @@ export async function writeLearned(dir: string, learned: Iterable<LearnedTarget>
       },
       summary,
     );
+    if (target.statements && target.statements.size > 0) mergeStatementSection(document, target.statements, summary);
     if (summary.created || summary.updated > 0 || Object.values(summary.added).some((n) => n > 0)) {
       await mkdir(dirname(file), { recursive: true });
       await writeFile(file, document.toString({ lineWidth: 0 }));
@@ -354,5 +371,59 @@ function mergeSection(
     item.set('lastSeen', nextLast);
     if (evidence.distinctAddresses !== undefined) item.set('distinctAddresses', Math.max(evidence.distinctAddresses, Number(item.get('distinctAddresses') ?? 0)));
     summary.updated++;
+  }
+}
+
+/**
+ * Merges learned statements: a new database × credential × kind is appended; an existing one gets
+ * its evidence updated and any relation or never-routine shape it did not list (analysts' removals
+ * of relations are not undone for relations learn does not see again, and nothing else is touched).
+ */
+function mergeStatementSection(document: Document, learned: Map<string, LearnedStatement>, summary: MergeSummary): void {
+  let seq = document.get('statements', true) as YAMLSeq | undefined;
+  if (!isSeq(seq)) {
+    seq = document.createNode([]) as YAMLSeq;
+    document.set('statements', seq);
+  }
+  const items = new Map<string, YAMLMap>();
+  for (const item of seq.items) if (isMap(item)) items.set(statementEntryKey(str(item.get('database')), str(item.get('credential')), str(item.get('kind'))), item);
+  for (const key of [...learned.keys()].sort()) {
+    const entry = learned.get(key)!;
+    const item = items.get(key);
+    if (!item) {
+      const node: Record<string, unknown> = { database: entry.database, credential: entry.credential, kind: entry.kind, relations: entry.relations };
+      if (entry.shapes.length > 0) node['shapes'] = entry.shapes;
+      Object.assign(node, { count: entry.count, firstSeen: entry.firstSeen, lastSeen: entry.lastSeen });
+      seq.add(document.createNode(node));
+      summary.added.statements++;
+      continue;
+    }
+    let changed = false;
+    const relations = item.get('relations', true);
+    if (isSeq(relations)) {
+      const known = new Set(relations.items.map((r) => (isScalar(r) ? String(r.value) : '')));
+      for (const relation of entry.relations) if (!known.has(relation)) (relations.add(document.createNode(relation)), (changed = true));
+    }
+    if (entry.shapes.length > 0) {
+      let shapes = item.get('shapes', true) as YAMLSeq | undefined;
+      if (!isSeq(shapes)) {
+        shapes = document.createNode([]) as YAMLSeq;
+        item.set('shapes', shapes);
+      }
+      const known = new Set(shapes.items.map((s) => (isMap(s) ? str(s.get('fingerprint')) : '')));
+      for (const shape of entry.shapes) if (!known.has(shape.fingerprint)) (shapes.add(document.createNode(shape)), (changed = true));
+    }
+    const count = typeof item.get('count') === 'number' ? (item.get('count') as number) : 0;
+    const first = str(item.get('firstSeen'));
+    const last = str(item.get('lastSeen'));
+    const nextFirst = !first || Date.parse(entry.firstSeen) < Date.parse(first) ? entry.firstSeen : first;
+    const nextLast = !last || Date.parse(entry.lastSeen) > Date.parse(last) ? entry.lastSeen : last;
+    if (entry.newCount > 0 || nextFirst !== first || nextLast !== last) {
+      item.set('count', count + entry.newCount);
+      item.set('firstSeen', nextFirst);
+      item.set('lastSeen', nextLast);
+      changed = true;
+    }
+    if (changed) summary.updated++;
   }
 }

@@ -2,6 +2,7 @@
 import type { AccessEvent, Credential, EventKind, Source } from '../access-event.js';
 import type { RepeatedAccess } from '../repeated-access.js';
 import { copySource } from '../source-identity.js';
+import { addStatement, mergeStatements, type GroupStatements } from '../sql/group-statements.js';
 
 const SAMPLE_LIMIT = 5;
 
@@ -40,6 +41,8 @@ export interface AccessGroup {
   entryIds: string[];
   /** How many entry ids this group collects: ENTRY_ID_LIMIT, or 0 where they are known to be unneeded (CompleteEntryIds). */
   entryIdLimit: number;
+  /** The SQL statements of the group's accesses (pgAudit, MySQL audit), per database × kind. */
+  statements?: GroupStatements;
 }
 
 /** Entry ids kept per group: enough to recognise the overlap of two shards for an anomaly. */
@@ -150,6 +153,7 @@ export function addToGroup(group: AccessGroup, event: AccessEvent): void {
   if (event.outcome === 'failure') addSample(group.failureDetails, event.outcomeDetail);
   if (group.refs.length < 3) group.refs.push(`${event.ref.file}:${event.ref.line}`);
   if (event.ref.insertId !== undefined && group.entryIds.length < group.entryIdLimit) group.entryIds.push(`${event.time}|${event.ref.insertId}`);
+  if (event.statement && event.outcome === 'success') addStatement((group.statements ??= { byKind: new Map(), overflow: 0 }), event.statement, event.time, ms);
 }
 
 /**
@@ -222,4 +226,8 @@ export function mergeInto(group: AccessGroup, later: AccessGroup): void {
   }
   for (const ref of later.refs) if (group.refs.length < 3) group.refs.push(ref);
   for (const id of later.entryIds) if (group.entryIds.length < ENTRY_ID_LIMIT) group.entryIds.push(id);
+  if (later.statements) {
+    if (group.statements) mergeStatements(group.statements, later.statements);
+    else group.statements = later.statements;
+  }
 }

@@ -18,6 +18,7 @@ import { detectCredentialFromNewSource } from './detectors/credential-from-new-s
 import { DEFAULT_BURST_THRESHOLD, detectFailedAuthBursts } from './detectors/failed-auth-burst.js';
 import { detectNewCredential } from './detectors/new-credential.js';
 import { detectNewSource } from './detectors/new-source.js';
+import { detectNewStatements } from './detectors/new-statement.js';
 import { detectNotBaselined } from './detectors/not-baselined.js';
 import { detectPipelineChange } from './detectors/pipeline-change.js';
 import { overflowFinding, type Overflow } from './detectors/tracking-overflow.js';
@@ -233,6 +234,12 @@ export class BatchAuditor implements RangeMerger {
     for (const source of sources) if (o.sampleSources.length < 3 && !o.sampleSources.includes(source)) o.sampleSources.push(source);
   }
 
+  /** Whether findings() needs the SQL parsers (await core/sql/analyze.ts loadSqlParsers first). */
+  hasStatements(): boolean {
+    for (const group of this.groups.values()) if (group.statements) return true;
+    return false;
+  }
+
   /** All findings of the batch, in deterministic order. */
   findings(): Finding[] {
     const byTarget = new Map<string, AccessGroup[]>();
@@ -262,13 +269,17 @@ export class BatchAuditor implements RangeMerger {
           if (group.successes + group.undecided === 0) continue;
           only = 'non-failures';
         }
+        let found = false;
         for (const detect of PER_GROUP_DETECTORS) {
           const finding = detect(group, baseline, only);
           if (finding) {
             findings.push(finding);
+            found = true;
             break;
           }
         }
+        // Statements are judged for a credential otherwise normal here: one finding per kind.
+        if (!found && only === undefined) findings.push(...detectNewStatements(group, baseline));
       }
     }
     for (const [key, { counted }] of this.overflow) findings.push(overflowFinding(counted, this.options, this.baselines.get(key)?.file ?? null));

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { EventKind } from '../access-event.js';
 import type { BaselineSection } from '../baseline/schema.js';
 
-export const FINDING_TYPES = ['pipeline-change', 'failed-auth-burst', 'new-credential', 'new-source', 'credential-from-new-source', 'not-baselined', 'tracking-overflow'] as const;
+export const FINDING_TYPES = ['pipeline-change', 'failed-auth-burst', 'new-credential', 'new-source', 'credential-from-new-source', 'new-statement', 'not-baselined', 'tracking-overflow'] as const;
 export type FindingType = (typeof FINDING_TYPES)[number];
 
 export const SEVERITIES = ['low', 'medium', 'high'] as const;
@@ -49,6 +49,25 @@ export interface Finding {
   refs: string[];
   /** Identities (`timestamp|insertId`) of the first events: overlapping shards are counted once. */
   entryIds?: string[];
+  /** new-statement: the statement kind, its shape and what was new about it. */
+  statement?: FindingStatement;
+}
+
+export interface FindingStatement {
+  database: string;
+  kind: string;
+  /** The statement with its literals replaced (the parser's normalization), cut. */
+  shape?: string;
+  fingerprint?: string;
+  relations: string[];
+  /** Relations the baseline does not list for this kind. */
+  newRelations: string[];
+  /** Why the statement shown is never routine, when it is. */
+  neverRoutine?: string;
+  /** Never-routine shapes seen (what accepting the finding makes normal). */
+  neverRoutineShapes: { fingerprint: string; statement: string }[];
+  /** Samples the parser refused (each still gave its command keyword). */
+  parseErrors?: number;
 }
 
 /** Metadata each detector carries: what on-call reads. */
@@ -63,7 +82,7 @@ export interface DetectorInfo {
 
 /** What the nearest known values of a finding are, in words: `known credentials`, … */
 export function nearestLabel(section: BaselineSection | null): string {
-  return section === 'credentials' ? 'known credentials' : section === 'pairs' ? 'this credential is known from' : 'known sources';
+  return section === 'credentials' ? 'known credentials' : section === 'pairs' ? 'this credential is known from' : section === 'statements' ? 'statements it runs there' : 'known sources';
 }
 
 export function findingId(type: FindingType, target: string, source: string, credential: string | null): string {

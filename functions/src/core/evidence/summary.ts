@@ -13,6 +13,7 @@ import { groupCount, type AccessGroup } from '../detect/access-group.js';
 import type { Overflow } from '../detect/detectors/tracking-overflow.js';
 import { targetKey } from '../baseline/schema.js';
 import { UNRECORDED_SOURCE } from '../source-identity.js';
+import { summarizeStatement } from '../sql/statement-summary.js';
 
 export const EVIDENCE_FORMAT = 1;
 
@@ -38,6 +39,18 @@ export const evidenceTargetSchema = z.object({
   pairs: z.array(pair),
   /** Accesses past the batch's tracking caps: counted, not itemized. */
   untracked: z.number().int().nonnegative().default(0),
+  /** Cloud SQL statements seen successfully: what learn makes of them (kinds, relations, never-routine shapes). */
+  statements: z
+    .array(
+      entry.extend({
+        database: z.string(),
+        credential: z.string(),
+        kind: z.string(),
+        relations: z.array(z.string()),
+        shapes: z.array(z.object({ fingerprint: z.string(), statement: z.string() })),
+      }),
+    )
+    .optional(),
   /** Entries left out by EVIDENCE_LIMITS (the least frequent). */
   dropped: z.object({ sources: z.number().int().nonnegative(), credentials: z.number().int().nonnegative(), pairs: z.number().int().nonnegative() }).optional(),
 });
@@ -87,12 +100,13 @@ function top<T>(map: Map<string, Span>, limit: number, shape: (key: string, span
 
 /** The per-target evidence of a batch's groups (and its overflow), bounded by `limits`. */
 export function evidenceOf(groups: Iterable<AccessGroup>, overflow: Iterable<Overflow> = [], limits = EVIDENCE_LIMITS): EvidenceTarget[] {
-  type Building = { kind: LogKind; target: string; accesses: number; successes: number; failures: number; untracked: number; sources: Map<string, Span>; credentials: Map<string, Span>; pairs: Map<string, Span> };
+  type Statement = NonNullable<EvidenceTarget['statements']>[number];
+  type Building = { kind: LogKind; target: string; accesses: number; successes: number; failures: number; untracked: number; sources: Map<string, Span>; credentials: Map<string, Span>; pairs: Map<string, Span>; statements: Statement[] };
   const targets = new Map<string, Building>();
   const targetOf = (kind: LogKind, target: string): Building => {
     const key = targetKey(kind, target);
     let t = targets.get(key);
-    if (!t) targets.set(key, (t = { kind, target, accesses: 0, successes: 0, failures: 0, untracked: 0, sources: new Map(), credentials: new Map(), pairs: new Map() }));
+    if (!t) targets.set(key, (t = { kind, target, accesses: 0, successes: 0, failures: 0, untracked: 0, sources: new Map(), credentials: new Map(), pairs: new Map(), statements: [] }));
     return t;
   };
   for (const group of groups) {
@@ -108,6 +122,13 @@ export function evidenceOf(groups: Iterable<AccessGroup>, overflow: Iterable<Ove
     if (source) note(t.sources, source, group);
     if (credential) note(t.credentials, credential, group);
     if (source && credential) note(t.pairs, `${credential}\u0000${source}`, group);
+    if (credential && group.statements) {
+      for (const st of group.statements.byKind.values()) {
+        const summary = summarizeStatement(st);
+        const shapes = summary.shapes.filter((sh) => sh.neverRoutine !== undefined).map((sh) => ({ fingerprint: sh.fingerprint, statement: sh.shape.slice(0, 4096) }));
+        t.statements.push({ database: st.database, credential, kind: st.kind, count: st.count, firstSeen: st.firstSeen, lastSeen: st.lastSeen, relations: summary.relations, shapes });
+      }
+    }
   }
   for (const o of overflow) {
     if (o.kind === PIPELINE_KIND) continue;
@@ -141,6 +162,7 @@ export function evidenceOf(groups: Iterable<AccessGroup>, overflow: Iterable<Ove
       credentials: credentials.kept,
       pairs: pairs.kept,
       untracked: t.untracked,
+      ...(t.statements.length > 0 ? { statements: t.statements.slice(0, limits.entriesPerSection) } : {}),
       ...(dropped.sources + dropped.credentials + dropped.pairs > 0 ? { dropped } : {}),
     });
   }

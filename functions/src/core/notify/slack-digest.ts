@@ -182,6 +182,7 @@ export function findingSection(finding: Finding, input: Pick<DigestInput, 'proje
     `*From:* ${value(finding.sourceDescription, 160)}`,
     what ? `*What:* ${what}` : '',
     finding.userAgents.length > 0 ? `*Agent:* ${code(finding.userAgents[0]!, 100)}` : '',
+    finding.statement ? `*Statement:* ${finding.statement.shape ? code(finding.statement.shape, 400) : value(finding.statement.kind, 80)} on database ${code(finding.statement.database, 60)}` : '',
     `*When:* ${finding.count}×${failures}, ${span(finding.firstSeen, finding.lastSeen)}`,
     `*Why:* ${value(capitalize(finding.rule.detail), 300)}.${nearest}${entry}`,
   ].filter(Boolean);

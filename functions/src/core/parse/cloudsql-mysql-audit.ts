@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { eventRef } from '../access-event.js';
 import { buildSource } from '../source-identity.js';
+import { commandKeyword, MAX_STATEMENT_CHARS } from '../sql/statement.js';
 import { cloudSqlTarget, isCloudSqlAudit, isCloudSqlMaintenanceUser, requestType } from './cloudsql-common.js';
 import { checkTime, clip, describeIssues, type Parser } from './log-entry.js';
 
@@ -54,6 +55,8 @@ export const cloudSqlMysqlAuditParser: Parser = {
         ...(failed ? { outcomeDetail: errCode === ACCESS_DENIED ? 'access denied (1045)' : `errCode ${errCode}` } : {}),
         time: time.time,
         ref: eventRef(ctx.ref, entry.insertId),
+        // A statement (cmd query and the like) has its text; a connect has none.
+        ...(r.query ? { statement: { dialect: 'mysql' as const, database: r.db || '*', kind: `${r.cmd.toUpperCase()} ${commandKeyword(r.query)}`, text: r.query.slice(0, MAX_STATEMENT_CHARS) } } : {}),
       },
     };
   },

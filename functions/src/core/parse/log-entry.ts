@@ -29,10 +29,16 @@ export type ParseResult =
   | { ok: true; skip: string }
   | { ok: false; error: string };
 
-/** postgres.log connection lines are joined per pid; see postgres-log.ts. */
+/**
+ * Lines joined with others in line order: postgres.log connection lines per pid (postgres-log.ts),
+ * and the chunks of a long pgAudit statement (cloudsql-pgaudit.ts; `chunk-part` lines are text for
+ * their first chunk, not accesses).
+ */
 export type PostgresJoin =
   | { role: 'received'; session: string; host: string }
-  | { role: 'outcome'; session: string };
+  | { role: 'outcome'; session: string }
+  | { role: 'chunk-first'; key: string; count: number }
+  | { role: 'chunk-part'; key: string; index: number };
 
 export interface ParseContext {
   ref: EventRef;

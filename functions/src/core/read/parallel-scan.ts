@@ -19,6 +19,7 @@ import type { AccessEvent } from '../access-event.js';
 import { CompleteEntryIds } from '../detect/access-group.js';
 import type { RangeMerger } from '../detect/auditor.js';
 import type { ClosedTargetsUpdate } from '../detect/closed-targets.js';
+import { StatementChunks } from '../parse/cloudsql-pgaudit.js';
 import { PostgresSessions } from '../parse/postgres-log.js';
 import { DEFAULT_MAX_LINE_BYTES } from './lines.js';
 import { FUTURE_TOLERANCE_MS, joiningSink, type BatchStats, type ProblemLog } from './scan.js';
@@ -150,11 +151,12 @@ export async function scanFileParallel(file: string, options: ParallelScanOption
   const now = options.now ?? Date.now;
   const size = (await stat(file)).size;
   const sessions = new PostgresSessions();
+  const chunks = new StatementChunks();
   const emit = (event: AccessEvent) => {
     stats.events++;
     options.onEvent(event);
   };
-  const sink = joiningSink(sessions, emit);
+  const sink = joiningSink(sessions, emit, undefined, chunks);
   stats.files++;
 
   // This scan's name in its ranges, and what the main thread knows when it scans a range itself.
@@ -260,4 +262,5 @@ export async function scanFileParallel(file: string, options: ParallelScanOption
     await Promise.all([...out.values()].map((p) => p.done));
   }
   for (const event of sessions.drain()) emit(event);
+  for (const event of chunks.drain()) emit(event);
 }

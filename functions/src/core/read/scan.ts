@@ -8,6 +8,7 @@ import { isUtf8 } from 'node:buffer';
 import { fastParse } from '../parse/fast-path.js';
 import type { ParseContext, PostgresJoin } from '../parse/log-entry.js';
 import { parseLine } from '../parse/parsers.js';
+import { StatementChunks } from '../parse/cloudsql-pgaudit.js';
 import { PostgresSessions } from '../parse/postgres-log.js';
 import { RepeatedAccess } from '../repeated-access.js';
 import { DEFAULT_MAX_LINE_BYTES, splitLines } from './lines.js';
@@ -270,15 +271,30 @@ export function oversizeLine(file: string, number: number, bytes: number, maxLin
  * Joins postgres.log halves in line order and emits the results; repeats go to `emitRepeated`, or
  * are emitted as events when there is none.
  */
-export function joiningSink(sessions: PostgresSessions, emit: (event: AccessEvent) => void, emitRepeated?: (repeat: RepeatedAccess) => void): LineSink {
+export function joiningSink(sessions: PostgresSessions, emit: (event: AccessEvent) => void, emitRepeated?: (repeat: RepeatedAccess) => void, chunks?: StatementChunks): LineSink {
   return {
     event: emit,
     repeated: emitRepeated ?? ((repeat) => emit(repeat.toEvent())),
     join(event, join) {
-      if (join.role === 'received') {
-        const released = sessions.received(join.session, event);
-        if (released) emit(released);
-      } else emit(sessions.complete(join.session, event));
+      switch (join.role) {
+        case 'received': {
+          const released = sessions.received(join.session, event);
+          if (released) emit(released);
+          break;
+        }
+        case 'outcome':
+          emit(sessions.complete(join.session, event));
+          break;
+        case 'chunk-first':
+          if (!chunks) emit(event);
+          else for (const released of chunks.first(join.key, join.count, event)) emit(released);
+          break;
+        case 'chunk-part': {
+          const joined = chunks?.part(join.key, join.index, event);
+          if (joined) emit(joined);
+          break;
+        }
+      }
     },
   };
 }
@@ -291,6 +307,7 @@ export async function scanStream(file: string, chunks: AsyncIterable<Buffer>, op
   const { stats, problems, onEvent } = options;
   const now = options.now ?? Date.now;
   const sessions = new PostgresSessions();
+  const statementChunks = new StatementChunks();
   // The fast path reads storage data access as accesses; the tamper export is small and read in full.
   const fast = (options.fastPath ?? true) && !options.pipelineChanges;
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
@@ -305,7 +322,7 @@ export async function scanStream(file: string, chunks: AsyncIterable<Buffer>, op
         onRepeated(repeat);
       }
     : undefined;
-  const sink = joiningSink(sessions, emit, emitRepeated);
+  const sink = joiningSink(sessions, emit, emitRepeated, statementChunks);
   stats.files++;
   let lastLine = 0;
   // One span, reused line after line (processLine copies what it keeps).
@@ -328,6 +345,7 @@ export async function scanStream(file: string, chunks: AsyncIterable<Buffer>, op
     brokenCompression(file, lastLine, error, stats, problems);
   } finally {
     for (const event of sessions.drain()) emit(event);
+    for (const event of statementChunks.drain()) emit(event);
   }
 }
 

@@ -27,6 +27,15 @@ export const reportFindingSchema = z.looseObject({
   target: z.string().min(1),
   source: z.string().min(1),
   credential: z.string().min(1).nullable(),
+  statement: z
+    .looseObject({
+      database: z.string().min(1),
+      kind: z.string().min(1),
+      relations: z.array(z.string()),
+      newRelations: z.array(z.string()),
+      neverRoutineShapes: z.array(z.object({ fingerprint: z.string(), statement: z.string() })),
+    })
+    .optional(),
 });
 export type ReportFinding = z.infer<typeof reportFindingSchema>;
 

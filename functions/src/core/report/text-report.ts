@@ -53,6 +53,7 @@ function formatFinding(f: Finding, index: number, suggestion: SuggestionContext)
   if (f.actions.length > 0) lines.push(`   what:  ${f.actions.map((a) => t(a, 80)).join(', ')}`);
   if (f.resources.length > 0) lines.push(`   on:    ${f.resources.map((r) => t(r, 120)).join(' | ')}`);
   if (f.userAgents.length > 0) lines.push(`   agent: ${f.userAgents.map((u) => t(u, 120)).join(' | ')}`);
+  if (f.statement) lines.push(`   sql:   ${t(f.statement.kind, 80)} on database ${t(f.statement.database, 80)}${f.statement.shape ? `: ${t(f.statement.shape, 300)}` : ''}`);
   lines.push(`   when:  ${n(f.count)}× ${f.failures > 0 ? `(${n(f.failures)} failed) ` : ''}${timeSpan(f.firstSeen, f.lastSeen)}`);
   lines.push(`   why:   ${t(f.rule.detail)}${f.rule.nearest.length > 0 ? `; ${nearestLabel(f.rule.section)}: ${f.rule.nearest.map((v) => t(v, 80)).join(', ')}` : ''}`);
   lines.push(`   rule:  ${f.rule.entry ? `${t(f.rule.entry, 400)} › ${f.rule.section}` : f.rule.baseline ? `${t(f.rule.baseline, 400)}${f.rule.section ? ` › ${f.rule.section}` : ''}` : 'no baseline'}`);
