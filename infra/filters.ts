@@ -12,10 +12,17 @@ function anyOf(field: string, values: readonly string[]): string {
   return `${field}=(${values.map(quote).join(' OR ')})`;
 }
 
-/** Cloud Storage data access, optionally narrowed to the protected buckets. */
+/**
+ * Cloud Storage data access, and VPC Service Controls denials of Cloud Storage calls (the Policy
+ * Denied log, whose entries name the bucket only in `metadata.resourceNames`), optionally narrowed
+ * to the protected buckets.
+ */
 export function gcsSinkFilter(buckets: readonly string[]): string {
-  const base = 'log_id("cloudaudit.googleapis.com/data_access") AND protoPayload.serviceName="storage.googleapis.com"';
-  return buckets.length > 0 ? `${base} AND ${anyOf('resource.labels.bucket_name', buckets)}` : base;
+  const dataAccess = 'log_id("cloudaudit.googleapis.com/data_access") AND protoPayload.serviceName="storage.googleapis.com"';
+  const denied = 'log_id("cloudaudit.googleapis.com/policy") AND protoPayload.serviceName="storage.googleapis.com"';
+  if (buckets.length === 0) return `(${dataAccess}) OR (${denied})`;
+  const named = `protoPayload.metadata.resourceNames:(${buckets.map((b) => quote(`projects/_/buckets/${b}`)).join(' OR ')})`;
+  return `(${dataAccess} AND ${anyOf('resource.labels.bucket_name', buckets)}) OR (${denied} AND ${named})`;
 }
 
 /** Cloud SQL: the activity log (connect), the data access log (login, MySQL audit, pgAudit) and postgres.log. */

@@ -25,7 +25,9 @@ describe('configured stack', () => {
   const filter = (name: string) => resources.find((r) => r.name === name)!.inputs['filter'] as string;
 
   it('narrows each sink to the protected targets', () => {
-    expect(filter('log-audit-gcs-sink')).toMatch(/ AND resource\.labels\.bucket_name=\("acme-finance-reports"\)$/);
+    expect(filter('log-audit-gcs-sink')).toBe(
+      '(log_id("cloudaudit.googleapis.com/data_access") AND protoPayload.serviceName="storage.googleapis.com" AND resource.labels.bucket_name=("acme-finance-reports")) OR (log_id("cloudaudit.googleapis.com/policy") AND protoPayload.serviceName="storage.googleapis.com" AND protoPayload.metadata.resourceNames:("projects/_/buckets/acme-finance-reports"))',
+    );
     expect(filter('log-audit-cloudsql-sink')).toMatch(/ AND resource\.labels\.database_id=\("acme-prod:orders-pg" OR "other-proj:billing"\)$/);
     expect(filter('log-audit-vpc-flows-sink')).toBe(
       '(log_id("compute.googleapis.com/vpc_flows") OR log_id("networkmanagement.googleapis.com/vpc_flows")) AND ((jsonPayload.connection.dest_ip="10.120.0.4" AND jsonPayload.connection.dest_port=6379) OR (ip_in_net(jsonPayload.connection.dest_ip, "10.88.0.0/29") AND jsonPayload.connection.dest_port=6378))',

@@ -83,7 +83,9 @@ describe('sinks', () => {
   });
 
   it('filters cover each source as formats.md describes', () => {
-    expect(sink('gcs').inputs['filter']).toBe('log_id("cloudaudit.googleapis.com/data_access") AND protoPayload.serviceName="storage.googleapis.com"');
+    expect(sink('gcs').inputs['filter']).toBe(
+      '(log_id("cloudaudit.googleapis.com/data_access") AND protoPayload.serviceName="storage.googleapis.com") OR (log_id("cloudaudit.googleapis.com/policy") AND protoPayload.serviceName="storage.googleapis.com")',
+    );
     const sql = sink('cloudsql').inputs['filter'] as string;
     for (const part of ['resource.type="cloudsql_database"', 'log_id("cloudaudit.googleapis.com/activity")', 'log_id("cloudaudit.googleapis.com/data_access")', 'log_id("cloudsql.googleapis.com/postgres.log")']) expect(sql).toContain(part);
     expect(sink('vpc-flows').inputs['filter']).toBe('(log_id("compute.googleapis.com/vpc_flows") OR log_id("networkmanagement.googleapis.com/vpc_flows")) AND ((jsonPayload.connection.dest_port=6379) OR (jsonPayload.connection.dest_port=6378))');

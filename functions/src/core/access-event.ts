@@ -79,6 +79,8 @@ export interface AccessEvent {
   time: string;
   userAgent?: string;
   ref: EventRef;
+  /** The id of the service-account key that signed the call (`authenticationInfo.serviceAccountKeyName`). */
+  credentialKey?: string;
   /** The SQL statement of a pgAudit or MySQL audit entry (statement baselines, core/sql/). */
   statement?: StatementInfo;
   /** `time` in ms since the epoch, when the parser already computed it (saves a second parse). */

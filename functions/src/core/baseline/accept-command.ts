@@ -14,7 +14,7 @@ import type { Finding, FindingStatement, FindingType } from '../detect/finding.j
 import { UNRECORDED_SOURCE } from '../source-identity.js';
 
 /** Finding types a baseline entry can accept; bursts and overflows are never "normal". */
-const ACCEPTABLE: ReadonlySet<FindingType> = new Set(['new-credential', 'new-source', 'credential-from-new-source', 'new-statement']);
+const ACCEPTABLE: ReadonlySet<FindingType> = new Set(['new-credential', 'new-source', 'credential-from-new-source', 'new-enumeration', 'new-statement']);
 
 /**
  * A word every shell we know takes literally: letters, digits and `_ . / : @ % + , = -`, not starting
@@ -84,6 +84,8 @@ export interface FindingAcceptance {
   source?: string;
   credential?: string;
   pairOnly: boolean;
+  /** new-enumeration: the credential becomes one of the bucket's listers. */
+  lister?: boolean;
   /** new-statement: the statement kind (with its relations and never-routine shapes) this credential may run. */
   statement?: { database: string; kind: string; relations: string[]; shapes: { fingerprint: string; statement: string }[] };
 }
@@ -91,6 +93,10 @@ export interface FindingAcceptance {
 /** The baseline entries that make this finding normal, or a reason it cannot be accepted. */
 export function acceptanceFor(finding: Pick<Finding, 'id' | 'type' | 'kind' | 'target' | 'source' | 'credential'> & { statement?: FindingStatement | undefined }): FindingAcceptance | { refused: string } {
   if (!ACCEPTABLE.has(finding.type) || finding.kind === PIPELINE_KIND) return { refused: `finding ${finding.id} is a ${finding.type}, which no baseline entry makes normal` };
+  if (finding.type === 'new-enumeration') {
+    if (!finding.credential) return { refused: `finding ${finding.id} names no credential` };
+    return { kind: finding.kind, target: finding.target, credential: finding.credential, pairOnly: false, lister: true };
+  }
   if (finding.type === 'new-statement') {
     const st = finding.statement;
     if (!st || !finding.credential) return { refused: `finding ${finding.id} carries no statement to accept (a report from an older log-audit?)` };

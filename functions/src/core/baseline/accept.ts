@@ -19,6 +19,8 @@ export interface Acceptance {
   credential?: string;
   /** Only the credential-from-source pair (both are already known). */
   pairOnly?: boolean;
+  /** The credential normally lists the bucket (a new-enumeration finding). */
+  lister?: boolean;
   /** A statement kind the credential may run on a database (a new-statement finding). */
   statement?: { database: string; kind: string; relations: string[]; shapes: { fingerprint: string; statement: string }[] };
   owner?: string;
@@ -32,7 +34,7 @@ export interface AcceptResult {
   added: string[];
 }
 
-function sequence(document: Document, section: BaselineSection): YAMLSeq {
+function sequence(document: Document, section: BaselineSection | 'listers'): YAMLSeq {
   const existing = document.get(section, true);
   if (isSeq(existing)) return existing;
   const seq = document.createNode([]) as YAMLSeq;
@@ -97,6 +99,13 @@ export async function accept(dir: string, acceptance: Acceptance, now: number, e
     }
   }
   if (acceptance.statement && credential) addStatement(document, credential, acceptance.statement, annotation, added);
+  if (acceptance.lister && credential) {
+    const seq = sequence(document, 'listers');
+    if (!seq.items.some((item) => isScalar(item) && item.value === credential)) {
+      seq.add(document.createNode(credential));
+      added.push(`listers: ${credential}`);
+    }
+  }
   if (source && credential) {
     const seq = sequence(document, 'pairs');
     if (!has(seq, (i) => i['credential'] === credential && i['source'] === source)) {

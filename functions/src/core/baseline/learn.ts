@@ -10,6 +10,7 @@ import { ipFamily, ipv4Network } from '../ip.js';
 import { flowTargetNetwork } from '../parse/vpc-flow.js';
 import { UNRECORDED_SOURCE } from '../source-identity.js';
 import { MAX_CREDENTIAL_LENGTH, sourceMatchProblem, targetKey } from './schema.js';
+import { LIST_METHODS } from '../detect/access-group.js';
 import { addStatement, type GroupStatements } from '../sql/group-statements.js';
 import { summarizeStatement } from '../sql/statement-summary.js';
 import { pairKey, statementEntryKey, type Evidence, type LearnedTarget, type LoadedBaseline } from './store.js';
@@ -94,6 +95,18 @@ export class Learner {
     if (credential) this.note(target.credentials, key, 'credentials', credential, event.time, time);
     if (source && credential) this.note(target.pairs, key, 'pairs', pairKey(credential, source), event.time, time);
     if (event.statement && credential) this.noteStatement(key, credential, event, time);
+    if (event.credentialKey !== undefined && credential) this.noteKeys(target, credential, [event.credentialKey]);
+    if (event.kind === 'gcs') {
+      target.listers ??= new Set();
+      if (credential && LIST_METHODS.has(event.action)) target.listers.add(credential);
+    }
+  }
+
+  private noteKeys(target: LearnedTarget, credential: string, keys: readonly string[]): void {
+    const byCredential = (target.credentialKeys ??= new Map());
+    const known = byCredential.get(credential) ?? new Set<string>();
+    for (const key of keys) if (known.size < 200) known.add(key);
+    byCredential.set(credential, known);
   }
 
   private noteStatement(target: string, credential: string, event: AccessEvent, time: number): void {
@@ -148,9 +161,16 @@ export class Learner {
       this.targets.set(key, target);
     }
     for (const s of evidence.sources) this.noteSpan(target.sources, key, 'sources', s.match, s);
-    for (const c of evidence.credentials) this.noteSpan(target.credentials, key, 'credentials', c.match, c);
+    for (const c of evidence.credentials) {
+      this.noteSpan(target.credentials, key, 'credentials', c.match, c);
+      if (c.keys) this.noteKeys(target, c.match, c.keys);
+    }
     for (const p of evidence.pairs) this.noteSpan(target.pairs, key, 'pairs', pairKey(p.credential, p.source), p);
     for (const st of evidence.statements ?? []) this.noteStatementEvidence(target, key, st);
+    if (evidence.kind === 'gcs') {
+      target.listers ??= new Set();
+      for (const lister of evidence.listers ?? []) target.listers.add(lister);
+    }
   }
 
   /** A statement kind from an evidence summary, already read by the parsers when the batch was audited. */

@@ -139,6 +139,21 @@ export class CompiledBaseline {
     this.statements = b.statements ? current(b.statements, now).map((entry) => ({ entry, credential: new CredentialMatcher([entry.credential]) })) : undefined;
   }
 
+  /** Whether this credential normally lists the bucket (undefined: the file does not say, so listing is not checked). */
+  isLister(credential: Credential): boolean | undefined {
+    const listers = this.loaded.baseline.listers;
+    if (listers === undefined) return undefined;
+    return (this.listers ??= new CredentialMatcher(listers)).match(credential) !== undefined;
+  }
+
+  private listers: CredentialMatcher | undefined;
+
+  /** Key ids the credential's exact entries list, or undefined when none lists keys (nothing to compare with). */
+  knownKeys(credential: string): Set<string> | undefined {
+    const entries = this.loaded.baseline.credentials.filter((c) => c.match === credential && c.keys !== undefined);
+    return entries.length === 0 ? undefined : new Set(entries.flatMap((c) => c.keys!));
+  }
+
   /** The current statement entries that cover this credential (undefined: statements are not checked on this target). */
   statementsOf(credential: Credential): StatementEntry[] | undefined {
     return this.statements?.filter((s) => s.credential.match(credential) !== undefined).map((s) => s.entry);

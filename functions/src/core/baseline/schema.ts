@@ -83,6 +83,7 @@ export const sourceEntrySchema = z
 export const credentialEntrySchema = z
   .strictObject({
     match: credentialMatch.describe('Principal email, delegation chain "a -> b", db-user:<name>, or a glob with *.'),
+    keys: z.array(z.string().min(1).max(128)).max(200).optional().describe('Service-account key ids seen signing this credential\'s calls (learned). A finding names a key not listed here.'),
     ...evidence,
     ...annotation,
   })
@@ -126,6 +127,11 @@ export const baselineSchema = z
     sources: z.array(sourceEntrySchema).default([]),
     credentials: z.array(credentialEntrySchema).default([]),
     pairs: z.array(pairEntrySchema).default([]),
+    listers: z
+      .array(credentialMatch)
+      .max(20_000)
+      .optional()
+      .describe('Cloud Storage only: credentials that normally list the bucket\'s objects (storage.objects.list). A target with no listers field is not checked for new enumeration.'),
     statements: z.array(statementEntrySchema).optional().describe('Cloud SQL only: the statements each credential normally runs. A target with no statements section is not checked for new statements.'),
   })
   .describe('log-audit baseline: what is normal for one target.');

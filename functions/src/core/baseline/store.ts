@@ -233,6 +233,10 @@ export interface LearnedTarget {
   pairs: Map<string, Evidence>;
   /** Keyed by `statementEntryKey(database, credential, kind)`; Cloud SQL targets only. */
   statements?: Map<string, LearnedStatement>;
+  /** Service-account key ids seen per credential. */
+  credentialKeys?: Map<string, Set<string>>;
+  /** Cloud Storage: credentials seen listing the bucket (empty: learned, and none listed). */
+  listers?: Set<string>;
 }
 
 /** What learn saw of one kind of statement a credential ran on a database. */
@@ -302,6 +306,8 @@ export async function writeLearned(dir: string, learned: Iterable<LearnedTarget>
       summary,
     );
     if (target.statements && target.statements.size > 0) mergeStatementSection(document, target.statements, summary);
+    if (target.credentialKeys && target.credentialKeys.size > 0) mergeCredentialKeys(document, target.credentialKeys, summary);
+    if (target.listers) mergeListers(document, target.listers, summary);
     if (summary.created || summary.updated > 0 || Object.values(summary.added).some((n) => n > 0)) {
       await mkdir(dirname(file), { recursive: true });
       await writeFile(file, document.toString({ lineWidth: 0 }));
@@ -426,4 +432,39 @@ function mergeStatementSection(document: Document, learned: Map<string, LearnedS
     }
     if (changed) summary.updated++;
   }
+}
+
+/** Adds the key ids learned for each credential to its entry's `keys` (an entry learn just created included). */
+function mergeCredentialKeys(document: Document, keys: Map<string, Set<string>>, summary: MergeSummary): void {
+  const seq = document.get('credentials', true);
+  if (!isSeq(seq)) return;
+  for (const item of seq.items) {
+    if (!isMap(item)) continue;
+    const learned = keys.get(str(item.get('match')));
+    if (!learned || learned.size === 0) continue;
+    const current: unknown = item.get('keys', true);
+    if (!isSeq(current)) {
+      item.set('keys', document.createNode([...learned].sort()));
+      summary.updated++;
+      continue;
+    }
+    const known = new Set(current.items.map((k) => (isScalar(k) ? String(k.value) : '')));
+    const added = [...learned].sort().filter((k) => !known.has(k));
+    for (const key of added) current.add(document.createNode(key));
+    if (added.length > 0) summary.updated++;
+  }
+}
+
+/** `listers`: written (possibly empty) once learn has seen the bucket, so enumeration is checked; new listers appended. */
+function mergeListers(document: Document, listers: Set<string>, summary: MergeSummary): void {
+  const current: unknown = document.get('listers', true);
+  if (!isSeq(current)) {
+    document.set('listers', document.createNode([...listers].sort()));
+    summary.updated++;
+    return;
+  }
+  const known = new Set(current.items.map((k) => (isScalar(k) ? String(k.value) : '')));
+  const added = [...listers].sort().filter((k) => !known.has(k));
+  for (const lister of added) current.add(document.createNode(lister));
+  if (added.length > 0) summary.updated++;
 }

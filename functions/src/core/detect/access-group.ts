@@ -43,6 +43,21 @@ export interface AccessGroup {
   entryIdLimit: number;
   /** The SQL statements of the group's accesses (pgAudit, MySQL audit), per database × kind. */
   statements?: GroupStatements;
+  /** Service-account key ids that signed the group's calls (successful ones: what learn keeps). */
+  keyIds?: Set<string>;
+  /** The group listed the bucket's objects successfully (enumeration, see LIST_METHODS). */
+  listed?: boolean;
+}
+
+/** Cloud Storage methods that enumerate a bucket's contents. */
+export const LIST_METHODS: ReadonlySet<string> = new Set(['storage.objects.list']);
+
+/** Key ids kept per group. */
+const KEY_ID_LIMIT = 10;
+
+function addKeyId(group: AccessGroup, key: string): void {
+  const keys = (group.keyIds ??= new Set());
+  if (keys.size < KEY_ID_LIMIT) keys.add(key);
 }
 
 /** Entry ids kept per group: enough to recognise the overlap of two shards for an anomaly. */
@@ -153,6 +168,8 @@ export function addToGroup(group: AccessGroup, event: AccessEvent): void {
   if (event.outcome === 'failure') addSample(group.failureDetails, event.outcomeDetail);
   if (group.refs.length < 3) group.refs.push(`${event.ref.file}:${event.ref.line}`);
   if (event.ref.insertId !== undefined && group.entryIds.length < group.entryIdLimit) group.entryIds.push(`${event.time}|${event.ref.insertId}`);
+  if (event.credentialKey !== undefined && event.outcome === 'success') addKeyId(group, event.credentialKey);
+  if (event.outcome === 'success' && LIST_METHODS.has(event.action)) group.listed = true;
   if (event.statement && event.outcome === 'success') addStatement((group.statements ??= { byKind: new Map(), overflow: 0 }), event.statement, event.time, ms);
 }
 
@@ -226,6 +243,8 @@ export function mergeInto(group: AccessGroup, later: AccessGroup): void {
   }
   for (const ref of later.refs) if (group.refs.length < 3) group.refs.push(ref);
   for (const id of later.entryIds) if (group.entryIds.length < ENTRY_ID_LIMIT) group.entryIds.push(id);
+  for (const key of later.keyIds ?? []) addKeyId(group, key);
+  if (later.listed) group.listed = true;
   if (later.statements) {
     if (group.statements) mergeStatements(group.statements, later.statements);
     else group.statements = later.statements;

@@ -18,6 +18,7 @@ import { detectCredentialFromNewSource } from './detectors/credential-from-new-s
 import { DEFAULT_BURST_THRESHOLD, detectFailedAuthBursts } from './detectors/failed-auth-burst.js';
 import { detectNewCredential } from './detectors/new-credential.js';
 import { detectNewSource } from './detectors/new-source.js';
+import { detectNewEnumeration } from './detectors/new-enumeration.js';
 import { detectNewStatements } from './detectors/new-statement.js';
 import { detectNotBaselined } from './detectors/not-baselined.js';
 import { detectPipelineChange } from './detectors/pipeline-change.js';
@@ -278,12 +279,26 @@ export class BatchAuditor implements RangeMerger {
             break;
           }
         }
-        // Statements are judged for a credential otherwise normal here: one finding per kind.
-        if (!found && only === undefined) findings.push(...detectNewStatements(group, baseline));
+        // Enumeration and statements are judged for a credential otherwise normal here.
+        if (!found && only === undefined) {
+          const enumeration = detectNewEnumeration(group, baseline);
+          if (enumeration) findings.push(enumeration);
+          findings.push(...detectNewStatements(group, baseline));
+        }
       }
     }
     for (const [key, { counted }] of this.overflow) findings.push(overflowFinding(counted, this.options, this.baselines.get(key)?.file ?? null));
+    for (const finding of findings) this.noteUnknownKeys(finding);
     return findings.sort(compareFindings);
+  }
+
+  /** A finding signed by a key its credential's baseline entry does not list says so. */
+  private noteUnknownKeys(finding: Finding): void {
+    if (!finding.keys || finding.credential === null) return;
+    const known = this.baselines.get(targetKey(finding.kind, finding.target))?.knownKeys(finding.credential);
+    if (!known) return;
+    const unknown = finding.keys.filter((k) => !known.has(k));
+    if (unknown.length > 0) finding.unknownKeys = unknown;
   }
 
   /** How many groups are tracked. */

@@ -49,6 +49,8 @@ export function buildFinding(info: DetectorInfo, groups: readonly AccessGroup[],
     rule: parts.rule,
     refs: byFirst.flatMap((g) => g.refs).slice(0, 3),
   };
+  const keys = [...new Set(groups.flatMap((g) => [...(g.keyIds ?? [])]))].sort();
+  if (keys.length > 0) finding.keys = keys;
   const entryIds = [...new Set(groups.flatMap((g) => g.entryIds))].slice(0, ENTRY_ID_LIMIT);
   if (entryIds.length > 0) finding.entryIds = entryIds;
   if (credential === null && credentials.length > 0) {

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { EventKind } from '../access-event.js';
 import type { BaselineSection } from '../baseline/schema.js';
 
-export const FINDING_TYPES = ['pipeline-change', 'failed-auth-burst', 'new-credential', 'new-source', 'credential-from-new-source', 'new-statement', 'not-baselined', 'tracking-overflow'] as const;
+export const FINDING_TYPES = ['pipeline-change', 'failed-auth-burst', 'new-credential', 'new-source', 'credential-from-new-source', 'new-enumeration', 'new-statement', 'not-baselined', 'tracking-overflow'] as const;
 export type FindingType = (typeof FINDING_TYPES)[number];
 
 export const SEVERITIES = ['low', 'medium', 'high'] as const;
@@ -49,6 +49,10 @@ export interface Finding {
   refs: string[];
   /** Identities (`timestamp|insertId`) of the first events: overlapping shards are counted once. */
   entryIds?: string[];
+  /** Service-account key ids that signed the finding's calls. */
+  keys?: string[];
+  /** Of those, the ones the baseline does not list for this credential. */
+  unknownKeys?: string[];
   /** new-statement: the statement kind, its shape and what was new about it. */
   statement?: FindingStatement;
 }

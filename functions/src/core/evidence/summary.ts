@@ -35,7 +35,7 @@ export const evidenceTargetSchema = z.object({
   successes: z.number().int().nonnegative(),
   failures: z.number().int().nonnegative(),
   sources: z.array(keyed),
-  credentials: z.array(keyed),
+  credentials: z.array(keyed.extend({ keys: z.array(z.string()).optional() })),
   pairs: z.array(pair),
   /** Accesses past the batch's tracking caps: counted, not itemized. */
   untracked: z.number().int().nonnegative().default(0),
@@ -51,6 +51,8 @@ export const evidenceTargetSchema = z.object({
       }),
     )
     .optional(),
+  /** Cloud Storage: credentials that listed the bucket's objects successfully. */
+  listers: z.array(z.string()).optional(),
   /** Entries left out by EVIDENCE_LIMITS (the least frequent). */
   dropped: z.object({ sources: z.number().int().nonnegative(), credentials: z.number().int().nonnegative(), pairs: z.number().int().nonnegative() }).optional(),
 });
@@ -101,12 +103,12 @@ function top<T>(map: Map<string, Span>, limit: number, shape: (key: string, span
 /** The per-target evidence of a batch's groups (and its overflow), bounded by `limits`. */
 export function evidenceOf(groups: Iterable<AccessGroup>, overflow: Iterable<Overflow> = [], limits = EVIDENCE_LIMITS): EvidenceTarget[] {
   type Statement = NonNullable<EvidenceTarget['statements']>[number];
-  type Building = { kind: LogKind; target: string; accesses: number; successes: number; failures: number; untracked: number; sources: Map<string, Span>; credentials: Map<string, Span>; pairs: Map<string, Span>; statements: Statement[] };
+  type Building = { kind: LogKind; target: string; accesses: number; successes: number; failures: number; untracked: number; sources: Map<string, Span>; credentials: Map<string, Span>; pairs: Map<string, Span>; statements: Statement[]; keys: Map<string, Set<string>>; listers: Set<string> };
   const targets = new Map<string, Building>();
   const targetOf = (kind: LogKind, target: string): Building => {
     const key = targetKey(kind, target);
     let t = targets.get(key);
-    if (!t) targets.set(key, (t = { kind, target, accesses: 0, successes: 0, failures: 0, untracked: 0, sources: new Map(), credentials: new Map(), pairs: new Map(), statements: [] }));
+    if (!t) targets.set(key, (t = { kind, target, accesses: 0, successes: 0, failures: 0, untracked: 0, sources: new Map(), credentials: new Map(), pairs: new Map(), statements: [], keys: new Map(), listers: new Set() }));
     return t;
   };
   for (const group of groups) {
@@ -121,6 +123,8 @@ export function evidenceOf(groups: Iterable<AccessGroup>, overflow: Iterable<Ove
     const credential = group.credential?.key;
     if (source) note(t.sources, source, group);
     if (credential) note(t.credentials, credential, group);
+    if (credential && group.listed) t.listers.add(credential);
+    if (credential && group.keyIds) for (const k of group.keyIds) (t.keys.get(credential) ?? t.keys.set(credential, new Set()).get(credential)!).add(k);
     if (source && credential) note(t.pairs, `${credential}\u0000${source}`, group);
     if (credential && group.statements) {
       for (const st of group.statements.byKind.values()) {
@@ -144,7 +148,10 @@ export function evidenceOf(groups: Iterable<AccessGroup>, overflow: Iterable<Ove
     const asEntry = (span: Span) => ({ count: span.count, firstSeen: span.firstSeen, lastSeen: span.lastSeen });
     const sources = top(t.sources, limit(t.sources.size), (match, span) => ({ match, ...asEntry(span) }));
     budget -= sources.kept.length;
-    const credentials = top(t.credentials, limit(t.credentials.size), (match, span) => ({ match, ...asEntry(span) }));
+    const credentials = top(t.credentials, limit(t.credentials.size), (match, span) => {
+      const keys = t.keys.get(match);
+      return { match, ...asEntry(span), ...(keys && keys.size > 0 ? { keys: [...keys].sort() } : {}) };
+    });
     budget -= credentials.kept.length;
     const pairs = top(t.pairs, limit(t.pairs.size), (k, span) => {
       const [credential = '', source = ''] = k.split('\u0000');
@@ -163,6 +170,7 @@ export function evidenceOf(groups: Iterable<AccessGroup>, overflow: Iterable<Ove
       pairs: pairs.kept,
       untracked: t.untracked,
       ...(t.statements.length > 0 ? { statements: t.statements.slice(0, limits.entriesPerSection) } : {}),
+      ...(t.listers.size > 0 ? { listers: [...t.listers].sort().slice(0, limits.entriesPerSection) } : {}),
       ...(dropped.sources + dropped.credentials + dropped.pairs > 0 ? { dropped } : {}),
     });
   }

@@ -15,6 +15,7 @@
 import { acceptCommand, isAcceptable } from '../baseline/accept-command.js';
 import { detectorInfo } from '../detect/detectors/index.js';
 import { nearestLabel, SEVERITIES, type Finding, type Severity } from '../detect/finding.js';
+import { keyNote } from '../report/key-note.js';
 import { logsExplorerUrl } from './links.js';
 import { code, truncate, value } from './slack-text.js';
 
@@ -161,9 +162,10 @@ export function findingSection(finding: Finding, input: Pick<DigestInput, 'proje
   const info = detectorInfo(finding.type);
   const tried = finding.credentialsTried ?? [];
   const triedTotal = Math.max(finding.credentialsTriedTotal ?? 0, tried.length);
+  const keys = keyNote(finding);
   const who =
     finding.credential !== null
-      ? code(finding.credential, 160)
+      ? `${code(finding.credential, 160)}${keys ? ` (${value(keys, 200)})` : ''}`
       : tried.length > 0
         ? `${plural(triedTotal, 'credential')} ${finding.type === 'failed-auth-burst' ? 'tried' : 'seen'}: ${tried.slice(0, 3).map((c) => code(c, 60)).join(', ')}${andMore(triedTotal - Math.min(3, tried.length))}`
         : '_no credential in this log_';

@@ -5,7 +5,7 @@
  */
 import { buildSource } from '../source-identity.js';
 import { eventRef } from '../access-event.js';
-import { auditCredential } from './gcs-data-access.js';
+import { auditCredential, serviceAccountKeyId } from './gcs-data-access.js';
 import { auditDenied, cloudSqlAuditPayloadSchema, cloudSqlTarget, isCloudSqlAudit } from './cloudsql-common.js';
 import { checkTime, clip, describeIssues, type Parser } from './log-entry.js';
 
@@ -22,6 +22,7 @@ export const cloudSqlConnectParser: Parser = {
     const p = payload.data;
     const denied = auditDenied(p);
     const userAgent = p.requestMetadata?.callerSuppliedUserAgent;
+    const key = serviceAccountKeyId(p.authenticationInfo?.serviceAccountKeyName);
     return {
       ok: true,
       event: {
@@ -29,6 +30,7 @@ export const cloudSqlConnectParser: Parser = {
         target,
         source: buildSource({ ip: p.requestMetadata?.callerIp ?? '' }),
         credential: auditCredential(p.authenticationInfo),
+        ...(key ? { credentialKey: key } : {}),
         action: 'cloudsql.instances.connect',
         outcome: denied ? 'failure' : 'success',
         ...(denied ? { outcomeDetail: denied } : {}),

@@ -28,7 +28,7 @@ import { KnownFlows } from './known-flows.js';
 import { T_ARRAY, T_FALSE, T_NULL, T_NUMBER, T_OBJECT, T_STRING, T_TRUE } from './json-tokens.js';
 import { ownView, sameBytes, viewOf } from './bytes.js';
 import { rfc3339Ms } from './timestamp-bytes.js';
-import { auditCredential, gcsEvent } from './gcs-data-access.js';
+import { auditCredential, gcsEvent, serviceAccountKeyId } from './gcs-data-access.js';
 import { plausibleMs, type ParseContext } from './log-entry.js';
 import { groupKey } from '../detect/access-group.js';
 import { flowEvent, isResponseDirection } from './vpc-flow.js';
@@ -99,6 +99,7 @@ const PATHS = [
   'protoPayload.authenticationInfo.principalEmail',
   'protoPayload.authenticationInfo.principalSubject',
   'protoPayload.authenticationInfo.serviceAccountDelegationInfo',
+  'protoPayload.authenticationInfo.serviceAccountKeyName',
   'protoPayload.requestMetadata',
   'protoPayload.requestMetadata.callerIp',
   'protoPayload.requestMetadata.callerSuppliedUserAgent',
@@ -242,6 +243,9 @@ function timeMsAt(buf: Buffer, s: number, e: number, ctx: ParseContext): number 
 const VPC_FLOWS_LOG_NAME = ownView(Buffer.from('/logs/compute.googleapis.com%2Fvpc_flows', 'latin1'));
 const NM_VPC_FLOWS_LOG_NAME = ownView(Buffer.from('/logs/networkmanagement.googleapis.com%2Fvpc_flows', 'latin1'));
 
+/** Cloud Storage lines of the Data Access log only: others (VPC Service Controls denials in the policy log) go to the full parser. */
+const DATA_ACCESS_LOG_NAME = ownView(Buffer.from('/logs/cloudaudit.googleapis.com%2Fdata_access', 'latin1'));
+
 function isFlowLogName(line: Line): boolean {
   return line.endsWith(S['logName']!, VPC_FLOWS_LOG_NAME) || line.endsWith(S['logName']!, NM_VPC_FLOWS_LOG_NAME);
 }
@@ -281,7 +285,7 @@ export function fastParse(chunk: Buffer, lineStart: number, lineEnd: number, ctx
       return shape.memo instanceof FlowShape ? flow(line, buf, ctx, shape.memo) : undefined;
     }
     line.check(S['logName']!, T_STRING);
-    if (line.obj(S['protoPayload']!, true)) return line.str(S['protoPayload.serviceName']!) === 'storage.googleapis.com' ? gcs(line, ctx) : undefined;
+    if (line.obj(S['protoPayload']!, true)) return line.str(S['protoPayload.serviceName']!) === 'storage.googleapis.com' && line.endsWith(S['logName']!, DATA_ACCESS_LOG_NAME) ? gcs(line, ctx) : undefined;
     return undefined;
   } catch (error) {
     if (error === FALLBACK) return undefined;
@@ -543,10 +547,15 @@ function credentialOf(principal: string): Credential | null {
 function gcs(line: Line, ctx: ParseContext): AccessEvent | 'skip' | undefined {
   if (line.str(S['protoPayload.@type']!) !== AUDIT_LOG_TYPE) return undefined;
   let principal: string | undefined;
+  let keyName: string | undefined;
   if (line.obj(S['protoPayload.authenticationInfo']!)) {
     // Delegation chains and third-party subjects are left to the full parser.
     if (line.has(S['protoPayload.authenticationInfo.serviceAccountDelegationInfo']!) || line.has(S['protoPayload.authenticationInfo.principalSubject']!)) return undefined;
     principal = line.str(S['protoPayload.authenticationInfo.principalEmail']!);
+    if (line.has(S['protoPayload.authenticationInfo.serviceAccountKeyName']!)) {
+      keyName = line.str(S['protoPayload.authenticationInfo.serviceAccountKeyName']!);
+      if (keyName === undefined) throw FALLBACK;
+    }
   }
   const method = line.str(S['protoPayload.methodName']!);
   if (method === undefined) throw FALLBACK;
@@ -586,6 +595,7 @@ function gcs(line: Line, ctx: ParseContext): AccessEvent | 'skip' | undefined {
     callerIp,
     callerNetwork: undefined,
     credential: principal === undefined ? null : credentialOf(principal),
+    credentialKey: serviceAccountKeyId(keyName),
     userAgent,
     statusCode: code,
     statusMessage: message,

@@ -17,8 +17,20 @@ export const auditAuthenticationSchema = z
     principalEmail: z.string().optional(),
     principalSubject: z.string().optional(),
     serviceAccountDelegationInfo: z.array(delegationSchema).optional(),
+    serviceAccountKeyName: z.string().optional(),
   })
   .optional();
+
+/**
+ * The key id of `authenticationInfo.serviceAccountKeyName`
+ * (`//iam.googleapis.com/projects/P/serviceAccounts/SA/keys/KEY_ID`): which key of a service
+ * account signed the call. A stolen key shows as a known account with an unknown key.
+ */
+export function serviceAccountKeyId(name: string | undefined): string | undefined {
+  if (!name) return undefined;
+  const id = /\/keys\/([^/\s]+)$/.exec(name)?.[1];
+  return id && id.length <= 128 ? id : undefined;
+}
 
 /** proto3 JSON omits zero values: `status: {}` is OK (code 0). */
 export const auditStatusSchema = z
@@ -86,6 +98,8 @@ export interface GcsFields {
   callerIp: string | undefined;
   callerNetwork: string | undefined;
   credential: Credential | null;
+  /** The service-account key id that signed the call, when the log names one. */
+  credentialKey?: string | undefined;
   userAgent: string | undefined;
   statusCode: number;
   statusMessage: string | undefined;
@@ -117,6 +131,7 @@ export function gcsEvent(f: GcsFields): AccessEvent | 'skip' {
   if (inResource?.[2] !== undefined) event.resource = clip(inResource[2]);
   if (denied) event.outcomeDetail = f.statusMessage ?? (f.statusCode !== 0 ? `status ${f.statusCode}` : 'PERMISSION_DENIED');
   if (f.userAgent !== undefined) event.userAgent = clip(f.userAgent, 256);
+  if (f.credentialKey !== undefined) event.credentialKey = f.credentialKey;
   return event;
 }
 
@@ -137,6 +152,7 @@ export const gcsDataAccessParser: Parser = {
       callerIp: p.requestMetadata?.callerIp,
       callerNetwork: p.requestMetadata?.callerNetwork,
       credential: auditCredential(p.authenticationInfo),
+      credentialKey: serviceAccountKeyId(p.authenticationInfo?.serviceAccountKeyName),
       userAgent: p.requestMetadata?.callerSuppliedUserAgent,
       statusCode: p.status?.code ?? 0,
       statusMessage: p.status?.message,

@@ -8,12 +8,15 @@ import { cloudSqlLoginParser } from './cloudsql-login.js';
 import { cloudSqlMysqlAuditParser } from './cloudsql-mysql-audit.js';
 import { cloudSqlPgAuditParser } from './cloudsql-pgaudit.js';
 import { gcsDataAccessParser } from './gcs-data-access.js';
+import { gcsVpcScParser } from './gcs-vpc-sc.js';
 import { AUDIT_LOG_TYPE, describeIssues, logEntrySchema, logId, type ParseContext, type ParseResult, type Parser, type PostgresJoin } from './log-entry.js';
 import { pipelineChangeParser } from './pipeline-change.js';
 import { postgresLogParser } from './postgres-log.js';
 import { vpcFlowParser } from './vpc-flow.js';
 
 export const PARSERS: readonly Parser[] = [
+  // Before the data access parser, which would claim the same service's entries.
+  gcsVpcScParser,
   gcsDataAccessParser,
   cloudSqlConnectParser,
   cloudSqlLoginParser,

@@ -2,6 +2,7 @@
 import { acceptCommand, isAcceptable, type SuggestionContext } from '../baseline/accept-command.js';
 import { nearestLabel, type Finding } from '../detect/finding.js';
 import { detectorInfo } from '../detect/detectors/index.js';
+import { keyNote } from './key-note.js';
 import type { AuditSummary } from './summary.js';
 import { terminalSafe as t } from './terminal-text.js';
 
@@ -35,7 +36,8 @@ function timeSpan(first: string, last: string): string {
 }
 
 function who(f: Finding): string {
-  if (f.credential !== null) return t(f.credential);
+  const keys = keyNote(f);
+  if (f.credential !== null) return `${t(f.credential)}${keys ? ` (${t(keys, 200)})` : ''}`;
   const tried = f.credentialsTried ?? [];
   if (tried.length === 0) return '(no credential in this log)';
   const total = Math.max(f.credentialsTriedTotal ?? 0, tried.length);
