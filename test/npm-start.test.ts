@@ -16,8 +16,8 @@ describe('npm start', () => {
   it('shows the digest as readable text and ends with the check against the planted anomalies', () => {
     const result = start();
     expect(result.status, result.stderr).toBe(0);
-    expect(result.stdout.trimEnd().split('\n').at(-1)).toBe('10 of 10 planted anomalies found, 0 other findings');
-    expect(result.stdout).toMatch(/^log-audit · acme-prod: 10 new anomalies — worst: HIGH$/m);
+    expect(result.stdout.trimEnd().split('\n').at(-1)).toBe('13 of 13 planted anomalies found, 0 other findings');
+    expect(result.stdout).toMatch(/^log-audit · acme-prod: 13 new anomalies — worst: HIGH$/m);
     expect(result.stdout).toMatch(/^If expected: `log-audit accept --report \S+report\.json --finding [0-9a-f]{12} --baselines \S+`$/m);
     expect(result.stdout).not.toMatch(/"blocks"/);
   });
@@ -33,7 +33,7 @@ describe('npm start', () => {
     const extra = { kind: 'gcs', type: 'new-source', target: 'acme-ml-datasets', source: 'ip:192.0.2.1', credential: 'x@example.com' };
     const summary = plantedSummary(planted, [...planted.slice(1), extra]) as { ok: boolean; lines: string[] };
     expect(summary.ok).toBe(false);
-    expect(summary.lines[0]).toBe('9 of 10 planted anomalies found, 1 other finding');
+    expect(summary.lines[0]).toBe('12 of 13 planted anomalies found, 1 other finding');
     expect(summary.lines.slice(1)).toEqual([expect.stringMatching(/^ {2}missed: new-credential on acme-finance-reports/), '  not planted: new-source on acme-ml-datasets from ip:192.0.2.1']);
     expect((plantedSummary(planted, planted) as { ok: boolean }).ok).toBe(true);
   });

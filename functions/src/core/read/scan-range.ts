@@ -231,6 +231,9 @@ export function shiftLines(result: RangeResult, file: string, lines: number): Ra
   for (const group of result.groups) {
     group.firstLine += lines;
     group.refs = group.refs.map(shiftRef);
+    for (const statement of group.statements?.byKind.values() ?? []) {
+      for (const sample of [...statement.samples.values(), ...statement.notable.values()]) sample.ref = shiftRef(sample.ref);
+    }
   }
   for (const problem of result.problems.kept) if (problem.line !== undefined) problem.line += lines;
   for (const { event } of result.joins) event.ref = { ...event.ref, line: event.ref.line + lines };

@@ -24,14 +24,26 @@ export interface GroupStatement {
   firstMs: number;
   lastSeen: string;
   lastMs: number;
-  /** preKey → a statement text of that key. */
-  samples: Map<string, string>;
-  /** Statements that may never be routine, by preKey. */
-  notable: Map<string, string>;
+  /** preKey → a statement of that key. */
+  samples: Map<string, StatementSample>;
+  /** Statements that may never be routine, by their exact text. */
+  notable: Map<string, StatementSample>;
   /** Relations the log named (pgAudit OBJECT audit). */
   objects: Set<string>;
   /** Samples that found no room: they were counted, not kept. */
   unsampled: number;
+}
+
+/** One kept statement: its text (the first of its key), how often its key came, when, and where it was first. */
+export interface StatementSample {
+  text: string;
+  count: number;
+  firstSeen: string;
+  lastSeen: string;
+  firstMs: number;
+  lastMs: number;
+  /** `file:line` of its first occurrence. */
+  ref: string;
 }
 
 export interface GroupStatements {
@@ -44,14 +56,20 @@ export function statementKey(database: string, kind: string): string {
   return `${database}\u0000${kind}`;
 }
 
-function keep(into: Map<string, string>, key: string, text: string, limit: number): boolean {
-  if (into.has(key)) return true;
+function keep(into: Map<string, StatementSample>, key: string, sample: StatementSample, limit: number): boolean {
+  const known = into.get(key);
+  if (known) {
+    known.count += sample.count;
+    if (sample.firstMs < known.firstMs) (known.firstMs = sample.firstMs), (known.firstSeen = sample.firstSeen), (known.ref = sample.ref);
+    if (sample.lastMs > known.lastMs) (known.lastMs = sample.lastMs), (known.lastSeen = sample.lastSeen);
+    return true;
+  }
   if (into.size >= limit) return false;
-  into.set(key, text);
+  into.set(key, sample);
   return true;
 }
 
-export function addStatement(statements: GroupStatements, info: StatementInfo, time: string, ms: number): void {
+export function addStatement(statements: GroupStatements, info: StatementInfo, time: string, ms: number, ref: string): void {
   const key = statementKey(info.database, info.kind);
   let entry = statements.byKind.get(key);
   if (!entry) {
@@ -75,7 +93,8 @@ export function addStatement(statements: GroupStatements, info: StatementInfo, t
   if (info.text === '') return;
   // A statement that may never be routine is kept by its exact text: its literals (the program of a
   // COPY … TO PROGRAM, the file of a COPY … TO) are part of its shape.
-  const kept = NEVER_ROUTINE_HINT.test(info.text) ? keep(entry.notable, info.text.trim(), info.text, NOTABLE_SAMPLES) : keep(entry.samples, preKey(info.text), info.text, STATEMENT_SAMPLES);
+  const sample: StatementSample = { text: info.text, count: 1, firstSeen: time, lastSeen: time, firstMs: ms, lastMs: ms, ref };
+  const kept = NEVER_ROUTINE_HINT.test(info.text) ? keep(entry.notable, info.text.trim(), sample, NOTABLE_SAMPLES) : keep(entry.samples, preKey(info.text), sample, STATEMENT_SAMPLES);
   if (!kept) entry.unsampled++;
 }
 
@@ -100,7 +119,7 @@ export function mergeStatements(into: GroupStatements, later: GroupStatements): 
       entry.lastSeen = from.lastSeen;
     }
     for (const object of from.objects) if (entry.objects.size < OBJECT_LIMIT) entry.objects.add(object);
-    for (const [k, text] of from.samples) if (!keep(entry.samples, k, text, STATEMENT_SAMPLES)) entry.unsampled++;
-    for (const [k, text] of from.notable) if (!keep(entry.notable, k, text, NOTABLE_SAMPLES)) entry.unsampled++;
+    for (const [k, sample] of from.samples) if (!keep(entry.samples, k, sample, STATEMENT_SAMPLES)) entry.unsampled += sample.count;
+    for (const [k, sample] of from.notable) if (!keep(entry.notable, k, sample, NOTABLE_SAMPLES)) entry.unsampled += sample.count;
   }
 }

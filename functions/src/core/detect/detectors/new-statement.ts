@@ -53,8 +53,14 @@ function judge(group: AccessGroup, entry: GroupStatement, covering: readonly Sta
     rule: { baseline: baseline.file, section: 'statements', detail, nearest: knownKinds(covering, entry.database) },
   });
   finding.id = findingIdOf(group, entry.database, entry.kind);
-  finding.count = entry.count;
-  finding.firstSeen = entry.firstSeen;
+  // What the finding is about: the never-routine shape alone, else every statement of the kind.
+  finding.count = dangerous ? dangerous.count : entry.count;
+  finding.firstSeen = dangerous ? dangerous.firstSeen : entry.firstSeen;
+  finding.lastSeen = dangerous ? dangerous.lastSeen : entry.lastSeen;
+  finding.actions = [`${entry.dialect === 'postgres' ? 'pgaudit' : 'mysql'} ${entry.kind}`];
+  finding.resources = [`database ${entry.database}`];
+  const refs = dangerous ? [dangerous.ref] : summary.shapes.map((s) => s.ref);
+  if (refs.length > 0) finding.refs = [...new Set(refs)].slice(0, 3);
   finding.statement = {
     database: entry.database,
     kind: entry.kind,
