@@ -5,11 +5,11 @@
  */
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { isMap, isScalar, isSeq, type Document, type YAMLSeq } from 'yaml';
+import { isMap, isSeq, type Document, type YAMLSeq } from 'yaml';
 import type { LogKind } from '../access-event.js';
 import { parseStrictDate, strictDateProblem } from './dates.js';
 import { sourceMatchProblem, targetKey, type BaselineSection } from './schema.js';
-import { BaselineError, baselineFileName, loadEditableBaselines, newBaselineDocument, SCHEMA_FILE, writeSchemaFile, type EditableBaseline } from './store.js';
+import { appendMissingScalars, BaselineError, baselineFileName, loadEditableBaselines, newBaselineDocument, SCHEMA_FILE, writeSchemaFile, type EditableBaseline } from './store.js';
 import { targetProblem } from './target-name.js';
 
 export interface Acceptance {
@@ -99,13 +99,7 @@ export async function accept(dir: string, acceptance: Acceptance, now: number, e
     }
   }
   if (acceptance.statement && credential) addStatement(document, credential, acceptance.statement, annotation, added);
-  if (acceptance.lister && credential) {
-    const seq = sequence(document, 'listers');
-    if (!seq.items.some((item) => isScalar(item) && item.value === credential)) {
-      seq.add(document.createNode(credential));
-      added.push(`listers: ${credential}`);
-    }
-  }
+  if (acceptance.lister && credential && appendMissingScalars(document, sequence(document, 'listers'), [credential]).length > 0) added.push(`listers: ${credential}`);
   if (source && credential) {
     const seq = sequence(document, 'pairs');
     if (!has(seq, (i) => i['credential'] === credential && i['source'] === source)) {
@@ -137,14 +131,7 @@ function addStatement(document: Document, credential: string, statement: NonNull
     return;
   }
   const relations = existing.get('relations', true);
-  if (isSeq(relations)) {
-    const known = new Set(relations.items.map((r) => (isScalar(r) ? String(r.value) : '')));
-    for (const relation of statement.relations) {
-      if (known.has(relation)) continue;
-      relations.add(document.createNode(relation));
-      added.push(`statements: ${statement.kind} by ${credential} may touch ${relation}`);
-    }
-  }
+  if (isSeq(relations)) for (const relation of appendMissingScalars(document, relations, statement.relations)) added.push(`statements: ${statement.kind} by ${credential} may touch ${relation}`);
   if (statement.shapes.length > 0) {
     const current: unknown = existing.get('shapes', true);
     let shapes: YAMLSeq;

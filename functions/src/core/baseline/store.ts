@@ -406,10 +406,7 @@ function mergeStatementSection(document: Document, learned: Map<string, LearnedS
     }
     let changed = false;
     const relations = item.get('relations', true);
-    if (isSeq(relations)) {
-      const known = new Set(relations.items.map((r) => (isScalar(r) ? String(r.value) : '')));
-      for (const relation of entry.relations) if (!known.has(relation)) (relations.add(document.createNode(relation)), (changed = true));
-    }
+    if (isSeq(relations) && appendMissingScalars(document, relations, entry.relations).length > 0) changed = true;
     if (entry.shapes.length > 0) {
       let shapes = item.get('shapes', true) as YAMLSeq | undefined;
       if (!isSeq(shapes)) {
@@ -434,6 +431,19 @@ function mergeStatementSection(document: Document, learned: Map<string, LearnedS
   }
 }
 
+/** Appends to a YAML sequence of scalars the values it lacks, in order; returns how many were added. */
+export function appendMissingScalars(document: Document, seq: YAMLSeq, values: Iterable<string>): string[] {
+  const known = new Set(seq.items.map((k) => (isScalar(k) ? String(k.value) : '')));
+  const added: string[] = [];
+  for (const value of values) {
+    if (known.has(value)) continue;
+    known.add(value);
+    seq.add(document.createNode(value));
+    added.push(value);
+  }
+  return added;
+}
+
 /** Adds the key ids learned for each credential to its entry's `keys` (an entry learn just created included). */
 function mergeCredentialKeys(document: Document, keys: Map<string, Set<string>>, summary: MergeSummary): void {
   const seq = document.get('credentials', true);
@@ -448,10 +458,7 @@ function mergeCredentialKeys(document: Document, keys: Map<string, Set<string>>,
       summary.updated++;
       continue;
     }
-    const known = new Set(current.items.map((k) => (isScalar(k) ? String(k.value) : '')));
-    const added = [...learned].sort().filter((k) => !known.has(k));
-    for (const key of added) current.add(document.createNode(key));
-    if (added.length > 0) summary.updated++;
+    if (appendMissingScalars(document, current, [...learned].sort()).length > 0) summary.updated++;
   }
 }
 
@@ -463,8 +470,5 @@ function mergeListers(document: Document, listers: Set<string>, summary: MergeSu
     summary.updated++;
     return;
   }
-  const known = new Set(current.items.map((k) => (isScalar(k) ? String(k.value) : '')));
-  const added = [...listers].sort().filter((k) => !known.has(k));
-  for (const lister of added) current.add(document.createNode(lister));
-  if (added.length > 0) summary.updated++;
+  if (appendMissingScalars(document, current, [...listers].sort()).length > 0) summary.updated++;
 }
