@@ -24,23 +24,22 @@ import { parseArgs } from 'node:util';
 import { createGzip } from 'node:zlib';
 import { bundleFunction } from './bundle-function.mjs';
 import { rng } from '../../examples/scenario.js';
+import { manyPrincipalsGcs, productionFlows } from './bench/production-flows.js';
 import { FakeGcsServer } from '../../test/support/gcs-server.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const { values } = parseArgs({
-  options: { size: { type: 'string', default: '1GiB' }, kinds: { type: 'string', default: 'flows,gcs' }, dir: { type: 'string' }, keep: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
+  options: {
+    rows: { type: 'string' },
+    runs: { type: 'string', default: '3' },
+    scale: { type: 'string', default: '1' },
+    dir: { type: 'string' },
+    keep: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h' },
+  },
 });
-if (values.help) {
-  process.stdout.write('Usage: npm run bench -- [--size 1GiB|256MiB|…] [--kinds flows,gcs] [--dir DIR] [--keep]\n');
-  process.exit(0);
-}
 
-function parseSize(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*(GiB|MiB|KiB|B)?$/i.exec(text);
-  if (!m) throw new Error(`--size: expected e.g. 1GiB or 256MiB, got ${text}`);
-  const unit = (m[2] ?? 'B').toLowerCase();
-  return Math.round(Number(m[1]) * (unit === 'gib' ? 1024 ** 3 : unit === 'mib' ? 1024 ** 2 : unit === 'kib' ? 1024 : 1));
-}
+
 
 // --- deterministic, realistic data --------------------------------------------------------------
 
@@ -134,7 +133,7 @@ function floodGenerator(seed: number, hour: string): Generator {
   };
 }
 
-/** GCS data access: a handful of principals reading and writing objects from VMs, `private` and an office range. */
+/** GCS data access (the earlier, small pool): a handful of principals reading and writing objects from VMs, `private` and an office range. */
 function gcsGenerator(seed: number, hour: string): Generator {
   const r = rng(seed);
   const int = (a: number, b: number) => a + Math.floor(r() * (b - a + 1));
@@ -309,85 +308,199 @@ const seconds = Number(process.hrtime.bigint() - t) / 1e9;
 process.stderr.write(JSON.stringify({ seconds, maxRssMb: peakRssMb(), lines: audit.stats.lines }) + '\\n');
 `;
 
+
+// --- rows -------------------------------------------------------------------------------------
+
+interface RowSpec {
+  key: string;
+  label: string;
+  generator: (seed: number, hour: string) => Generator;
+  /** Baselines learned from this generator's history (the flood is judged against the cluster's). */
+  history: (seed: number, hour: string) => Generator;
+  bytes: number;
+  gzip?: boolean;
+}
+
+const MB = 1e6;
+const GIB = 1024 ** 3;
+const cluster = (seed: number, hour: string) => productionFlows(seed, hour);
+const ROWS: RowSpec[] = [
+  { key: 'cluster-300m', label: 'flows, production cluster (3,000 pods on 120 nodes, 40 VMs)', generator: cluster, history: cluster, bytes: 300 * MB },
+  { key: 'cluster-1g', label: 'flows, production cluster', generator: cluster, history: cluster, bytes: GIB },
+  { key: 'cluster-1g-gz', label: 'flows, production cluster, .json.gz', generator: cluster, history: cluster, bytes: GIB, gzip: true },
+  { key: 'fresh-300m', label: 'flows, nothing repeats (every record a new node and pod)', generator: (s, h) => productionFlows(s, h, { nothingRepeats: true }), history: cluster, bytes: 300 * MB },
+  { key: 'small-pool-1g', label: 'flows, small pool (240 pods, 24 VMs)', generator: flowGenerator, history: flowGenerator, bytes: GIB },
+  { key: 'flood-1g', label: 'flows, flood of one-off sources', generator: floodGenerator, history: flowGenerator, bytes: GIB },
+  { key: 'gcs-1g', label: 'GCS, 400 principals from 300 callers, 20 buckets', generator: manyPrincipalsGcs, history: manyPrincipalsGcs, bytes: GIB },
+];
+
+const USAGE = `Usage: npm run bench -- [--rows KEY,...] [--runs N] [--scale F] [--dir DIR] [--keep]
+
+Rows (default: all): ${ROWS.map((r) => r.key).join(', ')}
+  --runs N     runs of each measurement; the table shows medians (default 3)
+  --scale F    multiply every row's size (e.g. 0.25 for a quick look; the table says so)
+  --dir DIR    keep the generated data there (reused when present); --keep keeps a temporary one
+Runs on Node 24, the runtime the functions deploy on.
+`;
+
+/** Writes `VmHWM` (peak RSS of this process) to stderr at exit: loaded with --import into the real CLI. */
+const PEAK_HOOK = `import { readFileSync } from 'node:fs';
+process.on('exit', () => {
+  const m = /VmHWM:\\s+(\\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  process.stderr.write('\\n' + JSON.stringify({ maxRssMb: m ? Number(m[1]) / 1024 : process.resourceUsage().maxRSS / 1024 }) + '\\n');
+});
+`;
+
+interface Timed {
+  /** Wall time of the whole child process, spawn to exit, as the parent saw it. */
+  wall: number;
+  maxRssMb: number;
+}
+
+/** Runs a child to completion: its wall time from the parent, and the peak RSS it reports last on stderr. */
+function timed(args: string[], env: Record<string, string> = {}): Promise<Timed> {
+  return new Promise((resolve, reject) => {
+    const t = process.hrtime.bigint();
+    const p = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+    let err = '';
+    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    p.on('close', (code) => {
+      const wall = Number(process.hrtime.bigint() - t) / 1e9;
+      const last = err.trim().split('\n').pop() ?? '';
+      try {
+        const reported = JSON.parse(last) as { maxRssMb: number };
+        if (code !== 0 && code !== 1) throw new Error(`exit ${code}`);
+        resolve({ wall, maxRssMb: reported.maxRssMb });
+      } catch {
+        reject(new Error(`child ${args.join(' ')} exited ${code}: ${err.slice(-500)}`));
+      }
+    });
+  });
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+async function medianOf<T extends Timed>(runs: number, once: () => Promise<T>): Promise<{ wall: number; maxRssMb: number; walls: number[] }> {
+  const all: T[] = [];
+  for (let i = 0; i < runs; i++) all.push(await once());
+  return { wall: median(all.map((r) => r.wall)), maxRssMb: Math.max(...all.map((r) => r.maxRssMb)), walls: all.map((r) => r.wall) };
+}
+
+/** Plain gunzip of a file on one thread, to nowhere: what reading a .gz costs at the least. */
+const GUNZIP = `
+const { createReadStream, readFileSync } = require('node:fs');
+${PEAK_RSS}
+const { createGunzip } = require('node:zlib');
+const gunzip = createGunzip({ chunkSize: 1 << 20 });
+createReadStream(process.argv[1], { highWaterMark: 1 << 19 }).pipe(gunzip);
+gunzip.on('data', () => undefined);
+gunzip.on('end', () => process.stderr.write(JSON.stringify({ maxRssMb: peakRssMb() }) + '\\n'));
+`;
+
 async function main(): Promise<void> {
-  const size = parseSize(values.size!);
-  const kinds = values.kinds!.split(',').map((k) => k.trim());
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if (Number(process.versions.node.split('.')[0]) < 24) {
+    process.stderr.write(`npm run bench measures on Node 24 (the functions' runtime); this is Node ${process.version}. Run it with the npm registry's node@24: npx -y node@24 node_modules/.bin/tsx functions/scripts/bench.ts\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const runs = Math.max(1, Number(values.runs));
+  const scale = Number(values.scale);
+  const wanted = values.rows ? values.rows.split(',').map((k) => k.trim()) : ROWS.map((r) => r.key);
+  for (const key of wanted) if (!ROWS.some((r) => r.key === key)) throw new Error(`--rows: unknown row ${key} (${ROWS.map((r) => r.key).join(', ')})`);
   const dir = values.dir ?? (await mkdtemp(join(tmpdir(), 'log-audit-bench-')));
   await mkdir(dir, { recursive: true });
   execFileSync(process.execPath, [join(root, 'functions/scripts/build.mjs')], { cwd: root, stdio: 'inherit' });
+  const hook = join(dir, 'peak-rss.mjs');
+  await writeFile(hook, PEAK_HOOK);
+  const cli = join(root, 'functions/bin/log-audit.js');
   const log = (s: string) => process.stdout.write(`${s}\n`);
-  log(`log-audit bench — ${new Date().toISOString()} — node ${process.version} — data in ${dir}`);
+  log(`log-audit bench — ${new Date().toISOString()} — node ${process.version}, ${availableParallelism()} cores — medians of ${runs} runs${scale !== 1 ? ` — sizes × ${scale}` : ''} — data in ${dir}`);
 
-  const rows: string[][] = [];
-  const functionRows: string[][] = [];
-  const floodRows: string[][] = [];
   const gcs = new FakeGcsServer();
   const emulator = await gcs.start();
-  for (const kind of kinds) {
-    const make = kind === 'flows' ? flowGenerator : kind === 'gcs' ? gcsGenerator : undefined;
-    if (!make) throw new Error(`--kinds: unknown kind ${kind} (flows, gcs)`);
-    const history = join(dir, `${kind}-history`);
-    await mkdir(history, { recursive: true });
-    const file = join(dir, `${kind}-shard.json`);
-    log(`\n[${kind}] generating history and a ${(size / 1024 ** 3).toFixed(2)} GiB shard…`);
-    for (let h = 0; h < 6; h++) await writeExport(join(history, `h${h}.json`), make(100 + h, `2026-11-23T${String(h).padStart(2, '0')}`), Math.min(size / 20, 32 * 1024 ** 2));
-    const shard = await writeExport(file, make(7, '2026-11-24T03'), size);
-    await gzipFile(file, `${file}.gz`);
-    const baselines = join(dir, `${kind}-baselines`);
-    execFileSync(process.execPath, [join(root, 'functions/bin/log-audit.js'), 'learn', '--quiet', '--out', baselines, history], { cwd: root, stdio: 'ignore' });
-    const gzBytes = (await stat(`${file}.gz`)).size;
-    for (const variant of [file, `${file}.gz`]) {
-      const label = variant.endsWith('.gz') ? `${kind} .json.gz` : `${kind} .json`;
-      const floor = await child(['-e', FLOOR, variant]);
-      const serial = await child(['--input-type=module', '-e', AUDIT, baselines, variant, '0']);
-      const audit = await child(['--input-type=module', '-e', AUDIT, baselines, variant, 'auto']);
-      const mb = shard.bytes / 1e6;
-      rows.push([
-        label,
-        `${(shard.bytes / 1024 ** 3).toFixed(2)} GiB${variant.endsWith('.gz') ? ` (${(gzBytes / 1024 ** 2).toFixed(0)} MiB gz)` : ''}`,
-        `${(mb / serial.seconds).toFixed(0)} MB/s, ${serial.maxRssMb.toFixed(0)} MiB`,
-        `${(mb / floor.seconds).toFixed(0)} MB/s`,
-        `${(mb / audit.seconds).toFixed(0)} MB/s`,
-        `${(audit.lines / audit.seconds / 1e6).toFixed(2)} M/s`,
-        `${(audit.seconds > 0 ? floor.seconds / audit.seconds : 0).toFixed(2)}×`,
-        `${(serial.seconds > 0 ? floor.seconds / serial.seconds : 0).toFixed(2)}×`,
-        `${floor.maxRssMb.toFixed(0)} MiB`,
-        `${audit.maxRssMb.toFixed(0)} MiB`,
-      ]);
-      log(`  ${label}: floor ${floor.seconds.toFixed(2)} s, log-audit one thread ${serial.seconds.toFixed(2)} s, with workers ${audit.seconds.toFixed(2)} s (${audit.lines} lines)`);
-      // The function's path, for the same bytes.
-      const objectName = variant.split('/').pop()!;
-      const generation = gcs.put('bench-logs', objectName, await readFile(variant));
+  const table: string[][] = [];
+  const exists = async (path: string) => (await stat(path).catch(() => undefined)) !== undefined;
+  const audit = (baselines: string, file: string, extra: string[], report: string) =>
+    timed(['--import', hook, cli, 'audit', '--quiet', '--format', 'json', '--report', report, '--baselines', baselines, ...extra, file]);
+
+  for (const spec of ROWS.filter((r) => wanted.includes(r.key))) {
+    const bytes = Math.round(spec.bytes * scale);
+    const plain = join(dir, `${spec.key}.json`.replace('-gz.json', '.json'));
+    const history = join(dir, `${spec.key.replace(/-gz$/, '')}-history`);
+    const baselines = join(dir, `${spec.key.replace(/-gz$/, '')}-baselines`);
+    log(`\n[${spec.key}] ${spec.label}`);
+    if (!(await exists(plain))) {
+      log(`  generating ${(bytes / MB).toFixed(0)} MB…`);
+      await writeExport(plain, spec.generator(7, '2026-11-24T03'), bytes);
+    }
+    if (!(await exists(baselines))) {
+      await mkdir(history, { recursive: true });
+      for (let h = 0; h < 6; h++) await writeExport(join(history, `h${h}.json`), spec.history(100 + h, `2026-11-23T${String(h).padStart(2, '0')}`), 24 * 1024 ** 2);
+      execFileSync(process.execPath, [cli, 'learn', '--quiet', '--out', baselines, history], { cwd: root, stdio: 'ignore' });
+    }
+    const file = spec.gzip ? `${plain}.gz` : plain;
+    if (spec.gzip && !(await exists(file))) await gzipFile(plain, file);
+    const fileBytes = (await stat(plain)).size;
+    const mb = fileBytes / MB;
+    const report = join(dir, `${spec.key}.report.json`);
+    const floor = await medianOf(runs, () => timed(['-e', FLOOR, file]));
+    const serial = await medianOf(runs, () => audit(baselines, file, ['--workers', '0'], report));
+    const findings = JSON.parse(await readFile(report, 'utf8')) as { findings: { id: string }[]; summary: { lines: number; bad: number } };
+    const parallel = !spec.gzip && fileBytes >= 512 * 1024 ** 2 ? await medianOf(runs, () => audit(baselines, file, ['--workers', 'auto'], report)) : undefined;
+    // The fast path's findings equal the full parser's (once per row).
+    const fullReport = join(dir, `${spec.key}.full.json`);
+    await audit(baselines, file, ['--workers', '0', '--full-parse'], fullReport);
+    const full = JSON.parse(await readFile(fullReport, 'utf8')) as typeof findings;
+    const ids = (r: typeof findings) => JSON.stringify(r.findings.map((f) => f.id).sort());
+    const identical = ids(full) === ids(findings) && full.summary.lines === findings.summary.lines;
+    const gunzip = spec.gzip ? await medianOf(runs, () => timed(['-e', GUNZIP, file])) : undefined;
+    // The function's read path on the same object (its own timer: the audit, after its imports).
+    const objectName = file.split('/').pop()!;
+    const generation = gcs.put('bench-logs', objectName, await readFile(file));
+    const fnRuns: number[] = [];
+    let fnRss = 0;
+    for (let i = 0; i < runs; i++) {
       gcs.prepare('bench-logs', objectName);
       const fn = await child(['--import', 'tsx', '--input-type=module', '-e', FUNCTION_PATH, baselines, 'bench-logs', objectName, String(generation)], { STORAGE_EMULATOR_HOST: emulator });
-      gcs.remove('bench-logs', objectName);
-      const perSecond = shard.bytes / fn.seconds;
-      functionRows.push([label, `${(perSecond / 1e6).toFixed(0)} MB/s`, `${fn.maxRssMb.toFixed(0)} MiB`, `${((3.5 * 1024 ** 3) / perSecond).toFixed(0)} s`, `${((perSecond * 3600) / 1024 ** 3).toFixed(0)} GiB`]);
-      log(`  ${label}: function path (loopback GCS, one thread) ${fn.seconds.toFixed(2)} s`);
+      fnRuns.push(fn.seconds);
+      fnRss = Math.max(fnRss, fn.maxRssMb);
     }
-    if (kind === 'flows') {
-      // Memory's worst case, against the same baselines: a shard of the same size flooded with one-off sources.
-      const flood = join(dir, 'flows-flood.json');
-      const shardOfFlood = await writeExport(flood, floodGenerator(11, '2026-11-24T03'), size);
-      const mb = shardOfFlood.bytes / 1e6;
-      const serial = await child(['--input-type=module', '-e', AUDIT, baselines, flood, '0']);
-      const audit = await child(['--input-type=module', '-e', AUDIT, baselines, flood, 'auto']);
-      const generation = gcs.put('bench-logs', 'flows-flood.json', await readFile(flood));
-      gcs.prepare('bench-logs', 'flows-flood.json');
-      const fn = await child(['--import', 'tsx', '--input-type=module', '-e', FUNCTION_PATH, baselines, 'bench-logs', 'flows-flood.json', String(generation)], { STORAGE_EMULATOR_HOST: emulator });
-      gcs.remove('bench-logs', 'flows-flood.json');
-      floodRows.push([
-        `${(shardOfFlood.bytes / 1024 ** 3).toFixed(2)} GiB, ${(shardOfFlood.lines / 1e6).toFixed(2)} M lines`,
-        `${(mb / serial.seconds).toFixed(0)} MB/s, ${serial.maxRssMb.toFixed(0)} MiB`,
-        `${(mb / audit.seconds).toFixed(0)} MB/s, ${audit.maxRssMb.toFixed(0)} MiB`,
-        `${(mb / fn.seconds).toFixed(0)} MB/s, ${fn.maxRssMb.toFixed(0)} MiB`,
-        `${serial.findings}`,
-      ]);
-      log(`  flood: one thread ${serial.seconds.toFixed(2)} s, workers auto ${audit.seconds.toFixed(2)} s, function path ${fn.seconds.toFixed(2)} s`);
-      await rm(flood, { force: true });
-    }
+    gcs.remove('bench-logs', objectName);
+    const fnWall = median(fnRuns);
+    log(`  loop ${floor.walls.map((w) => w.toFixed(2)).join('/')} s · log-audit one thread ${serial.walls.map((w) => w.toFixed(2)).join('/')} s${parallel ? ` · workers ${parallel.walls.map((w) => w.toFixed(2)).join('/')} s` : ''}${gunzip ? ` · gunzip ${gunzip.walls.map((w) => w.toFixed(2)).join('/')} s` : ''} · function ${fnRuns.map((w) => w.toFixed(2)).join('/')} s · ${findings.findings.length} findings, full parse ${identical ? 'identical' : 'DIFFERENT'}`);
+    const best = parallel ?? serial;
+    table.push([
+      spec.label,
+      `${(fileBytes / MB).toFixed(0)} MB${spec.gzip ? ` (${((await stat(file)).size / MB).toFixed(0)} MB gz)` : ''}`,
+      `${serial.wall.toFixed(2)} s`,
+      parallel ? `${parallel.wall.toFixed(2)} s` : '–',
+      `${floor.wall.toFixed(2)} s`,
+      `${(best.wall / floor.wall).toFixed(2)} (${(floor.wall / best.wall).toFixed(1)}×)`,
+      `${(mb / serial.wall).toFixed(0)} MB/s`,
+      `${Math.max(serial.maxRssMb, parallel?.maxRssMb ?? 0).toFixed(0)} / ${floor.maxRssMb.toFixed(0)} MiB`,
+      `${fnWall.toFixed(2)} s (${(fnWall / serial.wall).toFixed(2)}× CLI), ${fnRss.toFixed(0)} MiB`,
+      gunzip ? `${gunzip.wall.toFixed(2)} s (${(serial.wall / gunzip.wall).toFixed(2)}×)` : '–',
+      identical ? 'yes' : '**no**',
+    ]);
   }
   await gcs.stop();
+
+  // Start-up: the whole CLI on 1,000 lines of the cluster's flows (what a run costs before its bytes).
+  const small = join(dir, 'startup-1000.json');
+  if (!(await exists(small))) {
+    const g = productionFlows(9, '2026-11-24T03');
+    await writeFile(small, `${Array.from({ length: 1000 }, () => g.line()).join('\n')}\n`);
+  }
+  const startupBaselines = join(dir, 'cluster-1g-baselines');
+  const startup = (await exists(startupBaselines)) ? await medianOf(Math.max(runs, 5), () => audit(startupBaselines, small, ['--workers', '0'], join(dir, 'startup.report.json'))) : undefined;
+  const bare = await medianOf(Math.max(runs, 5), () => timed(['--import', hook, '-e', '']));
 
   // Import time of the deployed function bundle (what a cold start pays before the first event).
   const bundleDir = join(dir, 'function');
@@ -399,23 +512,12 @@ async function main(): Promise<void> {
     const out = execFileSync(process.execPath, ['-e', `const t=process.hrtime.bigint();require(${JSON.stringify(join(bundleDir, 'index.js'))});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`], { encoding: 'utf8' });
     imports.push(Number(out));
   }
-  imports.sort((a, b) => a - b);
 
-  log(`\n${availableParallelism()} cores; "workers auto" = main thread + ${Math.max(0, availableParallelism() - 1)} worker(s) for uncompressed files of 512 MiB or more (smaller ones, and gzip, are scanned on the main thread).`);
-  log('| input | size | log-audit, one thread (speed, peak RSS) | hand-written floor | log-audit, workers auto | lines/s | speed-up vs floor (workers auto) | speed-up, one thread | floor peak RSS | log-audit peak RSS |');
-  log('|---|---|---|---|---|---|---|---|---|---|');
-  for (const row of rows) log(`| ${row.join(' | ')} |`);
-  log('\nThe function\'s path (auditObject over @google-cloud/storage from the loopback GCS server, one thread, checksums validated):');
-  log('| input | speed | peak RSS | a 3.5 GiB shard takes | GiB per hour per instance |');
-  log('|---|---|---|---|---|');
-  for (const row of functionRows) log(`| ${row.join(' | ')} |`);
-  if (floodRows.length > 0) {
-    log('\nA flood of one-off sources to one baselined target (every line a new source; the caps bound memory):');
-    log('| shard | log-audit, one thread | log-audit, workers auto | function path | findings |');
-    log('|---|---|---|---|---|');
-    for (const row of floodRows) log(`| ${row.join(' | ')} |`);
-  }
-  log(`\nBundled function import (require of the deployed index.js, median of 7): ${imports[3]!.toFixed(0)} ms`);
+  log(`\nEnd to end, process spawn to exit (the CLI: \`log-audit audit --format json --report …\`; the loop: readline + JSON.parse + Map grouping), medians of ${runs}:`);
+  log('| row | size | log-audit, one thread | log-audit, workers auto | hand-written loop | ours ÷ loop (speed-up) | MB/s per thread | peak RSS ours / loop | function path (audit, one thread) | gzip: ours ÷ plain gunzip | same findings as --full-parse |');
+  log('|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const row of table) log(`| ${row.join(' | ')} |`);
+  log(`\nStart-up: the CLI auditing 1,000 lines, spawn to exit: ${startup ? `${(startup.wall * 1000).toFixed(0)} ms` : '(run the cluster-1g row for it)'} (a bare \`node -e\`: ${(bare.wall * 1000).toFixed(0)} ms). Bundled function import: ${median(imports).toFixed(0)} ms (median of 7).`);
   if (!values.keep && !values.dir) await rm(dir, { recursive: true, force: true });
 }
 

@@ -22,7 +22,13 @@ await build({
   // import: the storage library (only \`accept --report gs://…\` needs it) stays out of every start.
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
-  packages: 'external',
+  // Small pure-JS packages are bundled in: resolving and loading zod's hundred ES modules one by one
+  // cost more start-up than compiling them as part of one file. Packages loaded only on some paths
+  // (the storage client, the SQL parsers, whose WebAssembly is found beside their own code) stay
+  // external, as does the Pulumi SDK.
+  external: ['@google-cloud/*', '@pulumi/*', '@slack/*', 'libpg-query', 'node-sql-parser', 'node-sql-parser/*'],
+  // Bundled CommonJS packages (yaml) require Node's built-ins: give the ES module a require.
+  banner: { js: "import { createRequire as __logAuditRequire } from 'node:module'; const require = __logAuditRequire(import.meta.url);" },
   sourcemap: true,
   logLevel: 'warning',
 });

@@ -1,9 +1,9 @@
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Learner } from '../../../functions/src/core/baseline/learn.js';
 import { baselineJsonSchema } from '../../../functions/src/core/baseline/schema.js';
-import { BaselineError, loadBaselines, loadEditableBaselines, parseBaseline, writeLearned } from '../../../functions/src/core/baseline/store.js';
+import { BaselineError, loadBaselines, loadEditableBaselines, parseBaseline, quickParseBaseline, writeLearned } from '../../../functions/src/core/baseline/store.js';
 import { event } from '../../support/events.js';
 import { repoRoot, withTempDir } from '../../support/fixtures.js';
 
@@ -211,5 +211,33 @@ describe('hostile baseline files', () => {
   it('refuses markup and control characters where identities belong', () => {
     const problems = problemsOf(valid.replace('ip:203.0.113.7', '"ip:203.0.113.7 <!channel>"'));
     expect(problems.join('\n')).toMatch(/sources\[0\]\.match/);
+  });
+});
+
+describe('the quick read of valid baselines', () => {
+  it('gives what the careful read gives, file for file (learned files, hand-written ones, every section)', async () => {
+    await withTempDir(async (dir) => {
+      const { Learner: L } = await import('../../../functions/src/core/baseline/learn.js');
+      const { scanBytes } = await import('../../support/fixtures.js');
+      const learner = new L();
+      for (const name of ['gcs-data-access.jsonl', 'cloudsql-pgaudit.jsonl', 'cloudsql-mysql-audit.jsonl', 'vpc-flows.jsonl', 'cloudsql-connect-activity.jsonl']) {
+        for (const e of (await scanBytes(await readFile(join(repoRoot, 'test/fixtures/formats', name)), { file: name })).events) learner.add(e);
+      }
+      await writeLearned(dir, learner.result(), []);
+      const careful = await loadEditableBaselines(dir);
+      expect(careful.length).toBeGreaterThan(3);
+      for (const { file, baseline } of careful) {
+        const text = await readFile(file, 'utf8');
+        expect(quickParseBaseline(file, text, relative(dir, file))?.baseline, file).toEqual(baseline);
+      }
+    });
+  });
+
+  it('leaves to the careful read what needs it: anchors, problems, entries that expire', () => {
+    expect(quickParseBaseline('gcs/bucket-a.yaml', valid, 'gcs/bucket-a.yaml')).toBeDefined();
+    expect(quickParseBaseline('gcs/bucket-a.yaml', valid.replace('credentials:', 'x: &a [1]\ncredentials:'), 'gcs/bucket-a.yaml')).toBeUndefined();
+    expect(quickParseBaseline('gcs/bucket-a.yaml', valid.replace('kind: gcs', 'kind: s3'), 'gcs/bucket-a.yaml')).toBeUndefined();
+    expect(quickParseBaseline('gcs/bucket-a.yaml', valid, 'gcs/other.yaml')).toBeUndefined();
+    expect(quickParseBaseline('gcs/bucket-a.yaml', valid.replace('  - match: ip:203.0.113.7', '  - match: ip:203.0.113.7\n    expires: 2027-01-01'), 'gcs/bucket-a.yaml')).toBeUndefined();
   });
 });
