@@ -133,53 +133,6 @@ function floodGenerator(seed: number, hour: string): Generator {
   };
 }
 
-/** GCS data access (the earlier, small pool): a handful of principals reading and writing objects from VMs, `private` and an office range. */
-function gcsGenerator(seed: number, hour: string): Generator {
-  const r = rng(seed);
-  const int = (a: number, b: number) => a + Math.floor(r() * (b - a + 1));
-  const callers = [
-    { principal: 'etl@acme-prod.iam.gserviceaccount.com', ip: 'private', ua: 'gcloud-python/2.14.0' },
-    { principal: 'reporting@acme-prod.iam.gserviceaccount.com', ip: '10.40.0.21', ua: 'google-cloud-storage-java/2.30' },
-    { principal: 'ml-train@acme-prod.iam.gserviceaccount.com', ip: '10.40.0.31', ua: 'gcsfuse/2.1' },
-    { principal: 'alice@acme.example', ip: '198.51.100.11', ua: 'Mozilla/5.0 (Macintosh) Chrome/131.0' },
-    { principal: 'bob@acme.example', ip: '198.51.100.12', ua: 'gsutil/5.27' },
-  ];
-  const buckets = ['acme-finance-reports', 'acme-ml-datasets', 'acme-exports'];
-  const methods = ['storage.objects.get', 'storage.objects.get', 'storage.objects.get', 'storage.objects.list', 'storage.objects.create'];
-  return {
-    line() {
-      const c = callers[int(0, callers.length - 1)]!;
-      const bucket = buckets[int(0, buckets.length - 1)]!;
-      const method = methods[int(0, methods.length - 1)]!;
-      const object = `daily/2026-11-${String(int(1, 28)).padStart(2, '0')}/part-${int(0, 99999)}.parquet`;
-      const resourceName = `projects/_/buckets/${bucket}/objects/${object}`;
-      const ts = `${hour}:${String(int(0, 59)).padStart(2, '0')}:${String(int(0, 59)).padStart(2, '0')}.${String(int(0, 999999999)).padStart(9, '0')}Z`;
-      const denied = r() < 0.01;
-      const authz: Record<string, unknown> = { permission: method, resource: resourceName, resourceAttributes: {} };
-      if (!denied) authz['granted'] = true;
-      return JSON.stringify({
-        insertId: `${int(0, 2 ** 30).toString(36)}`,
-        logName: 'projects/acme-prod/logs/cloudaudit.googleapis.com%2Fdata_access',
-        protoPayload: {
-          '@type': 'type.googleapis.com/google.cloud.audit.AuditLog',
-          authenticationInfo: { principalEmail: c.principal },
-          authorizationInfo: [authz],
-          methodName: method,
-          requestMetadata: { callerIp: c.ip, callerSuppliedUserAgent: `${c.ua},gzip(gfe)`, destinationAttributes: {}, requestAttributes: { auth: {}, time: ts } },
-          resourceLocation: { currentLocations: ['us'] },
-          resourceName,
-          serviceName: 'storage.googleapis.com',
-          status: denied ? { code: 7, message: 'PERMISSION_DENIED' } : {},
-        },
-        receiveTimestamp: ts,
-        resource: { labels: { bucket_name: bucket, location: 'us', project_id: 'acme-prod' }, type: 'gcs_bucket' },
-        severity: denied ? 'ERROR' : 'INFO',
-        timestamp: ts,
-      });
-    },
-  };
-}
-
 async function writeExport(path: string, generator: Generator, bytes: number): Promise<{ bytes: number; lines: number }> {
   const out = createWriteStream(path, { highWaterMark: 1 << 20 });
   let written = 0;
