@@ -1,7 +1,8 @@
 /**
  * The flow identity cache returns a remembered value only for the same shape, orientation and value
- * bytes — whatever the key it is asked with — and a flow is remembered from its second sighting, a
- * flood of one-off identities almost never.
+ * bytes — whatever the key it is asked with — and a flow is remembered from its first sighting while
+ * the cache is less than half full, from its second after that; a flood of one-off identities fills
+ * that half and then almost nothing.
  */
 import { describe, expect, it } from 'vitest';
 import { viewOf } from '../../../functions/src/core/parse/bytes.js';
@@ -25,7 +26,7 @@ describe('known flows', () => {
   const identity = Int32Array.from([0, 1]); // the ip and pod values
 
   it('remember an identity on its second sighting, and find it by its own key', () => {
-    const flows = new KnownFlows<string>();
+    const flows = new KnownFlows<string>(0);
     const { buf, shape } = matched('{"ip":"10.0.0.1","pod":"web-1","port":443}');
     const view = viewOf(buf);
     const key = flows.key(view, scanner, shape, 443, identity);
@@ -36,8 +37,22 @@ describe('known flows', () => {
     expect(flows.cached).toBe(1);
   });
 
+  it('remember identities on their first sighting only while the cache is less than half full', () => {
+    const flows = new KnownFlows<string>(2);
+    const remembered = (pod: string) => {
+      const { buf, shape } = matched(`{"ip":"10.0.0.1","pod":"${pod}","port":443}`);
+      const key = flows.key(viewOf(buf), scanner, shape, 443, identity);
+      if (flows.seenBefore(key)) flows.remember(key, buf, scanner, shape, 443, identity, pod);
+      return flows.get(key, viewOf(buf), scanner, shape, 443, identity);
+    };
+    expect(remembered('a')).toBe('a');
+    expect(remembered('b')).toBe('b');
+    expect(remembered('c')).toBeUndefined(); // past the eager half: its second line
+    expect(remembered('c')).toBe('c');
+  });
+
   it('take almost no line of a flood of one-off identities for a second sighting', () => {
-    const flows = new KnownFlows<string>();
+    const flows = new KnownFlows<string>(0);
     // 600,000 distinct keys, as a scan from as many addresses hashes (30-bit, uniformly spread).
     let state = 12345;
     const seen = new Set<number>();
@@ -70,8 +85,8 @@ describe('known flows', () => {
 
   it('keep two identities per set of the table, replacing the one used less recently', () => {
     const flows = new KnownFlows<string>();
-    // Three keys of one set (equal low 16 bits).
-    const keys = [7, 7 + (1 << 16), 7 + (2 << 16)];
+    // Three keys of one set (equal low 17 bits: the table has 2^17 sets).
+    const keys = [7, 7 + (1 << 17), 7 + (2 << 17)];
     const remember = (n: number) => {
       const { buf, shape } = matched(`{"ip":"10.0.0.1","pod":"web-${n + 1}","port":443}`);
       flows.remember(keys[n]!, buf, scanner, shape, 443, identity, `web-${n + 1}`);

@@ -8,15 +8,20 @@
  *   flow line's time); a third identity in a set replaces the one used less recently. Every hit is
  *   verified — same shape, same orientation, the same bytes in each value — so a hash collision can
  *   never mix two identities up.
- * - An identity is cached the second time it is seen: its key is first noted in a direct-mapped
- *   table of keys (a later key of the same entry overwrites it). A real flow repeats and is cached
- *   from its second line, while a flood of one-off identities (a scan from a million addresses)
- *   fills almost nothing. That matters for memory more than speed: cached entries that a flood keeps
+ * - While the cache is less than half full an identity is cached on its first line; past that, the
+ *   second time it is seen: its key is first noted in a direct-mapped table of keys (a later key of
+ *   the same entry overwrites it). A real flow repeats and is cached from its second line at the
+ *   latest, while a flood of one-off identities (a scan from a million addresses) fills half the
+ *   cache and then almost nothing. That matters for memory more than speed: cached entries that a flood keeps
  *   replacing live long enough to be promoted to the old generation, and the heap grows with them.
  *   A full key is compared, so a one-off line is taken for a repeat only when its 30-bit key equals
  *   one still noted (about one line in 4,000 of a flood); a bit per key would take a quarter of them.
  * - The identities' bytes lie one after another in one buffer (no allocation per entry); it is
- *   emptied with the cache. Bounded: at most LIMIT identities and ARENA_BYTES of values.
+ *   emptied with the cache. Bounded: at most LIMIT identities and ARENA_BYTES of values — sized for
+ *   a cluster of thousands of pods talking to a handful of destinations in both directions (~37,000
+ *   identities of ~120 bytes on the bench's production shard). At 50,000 and 4 MiB the arena filled
+ *   and the cache was emptied over and over: 1.46-1.52 s for that 300 MB shard on one thread; 1.27-1.39
+ *   s at 120,000 and 16 MiB, and 1.10-1.14 s caching on the first line too.
  */
 import { sameBytes } from './bytes.js';
 import type { Shape } from './line-shapes.js';
@@ -37,10 +42,12 @@ interface Entry<T> {
   value: T;
 }
 
-const LIMIT = 50_000;
+const LIMIT = 120_000;
+/** Identities remembered on their first line while fewer than this are cached (see seenBefore). */
+const EAGER_LIMIT = LIMIT / 2;
 /** Sets of the two-way table (twice the identities it can hold are slots). */
-const SETS = 1 << 16;
-const ARENA_BYTES = 4 * 1024 * 1024;
+const SETS = 1 << 17;
+const ARENA_BYTES = 16 * 1024 * 1024;
 /** Bits of the hash that pick an entry of the seen-once table (1 MiB of keys). */
 const SEEN_BITS = 18;
 
@@ -61,6 +68,9 @@ export class KnownFlows<T> {
   private arenaUsed = 0;
   /** Keys seen once, plus one (0 is an empty entry), at their low SEEN_BITS bits. */
   private readonly seenOnce = new Int32Array(1 << SEEN_BITS);
+
+  /** `eagerLimit`: identities remembered on their first line while fewer are cached (tests set 0). */
+  constructor(private readonly eagerLimit = EAGER_LIMIT) {}
 
   /**
    * Hash of the shape, the orientation and the identity values' bytes (four at a time), read in
@@ -116,6 +126,11 @@ export class KnownFlows<T> {
    * The caller builds the value to remember only then (a flood's one-off lines build nothing).
    */
   seenBefore(key: number): boolean {
+    // While the cache is less than half full, an identity is worth remembering at once: a cluster of
+    // thousands of pods repeats each identity a few times an hour, and waiting for its second line
+    // parsed a quarter of a production shard's lines in full. Past half, only repeats are remembered,
+    // so a flood of one-off identities fills at most that half, and then nothing.
+    if (this.size < this.eagerLimit) return true;
     const entry = key & ((1 << SEEN_BITS) - 1);
     if (this.seenOnce[entry] === key + 1) return true;
     this.seenOnce[entry] = key + 1;
