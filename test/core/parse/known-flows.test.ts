@@ -1,8 +1,8 @@
 /**
  * The flow identity cache returns a remembered value only for the same shape, orientation and value
- * bytes — whatever the key it is asked with — and a flow is remembered from its first sighting while
- * the cache is less than half full, from its second after that; a flood of one-off identities fills
- * that half and then almost nothing.
+ * bytes — whatever the key it is asked with — and a flow is remembered from its second sighting (from
+ * its first only while fewer than `eagerLimit` are cached: 0 unless asked), a flood of one-off
+ * identities almost never.
  */
 import { describe, expect, it } from 'vitest';
 import { viewOf } from '../../../functions/src/core/parse/bytes.js';
@@ -37,7 +37,7 @@ describe('known flows', () => {
     expect(flows.cached).toBe(1);
   });
 
-  it('remember identities on their first sighting only while the cache is less than half full', () => {
+  it('remember identities on their first sighting only while fewer than eagerLimit are cached', () => {
     const flows = new KnownFlows<string>(2);
     const remembered = (pod: string) => {
       const { buf, shape } = matched(`{"ip":"10.0.0.1","pod":"${pod}","port":443}`);

@@ -8,11 +8,10 @@
  *   flow line's time); a third identity in a set replaces the one used less recently. Every hit is
  *   verified — same shape, same orientation, the same bytes in each value — so a hash collision can
  *   never mix two identities up.
- * - While the cache is less than half full an identity is cached on its first line; past that, the
- *   second time it is seen: its key is first noted in a direct-mapped table of keys (a later key of
- *   the same entry overwrites it). A real flow repeats and is cached from its second line at the
- *   latest, while a flood of one-off identities (a scan from a million addresses) fills half the
- *   cache and then almost nothing. That matters for memory more than speed: cached entries that a flood keeps
+ * - An identity is cached the second time it is seen: its key is first noted in a direct-mapped
+ *   table of keys (a later key of the same entry overwrites it). A real flow repeats and is cached
+ *   from its second line, while a flood of one-off identities (a scan from a million addresses)
+ *   fills almost nothing. That matters for memory more than speed: cached entries that a flood keeps
  *   replacing live long enough to be promoted to the old generation, and the heap grows with them.
  *   A full key is compared, so a one-off line is taken for a repeat only when its 30-bit key equals
  *   one still noted (about one line in 4,000 of a flood); a bit per key would take a quarter of them.
@@ -43,8 +42,14 @@ interface Entry<T> {
 }
 
 const LIMIT = 120_000;
-/** Identities remembered on their first line while fewer than this are cached (see seenBefore). */
-const EAGER_LIMIT = LIMIT / 2;
+/**
+ * Identities remembered on their first line while fewer than this are cached: none by default.
+ * Remembering at once parsed a production shard ~15% faster, but in a flood the first one-off
+ * entries survive, V8 then pretenures every line's source and target at their allocation sites, and
+ * the bench's 1 GiB flood peaked at 646 MiB instead of 256 (also with eagerness stopped after 4,096
+ * entries without hits: 461 MiB). Tests set it to check the behaviour.
+ */
+const EAGER_LIMIT = 0;
 /** Sets of the two-way table (twice the identities it can hold are slots). */
 const SETS = 1 << 17;
 const ARENA_BYTES = 16 * 1024 * 1024;
@@ -126,10 +131,6 @@ export class KnownFlows<T> {
    * The caller builds the value to remember only then (a flood's one-off lines build nothing).
    */
   seenBefore(key: number): boolean {
-    // While the cache is less than half full, an identity is worth remembering at once: a cluster of
-    // thousands of pods repeats each identity a few times an hour, and waiting for its second line
-    // parsed a quarter of a production shard's lines in full. Past half, only repeats are remembered,
-    // so a flood of one-off identities fills at most that half, and then nothing.
     if (this.size < this.eagerLimit) return true;
     const entry = key & ((1 << SEEN_BITS) - 1);
     if (this.seenOnce[entry] === key + 1) return true;
