@@ -19,7 +19,7 @@ describe('documentation', () => {
     for (const guide of ['deploy', 'on-call', 'baselines', 'architecture', 'throughput', 'threat-model']) expect(readme).toContain(`](docs/${guide}.md)`);
   });
 
-  it('every relative link resolves inside this repository (nothing points to ../shared)', async () => {
+  it('every relative link resolves inside this repository, never to a folder beside it', async () => {
     const broken: string[] = [];
     for (const file of await markdownFiles()) {
       const text = await readFile(join(repoRoot, file), 'utf8');

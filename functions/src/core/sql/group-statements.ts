@@ -46,6 +46,22 @@ export interface StatementSample {
   ref: string;
 }
 
+/** Something seen from `firstSeen` to `lastSeen` (ISO, and in ms): a statement kind, a sample. */
+interface Span {
+  firstMs: number;
+  firstSeen: string;
+  lastMs: number;
+  lastSeen: string;
+}
+
+/** Widens `span` to cover `other`; true when its start moved (a sample then takes the other's first ref). */
+function widen(span: Span, other: Span): boolean {
+  const earlier = other.firstMs < span.firstMs;
+  if (earlier) (span.firstMs = other.firstMs), (span.firstSeen = other.firstSeen);
+  if (other.lastMs > span.lastMs) (span.lastMs = other.lastMs), (span.lastSeen = other.lastSeen);
+  return earlier;
+}
+
 export interface GroupStatements {
   byKind: Map<string, GroupStatement>;
   /** Statements of kinds past KINDS_PER_GROUP. */
@@ -60,8 +76,7 @@ function keep(into: Map<string, StatementSample>, key: string, sample: Statement
   const known = into.get(key);
   if (known) {
     known.count += sample.count;
-    if (sample.firstMs < known.firstMs) (known.firstMs = sample.firstMs), (known.firstSeen = sample.firstSeen), (known.ref = sample.ref);
-    if (sample.lastMs > known.lastMs) (known.lastMs = sample.lastMs), (known.lastSeen = sample.lastSeen);
+    if (widen(known, sample)) known.ref = sample.ref;
     return true;
   }
   if (into.size >= limit) return false;
@@ -81,14 +96,7 @@ export function addStatement(statements: GroupStatements, info: StatementInfo, t
     statements.byKind.set(key, entry);
   }
   entry.count++;
-  if (ms < entry.firstMs) {
-    entry.firstMs = ms;
-    entry.firstSeen = time;
-  }
-  if (ms > entry.lastMs) {
-    entry.lastMs = ms;
-    entry.lastSeen = time;
-  }
+  widen(entry, { firstMs: ms, firstSeen: time, lastMs: ms, lastSeen: time });
   for (const object of info.objects ?? []) if (entry.objects.size < OBJECT_LIMIT) entry.objects.add(object);
   if (info.text === '') return;
   // A statement that may never be routine is kept by its exact text: its literals (the program of a
@@ -110,14 +118,7 @@ export function mergeStatements(into: GroupStatements, later: GroupStatements): 
     }
     entry.count += from.count;
     entry.unsampled += from.unsampled;
-    if (from.firstMs < entry.firstMs) {
-      entry.firstMs = from.firstMs;
-      entry.firstSeen = from.firstSeen;
-    }
-    if (from.lastMs > entry.lastMs) {
-      entry.lastMs = from.lastMs;
-      entry.lastSeen = from.lastSeen;
-    }
+    widen(entry, from);
     for (const object of from.objects) if (entry.objects.size < OBJECT_LIMIT) entry.objects.add(object);
     for (const [k, sample] of from.samples) if (!keep(entry.samples, k, sample, STATEMENT_SAMPLES)) entry.unsampled += sample.count;
     for (const [k, sample] of from.notable) if (!keep(entry.notable, k, sample, NOTABLE_SAMPLES)) entry.unsampled += sample.count;
