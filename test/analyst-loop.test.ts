@@ -60,7 +60,7 @@ describe('baselines that cannot silently stop working', () => {
     await withTempDir(async (dir) => {
       const baselines = join(dir, 'baselines');
       await mkdir(baselines);
-      const result = await runMain(['accept', '--baselines', baselines, '--kind', 'cloudsql', '--target', 'acme-prod:orders-pg', '--credential', 'db-user:app', '--owner', 'team-db', '--expires', '2099-01-01']);
+      const result = await runMain(['accept', '--baselines', baselines, '--kind', 'cloudsql', '--target', 'acme-prod:orders-pg', '--credential', 'db-user:app', '--owner', 'team-db', '--expires', '2027-01-01', '--now', '2026-11-24T00:00:00Z']);
       expect(result.status, result.stderr).toBe(0);
       const text = await readFile(join(baselines, 'cloudsql/acme-prod_orders-pg.yaml'), 'utf8');
       expect(text.split('\n')[0]).toBe('# yaml-language-server: $schema=../baseline.schema.json');

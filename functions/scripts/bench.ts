@@ -227,20 +227,6 @@ const { createGunzip } = require('node:zlib');
 })();
 `;
 
-const AUDIT = `
-import { readFileSync } from 'node:fs';
-${PEAK_RSS}
-import { main } from ${JSON.stringify(join(root, 'functions/dist/cli.js'))};
-const [baselines, file] = process.argv.slice(1);
-const t = process.hrtime.bigint();
-let out = '';
-const workers = process.argv[3] ?? 'auto';
-const code = await main(['audit', '--quiet', '--format', 'json', '--workers', workers, '--baselines', baselines, file], { out: (s) => (out += s), err: () => undefined, progress: false });
-const seconds = Number(process.hrtime.bigint() - t) / 1e9;
-const summary = JSON.parse(out).summary;
-process.stderr.write(JSON.stringify({ seconds, maxRssMb: peakRssMb(), lines: summary.lines, code, findings: summary.findings }) + '\\n');
-`;
-
 /**
  * The Cloud Function's own read path: auditObject (read-object.ts) streaming the shard through the
  * unmodified @google-cloud/storage client (checksum validation included) from the loopback GCS server,

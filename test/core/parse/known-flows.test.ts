@@ -1,8 +1,7 @@
 /**
  * The flow identity cache returns a remembered value only for the same shape, orientation and value
- * bytes — whatever the key it is asked with — and a flow is remembered from its second sighting (from
- * its first only while fewer than `eagerLimit` are cached: 0 unless asked), a flood of one-off
- * identities almost never.
+ * bytes — whatever the key it is asked with — and a flow is remembered from its second sighting, a
+ * flood of one-off identities almost never.
  */
 import { describe, expect, it } from 'vitest';
 import { viewOf } from '../../../functions/src/core/parse/bytes.js';
@@ -26,7 +25,7 @@ describe('known flows', () => {
   const identity = Int32Array.from([0, 1]); // the ip and pod values
 
   it('remember an identity on its second sighting, and find it by its own key', () => {
-    const flows = new KnownFlows<string>(0);
+    const flows = new KnownFlows<string>();
     const { buf, shape } = matched('{"ip":"10.0.0.1","pod":"web-1","port":443}');
     const view = viewOf(buf);
     const key = flows.key(view, scanner, shape, 443, identity);
@@ -37,22 +36,8 @@ describe('known flows', () => {
     expect(flows.cached).toBe(1);
   });
 
-  it('remember identities on their first sighting only while fewer than eagerLimit are cached', () => {
-    const flows = new KnownFlows<string>(2);
-    const remembered = (pod: string) => {
-      const { buf, shape } = matched(`{"ip":"10.0.0.1","pod":"${pod}","port":443}`);
-      const key = flows.key(viewOf(buf), scanner, shape, 443, identity);
-      if (flows.seenBefore(key)) flows.remember(key, buf, scanner, shape, 443, identity, pod);
-      return flows.get(key, viewOf(buf), scanner, shape, 443, identity);
-    };
-    expect(remembered('a')).toBe('a');
-    expect(remembered('b')).toBe('b');
-    expect(remembered('c')).toBeUndefined(); // past the eager half: its second line
-    expect(remembered('c')).toBe('c');
-  });
-
   it('take almost no line of a flood of one-off identities for a second sighting', () => {
-    const flows = new KnownFlows<string>(0);
+    const flows = new KnownFlows<string>();
     // 600,000 distinct keys, as a scan from as many addresses hashes (30-bit, uniformly spread).
     let state = 12345;
     const seen = new Set<number>();

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { LOG_KINDS } from '../../core/access-event.js';
-import { accept, acceptanceProblem, type Acceptance } from '../../core/baseline/accept.js';
+import { accept, acceptanceProblem, describeAcceptanceProblem, type Acceptance } from '../../core/baseline/accept.js';
 import { acceptanceFor, decodeReportWord } from '../../core/baseline/accept-command.js';
 import { sourceMatchProblem } from '../../core/baseline/schema.js';
 import { downloadObject, parseGsLocation } from '../../core/gcs/download.js';
@@ -139,7 +139,7 @@ export async function acceptCommand(argv: readonly string[], io: CommandIo): Pro
   };
   // What the user typed is a usage error; the same problem in a report's finding is a baseline one.
   const problem = acceptanceProblem(acceptance, now);
-  if (problem) throw new UsageError(`accept: ${problem}`);
+  if (problem) throw new UsageError(`accept: ${describeAcceptanceProblem(problem)}`);
   const result = await accept(o.baselines, acceptance, now);
   printResult(io, result, o.baselines);
   return 0;
@@ -163,7 +163,8 @@ async function acceptFromReport(values: Record<string, unknown>, io: CommandIo):
     ...(o.expires ? { expires: o.expires } : {}),
   };
   const problem = acceptanceProblem(full, now);
-  if (problem) throw problem.startsWith('--expires') ? new UsageError(`accept: ${problem}`) : new ReportError(`accept: finding ${finding.id}: ${problem.replace(/^--\w+: /, '')}`);
+  // --expires is what the user typed; anything else came from the report's finding.
+  if (problem) throw problem.flag === 'expires' ? new UsageError(`accept: ${describeAcceptanceProblem(problem)}`) : new ReportError(`accept: finding ${finding.id}: ${problem.message}`);
   const result = await accept(o.baselines, full, now);
   printResult(io, result, o.baselines);
   return 0;

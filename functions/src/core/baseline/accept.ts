@@ -9,7 +9,7 @@ import { isMap, isSeq, type Document, type YAMLSeq } from 'yaml';
 import type { LogKind } from '../access-event.js';
 import { parseStrictDate, strictDateProblem } from './dates.js';
 import { sourceMatchProblem, targetKey, type BaselineSection } from './schema.js';
-import { appendMissingScalars, BaselineError, baselineFileName, loadEditableBaselines, newBaselineDocument, SCHEMA_FILE, writeSchemaFile, type EditableBaseline } from './store.js';
+import { appendMissingScalars, BaselineError, baselineFileName, loadEditableBaselines, newBaselineDocument, SCHEMA_FILE, writeSchemaFile } from './store.js';
 import { targetProblem } from './target-name.js';
 
 export interface Acceptance {
@@ -47,17 +47,28 @@ function has(seq: YAMLSeq, predicate: (item: Record<string, unknown>) => boolean
 }
 
 /** Why `acceptance` cannot be written as of `now`, or undefined. */
-export function acceptanceProblem(acceptance: Acceptance, now: number): string | undefined {
+/** What is wrong with an acceptance, and which of its values (named as its flag) is wrong. */
+export interface AcceptanceProblem {
+  flag: 'target' | 'source' | 'expires';
+  message: string;
+}
+
+/** `--flag: message`, the one-line form every accept problem is shown in. */
+export function describeAcceptanceProblem(problem: AcceptanceProblem): string {
+  return `--${problem.flag}: ${problem.message}`;
+}
+
+export function acceptanceProblem(acceptance: Acceptance, now: number): AcceptanceProblem | undefined {
   const target = targetProblem(acceptance.kind, acceptance.target);
-  if (target) return `--target: ${JSON.stringify(acceptance.target.slice(0, 120))} ${target}`;
+  if (target) return { flag: 'target', message: `${JSON.stringify(acceptance.target.slice(0, 120))} ${target}` };
   if (acceptance.source !== undefined) {
     const problem = sourceMatchProblem(acceptance.source);
-    if (problem) return `--source: ${problem}`;
+    if (problem) return { flag: 'source', message: problem };
   }
   if (acceptance.expires !== undefined) {
     const problem = strictDateProblem(acceptance.expires);
-    if (problem) return `--expires: ${problem}`;
-    if (parseStrictDate(acceptance.expires)! <= now) return `--expires: ${acceptance.expires} is not in the future; the entries would never count as normal`;
+    if (problem) return { flag: 'expires', message: problem };
+    if (parseStrictDate(acceptance.expires)! <= now) return { flag: 'expires', message: `${acceptance.expires} is not in the future; the entries would never count as normal` };
   }
   return undefined;
 }
@@ -66,15 +77,15 @@ export function acceptanceProblem(acceptance: Acceptance, now: number): string |
  * Adds the acceptance to the baseline of its target in `dir`, which must exist: a digest's command
  * run from the wrong directory must not write a baseline nobody deploys.
  */
-export async function accept(dir: string, acceptance: Acceptance, now: number, existing?: readonly EditableBaseline[]): Promise<AcceptResult> {
+export async function accept(dir: string, acceptance: Acceptance, now: number): Promise<AcceptResult> {
   const problem = acceptanceProblem(acceptance, now);
-  if (problem) throw new BaselineError([problem]);
-  if (!existing && !(await stat(dir).catch(() => undefined))?.isDirectory()) {
+  if (problem) throw new BaselineError([describeAcceptanceProblem(problem)]);
+  if (!(await stat(dir).catch(() => undefined))?.isDirectory()) {
     throw new BaselineError([
       `${dir}: no baselines directory here. accept adds to the baselines you deploy: run it from the repository that holds them, or name them with --baselines DIR (to start a new set: log-audit learn --out DIR PATH…)`,
     ]);
   }
-  const baselines = existing ?? (await loadEditableBaselines(dir));
+  const baselines = await loadEditableBaselines(dir);
   const current = baselines.find((b) => targetKey(b.baseline.kind, b.baseline.target) === targetKey(acceptance.kind, acceptance.target));
   const file = current?.file ?? join(dir, baselineFileName(acceptance.kind, acceptance.target));
   const document: Document = current?.document ?? newBaselineDocument(acceptance.kind, acceptance.target, relative(dirname(file), join(dir, SCHEMA_FILE)));

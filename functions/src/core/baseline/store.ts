@@ -487,23 +487,25 @@ function mergeCredentialKeys(document: Document, keys: Map<string, Set<string>>,
     if (!isMap(item)) continue;
     const learned = keys.get(str(item.get('match')));
     if (!learned || learned.size === 0) continue;
-    const current: unknown = item.get('keys', true);
-    if (!isSeq(current)) {
-      item.set('keys', document.createNode([...learned].sort()));
-      summary.updated++;
-      continue;
-    }
-    if (appendMissingScalars(document, current, [...learned].sort()).length > 0) summary.updated++;
+    if (mergeScalarList(document, item, 'keys', learned)) summary.updated++;
   }
 }
 
 /** `listers`: written (possibly empty) once learn has seen the bucket, so enumeration is checked; new listers appended. */
 function mergeListers(document: Document, listers: Set<string>, summary: MergeSummary): void {
-  const current: unknown = document.get('listers', true);
+  if (mergeScalarList(document, document, 'listers', listers)) summary.updated++;
+}
+
+/**
+ * `key` of `parent` (the document or one of its maps) as a list holding `values` too: written,
+ * sorted, when absent (even empty), else the values it lacks appended. True when it changed.
+ */
+function mergeScalarList(document: Document, parent: Document | YAMLMap, key: string, values: Iterable<string>): boolean {
+  const sorted = [...values].sort();
+  const current: unknown = parent.get(key, true);
   if (!isSeq(current)) {
-    document.set('listers', document.createNode([...listers].sort()));
-    summary.updated++;
-    return;
+    parent.set(key, document.createNode(sorted));
+    return true;
   }
-  if (appendMissingScalars(document, current, [...listers].sort()).length > 0) summary.updated++;
+  return appendMissingScalars(document, current, sorted).length > 0;
 }

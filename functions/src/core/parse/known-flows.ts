@@ -11,7 +11,9 @@
  * - An identity is cached the second time it is seen: its key is first noted in a direct-mapped
  *   table of keys (a later key of the same entry overwrites it). A real flow repeats and is cached
  *   from its second line, while a flood of one-off identities (a scan from a million addresses)
- *   fills almost nothing. That matters for memory more than speed: cached entries that a flood keeps
+ *   fills almost nothing. (Caching on the first line was tried: ~15% faster on a production shard,
+ *   but early one-off entries of a flood survive, V8 then pretenures every line's objects at their
+ *   allocation sites, and the bench's 1 GiB flood peaked at 646 MiB instead of 256.) That matters for memory more than speed: cached entries that a flood keeps
  *   replacing live long enough to be promoted to the old generation, and the heap grows with them.
  *   A full key is compared, so a one-off line is taken for a repeat only when its 30-bit key equals
  *   one still noted (about one line in 4,000 of a flood); a bit per key would take a quarter of them.
@@ -20,7 +22,7 @@
  *   a cluster of thousands of pods talking to a handful of destinations in both directions (~37,000
  *   identities of ~120 bytes on the bench's production shard). At 50,000 and 4 MiB the arena filled
  *   and the cache was emptied over and over: 1.46-1.52 s for that 300 MB shard on one thread; 1.27-1.39
- *   s at 120,000 and 16 MiB, and 1.10-1.14 s caching on the first line too.
+ *   s at 120,000 and 16 MiB.
  */
 import { sameBytes } from './bytes.js';
 import type { Shape } from './line-shapes.js';
@@ -42,14 +44,6 @@ interface Entry<T> {
 }
 
 const LIMIT = 120_000;
-/**
- * Identities remembered on their first line while fewer than this are cached: none by default.
- * Remembering at once parsed a production shard ~15% faster, but in a flood the first one-off
- * entries survive, V8 then pretenures every line's source and target at their allocation sites, and
- * the bench's 1 GiB flood peaked at 646 MiB instead of 256 (also with eagerness stopped after 4,096
- * entries without hits: 461 MiB). Tests set it to check the behaviour.
- */
-const EAGER_LIMIT = 0;
 /** Sets of the two-way table (twice the identities it can hold are slots). */
 const SETS = 1 << 17;
 const ARENA_BYTES = 16 * 1024 * 1024;
@@ -74,8 +68,6 @@ export class KnownFlows<T> {
   /** Keys seen once, plus one (0 is an empty entry), at their low SEEN_BITS bits. */
   private readonly seenOnce = new Int32Array(1 << SEEN_BITS);
 
-  /** `eagerLimit`: identities remembered on their first line while fewer are cached (tests set 0). */
-  constructor(private readonly eagerLimit = EAGER_LIMIT) {}
 
   /**
    * Hash of the shape, the orientation and the identity values' bytes (four at a time), read in
@@ -131,7 +123,6 @@ export class KnownFlows<T> {
    * The caller builds the value to remember only then (a flood's one-off lines build nothing).
    */
   seenBefore(key: number): boolean {
-    if (this.size < this.eagerLimit) return true;
     const entry = key & ((1 << SEEN_BITS) - 1);
     if (this.seenOnce[entry] === key + 1) return true;
     this.seenOnce[entry] = key + 1;

@@ -55,10 +55,6 @@ export function loadSqlParsers(): Promise<void> {
   return loading;
 }
 
-export function sqlParsersLoaded(): boolean {
-  return pg !== undefined && mysql !== undefined;
-}
-
 /** Shapes of statements already seen (by dialect and exact text): a batch repeats its queries. */
 const cache = new Map<string, StatementShape>();
 const CACHE_LIMIT = 20_000;
