@@ -19,47 +19,46 @@ export const UNRECORDED_SOURCE = 'unrecorded';
 
 const GKE_NODE_NAME = /^(gke-.+)-[0-9a-f]{8}-[a-z0-9]{4}$/;
 
-/** Builds the identities of a source from whatever a log line told us about it. */
+/**
+ * Builds the identities of a source from whatever a log line told us about it: its key (the best
+ * identity) first, then the rest in the order below. (One array, pushed to: this runs for every
+ * flow the fast path has not seen, where unshift, filter and spread made it a fifth of the garbage.)
+ */
 export function buildSource(details: SourceDetails): Source {
-  const identities: string[] = [];
+  const rest: string[] = [];
   const { ip, gke, vm, vpc, location } = details;
   if (ip !== undefined && ip !== '') {
-    if ((REDACTED_CALLERS as readonly string[]).includes(ip)) identities.push(`token:${ip}`);
-    else if (ipFamily(ip) === 6) identities.push(`ip:${ip}`, `cidr:${ipv6Slash64(ip)}`);
-    else if (ipFamily(ip) === 4) identities.push(`ip:${ip}`);
-    else identities.push(`token:${ip}`);
+    const family = ipFamily(ip);
+    if ((REDACTED_CALLERS as readonly string[]).includes(ip)) rest.push(`token:${ip}`);
+    else if (family === 6) rest.push(`ip:${ip}`, `cidr:${ipv6Slash64(ip)}`);
+    else if (family === 4) rest.push(`ip:${ip}`);
+    else rest.push(`token:${ip}`);
   }
   let key: string | undefined;
   if (gke) {
-    if (gke.namespace) {
-      key = `gke:${gke.cluster}/${gke.namespace}`;
-      identities.unshift(key);
-    }
-    identities.push(`gke:${gke.cluster}`);
+    if (gke.namespace) key = `gke:${gke.cluster}/${gke.namespace}`;
+    rest.push(`gke:${gke.cluster}`);
     key ??= `gke:${gke.cluster}`;
   }
   if (vm) {
     const project = vm.project ?? '-';
     const pool = GKE_NODE_NAME.exec(vm.name)?.[1];
     const vmKey = pool ? `gke-pool:${project}/${pool}` : `vm:${project}/${vm.name}`;
-    if (pool) identities.push(`vm:${project}/${vm.name}`);
-    identities.push(vmKey);
+    if (pool) rest.push(`vm:${project}/${vm.name}`);
+    rest.push(vmKey);
     key ??= vmKey;
   }
   if (vpc?.network) {
-    if (vpc.subnetwork) identities.push(`subnet:${vpc.network}/${vpc.subnetwork}`);
-    identities.push(`subnet:${vpc.network}/*`);
+    if (vpc.subnetwork) rest.push(`subnet:${vpc.network}/${vpc.subnetwork}`);
+    rest.push(`subnet:${vpc.network}/*`);
   }
-  if (location?.asn !== undefined) identities.push(`asn:${location.asn}`);
-  if (location?.country) identities.push(`country:${location.country}`);
-  if (key === undefined) {
-    // No workload identity: the address itself (IPv6 by its /64), or a token.
-    key = identities.find((id) => id.startsWith('cidr:')) ?? identities[0] ?? UNRECORDED_SOURCE;
-  }
-  if (!identities.includes(key)) identities.unshift(key);
-  // The primary key first, then the rest in the order built.
-  const ordered = [key, ...identities.filter((id) => id !== key)];
-  return { key, identities: ordered, details };
+  if (location?.asn !== undefined) rest.push(`asn:${location.asn}`);
+  if (location?.country) rest.push(`country:${location.country}`);
+  // No workload identity: the address itself (IPv6 by its /64), or a token.
+  key ??= rest.find((id) => id.startsWith('cidr:')) ?? rest[0] ?? UNRECORDED_SOURCE;
+  const identities = [key];
+  for (const id of rest) if (id !== key) identities.push(id);
+  return { key, identities, details };
 }
 
 /**

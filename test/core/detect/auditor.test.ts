@@ -324,3 +324,42 @@ describe('repeats of a known access', () => {
     ]);
   });
 });
+
+describe('entry ids, kept only where a finding can show them', () => {
+  const withIds = (spec: EventSpec, baselines = [bucket, redis, db], lister?: LoadedBaseline) => {
+    const auditor = new BatchAuditor(lister ? [lister] : baselines, { now: Date.parse('2026-11-20T12:00:00Z') });
+    for (let i = 0; i < 3; i++) auditor.add({ ...event(spec), ref: { file: 'test.json', line: i + 1, insertId: `id-${i}` } });
+    return auditor.groupsInOrder()[0]!.entryIds.length;
+  };
+
+  it('a group whose source, credential and pairing the baseline knows collects none; any unknown part, and it does', () => {
+    expect(withIds({})).toBe(0);
+    expect(withIds({ source: { ip: '192.0.2.99' } })).toBe(3);
+    expect(withIds({ credential: 'someone@evil.example' })).toBe(3);
+    expect(withIds({ credential: 'etl@p.iam.gserviceaccount.com' })).toBe(3); // known, never from this source
+    expect(withIds({ target: 'bucket-without-baseline' })).toBe(3);
+    expect(withIds({ source: { ip: '192.0.2.200' } })).toBe(3); // an expired entry is not knowledge
+  });
+
+  it('flows of a known source collect none; statements could be new, so a database group always collects', () => {
+    expect(withIds({ kind: 'vpc-flow', target: '10.0.0.4:6379', source: { ip: '10.44.1.7', gke: { cluster: 'prod', namespace: 'checkout' } } })).toBe(0);
+    expect(withIds({ kind: 'vpc-flow', target: '10.0.0.4:6379', source: { ip: '10.44.1.7', gke: { cluster: 'prod', namespace: 'unknown' } } })).toBe(3);
+    expect(withIds({ kind: 'cloudsql', target: 'example-p:db', credential: 'db-user:app', source: { ip: '10.44.1.7' } })).toBe(3);
+  });
+
+  it('a known credential that does not normally list the bucket collects them: a listing would be reported', () => {
+    const listers = baseline(`
+version: 1
+kind: gcs
+target: bucket-a
+sources:
+  - match: ip:203.0.113.7
+credentials:
+  - match: app@p.iam.gserviceaccount.com
+pairs:
+  - { credential: app@p.iam.gserviceaccount.com, source: ip:203.0.113.7 }
+listers: []
+`);
+    expect(withIds({}, [], listers)).toBe(3);
+  });
+});

@@ -56,6 +56,42 @@ describe('known flows', () => {
     expect(flows.seenBefore(77)).toBe(true);
   });
 
+  it('admit identities on their first sighting while they repeat, and only on their second once a flood shows they do not', () => {
+    const repeating = new KnownFlows<string>();
+    // A cluster: lines of 20,000 identities in random order, each seen ~4 times. Every miss is
+    // admitted at once, so each identity is built once.
+    let state = 99;
+    let refused = 0;
+    for (let n = 0; n < 80_000; n++) {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      const i = (state >>> 8) % 20_000;
+      const { buf, shape } = matched(`{"ip":"10.0.${i >> 8}.${i & 255}","pod":"web","port":443}`);
+      const view = viewOf(buf);
+      const key = repeating.key(view, scanner, shape, 443, identity);
+      if (repeating.get(key, view, scanner, shape, 443, identity) !== undefined) continue;
+      if (repeating.admit(key)) repeating.remember(key, buf, scanner, shape, 443, identity, `pod ${i}`);
+      else refused++;
+    }
+    expect(refused).toBe(0);
+    expect(repeating.cached).toBeGreaterThan(19_500);
+
+    // A flood: nothing is found again, so after the first check only second sightings are admitted.
+    const flood = new KnownFlows<string>();
+    let admitted = 0;
+    for (let i = 0; i < 100_000; i++) {
+      const { buf, shape } = matched(`{"ip":"203.0.${i >> 8}.${i & 255}","pod":"scan-${i}","port":6379}`);
+      const view = viewOf(buf);
+      const key = flood.key(view, scanner, shape, 6379, identity);
+      if (flood.get(key, view, scanner, shape, 6379, identity) === undefined && flood.admit(key)) {
+        admitted++;
+        flood.remember(key, buf, scanner, shape, 6379, identity, `scan ${i}`);
+      }
+    }
+    // The first 16,384, and then almost none.
+    expect(admitted).toBeGreaterThanOrEqual(16_384);
+    expect(admitted).toBeLessThan(16_384 + 100);
+  });
+
   it('give distinct identities distinct keys, however alike their bytes (a scan of consecutive addresses)', () => {
     const flows = new KnownFlows<string>();
     const keys = new Set<number>();

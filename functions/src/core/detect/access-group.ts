@@ -242,7 +242,7 @@ export function mergeInto(group: AccessGroup, later: AccessGroup): void {
     for (const value of from) addSample(into, value);
   }
   for (const ref of later.refs) if (group.refs.length < 3) group.refs.push(ref);
-  for (const id of later.entryIds) if (group.entryIds.length < ENTRY_ID_LIMIT) group.entryIds.push(id);
+  for (const id of later.entryIds) if (group.entryIds.length < group.entryIdLimit) group.entryIds.push(id);
   for (const key of later.keyIds ?? []) addKeyId(group, key);
   if (later.listed) group.listed = true;
   if (later.statements) {

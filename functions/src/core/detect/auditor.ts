@@ -14,6 +14,7 @@ import type { RepeatedAccess } from '../repeated-access.js';
 import { addRepeatToGroup, addToGroup, ENTRY_ID_LIMIT, groupCount, groupKey, mergeInto, newGroup, type AccessGroup } from './access-group.js';
 import type { FindingParts } from './build-finding.js';
 import { ClosedTargets } from './closed-targets.js';
+import { isQuietGroup } from './quiet-group.js';
 import { detectCredentialFromNewSource } from './detectors/credential-from-new-source.js';
 import { DEFAULT_BURST_THRESHOLD, detectFailedAuthBursts } from './detectors/failed-auth-burst.js';
 import { detectNewCredential } from './detectors/new-credential.js';
@@ -134,7 +135,7 @@ export class BatchAuditor implements RangeMerger {
         return;
       }
       group = newGroup(event);
-      if (this.options.completeEntryIds?.has(key)) group.entryIdLimit = 0;
+      if (this.options.completeEntryIds?.has(key) || this.isQuiet(group)) group.entryIdLimit = 0;
       this.groups.set(key, group);
     }
     addToGroup(group, event);
@@ -175,12 +176,18 @@ export class BatchAuditor implements RangeMerger {
         this.addOverflow(delta.kind, delta.target, groupCount(delta), delta.firstSeen, delta.firstMs, delta.lastSeen, delta.lastMs, [delta.source.key]);
         return;
       }
-      // Kept as this batch's group: it collects entry ids from here on whatever the range did.
-      delta.entryIdLimit = ENTRY_ID_LIMIT;
+      // Kept as this batch's group: it collects entry ids from here on (unless quiet) whatever the range did.
+      delta.entryIdLimit = this.isQuiet(delta) ? 0 : ENTRY_ID_LIMIT;
+      if (delta.entryIdLimit === 0) delta.entryIds = [];
       this.groups.set(key, delta);
       return;
     }
     mergeInto(group, delta);
+  }
+
+  /** Whether no finding can come of this group (quiet-group.ts): then it collects no entry ids. */
+  private isQuiet(group: AccessGroup): boolean {
+    return isQuietGroup(group, this.baselines.get(targetKey(group.kind, group.target)));
   }
 
   /** Merges a scan range's overflow of one target, in file order (see ClosedTargets). */

@@ -21,6 +21,7 @@
  * same events, the same groups and the same findings.
  */
 import { isUtf8 } from 'node:buffer';
+import { copySource } from '../source-identity.js';
 import { eventRef, type AccessEvent, type Credential, type Source, type SourceDetails } from '../access-event.js';
 import { LineScanner } from './line-scanner.js';
 import type { Shape } from './line-shapes.js';
@@ -324,27 +325,34 @@ function flowEnd(line: Line, end: 'src' | 'dest', ip: string): SourceDetails {
         service = line.str(k.serviceName);
       }
     }
-    details.gke = {
-      cluster,
-      ...(location ? { location } : {}),
-      ...(namespace ? { namespace } : {}),
-      ...(podName ? { pod: podName } : {}),
-      ...(workload ? { workload } : {}),
-      ...(service ? { service } : {}),
-    };
+    // Fields set one by one in the full parser's order (no spread of a temporary per field).
+    const gke: NonNullable<SourceDetails['gke']> = { cluster };
+    if (location) gke.location = location;
+    if (namespace) gke.namespace = namespace;
+    if (podName) gke.pod = podName;
+    if (workload) gke.workload = workload;
+    if (service) gke.service = service;
+    details.gke = gke;
   }
   if (line.obj(k.instance)) {
-    const vm = line.str(k.vmName);
-    if (vm === undefined) throw FALLBACK;
+    const name = line.str(k.vmName);
+    if (name === undefined) throw FALLBACK;
     const project = line.str(k.vmProject);
     const zone = line.str(k.vmZone);
-    details.vm = { name: vm, ...(project ? { project } : {}), ...(zone ? { zone } : {}) };
+    const vm: NonNullable<SourceDetails['vm']> = { name };
+    if (project) vm.project = project;
+    if (zone) vm.zone = zone;
+    details.vm = vm;
   }
   if (line.obj(k.vpc)) {
     const project = line.str(k.vpcProject);
     const network = line.str(k.vpcName);
     const subnetwork = line.str(k.subnetwork);
-    details.vpc = { ...(project ? { project } : {}), ...(network ? { network } : {}), ...(subnetwork ? { subnetwork } : {}) };
+    const vpc: NonNullable<SourceDetails['vpc']> = {};
+    if (project) vpc.project = project;
+    if (network) vpc.network = network;
+    if (subnetwork) vpc.subnetwork = subnetwork;
+    details.vpc = vpc;
   }
   if (line.obj(k.location)) {
     const asn = line.int(k.asn);
@@ -352,13 +360,13 @@ function flowEnd(line: Line, end: 'src' | 'dest', ip: string): SourceDetails {
     const region = line.str(k.region);
     const city = line.str(k.city);
     const continent = line.str(k.continent);
-    details.location = {
-      ...(asn !== undefined ? { asn } : {}),
-      ...(country ? { country } : {}),
-      ...(region ? { region } : {}),
-      ...(city ? { city } : {}),
-      ...(continent ? { continent } : {}),
-    };
+    const where: NonNullable<SourceDetails['location']> = {};
+    if (asn !== undefined) where.asn = asn;
+    if (country) where.country = country;
+    if (region) where.region = region;
+    if (city) where.city = city;
+    if (continent) where.continent = continent;
+    details.location = where;
   }
   return details;
 }
@@ -526,8 +534,10 @@ function flow(line: Line, buf: Buffer, ctx: ParseContext, known: FlowShape | und
   const time = buf.toString('utf8', timeStart, timeEnd);
   const event = flowEvent({ srcIp, destIp, srcPort, destPort, protocol, time, src, dest, ref: refOf(line, ctx) });
   if (event !== 'skip') event.timeMs = ms;
-  if (known && knownFlows.seenBefore(key)) {
-    const value: FlowIdentity = event === 'skip' ? 'skip' : { kind: 'vpc-flow', target: event.target, source: event.source, credential: null, action: event.action, groupKey: groupKey(event), auditor: 0, groupSlot: 0 };
+  if (known && knownFlows.admit(key)) {
+    // The cache keeps a copy of the source, not this line's object: objects that outlive their line
+    // would make V8 allocate every line's source in the old generation (see newGroup).
+    const value: FlowIdentity = event === 'skip' ? 'skip' : { kind: 'vpc-flow', target: event.target, source: copySource(event.source), credential: null, action: event.action, groupKey: groupKey(event), auditor: 0, groupSlot: 0 };
     knownFlows.remember(key, buf, scanner, known.shape, orientation, known.identity, value);
   }
   return event;

@@ -4,19 +4,16 @@
  * shape's values in the identity fields: two lines of one shape with equal values there have
  * byte-identical identity fields (Shape.valuesIn), so they parse to the same target, source and action.
  *
- * - Keyed by a hash, in a two-way set-associative table (an array read, not a Map lookup: ~4% of a
- *   flow line's time); a third identity in a set replaces the one used less recently. Every hit is
- *   verified — same shape, same orientation, the same bytes in each value — so a hash collision can
- *   never mix two identities up.
- * - An identity is cached the second time it is seen: its key is first noted in a direct-mapped
- *   table of keys (a later key of the same entry overwrites it). A real flow repeats and is cached
- *   from its second line, while a flood of one-off identities (a scan from a million addresses)
- *   fills almost nothing. (Caching on the first line was tried: ~15% faster on a production shard,
- *   but early one-off entries of a flood survive, V8 then pretenures every line's objects at their
- *   allocation sites, and the bench's 1 GiB flood peaked at 646 MiB instead of 256.) That matters for memory more than speed: cached entries that a flood keeps
- *   replacing live long enough to be promoted to the old generation, and the heap grows with them.
- *   A full key is compared, so a one-off line is taken for a repeat only when its 30-bit key equals
- *   one still noted (about one line in 4,000 of a flood); a bit per key would take a quarter of them.
+ * - Keyed by a hash, in a two-way set-associative table of integers (both ways' records of a set
+ *   side by side: one cache line per lookup); a third identity in a set replaces the one used less
+ *   recently. Every hit is verified — same shape, same orientation, the same bytes in each value —
+ *   so a hash collision can never mix two identities up.
+ * - An identity is remembered from its first sighting while that pays, and from its second once a
+ *   flood of one-off identities shows it does not (see admit): a real flow repeats, a scan from a
+ *   million addresses does not, and what a flood leaves in the cache would only be promoted garbage.
+ *   Second sightings are noted in a direct-mapped table of keys (a later key of the same entry
+ *   overwrites it); a one-off line is taken for a repeat only when its 30-bit key equals one still
+ *   noted (about one line in 4,000 of a flood).
  * - The identities' bytes lie one after another in one buffer (no allocation per entry); it is
  *   emptied with the cache. Bounded: at most LIMIT identities and ARENA_BYTES of values — sized for
  *   a cluster of thousands of pods talking to a handful of destinations in both directions (~37,000
@@ -33,20 +30,16 @@ export interface ValuePositions {
   readonly valueEnd: Int32Array;
 }
 
-interface Entry<T> {
-  key: number;
-  shape: Shape;
-  orientation: number;
-  /** Each identity value's length; their bytes lie one after another in the arena from `at`. */
-  lengths: Int32Array;
-  at: number;
-  value: T;
-}
-
 const LIMIT = 120_000;
 /** Sets of the two-way table (twice the identities it can hold are slots). */
 const SETS = 1 << 17;
 const ARENA_BYTES = 16 * 1024 * 1024;
+/** Int32s of one way's record in the table: key + 1, shape id, orientation, arena offset. */
+const WAY_INTS = 4;
+/** Identities remembered between two checks of whether remembering on first sighting pays (KnownFlows.admit). */
+const CHECK_EVERY = 16_384;
+/** It pays while at least one lookup in this many finds an identity. */
+const EAGER_MIN_HIT_RATIO = 8;
 /** Bits of the hash that pick an entry of the seen-once table (1 MiB of keys). */
 const SEEN_BITS = 18;
 
@@ -57,17 +50,29 @@ function mix(h: number, word: number): number {
 }
 
 export class KnownFlows<T> {
-  /** Two ways per set, by hash: a set's slots are 2k and 2k + 1. */
-  private readonly slots: (Entry<T> | undefined)[] = new Array<Entry<T> | undefined>(2 * SETS).fill(undefined);
+  /**
+   * Per set, both ways' records side by side — key + 1 (0: empty), shape id, orientation, where the
+   * identity lies in the arena — so a lookup reads one cache line, not a slot array, an entry
+   * object and its lengths array (three dependent reads that made the lookup a fifth of a flow
+   * line's time, and slower still with two threads sharing the memory bus).
+   */
+  private readonly table = new Int32Array(SETS * 2 * WAY_INTS);
+  /** The remembered values, by slot (2 × set + way). */
+  private readonly values: (T | undefined)[] = new Array<T | undefined>(2 * SETS).fill(undefined);
   /** Per set, the way used last (the other is replaced). */
   private readonly lastUsed = new Uint8Array(SETS);
   private size = 0;
+  /** Each identity's values, one after another, each as a 4-byte length and its bytes. */
   private readonly arena = new Uint8Array(ARENA_BYTES);
   private readonly arenaView = new DataView(this.arena.buffer);
   private arenaUsed = 0;
   /** Keys seen once, plus one (0 is an empty entry), at their low SEEN_BITS bits. */
   private readonly seenOnce = new Int32Array(1 << SEEN_BITS);
-
+  /** Identities are remembered from their first sighting until that stops paying (see admit). */
+  private eager = true;
+  /** Identities remembered, and lookups that found one, since the last check of `eager`. */
+  private remembered = 0;
+  private hits = 0;
 
   /**
    * Hash of the shape, the orientation and the identity values' bytes (four at a time), read in
@@ -94,23 +99,26 @@ export class KnownFlows<T> {
   /** What this line's identity was remembered as, or undefined. */
   get(key: number, view: DataView<ArrayBufferLike>, line: ValuePositions, shape: Shape, orientation: number, values: Int32Array): T | undefined {
     const set = key & (SETS - 1);
+    const table = this.table;
+    let at = set * 2 * WAY_INTS;
     let way = 0;
-    let known = this.slots[2 * set];
-    if (!known || known.key !== key) {
+    if (table[at] !== key + 1) {
       way = 1;
-      known = this.slots[2 * set + 1];
-      if (!known || known.key !== key) return undefined;
+      at += WAY_INTS;
+      if (table[at] !== key + 1) return undefined;
     }
-    if (known.shape !== shape || known.orientation !== orientation) return undefined;
-    let at = known.at;
+    if (table[at + 1] !== shape.id || table[at + 2] !== orientation) return undefined;
+    const arena = this.arenaView;
+    let i = table[at + 3]!;
     for (let j = 0; j < values.length; j++) {
       const s = line.valueStart[values[j]!]!;
       const length = line.valueEnd[values[j]!]! - s;
-      if (known.lengths[j] !== length || !sameBytes(this.arenaView, at, view, s, length)) return undefined;
-      at += length;
+      if (arena.getInt32(i, true) !== length || !sameBytes(arena, i + 4, view, s, length)) return undefined;
+      i += 4 + length;
     }
     this.lastUsed[set] = way;
-    return known.value;
+    this.hits++;
+    return this.values[2 * set + way];
   }
 
   /** Identities cached now. */
@@ -129,27 +137,64 @@ export class KnownFlows<T> {
     return false;
   }
 
+  /**
+   * Whether to remember an identity `get` did not find. At first every identity is, from its first
+   * sighting: a production cluster's ~37,000 identities repeat ~7 times an hour each, and
+   * remembering them only on their second sighting built every event twice — a quarter of a shard's
+   * lines. But a flood of one-off sources (a scan from a million addresses) never repeats, and what
+   * it leaves in the cache lives long enough to be promoted, which made V8 allocate more of it in
+   * the old generation (+120 MiB on the bench's 1 GiB flood). So every CHECK_EVERY identities
+   * remembered, the lookups that found one are counted: fewer than one in EAGER_MIN_HIT_RATIO of
+   * them, or a cache that filled, and from then on an identity is remembered only from its second
+   * sighting (seenBefore), so a flood fills almost nothing and its lines stay short-lived garbage.
+   * (On the production shard's first 16,384 identities, ~40% are found again within those lines; on
+   * the flood, none.)
+   */
+  admit(key: number): boolean {
+    if (!this.eager) return this.seenBefore(key);
+    if (++this.remembered >= CHECK_EVERY) {
+      if (this.hits * EAGER_MIN_HIT_RATIO < this.remembered) this.eager = false;
+      this.remembered = 0;
+      this.hits = 0;
+    }
+    return true;
+  }
+
   /** Remembers this line's identity as `value`, its values' bytes copied (see seenBefore). */
   remember(key: number, buf: Uint8Array, line: ValuePositions, shape: Shape, orientation: number, values: Int32Array, value: T): void {
-    const lengths = new Int32Array(values.length);
     let size = 0;
-    for (let j = 0; j < values.length; j++) size += lengths[j] = line.valueEnd[values[j]!]! - line.valueStart[values[j]!]!;
+    for (let j = 0; j < values.length; j++) size += 4 + line.valueEnd[values[j]!]! - line.valueStart[values[j]!]!;
     // An identity too large for a fair share of the arena is not cached.
     if (size > ARENA_BYTES / 64) return;
     if (this.size >= LIMIT || this.arenaUsed + size > ARENA_BYTES) {
-      this.slots.fill(undefined);
+      this.eager = false;
+      this.table.fill(0);
+      this.values.fill(undefined);
       this.size = 0;
       this.arenaUsed = 0;
     }
-    const at = this.arenaUsed;
+    const start = this.arenaUsed;
+    let i = start;
     for (let j = 0; j < values.length; j++) {
-      this.arena.set(buf.subarray(line.valueStart[values[j]!]!, line.valueEnd[values[j]!]!), this.arenaUsed);
-      this.arenaUsed += lengths[j]!;
+      const s = line.valueStart[values[j]!]!;
+      const e = line.valueEnd[values[j]!]!;
+      this.arenaView.setInt32(i, e - s, true);
+      // Byte by byte: a subarray per value was most of what remembering allocated.
+      for (let k = s; k < e; k++) this.arena[i + 4 + k - s] = buf[k]!;
+      i += 4 + e - s;
     }
+    this.arenaUsed = i;
     const set = key & (SETS - 1);
-    const way = this.slots[2 * set] === undefined ? 0 : this.slots[2 * set + 1] === undefined ? 1 : 1 - this.lastUsed[set]!;
-    if (this.slots[2 * set + way] === undefined) this.size++;
-    this.slots[2 * set + way] = { key, shape, orientation, lengths, at, value };
+    const base = set * 2 * WAY_INTS;
+    const table = this.table;
+    const way = table[base] === 0 ? 0 : table[base + WAY_INTS] === 0 ? 1 : 1 - this.lastUsed[set]!;
+    const at = base + way * WAY_INTS;
+    if (table[at] === 0) this.size++;
+    table[at] = key + 1;
+    table[at + 1] = shape.id;
+    table[at + 2] = orientation;
+    table[at + 3] = start;
+    this.values[2 * set + way] = value;
     this.lastUsed[set] = way;
   }
 }
