@@ -79,9 +79,9 @@ async function serialScan(file: string, bytes: Buffer, caps: Caps = {}) {
   return serial;
 }
 
-async function parallelScan(file: string, ranges: { rangeBytes?: number; maxRangeGroups?: number }, caps: Caps = {}) {
-  const parallel = { stats: emptyStats(), problems: new ProblemLog(), auditor: new BatchAuditor(baselines, { now: now(), ...caps }), bytes: 0 };
-  await scanFileParallel(file, {
+async function parallelScan(file: string, ranges: { rangeBytes?: number; maxRangeGroups?: number; reshippedGroups?: number }, caps: Caps = {}) {
+  const parallel = { stats: emptyStats(), problems: new ProblemLog(), auditor: new BatchAuditor(baselines, { now: now(), ...caps }), bytes: 0, rangedBytes: 0 };
+  ({ rangedBytes: parallel.rangedBytes } = await scanFileParallel(file, {
     workers,
     stats: parallel.stats,
     problems: parallel.problems,
@@ -91,7 +91,7 @@ async function parallelScan(file: string, ranges: { rangeBytes?: number; maxRang
     now,
     ...ranges,
     ...(caps.maxLineBytes ? { maxLineBytes: caps.maxLineBytes } : {}),
-  });
+  }));
   return parallel;
 }
 
@@ -116,6 +116,25 @@ describe('parallel scan', () => {
       expect(parallel.auditor.findings()).toEqual(findings);
       expect(groupsOf(parallel.auditor)).toEqual(groupsOf(serial.auditor));
     }
+  });
+
+  it('reads the rest on one thread once ranges rebuild the batch\'s groups, and still equals the serial scan', async () => {
+    const file = await fileOf(input);
+    const serial = await serialScan(file, input);
+    const findings = serial.auditor.findings();
+    // Every range of the scenario meets groups the batch has: past 3 of them, the rest is read here.
+    for (const rangeBytes of [300_000, 65_537]) {
+      const parallel = await parallelScan(file, { rangeBytes, reshippedGroups: 3 });
+      expect(parallel.rangedBytes).toBeGreaterThan(0);
+      expect(parallel.rangedBytes).toBeLessThan(input.length / 2);
+      expect(parallel.stats).toEqual(serial.stats);
+      expect(parallel.bytes).toBe(input.length);
+      expect(parallel.problems.list()).toEqual(serial.problems.list());
+      expect(parallel.auditor.findings()).toEqual(findings);
+      expect(groupsOf(parallel.auditor)).toEqual(groupsOf(serial.auditor));
+    }
+    // By default, these ranges are all read in ranges.
+    expect((await parallelScan(file, { rangeBytes: 300_000 })).rangedBytes).toBe(input.length);
   });
 
   it('equals the serial scan for tiny ranges, cutting at any byte (BOM, CRLF, blank lines, no final newline)', async () => {

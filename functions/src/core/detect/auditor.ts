@@ -61,7 +61,8 @@ let auditors = 0;
  * batch's auditor.
  */
 export interface RangeMerger {
-  mergeGroup(group: AccessGroup): void;
+  /** Merges a range's group; true when the batch had that group already. */
+  mergeGroup(group: AccessGroup): boolean;
   mergeOverflow(overflow: Overflow): void;
   /** The targets closed so far, which ranges scanned from now on are told of. */
   readonly closed: ClosedTargets;
@@ -167,22 +168,23 @@ export class BatchAuditor implements RangeMerger {
    * Merges a group aggregated elsewhere (a scan worker) as if its events had been added here, in
    * order: callers merge the groups of consecutive ranges in file order.
    */
-  mergeGroup(original: AccessGroup): void {
+  mergeGroup(original: AccessGroup): boolean {
     const delta = this.resolved(original);
     const key = groupKey(delta);
     const group = this.groups.get(key);
     if (!group) {
       if (!this.track(delta.kind, delta.target)) {
         this.addOverflow(delta.kind, delta.target, groupCount(delta), delta.firstSeen, delta.firstMs, delta.lastSeen, delta.lastMs, [delta.source.key]);
-        return;
+        return false;
       }
       // Kept as this batch's group: it collects entry ids from here on (unless quiet) whatever the range did.
       delta.entryIdLimit = this.isQuiet(delta) ? 0 : ENTRY_ID_LIMIT;
       if (delta.entryIdLimit === 0) delta.entryIds = [];
       this.groups.set(key, delta);
-      return;
+      return false;
     }
     mergeInto(group, delta);
+    return true;
   }
 
   /** Whether no finding can come of this group (quiet-group.ts): then it collects no entry ids. */

@@ -37,12 +37,13 @@ export function bomLength(bytes: Uint8Array): number {
  * asking for the next run, as the chunk may be reused); the line joining two chunks is a run of its
  * own (a copy).
  */
-export async function* splitLines(chunks: AsyncIterable<Buffer | Uint8Array>, maxLineBytes = DEFAULT_MAX_LINE_BYTES): AsyncGenerator<LineRun> {
+export async function* splitLines(chunks: AsyncIterable<Buffer | Uint8Array>, maxLineBytes = DEFAULT_MAX_LINE_BYTES, atFileStart = true): AsyncGenerator<LineRun> {
   /** The open line: bytes after the last newline so far (copied), or only its length once oversized. */
   let carry: Buffer[] = [];
   let carryBytes = 0;
   let oversize = false;
-  let first = true;
+  /** A byte order mark may open the stream only where it starts the file. */
+  let first = atFileStart;
 
   for await (const input of chunks) {
     let chunk = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);

@@ -13,17 +13,19 @@
  * whatever the shard size: a range ends early once it holds MAX_RANGE_GROUPS groups (what is left
  * is scanned once the part before it is merged), and at most four ranges per thread are out at once.
  */
-import { stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import type { AccessEvent } from '../access-event.js';
+import type { RepeatedAccess } from '../repeated-access.js';
 import { CompleteEntryIds } from '../detect/access-group.js';
 import type { RangeMerger } from '../detect/auditor.js';
 import type { ClosedTargetsUpdate } from '../detect/closed-targets.js';
 import { StatementChunks } from '../parse/cloudsql-pgaudit.js';
 import { PostgresSessions } from '../parse/postgres-log.js';
 import { DEFAULT_MAX_LINE_BYTES } from './lines.js';
-import { FUTURE_TOLERANCE_MS, joiningSink, type BatchStats, type ProblemLog } from './scan.js';
-import { scanRange, shiftLines, type RangeResult, type RangeTask } from './scan-range.js';
+import { emptyStats, FUTURE_TOLERANCE_MS, joiningSink, scanStream, type BatchStats, type ProblemLog } from './scan.js';
+import { firstLineAt, scanRange, shiftLines, type RangeResult, type RangeTask } from './scan-range.js';
 
 /** A pool of scan workers running `script` (the bundled scan-worker.js). */
 export class ScanWorkers {
@@ -89,6 +91,11 @@ export class ScanWorkers {
     for (const worker of this.workers) worker.postMessage({ scan, closed });
   }
 
+  /** Tells every worker that the main thread reads the rest of scan `scan` itself: their ranges of it end after the chunk under way. */
+  stop(scan: number): void {
+    for (const worker of this.workers) worker.postMessage({ scan, stop: true });
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
@@ -100,8 +107,10 @@ export interface ParallelScanOptions {
   problems: ProblemLog;
   /** Receives each range's groups and overflow, in file order (the batch's auditor) … */
   auditor: RangeMerger;
-  /** … and the joined postgres.log events. */
+  /** … and the joined postgres.log events, and the events of a part read on this thread alone (see RESHIPPED_GROUPS_PER_MIB) … */
   onEvent: (event: AccessEvent) => void;
+  /** … whose repeats of known accesses come here when given (else as events). */
+  onRepeated?: (repeat: RepeatedAccess) => void;
   /** Sees the bytes of each range once it is scanned (progress). */
   onBytes?: (n: number) => void;
   maxLineBytes?: number;
@@ -111,6 +120,13 @@ export interface ParallelScanOptions {
   rangeBytes?: number;
   /** Groups a range may hold before it ends early (default MAX_RANGE_GROUPS; tests set small ones). */
   maxRangeGroups?: number;
+  /** Groups of a range the batch had already, past which the rest is read on this thread (default: see RESHIPPED_GROUPS_PER_MIB; tests set small ones). */
+  reshippedGroups?: number;
+}
+
+export interface ParallelScanResult {
+  /** Bytes of the file read in ranges; the rest (when ranges stopped paying) was read on this thread alone. */
+  rangedBytes: number;
 }
 
 /**
@@ -136,6 +152,21 @@ const RANGES_OUT_PER_THREAD = 4;
  */
 const MAX_RANGE_GROUPS = 4_000;
 
+/**
+ * Groups of a range that the batch already had (merged into, not added), per MiB the range read:
+ * past this many, ranges are rebuilding the same groups over and over, and merging a group on the
+ * main thread (~40 µs) costs more than reading its share of the file there (~7 ms a MiB). A shard
+ * of Cloud Storage access by 400 principals from 300 addresses holds ~18,000 groups: each range hit
+ * MAX_RANGE_GROUPS after ~6 MB (~380 groups a MiB, all rebuilt) and 1 GiB took 11-16 s on 2 cores
+ * against 6-7 s on one; a production flow shard's 64 MiB ranges carry ~780 (~12 a MiB). Past it,
+ * no new range is handed out: the ranges out are finished and merged, and the rest of the file
+ * (and of any range that ended early) is read on this thread straight into the batch, as a serial
+ * scan would.
+ */
+const RESHIPPED_GROUPS_PER_MIB = 64;
+/** … counted only past this many in a range (a small range of a small file proves nothing). */
+const RESHIPPED_GROUPS_MIN = 256;
+
 /** Scans started in this thread, numbering their ranges' `scan`. */
 let scans = 0;
 
@@ -146,7 +177,7 @@ interface Pending {
   done: Promise<void>;
 }
 
-export async function scanFileParallel(file: string, options: ParallelScanOptions): Promise<void> {
+export async function scanFileParallel(file: string, options: ParallelScanOptions): Promise<ParallelScanResult> {
   const { stats, problems, workers, auditor } = options;
   const now = options.now ?? Date.now;
   const size = (await stat(file)).size;
@@ -178,16 +209,19 @@ export async function scanFileParallel(file: string, options: ParallelScanOption
   /** Ranges before this offset are merged; `lines` is how many lines they held. */
   let mergedTo = 0;
   let lines = 0;
+  /** Set once ranges rebuild the batch's groups (RESHIPPED_GROUPS_PER_MIB): the rest is read on this thread. */
+  let serialRest = false;
 
   const limit = RANGES_OUT_PER_THREAD * threads;
   /** The rest of a range that ended early, once it is next; else a new range while few are out. */
   const take = (): RangeTask | undefined => {
-    const next = rest.get(mergedTo);
+    // (Once ranges stop paying, a rest is read here instead: see readHere.)
+    const next = serialRest ? undefined : rest.get(mergedTo);
     if (next) {
       rest.delete(mergedTo);
       return next;
     }
-    if (carved >= size || out.size >= limit) return undefined;
+    if (serialRest || carved >= size || out.size >= limit) return undefined;
     const bytes = options.rangeBytes ?? Math.min(MAX_RANGE_BYTES, Math.max(MIN_RANGE_BYTES, Math.ceil((size - carved) / (2 * threads))));
     const end = Math.min(size, carved + bytes);
     const task: RangeTask = { file, start: carved, end, latestPlausibleMs: now() + FUTURE_TOLERANCE_MS, maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, fastPath: options.fastPath ?? true, scan, maxGroups, flowAliases: auditor.flowAliasPairs };
@@ -206,20 +240,71 @@ export async function scanFileParallel(file: string, options: ParallelScanOption
     // Groups and joined connections in line order, as a serial scan meets them (which groups a cap
     // keeps depends on it); a range's overflow is of closed targets, which no group of it changes.
     let next = 0;
+    let reshipped = 0;
     for (const { event, join } of result.joins) {
-      for (; next < result.groups.length && result.groups[next]!.firstLine < event.ref.line; next++) auditor.mergeGroup(result.groups[next]!);
+      for (; next < result.groups.length && result.groups[next]!.firstLine < event.ref.line; next++) if (auditor.mergeGroup(result.groups[next]!)) reshipped++;
       sink.join(event, join);
     }
-    for (; next < result.groups.length; next++) auditor.mergeGroup(result.groups[next]!);
+    for (; next < result.groups.length; next++) if (auditor.mergeGroup(result.groups[next]!)) reshipped++;
+    const most = options.reshippedGroups ?? Math.max(RESHIPPED_GROUPS_MIN, (RESHIPPED_GROUPS_PER_MIB * result.bytes) / 2 ** 20);
+    if (reshipped > most && !serialRest) {
+      serialRest = true;
+      workers.stop(scan);
+    }
     for (const overflow of result.overflow) auditor.mergeOverflow(overflow);
     while (told < auditor.closed.updates.length) workers.tell(scan, auditor.closed.updates[told++]!);
   };
+  /** Bytes read in ranges (the rest was read by readHere). */
+  let rangeBytes = 0;
+  /**
+   * Reads the lines that start in [start, end) on this thread straight into the batch (the ranges
+   * before them merged), as a serial scan would: once ranges stop paying (RESHIPPED_GROUPS_PER_MIB), the
+   * rest of a range that ended early, and the rest of the file.
+   */
+  const readHere = async (start: number, end: number) => {
+    const handle = await open(file, 'r');
+    let from: number;
+    let to: number;
+    try {
+      from = Math.min(size, await firstLineAt(handle, start));
+      to = end >= size ? size : Math.min(size, await firstLineAt(handle, end));
+    } finally {
+      await handle.close();
+    }
+    // Progress counts [start, end) exactly, as a range would.
+    let budget = Math.min(end, size) - start;
+    const progress = (n: number) => {
+      const k = Math.max(0, Math.min(n, budget));
+      budget -= k;
+      if (k > 0) options.onBytes?.(k);
+    };
+    progress(from - start);
+    if (from < to) {
+      const here = emptyStats();
+      await scanStream(file, counted(createReadStream(file, { start: from, end: to - 1, highWaterMark: HERE_READ_BYTES }), progress), {
+        stats: here,
+        problems,
+        onEvent: options.onEvent,
+        ...(options.onRepeated ? { onRepeated: options.onRepeated } : {}),
+        maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
+        now,
+        fastPath: options.fastPath ?? true,
+        continues: { firstLine: lines + 1, sessions, chunks },
+      });
+      lines += here.lines;
+      for (const key of Object.keys(here) as (keyof BatchStats)[]) stats[key] += here[key];
+    }
+    progress(budget);
+    mergedTo = end;
+  };
+
   /** Merges the ranges done at the head of the file; a failed range's error is thrown. */
   const mergeReady = () => {
     for (let head = out.get(mergedTo); head && (head.result || head.error); head = out.get(mergedTo)) {
       out.delete(mergedTo);
       if (head.error) throw head.error;
       merge(head.result!);
+      rangeBytes += head.result!.bytes;
       mergedTo = head.result!.next;
     }
   };
@@ -227,6 +312,13 @@ export async function scanFileParallel(file: string, options: ParallelScanOption
   try {
     for (;;) {
       mergeReady();
+      // Once ranges stop paying, the rest of a range that ended early is read here, not as a range.
+      const restHere = serialRest ? rest.get(mergedTo) : undefined;
+      if (restHere) {
+        rest.delete(mergedTo);
+        await readHere(restHere.start, restHere.end);
+        continue;
+      }
       // This thread takes the next range itself (the first one too: it is warm, and a worker may
       // still be starting), then free workers take the ones after it.
       const taken = take();
@@ -261,6 +353,24 @@ export async function scanFileParallel(file: string, options: ParallelScanOption
     // Let every range out end before an error is reported: no worker goes on reading for this scan.
     await Promise.all([...out.values()].map((p) => p.done));
   }
+  // Every range handed out is merged: the rest, if ranges stopped paying, is read here.
+  const rangedBytes = rangeBytes;
+  if (mergedTo < size) {
+    if (!serialRest) throw new Error(`parallel scan of ${file}: stopped at ${mergedTo} of ${size} bytes`);
+    await readHere(mergedTo, size);
+  }
   for (const event of sessions.drain()) emit(event);
   for (const event of chunks.drain()) emit(event);
+  return { rangedBytes };
+}
+
+/** Reads of the parts read on this thread alone (as scanStream's one-thread reads). */
+const HERE_READ_BYTES = 2 * 1024 * 1024;
+
+/** The chunks of `stream`, each counted to `onBytes` as it comes (progress). */
+async function* counted(stream: AsyncIterable<Buffer>, onBytes?: (n: number) => void): AsyncGenerator<Buffer> {
+  for await (const chunk of stream) {
+    onBytes?.(chunk.length);
+    yield chunk;
+  }
 }

@@ -47,7 +47,7 @@ export async function scanFiles(files: readonly string[], options: ScanFilesOpti
         ...(options.now ? { now: options.now } : {}),
         ...(options.fastPath !== undefined ? { fastPath: options.fastPath } : {}),
       };
-      if (parallel) await scanFileParallel(file, { ...common, onBytes, workers: parallel.workers(), auditor: parallel.auditor });
+      if (parallel) await scanFileParallel(file, { ...common, ...(options.onRepeated ? { onRepeated: options.onRepeated } : {}), onBytes, workers: parallel.workers(), auditor: parallel.auditor });
       // scanStream is done with a chunk before it asks for the next: two buffers are read into in turn.
       else await scanStream(file, await openInputFile(file, { onBytes, reuse: 'transient' }), { ...common, ...(options.onRepeated ? { onRepeated: options.onRepeated } : {}) });
     } catch (error) {

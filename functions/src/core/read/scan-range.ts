@@ -62,6 +62,8 @@ export interface ScanKnowledge {
   completeEntryIds?: CompleteEntryIds;
   /** The targets the batch's auditor had closed so far. */
   closed?: ClosedTargets;
+  /** True once the main thread reads the rest of the scan itself: a range ends after its chunk, one not begun reads nothing. */
+  stopped?: () => boolean;
 }
 
 /** Reads of 2 MiB, as scanStream's one-thread reads (input-files.ts). */
@@ -125,7 +127,7 @@ export async function scanRange(task: RangeTask, known: ScanKnowledge = {}): Pro
       turn ^= 1;
       return handle.read(buffer, 0, buffer.length, at).then(({ bytesRead }) => buffer.subarray(0, bytesRead));
     };
-    reading = pos < task.end ? read(pos) : undefined;
+    reading = pos < task.end && !known.stopped?.() ? read(pos) : undefined;
     while (reading) {
       const chunk = await reading;
       reading = undefined;
@@ -155,7 +157,7 @@ export async function scanRange(task: RangeTask, known: ScanKnowledge = {}): Pro
       scan(chunk, from, to, isUtf8(chunk.subarray(from, to)));
       pos = next;
       // Ends early: the chunk read ahead is read again by the range that continues.
-      if (grouping.trackedGroups >= task.maxGroups && reading) break;
+      if ((grouping.trackedGroups >= task.maxGroups || known.stopped?.()) && reading) break;
     }
   } finally {
     // No read may still be writing into a buffer handed to the next range, or use a closed handle.
@@ -165,12 +167,12 @@ export async function scanRange(task: RangeTask, known: ScanKnowledge = {}): Pro
   }
   const groups = grouping.groupsInOrder();
   completeEntryIds?.note(groups, task.start);
-  const next = pos < task.end && grouping.trackedGroups >= task.maxGroups ? pos : task.end;
+  const next = pos < task.end && (grouping.trackedGroups >= task.maxGroups || known.stopped?.() === true) ? pos : task.end;
   return { stats, problems: problems.export(), groups, overflow: grouping.overflowInOrder(), joins, next, bytes: Math.max(0, Math.min(pos, task.end) - task.start) };
 }
 
 /** Where the first line starting at or after `start` begins: `start` itself after a newline (or at 0). */
-async function firstLineAt(handle: FileHandle, start: number): Promise<number> {
+export async function firstLineAt(handle: FileHandle, start: number): Promise<number> {
   if (start === 0) return 0;
   const buffer = Buffer.allocUnsafe(64 * 1024);
   for (let at = start - 1; ; at += buffer.length) {

@@ -6,16 +6,22 @@ import { scanRange, type RangeResult, type RangeTask, type ScanKnowledge } from 
 
 /** What this worker knows of the scan it is on (a message of another scan starts afresh). */
 let scan = -1;
-let known: Required<ScanKnowledge> = { completeEntryIds: new CompleteEntryIds(), closed: new ClosedTargets() };
+let stopped = false;
+const knowledge = (): Required<ScanKnowledge> => ({ completeEntryIds: new CompleteEntryIds(), closed: new ClosedTargets(), stopped: () => stopped });
+let known = knowledge();
 
 function onScan(next: number): void {
   if (next === scan) return;
   scan = next;
-  known = { completeEntryIds: new CompleteEntryIds(), closed: new ClosedTargets() };
+  stopped = false;
+  known = knowledge();
 }
 
-/** A range to scan, or targets the main thread closed (applied at once, even during a range: see ClosedTargets). */
-type Message = (RangeTask & { id: number }) | { scan: number; closed: ClosedTargetsUpdate };
+/**
+ * A range to scan; targets the main thread closed (applied at once, even during a range: see
+ * ClosedTargets); or word that the main thread reads the rest of the scan itself (ranges stop).
+ */
+type Message = (RangeTask & { id: number }) | { scan: number; closed: ClosedTargetsUpdate } | { scan: number; stop: true };
 
 /** Ranges are scanned in the order they came, one after the other. */
 let queue = Promise.resolve();
@@ -24,6 +30,10 @@ parentPort?.on('message', (message: Message) => {
   onScan(message.scan);
   if ('closed' in message) {
     known.closed.apply(message.closed);
+    return;
+  }
+  if ('stop' in message) {
+    stopped = true;
     return;
   }
   queue = queue.then(async () => {
@@ -36,3 +46,12 @@ parentPort?.on('message', (message: Message) => {
     parentPort!.postMessage(reply);
   });
 });
+import { Session } from 'node:inspector';
+import { writeFileSync } from 'node:fs';
+if (process.env['WPROF']) {
+  const s = new Session();
+  s.connect();
+  s.post('Profiler.enable');
+  s.post('Profiler.start');
+  setTimeout(() => s.post('Profiler.stop', (_e, r) => writeFileSync(`/tmp/wprof-${Date.now()}.cpuprofile`, JSON.stringify(r.profile))), Number(process.env['WPROF']));
+}

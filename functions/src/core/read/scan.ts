@@ -125,6 +125,12 @@ export interface ScanOptions {
   fastPath?: boolean;
   /** Read the tamper export: every audit entry is a change to the pipeline (full parser only). */
   pipelineChanges?: boolean;
+  /**
+   * The stream continues a file whose earlier lines were scanned already (parallel-scan.ts): its
+   * first line is `firstLine` of the file (and opens with no byte order mark), postgres.log halves
+   * join with those of the earlier lines, and the file is not counted again.
+   */
+  continues?: { firstLine: number; sessions: PostgresSessions; chunks: StatementChunks };
 }
 
 export const FUTURE_TOLERANCE_MS = 2 * 24 * 3600 * 1000;
@@ -306,8 +312,8 @@ export function joiningSink(sessions: PostgresSessions, emit: (event: AccessEven
 export async function scanStream(file: string, chunks: AsyncIterable<Buffer>, options: ScanOptions): Promise<void> {
   const { stats, problems, onEvent } = options;
   const now = options.now ?? Date.now;
-  const sessions = new PostgresSessions();
-  const statementChunks = new StatementChunks();
+  const sessions = options.continues?.sessions ?? new PostgresSessions();
+  const statementChunks = options.continues?.chunks ?? new StatementChunks();
   // The fast path reads storage data access as accesses; the tamper export is small and read in full.
   const fast = (options.fastPath ?? true) && !options.pipelineChanges;
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
@@ -323,12 +329,12 @@ export async function scanStream(file: string, chunks: AsyncIterable<Buffer>, op
       }
     : undefined;
   const sink = joiningSink(sessions, emit, emitRepeated, statementChunks);
-  stats.files++;
-  let lastLine = 0;
+  if (!options.continues) stats.files++;
+  let lastLine = (options.continues?.firstLine ?? 1) - 1;
   // One span, reused line after line (processLine copies what it keeps).
   const line: LineSpan = { number: 0, buf: Buffer.alloc(0), start: 0, end: 0, utf8: false };
   try {
-    for await (const run of splitLines(chunks, maxLineBytes)) {
+    for await (const run of splitLines(chunks, maxLineBytes, !options.continues)) {
       if (run.oversizeBytes !== undefined) {
         stats.lines++;
         oversizeLine(file, ++lastLine, run.oversizeBytes, maxLineBytes, stats, problems);
