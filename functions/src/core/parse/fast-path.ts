@@ -490,8 +490,8 @@ function flowShape(line: Line, shape: Shape): FlowShape | typeof NOT_DECIDABLE {
   }
 }
 
-/** Flow identities seen in this thread (see KnownFlows). */
-const knownFlows = new KnownFlows<FlowIdentity>();
+/** Flow identities seen in this thread (see KnownFlows): its ~23 MiB of tables made on the first flow line, so other batches never pay for them. */
+let knownFlowsOfThread: KnownFlows<FlowIdentity> | undefined;
 
 /** The event's ref, as the parsers build it (eventRef). */
 function refOf(line: Line, ctx: ParseContext): AccessEvent['ref'] {
@@ -522,6 +522,7 @@ function flow(line: Line, buf: Buffer, ctx: ParseContext, known: FlowShape | und
   const serverPort = (response ? srcPort : destPort) ?? 0x1ffff;
   const orientation = (response ? 0x20000 : 0) | serverPort;
   const view = viewOf(buf);
+  const knownFlows = (knownFlowsOfThread ??= new KnownFlows<FlowIdentity>());
   const key = known ? knownFlows.key(view, scanner, known.shape, orientation, known.identity) : -1;
   const cached = known ? knownFlows.get(key, view, scanner, known.shape, orientation, known.identity) : undefined;
   if (cached === 'skip') return 'skip';

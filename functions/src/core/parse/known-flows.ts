@@ -161,7 +161,7 @@ export class KnownFlows<T> {
   }
 
   /** Remembers this line's identity as `value`, its values' bytes copied (see seenBefore). */
-  remember(key: number, buf: Uint8Array, line: ValuePositions, shape: Shape, orientation: number, values: Int32Array, value: T): void {
+  remember(key: number, buf: Buffer, line: ValuePositions, shape: Shape, orientation: number, values: Int32Array, value: T): void {
     let size = 0;
     for (let j = 0; j < values.length; j++) size += 4 + line.valueEnd[values[j]!]! - line.valueStart[values[j]!]!;
     // An identity too large for a fair share of the arena is not cached.
@@ -179,8 +179,9 @@ export class KnownFlows<T> {
       const s = line.valueStart[values[j]!]!;
       const e = line.valueEnd[values[j]!]!;
       this.arenaView.setInt32(i, e - s, true);
-      // Byte by byte: a subarray per value was most of what remembering allocated.
-      for (let k = s; k < e; k++) this.arena[i + 4 + k - s] = buf[k]!;
+      // Buffer#copy: no subarray per value (most of what remembering allocated), and native from
+      // the first line on (a byte loop runs interpreted until it is hot: 18 ms of a 1,000-line audit).
+      buf.copy(this.arena, i + 4, s, e);
       i += 4 + e - s;
     }
     this.arenaUsed = i;
