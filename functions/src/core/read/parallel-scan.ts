@@ -354,14 +354,13 @@ export async function scanFileParallel(file: string, options: ParallelScanOption
     await Promise.all([...out.values()].map((p) => p.done));
   }
   // Every range handed out is merged: the rest, if ranges stopped paying, is read here.
-  const rangedBytes = rangeBytes;
   if (mergedTo < size) {
     if (!serialRest) throw new Error(`parallel scan of ${file}: stopped at ${mergedTo} of ${size} bytes`);
     await readHere(mergedTo, size);
   }
   for (const event of sessions.drain()) emit(event);
   for (const event of chunks.drain()) emit(event);
-  return { rangedBytes };
+  return { rangedBytes: rangeBytes };
 }
 
 /** Reads of the parts read on this thread alone (as scanStream's one-thread reads). */

@@ -46,12 +46,3 @@ parentPort?.on('message', (message: Message) => {
     parentPort!.postMessage(reply);
   });
 });
-import { Session } from 'node:inspector';
-import { writeFileSync } from 'node:fs';
-if (process.env['WPROF']) {
-  const s = new Session();
-  s.connect();
-  s.post('Profiler.enable');
-  s.post('Profiler.start');
-  setTimeout(() => s.post('Profiler.stop', (_e, r) => writeFileSync(`/tmp/wprof-${Date.now()}.cpuprofile`, JSON.stringify(r.profile))), Number(process.env['WPROF']));
-}
