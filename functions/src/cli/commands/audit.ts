@@ -4,10 +4,9 @@ import { writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ScanWorkers } from '../../core/read/parallel-scan.js';
+import type { ScanWorkers } from '../../core/read/parallel-scan.js';
 import { z } from 'zod';
 import { planDigestSafely } from '../../core/notify/slack-digest.js';
-import { SlackDeliveryError, SlackNotifier } from '../../core/notify/slack-notifier.js';
 import { loadBaselines } from '../../core/baseline/store.js';
 import { BatchAuditor, DEFAULT_AUDIT_OPTIONS } from '../../core/detect/auditor.js';
 import { findInputFiles } from '../../core/read/input-files.js';
@@ -89,14 +88,17 @@ findings, 2 for a usage error or a missing PATH, 3 for missing or invalid baseli
 const PARALLEL_MIN_BYTES = 512 * 1024 * 1024;
 
 /** Worker threads for large files, when the bundled worker script is there (it is in functions/dist). */
-function workerPool(setting: 'auto' | number): { get: () => ScanWorkers; close: () => Promise<void> } | undefined {
+function workerPool(setting: 'auto' | number): { get: () => Promise<ScanWorkers>; close: () => Promise<void> } | undefined {
   // The main thread scans ranges too, so one worker per core beyond the first.
   const count = setting === 'auto' ? availableParallelism() - 1 : setting;
   const script = new URL('./scan-worker.js', import.meta.url);
   if (count === 0 || !existsSync(fileURLToPath(script))) return undefined;
-  // Started on the first large file only.
+  // Loaded and started on the first large file only (files are scanned one at a time).
   let pool: ScanWorkers | undefined;
-  return { get: () => (pool ??= new ScanWorkers(script, count)), close: async () => pool?.close() };
+  return {
+    get: async () => (pool ??= new (await import('../../core/read/parallel-scan.js')).ScanWorkers(script, count)),
+    close: async () => pool?.close(),
+  };
 }
 
 /** The CLI waits at most this long for Slack, retries included. */
@@ -214,6 +216,8 @@ export async function auditCommand(argv: readonly string[], io: CommandIo): Prom
   }
   const webhook = options['slack-webhook'];
   if (webhook && findings.length > 0) {
+    // Loaded only to post: @slack/webhook and its HTTP client cost every other run ~5-10 ms of start-up.
+    const { SlackDeliveryError, SlackNotifier } = await import('../../core/notify/slack-notifier.js');
     const notifier = new SlackNotifier(webhook);
     try {
       const receipt = await notifier.post(digest(), Date.now() + SLACK_DEADLINE_MS);

@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import type { RangeMerger } from '../detect/auditor.js';
 import type { RepeatedAccess } from '../repeated-access.js';
 import { isGzipFile, openInputFile } from './input-files.js';
-import { scanFileParallel, type ScanWorkers } from './parallel-scan.js';
+import type { ScanWorkers } from './parallel-scan.js';
 import { emptyStats, ProblemLog, scanStream, type BatchStats } from './scan.js';
 
 export interface FileScan {
@@ -22,7 +22,7 @@ export interface ScanFilesOptions {
    * and overflow into `auditor` (a gzip stream cannot be cut into ranges: it is read on one thread).
    * `workers` is called only when a file is large enough, so small runs never start threads.
    */
-  parallel?: { workers: () => ScanWorkers; auditor: RangeMerger; minBytes: number };
+  parallel?: { workers: () => ScanWorkers | Promise<ScanWorkers>; auditor: RangeMerger; minBytes: number };
   /** Called after every chunk of lines with what has been read so far. */
   onProgress?: (scan: FileScan, file: string) => void;
   maxLineBytes?: number;
@@ -47,7 +47,8 @@ export async function scanFiles(files: readonly string[], options: ScanFilesOpti
         ...(options.now ? { now: options.now } : {}),
         ...(options.fastPath !== undefined ? { fastPath: options.fastPath } : {}),
       };
-      if (parallel) await scanFileParallel(file, { ...common, ...(options.onRepeated ? { onRepeated: options.onRepeated } : {}), onBytes, workers: parallel.workers(), auditor: parallel.auditor });
+      // Loaded with the first large file: node:worker_threads costs a short run ~10 ms of start-up.
+      if (parallel) await (await import('./parallel-scan.js')).scanFileParallel(file, { ...common, ...(options.onRepeated ? { onRepeated: options.onRepeated } : {}), onBytes, workers: await parallel.workers(), auditor: parallel.auditor });
       // scanStream is done with a chunk before it asks for the next: two buffers are read into in turn.
       else await scanStream(file, await openInputFile(file, { onBytes, reuse: 'transient' }), { ...common, ...(options.onRepeated ? { onRepeated: options.onRepeated } : {}) });
     } catch (error) {
