@@ -8,11 +8,11 @@
  * The first sighting is a create-only state object per target (`learning/<kind>/<hash>.json`): of
  * concurrent batches naming a new target, one creates it and the others read it.
  */
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { LOG_KINDS, PIPELINE_KIND, type LogKind } from '../core/access-event.js';
 import type { Finding } from '../core/detect/finding.js';
 import type { StateStore } from './state.js';
+import { sha256Hex } from '../core/text/sha256.js';
 
 export const LEARNING_PREFIX = 'learning/';
 
@@ -26,7 +26,7 @@ export const learningRecordSchema = z.object({
 export type LearningRecord = z.infer<typeof learningRecordSchema>;
 
 export function learningRecordName(kind: string, target: string): string {
-  return `${LEARNING_PREFIX}${kind}/${createHash('sha256').update(`${kind}|${target}`).digest('hex').slice(0, 32)}.json`;
+  return `${LEARNING_PREFIX}${kind}/${sha256Hex(`${kind}|${target}`).slice(0, 32)}.json`;
 }
 
 /** The learning period's end for a record. */

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -21,6 +20,7 @@ import { formatTextReport } from '../../core/report/text-report.js';
 import { checkOptions, parseCommandArgs, positiveInt, UsageError } from '../args.js';
 import { Progress } from '../progress.js';
 import type { CommandIo } from './io.js';
+import { sha256Hex } from '../../core/text/sha256.js';
 
 /** Exit status when not one log line was read: silence from nothing is not "no anomalies". */
 export const EXIT_NOTHING_READ = 5;
@@ -180,7 +180,7 @@ export async function auditCommand(argv: readonly string[], io: CommandIo): Prom
   const summary = summarize(scan.stats, scan.bytes, scan.problems, findings, auditor.targets());
   const report: AuditReport = {
     batch: positionals.join(' '),
-    digestId: createHash('sha256').update(findings.map((f) => f.id).join(',')).digest('hex').slice(0, 16),
+    digestId: sha256Hex(findings.map((f) => f.id).join(',')).slice(0, 16),
     findings,
     summary,
   };

@@ -1,7 +1,7 @@
 /** A finding: one anomaly type × target × source × credential, with its evidence and the rule it broke. */
-import { createHash } from 'node:crypto';
 import type { EventKind } from '../access-event.js';
 import type { BaselineSection } from '../baseline/schema.js';
+import { sha256Hex } from '../text/sha256.js';
 
 export const FINDING_TYPES = ['pipeline-change', 'failed-auth-burst', 'new-credential', 'new-source', 'credential-from-new-source', 'new-enumeration', 'new-statement', 'not-baselined', 'tracking-overflow'] as const;
 export type FindingType = (typeof FINDING_TYPES)[number];
@@ -90,7 +90,7 @@ export function nearestLabel(section: BaselineSection | null): string {
 }
 
 export function findingId(type: FindingType, target: string, source: string, credential: string | null): string {
-  return createHash('sha256').update([type, target, source, credential ?? ''].join('\u0000')).digest('hex').slice(0, 12);
+  return sha256Hex([type, target, source, credential ?? ''].join('\u0000')).slice(0, 12);
 }
 
 const SEVERITY_RANK: Record<Severity, number> = { high: 0, medium: 1, low: 2 };

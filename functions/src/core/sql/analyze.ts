@@ -11,9 +11,9 @@
  * of JavaScript, the only file imported; ~16 ms to import) parses and prints a statement in
  * ~140 µs. Both load only when a batch holds SQL statements, and each distinct text is analyzed once.
  */
-import { createHash } from 'node:crypto';
 import type { SqlDialect } from './statement.js';
 import { commandKeyword } from './statement.js';
+import { sha256Hex } from '../text/sha256.js';
 
 export interface StatementShape {
   /** The statement with its literals replaced (`$1` for PostgreSQL, `?` for MySQL). */
@@ -176,6 +176,6 @@ function analyzeMySql(api: MySqlApi, text: string): StatementShape {
     if (statement['type'] === 'load_data') neverRoutine ??= 'LOAD DATA INFILE reads a file into a table';
     if (statement['type'] === 'set' && /general_log/i.test(shape) && /\bglobal\b/i.test(shape)) neverRoutine ??= 'SET GLOBAL general_log turns the query log on or off';
   }
-  const fingerprint = createHash('sha256').update(shape.toLowerCase()).digest('hex').slice(0, 16);
+  const fingerprint = sha256Hex(shape.toLowerCase()).slice(0, 16);
   return { shape, fingerprint, relations, ...(neverRoutine ? { neverRoutine } : {}) };
 }

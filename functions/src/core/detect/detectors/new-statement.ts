@@ -5,7 +5,6 @@
  * INTO OUTFILE …) whose exact shape the baseline does not name. Targets whose baseline has no
  * `statements` section are not checked (learn writes one for Cloud SQL targets with audit logs).
  */
-import { createHash } from 'node:crypto';
 import type { CompiledBaseline } from '../../baseline/matcher.js';
 import type { StatementEntry } from '../../baseline/schema.js';
 import type { GroupStatement } from '../../sql/group-statements.js';
@@ -13,6 +12,7 @@ import { summarizeStatement } from '../../sql/statement-summary.js';
 import type { AccessGroup } from '../access-group.js';
 import { buildFinding } from '../build-finding.js';
 import type { DetectorInfo, Finding } from '../finding.js';
+import { sha256Hex } from '../../text/sha256.js';
 
 export const newStatement: DetectorInfo = {
   type: 'new-statement',
@@ -26,7 +26,7 @@ export const newStatement: DetectorInfo = {
 const SHAPE_CHARS = 600;
 
 function findingIdOf(group: AccessGroup, database: string, kind: string): string {
-  return createHash('sha256').update(['new-statement', group.target, group.source.key, group.credential?.key ?? '', database, kind].join('\u0000')).digest('hex').slice(0, 12);
+  return sha256Hex(['new-statement', group.target, group.source.key, group.credential?.key ?? '', database, kind].join('\u0000')).slice(0, 12);
 }
 
 function knownKinds(entries: readonly StatementEntry[], database: string): string[] {
