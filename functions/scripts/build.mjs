@@ -12,7 +12,11 @@ rmSync(join(root, 'functions/dist'), { recursive: true, force: true });
 
 await build({
   absWorkingDir: root,
-  entryPoints: { cli: 'functions/src/cli/main.ts', 'scan-worker': 'functions/src/core/read/scan-worker.ts' },
+  entryPoints: {
+    cli: 'functions/src/cli/main.ts',
+    'scan-worker': 'functions/src/core/read/scan-worker.ts',
+    'gunzip-worker': 'functions/src/core/read/gunzip-worker.ts',
+  },
   outdir: 'functions/dist',
   bundle: true,
   platform: 'node',

@@ -1,8 +1,9 @@
 /** Test helpers: the sample lines in test/fixtures/formats, a parse context, temp dirs, scanning text. */
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import type { AccessEvent } from '../../functions/src/core/access-event.js';
 import type { ParseContext } from '../../functions/src/core/parse/log-entry.js';
 import { parseLine, type LineOutcome } from '../../functions/src/core/parse/parsers.js';
@@ -48,6 +49,14 @@ export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Writes the first 60% of the gzip of 2,000 lines (the two given, in turn) as `cut.json.gz` in `dir`. */
+export async function writeTruncatedGzip(dir: string, lines: readonly string[]): Promise<string> {
+  const gz = gzipSync(Array.from({ length: 2000 }, (_, i) => lines[i % 2]).join('\n'));
+  const file = join(dir, 'cut.json.gz');
+  await writeFile(file, gz.subarray(0, Math.floor(gz.length * 0.6)));
+  return file;
 }
 
 /** Bytes as a stream of `size`-byte chunks. */

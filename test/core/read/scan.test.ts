@@ -6,7 +6,7 @@ import { listInputFiles, MissingPathError } from '../../../functions/src/core/re
 import { scanFiles } from '../../../functions/src/core/read/scan-files.js';
 import type { AccessEvent } from '../../../functions/src/core/access-event.js';
 import { buildScenario, DEFAULT_OPTIONS } from '../../../examples/scenario.js';
-import { linesAddUp, scanBytes, formatFixtures, withTempDir } from '../../support/fixtures.js';
+import { linesAddUp, scanBytes, formatFixtures, withTempDir, writeTruncatedGzip } from '../../support/fixtures.js';
 
 let gcsLines: string[];
 beforeAll(async () => {
@@ -137,10 +137,7 @@ describe('input files', () => {
 
   it('audits the readable prefix of a truncated gzip and reports the file', async () => {
     await withTempDir(async (dir) => {
-      const many = Array.from({ length: 2000 }, (_, i) => gcsLines[i % 2]).join('\n');
-      const gz = gzipSync(many);
-      const file = join(dir, 'cut.json.gz');
-      await writeFile(file, gz.subarray(0, Math.floor(gz.length * 0.6)));
+      const file = await writeTruncatedGzip(dir, gcsLines);
       const events: unknown[] = [];
       const scan = await scanFiles([file], { onEvent: (e) => events.push(e) });
       expect(events.length).toBeGreaterThan(0);

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { planDigestSafely } from '../../core/notify/slack-digest.js';
 import { loadBaselines } from '../../core/baseline/store.js';
 import { BatchAuditor, DEFAULT_AUDIT_OPTIONS } from '../../core/detect/auditor.js';
-import { findInputFiles } from '../../core/read/input-files.js';
+import { findInputFiles, GUNZIP_THREAD_MIN_BYTES, type GunzipThread } from '../../core/read/input-files.js';
 import { digestToText } from '../../core/notify/digest-text.js';
 import { loadSqlParsers } from '../../core/sql/analyze.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../../core/read/lines.js';
@@ -64,7 +64,8 @@ Options:
                          bounded (default: ${DEFAULT_AUDIT_OPTIONS.maxGroupsPerTarget})
   --workers N|auto       worker threads for uncompressed files of 512 MiB or more, besides the
                          main thread (auto: one per core beyond the first; 0: main only); each
-                         thread reads and scans its own byte ranges. Gzip is read on one thread
+                         thread reads and scans its own byte ranges. A gzip file is scanned on
+                         the main thread, gunzipped on a thread of its own from 4 MiB (not with 0)
   --full-parse           decide every line with the full parser (slower; for comparison)
   --now ISO              judge baseline "expires" and implausible timestamps as of this time
   --quiet                no progress lines on stderr
@@ -86,6 +87,12 @@ findings, 2 for a usage error or a missing PATH, 3 for missing or invalid baseli
  * even —, 1 GiB 920-1,004 vs 743-803).
  */
 const PARALLEL_MIN_BYTES = 512 * 1024 * 1024;
+
+/** The bundled gunzip worker, unless --workers 0 keeps everything on the main thread. */
+function gunzipThread(setting: 'auto' | number): GunzipThread | undefined {
+  const script = new URL('./gunzip-worker.js', import.meta.url);
+  return setting !== 0 && existsSync(fileURLToPath(script)) ? { script, minBytes: GUNZIP_THREAD_MIN_BYTES } : undefined;
+}
 
 /** Worker threads for large files, when the bundled worker script is there (it is in functions/dist). */
 function workerPool(setting: 'auto' | number): { get: () => Promise<ScanWorkers>; close: () => Promise<void> } | undefined {
@@ -165,6 +172,7 @@ export async function auditCommand(argv: readonly string[], io: CommandIo): Prom
   const auditor = new BatchAuditor(baselines, { burstThreshold: options['burst-threshold'], maxGroups: options['max-groups'], maxGroupsPerTarget: options['max-groups-per-target'], now });
   const progress = new Progress(files.length, io.err, 5000, io.progress && !options.quiet);
   const workers = workerPool(options.workers);
+  const gunzipScript = gunzipThread(options.workers);
   const scan = await scanFiles(files, {
     onEvent: (e) => auditor.add(e),
     onRepeated: (r) => auditor.addRepeated(r),
@@ -173,6 +181,7 @@ export async function auditCommand(argv: readonly string[], io: CommandIo): Prom
     now: () => now,
     fastPath: !options['full-parse'],
     ...(workers ? { parallel: { workers: workers.get, auditor, minBytes: PARALLEL_MIN_BYTES } } : {}),
+    ...(gunzipScript ? { gunzipThread: gunzipScript } : {}),
   }).finally(() => workers?.close());
   progress.done(scan);
   if (auditor.hasStatements()) await loadSqlParsers();

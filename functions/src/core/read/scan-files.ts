@@ -3,7 +3,7 @@ import type { AccessEvent } from '../access-event.js';
 import { stat } from 'node:fs/promises';
 import type { RangeMerger } from '../detect/auditor.js';
 import type { RepeatedAccess } from '../repeated-access.js';
-import { isGzipFile, openInputFile } from './input-files.js';
+import { isGzipFile, openInputFile, type GunzipThread } from './input-files.js';
 import type { ScanWorkers } from './parallel-scan.js';
 import { emptyStats, ProblemLog, scanStream, type BatchStats } from './scan.js';
 
@@ -23,6 +23,8 @@ export interface ScanFilesOptions {
    * `workers` is called only when a file is large enough, so small runs never start threads.
    */
   parallel?: { workers: () => ScanWorkers | Promise<ScanWorkers>; auditor: RangeMerger; minBytes: number };
+  /** Large gzip files are gunzipped on a thread of their own (see OpenOptions). */
+  gunzipThread?: GunzipThread;
   /** Called after every chunk of lines with what has been read so far. */
   onProgress?: (scan: FileScan, file: string) => void;
   maxLineBytes?: number;
@@ -50,7 +52,7 @@ export async function scanFiles(files: readonly string[], options: ScanFilesOpti
       // Loaded with the first large file: node:worker_threads costs a short run ~10 ms of start-up.
       if (parallel) await (await import('./parallel-scan.js')).scanFileParallel(file, { ...common, ...(options.onRepeated ? { onRepeated: options.onRepeated } : {}), onBytes, workers: await parallel.workers(), auditor: parallel.auditor });
       // scanStream is done with a chunk before it asks for the next: two buffers are read into in turn.
-      else await scanStream(file, await openInputFile(file, { onBytes, reuse: 'transient' }), { ...common, ...(options.onRepeated ? { onRepeated: options.onRepeated } : {}) });
+      else await scanStream(file, await openInputFile(file, { onBytes, reuse: 'transient', ...(options.gunzipThread ? { gunzipThread: options.gunzipThread } : {}) }), { ...common, ...(options.onRepeated ? { onRepeated: options.onRepeated } : {}) });
     } catch (error) {
       // A local file we cannot read is a problem of that file, not of the run.
       scan.stats.fileErrors++;
