@@ -208,6 +208,23 @@ describe('hostile baseline files', () => {
     });
   });
 
+  it('reads many files at once yet returns them, and their problems, in file order', async () => {
+    await withTempDir(async (dir) => {
+      await mkdir(join(dir, 'gcs'));
+      // Sizes vary so the reads land out of order; two are broken, far apart.
+      const names = Array.from({ length: 40 }, (_, i) => `bucket-${String(i).padStart(2, '0')}`);
+      for (const [i, name] of names.entries()) {
+        const text = i === 7 || i === 31 ? `version: 1\nkind: gcs\ntarget: ${name}\nsorces: []\n` : manySources(name, 1 + ((i * 37) % 200));
+        await writeFile(join(dir, `gcs/${name}.yaml`), text);
+      }
+      const error = await loadBaselines(dir).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(BaselineError);
+      expect((error as BaselineError).problems.map((p) => /bucket-\d+/.exec(p)?.[0])).toEqual(['bucket-07', 'bucket-31']);
+      for (const i of [7, 31]) await writeFile(join(dir, `gcs/${names[i]}.yaml`), manySources(names[i]!, 3));
+      expect((await loadBaselines(dir)).map((b) => b.baseline.target)).toEqual(names);
+    });
+  });
+
   it('refuses markup and control characters where identities belong', () => {
     const problems = problemsOf(valid.replace('ip:203.0.113.7', '"ip:203.0.113.7 <!channel>"'));
     expect(problems.join('\n')).toMatch(/sources\[0\]\.match/);

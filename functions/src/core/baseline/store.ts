@@ -66,6 +66,14 @@ async function listYaml(dir: string): Promise<string[]> {
   return out.sort();
 }
 
+/** A promise that never rejects: its outcome, kept until it is looked at (none goes unhandled). */
+function settled<T>(promise: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+  return promise.then(
+    (value) => ({ ok: true, value }) as const,
+    (error: unknown) => ({ ok: false, error }) as const,
+  );
+}
+
 /** `['sources', 2, 'expires']` → `sources[2].expires`. */
 export function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
@@ -211,8 +219,11 @@ async function load(dir: string, limits: BaselineLimits, quick: boolean): Promis
   const seen = new Map<string, string>();
   let totalBytes = 0;
   let totalEntries = 0;
-  for (const file of await listYaml(dir)) {
-    const size = (await stat(file)).size;
+  const files = await listYaml(dir);
+  const sizes = await Promise.all(files.map(async (file) => (await stat(file)).size));
+  const readable: string[] = [];
+  for (const [i, file] of files.entries()) {
+    const size = sizes[i]!;
     if (size > limits.fileBytes) {
       problems.push(`${file}: file is ${size} bytes, over the ${limits.fileBytes}-byte limit for a baseline (split the target's entries, or widen sources into ranges)`);
       continue;
@@ -222,7 +233,16 @@ async function load(dir: string, limits: BaselineLimits, quick: boolean): Promis
       problems.push(`${file}: baselines in ${dir} pass ${limits.totalBytes} bytes in all at this file; the function could not hold them`);
       break;
     }
-    const text = await readFile(file, 'utf8');
+    readable.push(file);
+  }
+  // All reads issued at once (at most limits.totalBytes in all), parsed in file order as they land:
+  // one at a time, each file's open, read and close waited on in turn, took ~2 ms a file before the
+  // first log byte was read.
+  const texts = readable.map((file) => settled(readFile(file, 'utf8')));
+  for (const [i, file] of readable.entries()) {
+    const read = await texts[i]!;
+    if (!read.ok) throw read.error;
+    const text = read.value;
     const location = relative(dir, file).split(sep).join('/');
     const fast = quick ? quickParseBaseline(file, text, location) : undefined;
     const result = fast ? ({ ok: true, loaded: fast } as const) : parseBaseline(file, text, location);
