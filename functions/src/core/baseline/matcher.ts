@@ -4,7 +4,7 @@
  */
 import { compileGlob, globMatches, type Glob } from './glob.js';
 import type { Credential, Source } from '../access-event.js';
-import { CidrSet, ipFamily } from '../ip.js';
+import { CidrIndex } from '../ip.js';
 import type { BaselineSection, StatementEntry } from './schema.js';
 import type { LoadedBaseline } from './store.js';
 
@@ -23,14 +23,12 @@ export interface LapsedEntry {
 /** Matches a source against a list of source match strings (`ip:`, `cidr:`, `gke:` …). */
 export class SourceMatcher {
   private readonly exact = new Set<string>();
-  private readonly cidrs: { match: string; set: CidrSet }[] = [];
+  private readonly cidrs = new CidrIndex<string>();
 
   constructor(readonly matches: readonly string[]) {
     for (const match of matches) {
-      if (match.startsWith('cidr:')) {
-        const set = new CidrSet();
-        if (set.add(match.slice(5))) this.cidrs.push({ match, set });
-      } else this.exact.add(match);
+      if (match.startsWith('cidr:')) this.cidrs.add(match.slice(5), match);
+      else this.exact.add(match);
     }
   }
 
@@ -38,7 +36,8 @@ export class SourceMatcher {
   match(source: Source): string | undefined {
     for (const identity of source.identities) if (this.exact.has(identity)) return identity;
     const ip = source.details.ip;
-    if (ip !== undefined && ipFamily(ip) !== 0) for (const cidr of this.cidrs) if (cidr.set.has(ip)) return cidr.match;
+    const range = ip === undefined ? undefined : this.cidrs.find(ip);
+    if (range !== undefined) return range;
     for (const identity of source.identities) {
       if (identity.startsWith('cidr:') && this.exact.has(identity)) return identity;
     }
