@@ -128,7 +128,8 @@ export interface ScanOptions {
   /**
    * The stream continues a file whose earlier lines were scanned already (parallel-scan.ts): its
    * first line is `firstLine` of the file (and opens with no byte order mark), postgres.log halves
-   * join with those of the earlier lines, and the file is not counted again.
+   * join with those of the earlier and later lines — the caller drains `sessions` and `chunks` once
+   * the whole file is read —, and the file is not counted again.
    */
   continues?: { firstLine: number; sessions: PostgresSessions; chunks: StatementChunks };
 }
@@ -353,8 +354,13 @@ export async function scanStream(file: string, chunks: AsyncIterable<Buffer>, op
     if (!isContentError(error)) throw error;
     brokenCompression(file, lastLine, error, stats, problems);
   } finally {
-    for (const event of sessions.drain()) emit(event);
-    for (const event of statementChunks.drain()) emit(event);
+    // A part of a file read on its own leaves its pending halves to the caller, which drains them
+    // once the whole file is read: released here, a half whose other half comes later in the file
+    // would count as an event of its own, and the other half as another.
+    if (!options.continues) {
+      for (const event of sessions.drain()) emit(event);
+      for (const event of statementChunks.drain()) emit(event);
+    }
   }
 }
 
