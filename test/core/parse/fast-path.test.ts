@@ -15,6 +15,7 @@ import { ctx, withTempDir } from '../../support/fixtures.js';
 import { Learner } from '../../../functions/src/core/baseline/learn.js';
 import { loadBaselines, writeLearned } from '../../../functions/src/core/baseline/store.js';
 import { gunzipSync } from 'node:zlib';
+import { manyPrincipalsGcs, productionFlows } from '../../../functions/scripts/bench/production-flows.js';
 
 const HOSTILE = ['<!channel> <@U1> <https://evil|x>', 'ümlaut ✓ 漢字 🙂', '}{][":,', 'a'.repeat(3000), '"quoted"', 'line\nbreak\ttab', '\u2028\u2029', '\\\\back\\slash', '%2F%22', ''];
 
@@ -215,6 +216,41 @@ describe('fast path versus full parser', () => {
       for (const e of full.events) fromEvents.add(e);
       expect(direct.groupsInOrder()).toEqual(fromEvents.groupsInOrder());
       expect(direct.findings()).toEqual(fromFull);
+    });
+  });
+
+  it('gives identical events, counts and findings on the bench\'s production-cardinality data (pods with their nodes, both directions, nothing repeating, many principals)', async () => {
+    const hour = '2026-11-24T03';
+    const take = (g: { line(): string }, n: number) => Array.from({ length: n }, () => g.line());
+    const shard = [...take(productionFlows(7, hour), 6_000), ...take(productionFlows(8, hour, { nothingRepeats: true }), 1_500), ...take(manyPrincipalsGcs(9, hour), 2_500)];
+    const history = [...take(productionFlows(100, '2026-11-23T01'), 6_000), ...take(manyPrincipalsGcs(101, '2026-11-23T01'), 2_500)];
+    const now = () => Date.parse('2026-11-24T06:00:00Z');
+    const scan = async (lines: string[], fastPath: boolean, sink: { onEvent: (e: AccessEvent) => void; onRepeated?: (r: RepeatedAccess) => void }) => {
+      const stats = emptyStats();
+      await scanStream('production.json', [Buffer.from(`${lines.join('\n')}\n`)] as unknown as AsyncIterable<Buffer>, { stats, problems: new ProblemLog(), now, fastPath, ...sink });
+      return stats;
+    };
+    const full: AccessEvent[] = [];
+    const fast: AccessEvent[] = [];
+    const fullStats = await scan(shard, false, { onEvent: (e) => full.push(e) });
+    expect(await scan(shard, true, { onEvent: (e) => fast.push(e) })).toEqual(fullStats);
+    expect(fullStats.events).toBe(shard.length);
+    expect(fast.map(strip)).toEqual(full.map(strip));
+    await withTempDir(async (dir) => {
+      const learner = new Learner();
+      await scan(history, false, { onEvent: (e) => learner.add(e) });
+      await writeLearned(dir, learner.result(), []);
+      const baselines = await loadBaselines(dir);
+      const fromFull = new BatchAuditor(baselines, { now: now() });
+      for (const e of full) fromFull.add(e);
+      // As audit runs it: repeats of a known identity go into their group without becoming events.
+      const direct = new BatchAuditor(baselines, { now: now() });
+      let repeats = 0;
+      await scan(shard, true, { onEvent: (e) => direct.add(e), onRepeated: (r) => (repeats++, direct.addRepeated(r)) });
+      expect(repeats).toBeGreaterThan(2_000);
+      expect(fromFull.findings().length).toBeGreaterThan(0);
+      expect(direct.findings()).toEqual(fromFull.findings());
+      expect(direct.groupsInOrder()).toEqual(fromFull.groupsInOrder());
     });
   });
 
