@@ -159,8 +159,11 @@ export class CidrIndex<T> {
   /** The value of the first-added range holding `address`, or undefined (also for a non-address). */
   find(address: string): T | undefined {
     if (this.ranges.length === 0) return undefined;
+    // What Node takes for an address, no more: ipv4Number alone would read 010.0.0.1 as 10.0.0.1.
+    const family = ipFamily(address);
+    if (family === 0) return undefined;
+    if (family === 6) return firstHolding(this.ranges, address, 'ipv6', Infinity)?.value;
     const v4 = ipv4Number(address);
-    if (v4 < 0) return ipFamily(address) === 0 ? undefined : firstHolding(this.ranges, address, 'ipv6', Infinity)?.value;
     let best: [number, T] | undefined;
     for (const prefix of this.v4Prefixes) {
       const hit = this.v4.get(prefix)!.get(Math.floor(v4 / 2 ** (32 - prefix)));
