@@ -1,14 +1,7 @@
 import { BlockList } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { rng } from '../../examples/scenario.js';
 import { CidrIndex, parseCidr } from '../../functions/src/core/ip.js';
-
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
 
 /** What CidrIndex replaces: one BlockList per range, checked in order, the first holding the address wins. */
 function oracle(cidrs: readonly string[]): (address: string) => string | undefined {
@@ -33,7 +26,7 @@ function inside(cidr: string, next: () => number): string {
 
 describe('CidrIndex', () => {
   it('finds the first-added range holding an address, as a BlockList per range does, on 300 random ranges and 5,000 addresses', () => {
-    const next = random(7);
+    const next = rng(7);
     const pick = (n: number) => Math.floor(next() * n);
     // Three /8 networks, so nested and overlapping ranges of many prefix lengths occur.
     const octet = () => [10, 172, 198][pick(3)]!;

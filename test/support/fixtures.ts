@@ -106,3 +106,14 @@ export async function folderContents(dir: string): Promise<Record<string, string
   for (const file of await walkFiles(dir)) out[relative(dir, file)] = await readFile(file, 'utf8');
   return out;
 }
+
+/** A line of Cloud SQL's postgres.log export: the server's own log line for `pid`, as textPayload. */
+export function pgLine(pid: number, user: string, db: string, level: string, message: string, ts = '2025-03-03T01:44:06.143Z'): string {
+  return JSON.stringify({
+    insertId: `id-${pid}-${message.length}`,
+    logName: 'projects/p/logs/cloudsql.googleapis.com%2Fpostgres.log',
+    resource: { type: 'cloudsql_database', labels: { database_id: 'p:pg', project_id: 'p', region: 'us-central1' } },
+    textPayload: `2025-03-03 01:44:06.143 UTC [${pid}]: [1-1] db=${db},user=${user} ${level}:  ${message}`,
+    timestamp: ts,
+  });
+}

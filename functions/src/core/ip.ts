@@ -100,27 +100,6 @@ export function parseCidr(text: string): { address: string; prefix: number; fami
   return { address, prefix, family };
 }
 
-/** A set of CIDR ranges that answers "is this address inside any of them". */
-export class CidrSet {
-  private readonly list = new BlockList();
-  private size = 0;
-
-  add(cidr: string): boolean {
-    const parsed = parseCidr(cidr);
-    if (!parsed) return false;
-    this.list.addSubnet(parsed.address, parsed.prefix, parsed.family === 4 ? 'ipv4' : 'ipv6');
-    this.size++;
-    return true;
-  }
-
-  has(address: string): boolean {
-    if (this.size === 0) return false;
-    const family = ipFamily(address);
-    if (family === 0) return false;
-    return this.list.check(address, family === 4 ? 'ipv4' : 'ipv6');
-  }
-}
-
 /**
  * CIDR ranges, each with a value: which of them, first added first, holds an address. IPv4 ranges
  * are kept by prefix length in maps of network numbers, so a lookup costs one map read per prefix

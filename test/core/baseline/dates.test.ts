@@ -1,20 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { rng } from '../../../examples/scenario.js';
 import { parseStrictDate, strictDateProblem } from '../../../functions/src/core/baseline/dates.js';
-
-/** A small seeded generator, so a failure names an input that can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
 
 const pad = (n: number, width: number) => String(n).padStart(width, '0');
 
 describe('parseStrictDate', () => {
   it('agrees with Date.parse on 20,000 random RFC 3339 timestamps, offsets and fractions included', () => {
-    const next = random(20_261_203);
+    const next = rng(20_261_203);
     const pick = (n: number) => Math.floor(next() * n);
     for (let i = 0; i < 20_000; i++) {
       // Years 100-9999 (Date.parse reads both forms the same there), days 1-31 (some not on the calendar).

@@ -3,17 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PostgresSessions } from '../../../functions/src/core/parse/postgres-log.js';
 import { describeSource } from '../../../functions/src/core/source-identity.js';
-import { parse, parseEvent, scanBytes, formatFixtures } from '../../support/fixtures.js';
-
-function pgLine(pid: number, user: string, db: string, level: string, message: string, ts = '2025-03-03T01:44:06.143Z'): string {
-  return JSON.stringify({
-    insertId: `id-${pid}-${message.length}`,
-    logName: 'projects/p/logs/cloudsql.googleapis.com%2Fpostgres.log',
-    resource: { type: 'cloudsql_database', labels: { database_id: 'p:pg', project_id: 'p', region: 'us-central1' } },
-    textPayload: `2025-03-03 01:44:06.143 UTC [${pid}]: [1-1] db=${db},user=${user} ${level}:  ${message}`,
-    timestamp: ts,
-  });
-}
+import { parse, parseEvent, pgLine, scanBytes, formatFixtures } from '../../support/fixtures.js';
 
 describe('postgres.log connection lines', () => {
   it('joins the fixture sample: received + authorized of one pid; the failed line of another pid has no address', async () => {

@@ -6,7 +6,7 @@ import { listInputFiles, MissingPathError } from '../../../functions/src/core/re
 import { scanFiles } from '../../../functions/src/core/read/scan-files.js';
 import type { AccessEvent } from '../../../functions/src/core/access-event.js';
 import { buildScenario, DEFAULT_OPTIONS } from '../../../examples/scenario.js';
-import { chunked, linesAddUp, scanBytes, formatFixtures, withTempDir, writeTruncatedGzip } from '../../support/fixtures.js';
+import { chunked, linesAddUp, pgLine, scanBytes, formatFixtures, withTempDir, writeTruncatedGzip } from '../../support/fixtures.js';
 import { emptyStats, ProblemLog, scanStream } from '../../../functions/src/core/read/scan.js';
 import { PostgresSessions } from '../../../functions/src/core/parse/postgres-log.js';
 import { StatementChunks } from '../../../functions/src/core/parse/cloudsql-pgaudit.js';
@@ -88,29 +88,19 @@ describe('scanning a batch: bad input is counted and reported, never fatal', () 
   });
 });
 
-/** A postgres.log line of the Cloud SQL export (pid, user, database, level, message). */
-function pgLine(pid: number, user: string, db: string, level: string, message: string): string {
-  return JSON.stringify({
-    insertId: `id-${pid}-${message.length}`,
-    logName: 'projects/p/logs/cloudsql.googleapis.com%2Fpostgres.log',
-    resource: { type: 'cloudsql_database', labels: { database_id: 'p:pg', project_id: 'p', region: 'us-central1' } },
-    textPayload: `2025-03-03 01:44:06.143 UTC [${pid}]: [1-1] db=${db},user=${user} ${level}:  ${message}`,
-    timestamp: '2025-03-03T01:44:06.143Z',
-  });
-}
-
 describe('a stream that continues a file (a part of it read on its own, as the parallel scan does)', () => {
   it('leaves postgres.log halves whose other half comes later to its caller, so they still join', async () => {
     const received = pgLine(7, '[unknown]', '[unknown]', 'LOG', 'connection received: host=203.0.113.7 port=5000');
     const authorized = pgLine(7, 'app', 'db', 'LOG', 'connection authorized: user=app database=db');
+    const now = () => Date.parse('2025-03-03T02:00:00Z');
     const whole = { stats: emptyStats(), events: [] as AccessEvent[] };
-    await scanStream('pg.json', chunked(Buffer.from(`${received}\n${authorized}\n`)), { stats: whole.stats, problems: new ProblemLog(), onEvent: (e) => whole.events.push(e) });
+    await scanStream('pg.json', chunked(Buffer.from(`${received}\n${authorized}\n`)), { stats: whole.stats, problems: new ProblemLog(), onEvent: (e) => whole.events.push(e), now });
     expect(whole.events).toHaveLength(1);
 
     // The same lines read as two parts of one file, sharing the join state: the caller drains it at the end.
     const parts = { stats: emptyStats(), events: [] as AccessEvent[] };
     const continues = { sessions: new PostgresSessions(), chunks: new StatementChunks() };
-    const options = { stats: parts.stats, problems: new ProblemLog(), onEvent: (e: AccessEvent) => parts.events.push(e) };
+    const options = { stats: parts.stats, problems: new ProblemLog(), onEvent: (e: AccessEvent) => parts.events.push(e), now };
     await scanStream('pg.json', chunked(Buffer.from(`${received}\n`)), { ...options, continues: { firstLine: 1, ...continues } });
     expect(parts.events).toHaveLength(0);
     await scanStream('pg.json', chunked(Buffer.from(`${authorized}\n`)), { ...options, continues: { firstLine: 2, ...continues } });

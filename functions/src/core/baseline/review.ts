@@ -11,7 +11,7 @@
  */
 import type { LogKind } from '../access-event.js';
 import type { EvidenceSummary } from '../evidence/summary.js';
-import { CidrSet, ipFamily } from '../ip.js';
+import { CidrIndex } from '../ip.js';
 import { compileGlob, globMatches } from './glob.js';
 import { targetKey, type BaselineSection } from './schema.js';
 import type { LoadedBaseline } from './store.js';
@@ -107,9 +107,9 @@ const UNJUDGED_SOURCE = /^(asn|country|subnet|gke-pool):/;
 function sourceCoverage(match: string): ((key: string) => boolean) | undefined {
   if (UNJUDGED_SOURCE.test(match)) return undefined;
   if (match.startsWith('cidr:')) {
-    const set = new CidrSet();
-    if (!set.add(match.slice(5))) return (key) => key === match;
-    return (key) => key === match || (key.startsWith('ip:') && ipFamily(key.slice(3)) !== 0 && set.has(key.slice(3)));
+    const range = new CidrIndex<true>();
+    if (!range.add(match.slice(5), true)) return (key) => key === match;
+    return (key) => key === match || (key.startsWith('ip:') && range.find(key.slice(3)) === true);
   }
   // A namespace key (gke:cluster/ns) is also seen by a cluster-wide entry (gke:cluster).
   if (match.startsWith('gke:') && !match.slice(4).includes('/')) return (key) => key === match || key.startsWith(`${match}/`);
