@@ -4,7 +4,7 @@
  * default (documented in Pulumi.example.yaml and the README).
  */
 import * as pulumi from '@pulumi/pulumi';
-import { z } from 'zod';
+import * as z from 'zod';
 import { closest } from '../functions/src/core/text/did-you-mean.js';
 
 export class StackConfigError extends Error {

@@ -10,7 +10,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AccessEvent } from '../../src/core/access-event.js';
 import { flowTargetNetwork } from '../../src/core/parse/vpc-flow.js';
 import { emptyStats, ProblemLog, scanStream, type BatchStats } from '../../src/core/read/scan.js';

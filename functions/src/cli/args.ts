@@ -5,7 +5,7 @@
  * reach the user: unknown flags are found from its tokens first, and its other errors are reworded.
  */
 import type { ParseArgsConfig } from 'node:util';
-import { z } from 'zod';
+import * as z from 'zod';
 import { closest } from '../core/text/did-you-mean.js';
 
 // Not `import … from 'node:util'`: an import of node:util builds its ES module facade, whose reads

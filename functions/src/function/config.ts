@@ -3,7 +3,7 @@
  * validated with zod. Every knob has a default except the state bucket and the webhook.
  */
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from './errors.js';
 
 /** Log ids a sink writes that we audit; anything else in a log bucket is acknowledged and ignored. */

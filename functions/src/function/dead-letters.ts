@@ -2,7 +2,7 @@
  * Dead-lettered batches, listed by the day they were given up on, so the health check finds them
  * by listing one prefix per day instead of reading every marker.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const DEAD_LETTER_PREFIX = 'dead-letters/';
 

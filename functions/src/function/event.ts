@@ -3,7 +3,7 @@
  * resource (int64 fields such as `generation` and `size` arrive as strings). Validated with zod.
  * https://cloud.google.com/eventarc/docs/cloudevents#cloud-storage
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const FINALIZED = 'google.cloud.storage.object.v1.finalized';
 

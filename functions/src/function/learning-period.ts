@@ -8,7 +8,7 @@
  * The first sighting is a create-only state object per target (`learning/<kind>/<hash>.json`): of
  * concurrent batches naming a new target, one creates it and the others read it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { LOG_KINDS, PIPELINE_KIND, type LogKind } from '../core/access-event.js';
 import type { Finding } from '../core/detect/finding.js';
 import type { StateStore } from './state.js';

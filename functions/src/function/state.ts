@@ -10,7 +10,7 @@
  *   health/state.json                           what the health check has posted, and when
  * https://cloud.google.com/storage/docs/request-preconditions
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { downloadObject } from '../core/gcs/download.js';
 import type { StorageClients } from '../core/gcs/storage-clients.js';
 

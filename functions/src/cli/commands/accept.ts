@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 import { LOG_KINDS } from '../../core/access-event.js';
 import { accept, acceptanceProblem, describeAcceptanceProblem, type Acceptance } from '../../core/baseline/accept.js';
 import { acceptanceFor, decodeReportWord } from '../../core/baseline/accept-command.js';

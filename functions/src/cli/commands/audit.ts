@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ScanWorkers } from '../../core/read/parallel-scan.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { planDigestSafely } from '../../core/notify/slack-digest.js';
 import { loadBaselines } from '../../core/baseline/store.js';
 import { BatchAuditor, DEFAULT_AUDIT_OPTIONS } from '../../core/detect/auditor.js';

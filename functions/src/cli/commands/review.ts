@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { isShellSafeWord } from '../../core/baseline/accept-command.js';
 import { EvidenceIndex, REVIEW_DEFAULTS, reviewBaselines, reviewHasItems, type EntryRef, type Review } from '../../core/baseline/review.js';
 import { loadBaselines } from '../../core/baseline/store.js';

@@ -1,7 +1,7 @@
 import { showDate } from '../../core/baseline/dates.js';
 import { loadBaselines } from '../../core/baseline/store.js';
 import { checkOptions, parseCommandArgs, UsageError } from '../args.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CommandIo } from './io.js';
 
 export const VALIDATE_HELP = `Usage: log-audit validate [DIR]

@@ -3,7 +3,7 @@
  * validated by this schema (strict: a misspelled field is an error, not silently ignored).
  * `npm run schema` writes the JSON Schema editors use from it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { LOG_KINDS } from '../access-event.js';
 import { ipFamily, parseCidr } from '../ip.js';
 import { strictDateProblem } from './dates.js';

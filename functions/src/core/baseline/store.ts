@@ -7,7 +7,7 @@ import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
 import { Document, isMap, isScalar, isSeq, LineCounter, parseDocument, type YAMLMap, type YAMLSeq } from 'yaml';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { LOG_KINDS, type LogKind } from '../access-event.js';
 import { closest } from '../text/did-you-mean.js';
 import { baselineJsonSchema, baselineSchema, fieldsAt, targetKey, type Baseline, type BaselineSection } from './schema.js';

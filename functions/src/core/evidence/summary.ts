@@ -7,7 +7,7 @@
  * most frequent entries per section, the whole summary EVIDENCE_LIMITS.totalEntries; what is left out
  * is counted in `dropped`, never silently.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { LOG_KINDS, PIPELINE_KIND, type LogKind } from '../access-event.js';
 import { groupCount, type AccessGroup } from '../detect/access-group.js';
 import type { Overflow } from '../detect/detectors/tracking-overflow.js';

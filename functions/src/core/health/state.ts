@@ -4,7 +4,7 @@
  * has posted and when, the targets in their learning period with the evidence they have gathered,
  * and the counts of the current day for the optional daily summary. Every list is bounded.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { LOG_KINDS } from '../access-event.js';
 
 /** Names of records read, kept this long (the check lists this many days back). */

@@ -1,5 +1,5 @@
 /** What every Cloud SQL audit entry shares (formats.md §4). */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { LogEntry } from './log-entry.js';
 import { AUDIT_LOG_TYPE } from './log-entry.js';
 import { auditAuthenticationSchema, auditStatusSchema } from './gcs-data-access.js';

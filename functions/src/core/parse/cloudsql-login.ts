@@ -2,7 +2,7 @@
  * `cloudsql.instances.login` — IAM database authentication (Data Access). The request carries the
  * client address, database and database user (PostgreSQL IAM users drop `.gserviceaccount.com`).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { eventRef } from '../access-event.js';
 import { buildSource } from '../source-identity.js';
 import { auditCredential } from './gcs-data-access.js';

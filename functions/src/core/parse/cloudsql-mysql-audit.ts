@@ -2,7 +2,7 @@
  * MySQL audit entries (`cloudsql_mysql_audit` flag): `MysqlAuditEntry` in the Data Access log.
  * https://cloud.google.com/sql/docs/mysql/use-db-audit
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { eventRef } from '../access-event.js';
 import { buildSource } from '../source-identity.js';
 import { commandKeyword, MAX_STATEMENT_CHARS } from '../sql/statement.js';

@@ -7,7 +7,7 @@
  * others are joined to it in line order (StatementChunks) before the statement is parsed.
  * https://cloud.google.com/sql/docs/postgres/pg-audit
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { eventRef, type AccessEvent } from '../access-event.js';
 import { MAX_STATEMENT_CHARS, type StatementInfo } from '../sql/statement.js';
 import { UNRECORDED } from '../source-identity.js';

@@ -2,7 +2,7 @@
  * Cloud Storage Data Access audit logs (formats.md §2).
  * https://cloud.google.com/storage/docs/audit-logging
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { eventRef, type AccessEvent, type Credential, type EventRef, type Source } from '../access-event.js';
 import { buildSource, UNRECORDED } from '../source-identity.js';
 import { AUDIT_LOG_TYPE, checkTime, clip, describeIssues, type Parser } from './log-entry.js';

@@ -8,7 +8,7 @@
  * skipped with that reason.
  * https://cloud.google.com/vpc-service-controls/docs/audit-logging
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { eventRef } from '../access-event.js';
 import { auditAuthenticationSchema, auditCredential, serviceAccountKeyId } from './gcs-data-access.js';
 import { buildSource } from '../source-identity.js';

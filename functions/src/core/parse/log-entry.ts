@@ -2,7 +2,7 @@
  * The Cloud Logging `LogEntry` envelope as a sink writes it to GCS (formats.md §1).
  * Only the fields we route on are validated here; each parser validates its own payload.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AccessEvent, EventRef } from '../access-event.js';
 
 export const logEntrySchema = z.looseObject({

@@ -7,7 +7,7 @@
  * resource and a summary of the change).
  * https://cloud.google.com/logging/docs/audit/understanding-audit-logs
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { eventRef, PIPELINE_KIND, type AccessEvent } from '../access-event.js';
 import { buildSource, UNRECORDED } from '../source-identity.js';
 import { auditAuthenticationSchema, auditCredential, auditStatusSchema } from './gcs-data-access.js';

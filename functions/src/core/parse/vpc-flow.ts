@@ -4,7 +4,7 @@
  * source), then takes the client's best identity: GKE cluster/namespace, VM, VPC/subnet, ASN/country.
  * https://cloud.google.com/vpc/docs/flow-logs#record_format
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { eventRef, type AccessEvent, type EventRef, type SourceDetails } from '../access-event.js';
 import { isInternalIp } from '../ip.js';
 import { buildSource } from '../source-identity.js';

@@ -4,7 +4,7 @@
  * R --finding ID` reads it back, so the command a human pastes carries only a location and an id,
  * never log text (see accept-command.ts).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { EVENT_KINDS } from '../access-event.js';
 import type { Finding } from '../detect/finding.js';
 import { FINDING_TYPES } from '../detect/finding.js';

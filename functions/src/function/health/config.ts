@@ -3,7 +3,7 @@
  * validated with zod, like the audit function's.
  */
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from '../errors.js';
 
 const flag = z.enum(['true', 'false']).default('false').transform((v) => v === 'true');
