@@ -49,38 +49,44 @@ in the past).
 `;
 
 /** What every accepted entry may carry, in both forms of the command. */
-const annotationOptions = {
+const annotationOptions = () => ({
   baselines: z.string().min(1).default('baselines'),
   owner: z.string().optional(),
   reason: z.string().optional(),
   expires: z.string().optional(),
   now: z.iso.datetime({ offset: true }).optional(),
-};
+});
 
-const acceptOptions = z
-  .object({
-    kind: z.enum(LOG_KINDS, { error: `must be one of ${LOG_KINDS.join(', ')}` }),
-    target: z.string().min(1, 'is required'),
-    source: z
-      .string()
-      .superRefine((v, ctx) => {
-        const problem = sourceMatchProblem(v);
-        if (problem) ctx.addIssue({ code: 'custom', message: problem });
-      })
-      .optional(),
-    credential: z.string().min(1).optional(),
-    'pair-only': z.boolean().default(false),
-    ...annotationOptions,
-  })
-  .loose();
+/** Built when the command runs (z.lazy), not when the CLI starts: other commands never need it. */
+const acceptOptions = z.lazy(() =>
+  z
+    .object({
+      kind: z.enum(LOG_KINDS, { error: `must be one of ${LOG_KINDS.join(', ')}` }),
+      target: z.string().min(1, 'is required'),
+      source: z
+        .string()
+        .superRefine((v, ctx) => {
+          const problem = sourceMatchProblem(v);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        })
+        .optional(),
+      credential: z.string().min(1).optional(),
+      'pair-only': z.boolean().default(false),
+      ...annotationOptions(),
+    })
+    .loose(),
+);
 
-const reportOptions = z
-  .object({
-    report: z.string().min(1, 'is required'),
-    finding: z.string().regex(/^[0-9a-f]{12}$/, 'must be a 12-digit hex finding id'),
-    ...annotationOptions,
-  })
-  .loose();
+/** Built when the command runs, as acceptOptions. */
+const reportOptions = z.lazy(() =>
+  z
+    .object({
+      report: z.string().min(1, 'is required'),
+      finding: z.string().regex(/^[0-9a-f]{12}$/, 'must be a 12-digit hex finding id'),
+      ...annotationOptions(),
+    })
+    .loose(),
+);
 
 const BY_VALUE_FLAGS = ['kind', 'target', 'source', 'credential', 'pair-only'] as const;
 

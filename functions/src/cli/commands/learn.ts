@@ -48,18 +48,21 @@ Exit status: 0 on success, 2 for a usage error, a missing PATH or a gs:// locati
 listed, 3 when DIR holds invalid baselines.
 `;
 
-const learnOptions = z
-  .object({
-    out: z.string().min(1).default('baselines'),
-    'widen-min-addresses': nonNegativeInt.default(DEFAULT_WIDENING.ipv4MinAddresses),
-    'widen-prefix': z.coerce.number().int().min(8, 'must be 8..32').max(32, 'must be 8..32').default(DEFAULT_WIDENING.ipv4Prefix),
-    quiet: z.boolean().default(false),
-    downloads: z.coerce.number().int().min(1, 'must be 1..32').max(32, 'must be 1..32').default(DEFAULT_PARALLEL_OBJECTS),
-    target: z
-      .array(z.string().regex(new RegExp(`^(${LOG_KINDS.join('|')}):.+$`, 's'), `must be KIND:TARGET with KIND one of ${LOG_KINDS.join(', ')} (e.g. gcs:my-bucket)`))
-      .default([]),
-  })
-  .loose();
+/** Built when the command runs (z.lazy), not when the CLI starts: other commands never need it. */
+const learnOptions = z.lazy(() =>
+  z
+    .object({
+      out: z.string().min(1).default('baselines'),
+      'widen-min-addresses': nonNegativeInt.default(DEFAULT_WIDENING.ipv4MinAddresses),
+      'widen-prefix': z.coerce.number().int().min(8, 'must be 8..32').max(32, 'must be 8..32').default(DEFAULT_WIDENING.ipv4Prefix),
+      quiet: z.boolean().default(false),
+      downloads: z.coerce.number().int().min(1, 'must be 1..32').max(32, 'must be 1..32').default(DEFAULT_PARALLEL_OBJECTS),
+      target: z
+        .array(z.string().regex(new RegExp(`^(${LOG_KINDS.join('|')}):.+$`, 's'), `must be KIND:TARGET with KIND one of ${LOG_KINDS.join(', ')} (e.g. gcs:my-bucket)`))
+        .default([]),
+    })
+    .loose(),
+);
 
 export async function learnCommand(argv: readonly string[], io: CommandIo): Promise<number> {
   const { values, positionals } = parseCommandArgs('learn', argv, {

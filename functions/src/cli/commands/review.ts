@@ -38,16 +38,19 @@ evidence location that cannot be listed, 3 when DIR holds invalid baselines.
 
 const days = (max: number) => z.coerce.number().int().min(0, `must be 0..${max}`).max(max, `must be 0..${max}`);
 
-const reviewOptions = z
-  .object({
-    evidence: z.array(z.string().min(1)).default([]),
-    'unseen-days': days(3650).default(REVIEW_DEFAULTS.unseenDays),
-    'expiring-days': days(3650).default(REVIEW_DEFAULTS.expiringWithinDays),
-    'learning-days': days(365).default(REVIEW_DEFAULTS.learningDays),
-    now: z.iso.datetime({ offset: true }).optional(),
-    format: z.enum(['text', 'json']).default('text'),
-  })
-  .loose();
+/** Built when the command runs (z.lazy), not when the CLI starts: other commands never need it. */
+const reviewOptions = z.lazy(() =>
+  z
+    .object({
+      evidence: z.array(z.string().min(1)).default([]),
+      'unseen-days': days(3650).default(REVIEW_DEFAULTS.unseenDays),
+      'expiring-days': days(3650).default(REVIEW_DEFAULTS.expiringWithinDays),
+      'learning-days': days(365).default(REVIEW_DEFAULTS.learningDays),
+      now: z.iso.datetime({ offset: true }).optional(),
+      format: z.enum(['text', 'json']).default('text'),
+    })
+    .loose(),
+);
 
 export async function reviewCommand(argv: readonly string[], io: CommandIo): Promise<number> {
   const { values, positionals } = parseCommandArgs('review', argv, {

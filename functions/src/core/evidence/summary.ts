@@ -23,61 +23,68 @@ export const EVIDENCE_SUFFIX = '.evidence.json';
 
 export const EVIDENCE_LIMITS = { entriesPerSection: 2_000, totalEntries: 20_000 };
 
-const entry = z.object({ count: z.number().int().positive(), firstSeen: z.string(), lastSeen: z.string() });
-const keyed = entry.extend({ match: z.string() });
-const pair = entry.extend({ credential: z.string(), source: z.string() });
-
-export const evidenceTargetSchema = z.object({
-  kind: z.enum(LOG_KINDS),
-  target: z.string(),
-  /** Every access to the target in the batch (tracked or past the caps), whatever its outcome. */
-  accesses: z.number().int().nonnegative(),
-  successes: z.number().int().nonnegative(),
-  failures: z.number().int().nonnegative(),
-  sources: z.array(keyed),
-  credentials: z.array(keyed.extend({ keys: z.array(z.string()).optional() })),
-  pairs: z.array(pair),
-  /** Accesses past the batch's tracking caps: counted, not itemized. */
-  untracked: z.number().int().nonnegative().default(0),
-  /** Cloud SQL statements seen successfully: what learn makes of them (kinds, relations, never-routine shapes). */
-  statements: z
-    .array(
-      entry.extend({
-        database: z.string(),
-        credential: z.string(),
-        kind: z.string(),
-        relations: z.array(z.string()),
-        shapes: z.array(z.object({ fingerprint: z.string(), statement: z.string() })),
-      }),
-    )
-    .optional(),
-  /** Cloud Storage: credentials that listed the bucket's objects successfully. */
-  listers: z.array(z.string()).optional(),
-  /** Entries left out by EVIDENCE_LIMITS (the least frequent). */
-  dropped: z.object({ sources: z.number().int().nonnegative(), credentials: z.number().int().nonnegative(), pairs: z.number().int().nonnegative() }).optional(),
+/**
+ * Built on first use (z.lazy): only learn, review and the health check read evidence, and every
+ * other run (an audit, a function's cold start) would build these ~120 zod objects at import.
+ */
+export const evidenceTargetSchema = z.lazy(() => {
+  const entry = z.object({ count: z.number().int().positive(), firstSeen: z.string(), lastSeen: z.string() });
+  const keyed = entry.extend({ match: z.string() });
+  const pair = entry.extend({ credential: z.string(), source: z.string() });
+  return z.object({
+    kind: z.enum(LOG_KINDS),
+    target: z.string(),
+    /** Every access to the target in the batch (tracked or past the caps), whatever its outcome. */
+    accesses: z.number().int().nonnegative(),
+    successes: z.number().int().nonnegative(),
+    failures: z.number().int().nonnegative(),
+    sources: z.array(keyed),
+    credentials: z.array(keyed.extend({ keys: z.array(z.string()).optional() })),
+    pairs: z.array(pair),
+    /** Accesses past the batch's tracking caps: counted, not itemized. */
+    untracked: z.number().int().nonnegative().default(0),
+    /** Cloud SQL statements seen successfully: what learn makes of them (kinds, relations, never-routine shapes). */
+    statements: z
+      .array(
+        entry.extend({
+          database: z.string(),
+          credential: z.string(),
+          kind: z.string(),
+          relations: z.array(z.string()),
+          shapes: z.array(z.object({ fingerprint: z.string(), statement: z.string() })),
+        }),
+      )
+      .optional(),
+    /** Cloud Storage: credentials that listed the bucket's objects successfully. */
+    listers: z.array(z.string()).optional(),
+    /** Entries left out by EVIDENCE_LIMITS (the least frequent). */
+    dropped: z.object({ sources: z.number().int().nonnegative(), credentials: z.number().int().nonnegative(), pairs: z.number().int().nonnegative() }).optional(),
+  });
 });
 export type EvidenceTarget = z.infer<typeof evidenceTargetSchema>;
 
-export const evidenceSchema = z.object({
-  logAuditEvidence: z.literal(EVIDENCE_FORMAT),
-  /** `bucket/name#generation` of the export object. */
-  batch: z.string(),
-  /** The log source the batch came from (the stack's source key: gcs, cloudsql, vpc-flows). */
-  source: z.string(),
-  /** When the function finished with the batch (its clock). */
-  at: z.string(),
-  outcome: z.enum(['audited', 'dead-letter']),
-  reason: z.string().optional(),
-  lines: z.number().int().nonnegative(),
-  /** Lines that became access events: in scope for the auditor. */
-  parsed: z.number().int().nonnegative(),
-  bad: z.number().int().nonnegative(),
-  unknown: z.number().int().nonnegative(),
-  skipped: z.number().int().nonnegative(),
-  bytes: z.number().int().nonnegative(),
-  findings: z.number().int().nonnegative(),
-  targets: z.array(evidenceTargetSchema),
-});
+export const evidenceSchema = z.lazy(() =>
+  z.object({
+    logAuditEvidence: z.literal(EVIDENCE_FORMAT),
+    /** `bucket/name#generation` of the export object. */
+    batch: z.string(),
+    /** The log source the batch came from (the stack's source key: gcs, cloudsql, vpc-flows). */
+    source: z.string(),
+    /** When the function finished with the batch (its clock). */
+    at: z.string(),
+    outcome: z.enum(['audited', 'dead-letter']),
+    reason: z.string().optional(),
+    lines: z.number().int().nonnegative(),
+    /** Lines that became access events: in scope for the auditor. */
+    parsed: z.number().int().nonnegative(),
+    bad: z.number().int().nonnegative(),
+    unknown: z.number().int().nonnegative(),
+    skipped: z.number().int().nonnegative(),
+    bytes: z.number().int().nonnegative(),
+    findings: z.number().int().nonnegative(),
+    targets: z.array(evidenceTargetSchema),
+  }),
+);
 export type EvidenceSummary = z.infer<typeof evidenceSchema>;
 
 type Span = { count: number; firstMs: number; lastMs: number; firstSeen: string; lastSeen: string };

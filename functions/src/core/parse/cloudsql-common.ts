@@ -27,13 +27,19 @@ export function requestType(entry: LogEntry): string | undefined {
   return typeof type === 'string' ? type : undefined;
 }
 
-export const cloudSqlAuditPayloadSchema = z.looseObject({
-  methodName: z.string(),
-  authenticationInfo: auditAuthenticationSchema,
-  authorizationInfo: z.array(z.looseObject({ granted: z.boolean().optional() })).optional(),
-  requestMetadata: z.looseObject({ callerIp: z.string().optional(), callerSuppliedUserAgent: z.string().optional() }).optional(),
-  status: auditStatusSchema,
-});
+/** The fields of a Cloud SQL audit payload every parser of one reads (a new object per call: schemas extend it). */
+export function cloudSqlAuditPayloadShape() {
+  return {
+    methodName: z.string(),
+    authenticationInfo: auditAuthenticationSchema,
+    authorizationInfo: z.array(z.looseObject({ granted: z.boolean().optional() })).optional(),
+    requestMetadata: z.looseObject({ callerIp: z.string().optional(), callerSuppliedUserAgent: z.string().optional() }).optional(),
+    status: auditStatusSchema,
+  };
+}
+
+/** Built on first use (see logEntrySchema). */
+export const cloudSqlAuditPayloadSchema = z.lazy(() => z.looseObject(cloudSqlAuditPayloadShape()));
 
 /** Allowed unless the status has a code or an authorization item lacks `granted` (proto3 omits false). */
 export function auditDenied(p: z.infer<typeof cloudSqlAuditPayloadSchema>): string | undefined {

@@ -6,20 +6,22 @@ import * as z from 'zod';
 import { eventRef } from '../access-event.js';
 import { buildSource } from '../source-identity.js';
 import { auditCredential } from './gcs-data-access.js';
-import { auditDenied, cloudSqlAuditPayloadSchema, cloudSqlTarget, isCloudSqlAudit } from './cloudsql-common.js';
+import { auditDenied, cloudSqlAuditPayloadShape, cloudSqlTarget, isCloudSqlAudit } from './cloudsql-common.js';
 import { checkTime, describeIssues, type Parser } from './log-entry.js';
 
-const loginRequestSchema = z.looseObject({
-  clientIpAddress: z.string().optional(),
-  database: z.string().optional(),
-  user: z.string().optional(),
-});
+/** Built on first use (see logEntrySchema), once: not extended again for every entry. */
+const loginPayloadSchema = z.lazy(() =>
+  z.looseObject({
+    ...cloudSqlAuditPayloadShape(),
+    request: z.looseObject({ clientIpAddress: z.string().optional(), database: z.string().optional(), user: z.string().optional() }).optional(),
+  }),
+);
 
 export const cloudSqlLoginParser: Parser = {
   id: 'cloudsql-login',
   claims: (entry) => isCloudSqlAudit(entry) && entry.protoPayload?.['methodName'] === 'cloudsql.instances.login',
   parse(entry, ctx) {
-    const payload = cloudSqlAuditPayloadSchema.extend({ request: loginRequestSchema.optional() }).safeParse(entry.protoPayload);
+    const payload = loginPayloadSchema.safeParse(entry.protoPayload);
     if (!payload.success) return { ok: false, error: `Cloud SQL login entry: ${describeIssues(payload.error)}` };
     const time = checkTime(entry.timestamp, ctx, 'timestamp');
     if (!time.ok) return time;

@@ -11,17 +11,20 @@ import { checkTime, clip, describeIssues, type Parser } from './log-entry.js';
 
 export const MYSQL_AUDIT_TYPE = 'type.googleapis.com/google.cloud.sql.audit.v1.MysqlAuditEntry';
 
-const mysqlAuditSchema = z.looseObject({
-  cmd: z.string(),
-  user: z.string().optional(),
-  privUser: z.string().optional(),
-  ip: z.string().optional(),
-  host: z.string().optional(),
-  db: z.string().optional(),
-  query: z.string().optional(),
-  status: z.string().optional(),
-  errCode: z.union([z.string(), z.number()]).optional(),
-});
+/** Built on first use (see logEntrySchema). */
+const mysqlAuditSchema = z.lazy(() =>
+  z.looseObject({
+    cmd: z.string(),
+    user: z.string().optional(),
+    privUser: z.string().optional(),
+    ip: z.string().optional(),
+    host: z.string().optional(),
+    db: z.string().optional(),
+    query: z.string().optional(),
+    status: z.string().optional(),
+    errCode: z.union([z.string(), z.number()]).optional(),
+  }),
+);
 
 /** MySQL error 1045: access denied (bad password or unknown user). */
 const ACCESS_DENIED = '1045';

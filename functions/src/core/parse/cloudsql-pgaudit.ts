@@ -16,19 +16,22 @@ import { checkTime, clip, describeIssues, type Parser } from './log-entry.js';
 
 export const PGAUDIT_TYPE = 'type.googleapis.com/google.cloud.sql.audit.v1.PgAuditEntry';
 
-const int64 = z.union([z.string(), z.number()]);
-const pgAuditSchema = z.looseObject({
-  auditClass: z.string().optional(),
-  command: z.string().optional(),
-  database: z.string().optional(),
-  user: z.string(),
-  statement: z.string().optional(),
-  object: z.string().optional(),
-  chunkIndex: int64.optional(),
-  chunkCount: int64.optional(),
-  databaseSessionId: int64.optional(),
-  statementId: int64.optional(),
-  substatementId: int64.optional(),
+/** Built on first use (see logEntrySchema). */
+const pgAuditSchema = z.lazy(() => {
+  const int64 = z.union([z.string(), z.number()]);
+  return z.looseObject({
+    auditClass: z.string().optional(),
+    command: z.string().optional(),
+    database: z.string().optional(),
+    user: z.string(),
+    statement: z.string().optional(),
+    object: z.string().optional(),
+    chunkIndex: int64.optional(),
+    chunkCount: int64.optional(),
+    databaseSessionId: int64.optional(),
+    statementId: int64.optional(),
+    substatementId: int64.optional(),
+  });
 });
 
 function chunkNumber(value: string | number | undefined): number {

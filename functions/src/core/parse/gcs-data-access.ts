@@ -7,19 +7,24 @@ import { eventRef, type AccessEvent, type Credential, type EventRef, type Source
 import { buildSource, UNRECORDED } from '../source-identity.js';
 import { AUDIT_LOG_TYPE, checkTime, clip, describeIssues, type Parser } from './log-entry.js';
 
-const delegationSchema = z.looseObject({
-  firstPartyPrincipal: z.looseObject({ principalEmail: z.string().optional() }).optional(),
-  thirdPartyPrincipal: z.record(z.string(), z.unknown()).optional(),
-});
-
-export const auditAuthenticationSchema = z
-  .looseObject({
-    principalEmail: z.string().optional(),
-    principalSubject: z.string().optional(),
-    serviceAccountDelegationInfo: z.array(delegationSchema).optional(),
-    serviceAccountKeyName: z.string().optional(),
-  })
-  .optional();
+/** An audit log's caller (built on first use, as every full parser's schema: see logEntrySchema). */
+export const auditAuthenticationSchema = z.lazy(() =>
+  z
+    .looseObject({
+      principalEmail: z.string().optional(),
+      principalSubject: z.string().optional(),
+      serviceAccountDelegationInfo: z
+        .array(
+          z.looseObject({
+            firstPartyPrincipal: z.looseObject({ principalEmail: z.string().optional() }).optional(),
+            thirdPartyPrincipal: z.record(z.string(), z.unknown()).optional(),
+          }),
+        )
+        .optional(),
+      serviceAccountKeyName: z.string().optional(),
+    })
+    .optional(),
+);
 
 /**
  * The key id of `authenticationInfo.serviceAccountKeyName`
@@ -33,21 +38,21 @@ export function serviceAccountKeyId(name: string | undefined): string | undefine
 }
 
 /** proto3 JSON omits zero values: `status: {}` is OK (code 0). */
-export const auditStatusSchema = z
-  .looseObject({ code: z.number().optional(), message: z.string().optional() })
-  .optional();
+export const auditStatusSchema = z.lazy(() => z.looseObject({ code: z.number().optional(), message: z.string().optional() }).optional());
 
-const gcsPayloadSchema = z.looseObject({
-  serviceName: z.literal('storage.googleapis.com'),
-  methodName: z.string(),
-  resourceName: z.string().optional(),
-  authenticationInfo: auditAuthenticationSchema,
-  authorizationInfo: z.array(z.looseObject({ granted: z.boolean().optional() })).optional(),
-  requestMetadata: z
-    .looseObject({ callerIp: z.string().optional(), callerSuppliedUserAgent: z.string().optional(), callerNetwork: z.string().optional() })
-    .optional(),
-  status: auditStatusSchema,
-});
+const gcsPayloadSchema = z.lazy(() =>
+  z.looseObject({
+    serviceName: z.literal('storage.googleapis.com'),
+    methodName: z.string(),
+    resourceName: z.string().optional(),
+    authenticationInfo: auditAuthenticationSchema,
+    authorizationInfo: z.array(z.looseObject({ granted: z.boolean().optional() })).optional(),
+    requestMetadata: z
+      .looseObject({ callerIp: z.string().optional(), callerSuppliedUserAgent: z.string().optional(), callerNetwork: z.string().optional() })
+      .optional(),
+    status: auditStatusSchema,
+  }),
+);
 
 /**
  * The credential of an audit-log caller. Impersonation shows as a delegation chain, original caller

@@ -17,17 +17,20 @@ import { AUDIT_LOG_TYPE, checkTime, clip, describeIssues, logId, type Parser } f
 const VPC_SC_METADATA = 'type.googleapis.com/google.cloud.audit.VpcServiceControlAuditMetadata';
 const BUCKET_NAME = /(?:^|\/)projects\/_\/buckets\/([^/]+)/;
 
-const payloadSchema = z.looseObject({
-  serviceName: z.literal('storage.googleapis.com'),
-  methodName: z.string(),
-  authenticationInfo: auditAuthenticationSchema,
-  requestMetadata: z.looseObject({ callerIp: z.string().optional(), callerSuppliedUserAgent: z.string().optional() }).optional(),
-  metadata: z.looseObject({
-    '@type': z.literal(VPC_SC_METADATA),
-    resourceNames: z.array(z.string()).optional(),
-    violationReason: z.string().optional(),
+/** Built on first use (see logEntrySchema). */
+const payloadSchema = z.lazy(() =>
+  z.looseObject({
+    serviceName: z.literal('storage.googleapis.com'),
+    methodName: z.string(),
+    authenticationInfo: auditAuthenticationSchema,
+    requestMetadata: z.looseObject({ callerIp: z.string().optional(), callerSuppliedUserAgent: z.string().optional() }).optional(),
+    metadata: z.looseObject({
+      '@type': z.literal(VPC_SC_METADATA),
+      resourceNames: z.array(z.string()).optional(),
+      violationReason: z.string().optional(),
+    }),
   }),
-});
+);
 
 export const gcsVpcScParser: Parser = {
   id: 'gcs-vpc-service-controls',

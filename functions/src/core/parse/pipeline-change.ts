@@ -13,16 +13,19 @@ import { buildSource, UNRECORDED } from '../source-identity.js';
 import { auditAuthenticationSchema, auditCredential, auditStatusSchema } from './gcs-data-access.js';
 import { AUDIT_LOG_TYPE, checkTime, clip, describeIssues, type Parser } from './log-entry.js';
 
-const changeSchema = z.looseObject({
-  serviceName: z.string(),
-  methodName: z.string(),
-  resourceName: z.string().optional(),
-  authenticationInfo: auditAuthenticationSchema,
-  requestMetadata: z.looseObject({ callerIp: z.string().optional(), callerSuppliedUserAgent: z.string().optional() }).optional(),
-  status: auditStatusSchema,
-  request: z.record(z.string(), z.unknown()).optional(),
-  serviceData: z.record(z.string(), z.unknown()).optional(),
-});
+/** Built on first use (see logEntrySchema). */
+const changeSchema = z.lazy(() =>
+  z.looseObject({
+    serviceName: z.string(),
+    methodName: z.string(),
+    resourceName: z.string().optional(),
+    authenticationInfo: auditAuthenticationSchema,
+    requestMetadata: z.looseObject({ callerIp: z.string().optional(), callerSuppliedUserAgent: z.string().optional() }).optional(),
+    status: auditStatusSchema,
+    request: z.record(z.string(), z.unknown()).optional(),
+    serviceData: z.record(z.string(), z.unknown()).optional(),
+  }),
+);
 type Change = z.infer<typeof changeSchema>;
 
 const OBJECT_IN_BUCKET = /^(projects\/_\/buckets\/[^/]+)\/objects\/(.*)$/s;

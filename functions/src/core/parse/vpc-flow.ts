@@ -10,45 +10,48 @@ import { isInternalIp } from '../ip.js';
 import { buildSource } from '../source-identity.js';
 import { checkTime, describeIssues, logId, type Parser } from './log-entry.js';
 
-const port = z.number().int().min(0).max(65535);
-const instanceSchema = z.looseObject({ project_id: z.string().optional(), vm_name: z.string(), zone: z.string().optional() });
-const vpcSchema = z.looseObject({ project_id: z.string().optional(), vpc_name: z.string().optional(), subnetwork_name: z.string().optional() });
-const locationSchema = z.looseObject({
-  asn: z.union([z.number(), z.string()]).optional(),
-  country: z.string().optional(),
-  region: z.string().optional(),
-  city: z.string().optional(),
-  continent: z.string().optional(),
-});
-const gkeSchema = z.looseObject({
-  cluster: z.looseObject({ cluster_name: z.string(), cluster_location: z.string().optional() }),
-  pod: z
-    .looseObject({
-      pod_name: z.string().optional(),
-      pod_namespace: z.string().optional(),
-      pod_workload: z.looseObject({ workload_name: z.string().optional() }).optional(),
-    })
-    .optional(),
-  service: z.array(z.looseObject({ service_name: z.string().optional() })).optional(),
-});
+// Built when the full parser first reads a flow (see logEntrySchema).
+const flowSchema = z.lazy(() => {
+  const port = z.number().int().min(0).max(65535);
+  const instanceSchema = z.looseObject({ project_id: z.string().optional(), vm_name: z.string(), zone: z.string().optional() });
+  const vpcSchema = z.looseObject({ project_id: z.string().optional(), vpc_name: z.string().optional(), subnetwork_name: z.string().optional() });
+  const locationSchema = z.looseObject({
+    asn: z.union([z.number(), z.string()]).optional(),
+    country: z.string().optional(),
+    region: z.string().optional(),
+    city: z.string().optional(),
+    continent: z.string().optional(),
+  });
+  const gkeSchema = z.looseObject({
+    cluster: z.looseObject({ cluster_name: z.string(), cluster_location: z.string().optional() }),
+    pod: z
+      .looseObject({
+        pod_name: z.string().optional(),
+        pod_namespace: z.string().optional(),
+        pod_workload: z.looseObject({ workload_name: z.string().optional() }).optional(),
+      })
+      .optional(),
+    service: z.array(z.looseObject({ service_name: z.string().optional() })).optional(),
+  });
 
-const flowSchema = z.looseObject({
-  connection: z.looseObject({
-    src_ip: z.string(),
-    dest_ip: z.string(),
-    src_port: port.optional(),
-    dest_port: port.optional(),
-    protocol: z.number().int().optional(),
-  }),
-  start_time: z.string().optional(),
-  src_instance: instanceSchema.optional(),
-  dest_instance: instanceSchema.optional(),
-  src_vpc: vpcSchema.optional(),
-  dest_vpc: vpcSchema.optional(),
-  src_location: locationSchema.optional(),
-  dest_location: locationSchema.optional(),
-  src_gke_details: gkeSchema.optional(),
-  dest_gke_details: gkeSchema.optional(),
+  return z.looseObject({
+    connection: z.looseObject({
+      src_ip: z.string(),
+      dest_ip: z.string(),
+      src_port: port.optional(),
+      dest_port: port.optional(),
+      protocol: z.number().int().optional(),
+    }),
+    start_time: z.string().optional(),
+    src_instance: instanceSchema.optional(),
+    dest_instance: instanceSchema.optional(),
+    src_vpc: vpcSchema.optional(),
+    dest_vpc: vpcSchema.optional(),
+    src_location: locationSchema.optional(),
+    dest_location: locationSchema.optional(),
+    src_gke_details: gkeSchema.optional(),
+    dest_gke_details: gkeSchema.optional(),
+  });
 });
 type Flow = z.infer<typeof flowSchema>;
 

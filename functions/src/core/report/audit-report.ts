@@ -19,27 +19,32 @@ export interface AuditReport {
   findings: Finding[];
 }
 
-/** What accept needs of a finding; the rest of the report is carried but not trusted here. */
-export const reportFindingSchema = z.looseObject({
-  id: z.string().regex(/^[0-9a-f]{12}$/, 'must be a 12-digit hex finding id'),
-  kind: z.enum(EVENT_KINDS),
-  type: z.enum(FINDING_TYPES),
-  target: z.string().min(1),
-  source: z.string().min(1),
-  credential: z.string().min(1).nullable(),
-  statement: z
-    .looseObject({
-      database: z.string().min(1),
-      kind: z.string().min(1),
-      relations: z.array(z.string()),
-      newRelations: z.array(z.string()),
-      neverRoutineShapes: z.array(z.object({ fingerprint: z.string(), statement: z.string() })),
-    })
-    .optional(),
-});
+/**
+ * What accept needs of a finding; the rest of the report is carried but not trusted here. Built on
+ * first use (z.lazy): only `accept` reads reports, and every other run would build it at import.
+ */
+export const reportFindingSchema = z.lazy(() =>
+  z.looseObject({
+    id: z.string().regex(/^[0-9a-f]{12}$/, 'must be a 12-digit hex finding id'),
+    kind: z.enum(EVENT_KINDS),
+    type: z.enum(FINDING_TYPES),
+    target: z.string().min(1),
+    source: z.string().min(1),
+    credential: z.string().min(1).nullable(),
+    statement: z
+      .looseObject({
+        database: z.string().min(1),
+        kind: z.string().min(1),
+        relations: z.array(z.string()),
+        newRelations: z.array(z.string()),
+        neverRoutineShapes: z.array(z.object({ fingerprint: z.string(), statement: z.string() })),
+      })
+      .optional(),
+  }),
+);
 export type ReportFinding = z.infer<typeof reportFindingSchema>;
 
-export const auditReportSchema = z.looseObject({ findings: z.array(reportFindingSchema) });
+export const auditReportSchema = z.lazy(() => z.looseObject({ findings: z.array(reportFindingSchema) }));
 
 /** The report could not be read or is not an audit report; the message names it. */
 export class ReportError extends Error {
