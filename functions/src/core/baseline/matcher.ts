@@ -116,7 +116,13 @@ class LapsedEntries {
 export class CompiledBaseline {
   readonly sources: SourceMatcher;
   readonly credentials: CredentialMatcher;
-  private readonly pairCredentials: { match: string; matcher: CredentialMatcher }[];
+  /**
+   * The credentials of pair entries, each with its place in file order: exact ones by credential
+   * key (one lookup, where a list of a bucket's 400 principals was tried one by one for every new
+   * group), globs in a list.
+   */
+  private readonly pairExact = new Map<string, number>();
+  private readonly pairGlobs: { match: string; matcher: CredentialMatcher; index: number }[] = [];
   private readonly pairSources = new Map<string, SourceMatcher>();
   /** Expired entries: what a finding says when one of them would have covered it. */
   readonly lapsed: LapsedEntries;
@@ -131,9 +137,17 @@ export class CompiledBaseline {
     this.sources = new SourceMatcher(current(b.sources, now).map((s) => s.match));
     this.credentials = new CredentialMatcher(current(b.credentials, now).map((c) => c.match));
     const bySource = new Map<string, string[]>();
-    for (const pair of current(b.pairs, now)) bySource.set(pair.credential, [...(bySource.get(pair.credential) ?? []), pair.source]);
-    this.pairCredentials = [...bySource.keys()].map((match) => ({ match, matcher: new CredentialMatcher([match]) }));
-    for (const [credential, sources] of bySource) this.pairSources.set(credential, new SourceMatcher(sources));
+    for (const pair of current(b.pairs, now)) {
+      const sources = bySource.get(pair.credential);
+      if (sources) sources.push(pair.source);
+      else bySource.set(pair.credential, [pair.source]);
+    }
+    for (const [credential, sources] of bySource) {
+      const index = this.pairSources.size;
+      if (credential.includes('*')) this.pairGlobs.push({ match: credential, matcher: new CredentialMatcher([credential]), index });
+      else this.pairExact.set(credential, index);
+      this.pairSources.set(credential, new SourceMatcher(sources));
+    }
     this.lapsed = new LapsedEntries(loaded, now);
     this.statements = b.statements ? current(b.statements, now).map((entry) => ({ entry, credential: new CredentialMatcher([entry.credential]) })) : undefined;
   }
@@ -172,8 +186,15 @@ export class CompiledBaseline {
     return undefined;
   }
 
+  /** The pair entries' credentials that cover this credential, in file order (exact and globs alike). */
   private pairCredentialMatches(credential: Credential): string[] {
-    return this.pairCredentials.filter((p) => p.matcher.match(credential) !== undefined).map((p) => p.match);
+    const globs = this.pairGlobs.length === 0 ? [] : this.pairGlobs.filter((p) => p.matcher.match(credential) !== undefined);
+    const exact = this.pairExact.get(credential.key);
+    if (exact === undefined) return globs.map((p) => p.match);
+    const at = globs.findIndex((p) => p.index > exact);
+    const matches = globs.map((p) => p.match);
+    matches.splice(at < 0 ? matches.length : at, 0, credential.key);
+    return matches;
   }
 
   /** Known sources nearest to `key` (longest shared prefix), for "why is this unusual". */
