@@ -2,3 +2,4 @@ export function functionPackageJson(frameworkVersion: string): string;
 export function bundleFunction(): Promise<{ code: string; legal: string; sha256: string }>;
 export const FUNCTION_RUNTIME_FILES: readonly { name: string; from: string }[];
 export function bundleEntry(entry: string): Promise<{ code: string; legal: string; sha256: string }>;
+export const FUNCTION_NODE_OPTIONS: string;

@@ -164,6 +164,12 @@ describe('functions', () => {
     }
   });
 
+  it('every function runs with small semi-spaces in NODE_OPTIONS (FUNCTION_NODE_OPTIONS)', () => {
+    const functions = ofType(FUNCTION);
+    expect(functions.length).toBeGreaterThanOrEqual(4);
+    for (const f of functions) expect(f.inputs['serviceConfig'].environmentVariables.NODE_OPTIONS).toBe('--max-semi-space-size=8');
+  });
+
   it('each function accepts the export objects of its own logs, both flow-log routes for flows', () => {
     const prefixes = (key: string) => fn(key).inputs['serviceConfig'].environmentVariables.LOG_PREFIXES;
     expect(prefixes('vpc-flows')).toBe('compute.googleapis.com/vpc_flows/,networkmanagement.googleapis.com/vpc_flows/');
@@ -251,6 +257,7 @@ describe('health check', () => {
       serviceConfig: { ingressSettings: 'ALLOW_INTERNAL_ONLY', maxInstanceCount: 1, serviceAccountEmail: 'log-audit-health@acme-prod.iam.gserviceaccount.com', timeoutSeconds: 300 },
     });
     expect(fn.inputs['serviceConfig'].environmentVariables).toEqual({
+      NODE_OPTIONS: '--max-semi-space-size=8',
       STATE_BUCKET: 'acme-prod-log-audit-state',
       SOURCES: 'gcs,cloudsql,vpc-flows',
       EXPECTED_GAP_HOURS: '{"default":3}',
