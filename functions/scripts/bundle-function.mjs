@@ -27,12 +27,15 @@ export function functionPackageJson(frameworkVersion) {
 /**
  * NODE_OPTIONS of the deployed functions (Google's Node.js buildpack prepends its own
  * --max-old-space-size, sized from the memory limit). Semi-spaces of 8 MiB instead of V8's default,
- * whose young generation grew to tens of MiB during a batch and, scavenged rarely, let the object
- * download's chunk buffers pile up until they forced full collections (31-36 mark-compacts per GiB
- * downloaded; 8-9 with small semi-spaces). Measured on the function's own read path (auditObject over
- * @google-cloud/storage, loopback GCS server, 2 runs each): the 300 MB flow shard 2.75-2.89 s ->
- * 2.08-2.17 s at 333-358 -> 253 MiB; the 1 GiB GCS shard 11.2-11.3 -> 8.6 s, CPU 15.1-15.5 -> 9.8-10.0
- * s, 386-392 -> 222-295 MiB; the 1 GiB small-pool flows 5.4-5.5 -> 4.7-5.2 s.
+ * which lets the young generation grow to tens of MiB while a batch's first sightings survive
+ * scavenges: on the 300 MB flow shard the function's read path ran 8 full collections with the
+ * default and 2 with this (--trace-gc; a young generation that fits the CPU's caches may be the rest).
+ * Measured on that path (auditObject over @google-cloud/storage, loopback GCS server, two runs each,
+ * alternating): the 300 MB flow shard 2.75-2.89 -> 2.08-2.17 s at 333-358 -> 253 MiB (a later pair:
+ * 1.89-2.31 -> 1.50 s, CPU 3.1-3.7 -> 2.2 s); the 1 GiB GCS shard 11.2-11.3 -> 8.6 s, CPU 15.1-15.5
+ * -> 9.8-10.0 s, 386-392 -> 222-295 MiB. Where the scan allocates little (the 1 GiB small pool) the
+ * time is within noise (5.4-5.5 -> 4.7-5.2 s, then 3.6-5.0 -> 4.0-4.3 s), and the download alone
+ * gains nothing: its 64 KiB buffers force 31-39 full collections a GiB either way.
  */
 export const FUNCTION_NODE_OPTIONS = '--max-semi-space-size=8';
 

@@ -69,7 +69,7 @@ export function deployedFunction(name: string, args: DeployedFunctionArgs, opts:
         ingressSettings: 'ALLOW_INTERNAL_ONLY',
         allTrafficOnLatestRevision: true,
         serviceAccountEmail: args.serviceAccount.email,
-        // Node's options for the runtime (see FUNCTION_NODE_OPTIONS: a young generation sized for streaming large objects).
+        // Node's options for the runtime (see FUNCTION_NODE_OPTIONS: a smaller young generation, measured faster and leaner).
         environmentVariables: { NODE_OPTIONS: FUNCTION_NODE_OPTIONS, ...args.environment },
         secretEnvironmentVariables: [{ key: 'SLACK_WEBHOOK_URL', projectId: args.project, secret: args.webhook.secret.secretId, version: args.webhook.version.version }],
       },
