@@ -146,6 +146,13 @@ const QUEUED_PER_WORKER = 2;
  */
 const RANGES_OUT_PER_THREAD = 4;
 /**
+ * … but one per thread until this many ranges are merged: whether ranges pay shows only when a
+ * range's groups meet the batch's (RESHIPPED_GROUPS_PER_MIB), at the second merge. With four per
+ * thread from the start, a Cloud Storage shard of 400 principals had eight ranges out (each ending
+ * early, 4,000 groups, all rebuilt and merged here) before that answer came.
+ */
+const WARM_UP_MERGES = 2;
+/**
  * Groups a range holds before it ends early: a range of a flood, before its target's cap is known
  * where it is read, holds one group per new source (a few hundred bytes each); a usual one holds a
  * few thousand at most.
@@ -212,7 +219,8 @@ export async function scanFileParallel(file: string, options: ParallelScanOption
   /** Set once ranges rebuild the batch's groups (RESHIPPED_GROUPS_PER_MIB): the rest is read on this thread. */
   let serialRest = false;
 
-  const limit = RANGES_OUT_PER_THREAD * threads;
+  /** Ranges merged so far (see WARM_UP_MERGES). */
+  let merges = 0;
   /** The rest of a range that ended early, once it is next; else a new range while few are out. */
   const take = (): RangeTask | undefined => {
     // (Once ranges stop paying, a rest is read here instead: see readHere.)
@@ -221,7 +229,7 @@ export async function scanFileParallel(file: string, options: ParallelScanOption
       rest.delete(mergedTo);
       return next;
     }
-    if (serialRest || carved >= size || out.size >= limit) return undefined;
+    if (serialRest || carved >= size || out.size >= (merges < WARM_UP_MERGES ? 1 : RANGES_OUT_PER_THREAD) * threads) return undefined;
     const bytes = options.rangeBytes ?? Math.min(MAX_RANGE_BYTES, Math.max(MIN_RANGE_BYTES, Math.ceil((size - carved) / (2 * threads))));
     const end = Math.min(size, carved + bytes);
     const task: RangeTask = { file, start: carved, end, latestPlausibleMs: now() + FUTURE_TOLERANCE_MS, maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, fastPath: options.fastPath ?? true, scan, maxGroups, flowAliases: auditor.flowAliasPairs };
@@ -233,6 +241,7 @@ export async function scanFileParallel(file: string, options: ParallelScanOption
     if (result.next < task.end) rest.set(result.next, { ...task, start: result.next });
   };
   const merge = (result: RangeResult) => {
+    merges++;
     shiftLines(result, file, lines);
     lines += result.stats.lines;
     for (const key of Object.keys(result.stats) as (keyof BatchStats)[]) stats[key] += result.stats[key];
