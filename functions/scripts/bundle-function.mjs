@@ -1,7 +1,9 @@
 // Bundles the Cloud Function into one CommonJS file with esbuild: our code and its libraries, minus
 // @google-cloud/functions-framework, which the runtime installs from the deployed package.json and
-// which must be the same instance that loads our registration. Used by the Pulumi program (infra/)
-// and by `npm run bench` (import time of the deployed bundle).
+// which must be the same instance that loads our registration. Also what is deployed beside the
+// bundle: its package.json, the runtime files it reads, and the Node options it runs with. Used by
+// the Pulumi program (infra/) and by `npm run bench` (the deployed bundle's import time, and the
+// function path run with the deployed Node options).
 import { createHash } from 'node:crypto';
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';

@@ -148,8 +148,9 @@ const RANGES_OUT_PER_THREAD = 4;
 /**
  * … but one per thread until this many ranges are merged: whether ranges pay shows only when a
  * range's groups meet the batch's (RESHIPPED_GROUPS_PER_MIB), at the second merge. With four per
- * thread from the start, a Cloud Storage shard of 400 principals had eight ranges out (each ending
- * early, 4,000 groups, all rebuilt and merged here) before that answer came.
+ * thread from the start, up to eight ranges of a Cloud Storage shard of 400 principals could be out
+ * on 2 cores (each ending early with 4,000 groups, all rebuilt and merged here) before that answer
+ * came; the parallel-scan test's 3 threads read 10 ranges of such a file before, 4 now.
  */
 const WARM_UP_MERGES = 2;
 /**
