@@ -21,11 +21,11 @@
  * same events, the same groups and the same findings.
  */
 import { isUtf8 } from 'node:buffer';
-import { copySource } from '../source-identity.js';
 import { eventRef, type AccessEvent, type Credential, type Source, type SourceDetails } from '../access-event.js';
 import { LineScanner } from './line-scanner.js';
 import type { Shape } from './line-shapes.js';
 import { KnownFlows } from './known-flows.js';
+import { SharedParts } from './shared-parts.js';
 import { T_ARRAY, T_FALSE, T_NULL, T_NUMBER, T_OBJECT, T_STRING, T_TRUE } from './json-tokens.js';
 import { ownView, sameBytes, viewOf } from './bytes.js';
 import { rfc3339Ms } from './timestamp-bytes.js';
@@ -493,6 +493,9 @@ function flowShape(line: Line, shape: Shape): FlowShape | typeof NOT_DECIDABLE {
 /** Flow identities seen in this thread (see KnownFlows): its ~23 MiB of tables made on the first flow line, so other batches never pay for them. */
 let knownFlowsOfThread: KnownFlows<FlowIdentity> | undefined;
 
+/** The sources and strings the identities of knownFlowsOfThread share. */
+const parts = new SharedParts();
+
 /** The event's ref, as the parsers build it (eventRef). */
 function refOf(line: Line, ctx: ParseContext): AccessEvent['ref'] {
   return eventRef(ctx.ref, line.str(S['insertId']!));
@@ -537,8 +540,12 @@ function flow(line: Line, buf: Buffer, ctx: ParseContext, known: FlowShape | und
   if (event !== 'skip') event.timeMs = ms;
   if (known && knownFlows.admit(key)) {
     // The cache keeps a copy of the source, not this line's object: objects that outlive their line
-    // would make V8 allocate every line's source in the old generation (see newGroup).
-    const value: FlowIdentity = event === 'skip' ? 'skip' : { kind: 'vpc-flow', target: event.target, source: copySource(event.source), credential: null, action: event.action, groupKey: groupKey(event), auditor: 0, groupSlot: 0 };
+    // would make V8 allocate every line's source in the old generation (see newGroup). One copy per
+    // distinct source, one string per distinct target, action and group key (SharedParts).
+    const value: FlowIdentity =
+      event === 'skip'
+        ? 'skip'
+        : { kind: 'vpc-flow', target: parts.string(event.target), source: parts.source(event.source), credential: null, action: parts.string(event.action), groupKey: parts.string(groupKey(event)), auditor: 0, groupSlot: 0 };
     knownFlows.remember(key, buf, scanner, known.shape, orientation, known.identity, value);
   }
   return event;
