@@ -17,6 +17,7 @@ import type { CommandIo } from './commands/io.js';
 import { learnCommand } from './commands/learn.js';
 import { reviewCommand } from './commands/review.js';
 import { validateCommand } from './commands/validate.js';
+import { capYoungGeneration } from './young-generation.js';
 
 export const MAIN_HELP = `Usage: log-audit <command> [options]
 
@@ -93,6 +94,7 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
 
 /** Process entry: real stdout/stderr, exit status set from `main`. */
 export function runCli(): void {
+  capYoungGeneration();
   // Output piped into a reader that stopped (`| head`): stop quietly, as Unix tools do, not with a stack trace.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
