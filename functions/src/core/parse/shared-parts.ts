@@ -15,7 +15,7 @@ import { copySource } from '../source-identity.js';
 /**
  * Entries per table: a cluster's sources fit, and where every identity names a new one (a shard of
  * one-off nodes and pods) a table costs at most a few MiB of keys and copies. At 65,536 that shard's
- * peak RSS rose 176 → 238 MiB.
+ * peak RSS rose 171-175 → 231-234 MiB.
  */
 const PARTS_LIMIT = 8_192;
 
@@ -64,10 +64,10 @@ export class SharedParts {
    * The source kept here with `source`'s details: a copy of the first one seen (the parser's own
    * object is never kept: see copySource), so no object of the line outlives it. Sharing stops for
    * good once fewer than a quarter of CHECK_EVERY lookups find a source: where every identity names
-   * a new node and pod, the table and its keys only kept more alive, and V8 grew its young generation
-   * to match (that shard's peak RSS 176 → 240 MiB, at 8,192 entries or 65,536 alike). Measured on
-   * the bench's shards: the production cluster's first 4,096 lookups find 46% (its pods still being
-   * met), later ones 84-100%; the nothing-repeats shard's first 4,096 find 8.5%.
+   * a new node and pod, the table and its keys only kept more alive, and V8 grew its young
+   * generation to match (that shard's peak RSS 171-175 → 231-234 MiB, at 8,192 entries or 65,536
+   * alike). Measured on the bench's shards: the production cluster's first 4,096 lookups find 46%
+   * (its pods still being met), later ones 84-100%; the nothing-repeats shard's first 4,096 find 8.5%.
    */
   source(source: Source): Source {
     if (!this.sharing) return copySource(source);
