@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { youngGenerationSetByUser } from '../functions/src/cli/young-generation.js';
+import { capYoungGeneration, youngGenerationSetByUser } from '../functions/src/cli/young-generation.js';
 import { repoRoot } from './support/fixtures.js';
 
 const MiB = 1024 * 1024;
@@ -33,6 +33,23 @@ describe('the young generation cap', () => {
 
   it('leaves a young generation the user sized alone', () => {
     expect(usualYoungGeneration([String(4 * MiB)], '--max-semi-space-size=16')).toBeGreaterThan(8 * MiB);
+  });
+
+  it('drops the cap, and goes on, where the flag is refused', async () => {
+    let calls = 0;
+    const refuse = () => {
+      calls++;
+      throw new Error('flag refused');
+    };
+    // A cap of one byte: the first check already asks for the flag.
+    expect(() => capYoungGeneration(1, refuse)).not.toThrow();
+    expect(calls).toBe(1);
+    // Collections after it ask no more: the observer is gone.
+    const garbage: object[][] = [];
+    for (let i = 0; i < 200; i++) garbage.push(Array.from({ length: 10_000 }, (_, n) => ({ n })));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(garbage.length).toBe(200);
+    expect(calls).toBe(1);
   });
 
   it('recognizes the flags that size the young generation, wherever they are given', () => {

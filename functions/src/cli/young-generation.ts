@@ -30,17 +30,27 @@ function youngGenerationBytes(): number {
   return 0;
 }
 
-/** Keeps the young generation at or below `capBytes` from now on (see above). */
-export function capYoungGeneration(capBytes = YOUNG_GENERATION_CAP_BYTES): void {
+/**
+ * Keeps the young generation at or below `capBytes` from now on (see above). Only memory depends on
+ * it: should a later Node refuse the flag at run time, the cap is dropped and V8 sizes the young
+ * generation itself, and the command goes on (`setFlags` is V8's, or a test's).
+ */
+export function capYoungGeneration(capBytes = YOUNG_GENERATION_CAP_BYTES, setFlags: (flags: string) => void = v8.setFlagsFromString): void {
   if (youngGenerationSetByUser(process.execArgv, process.env.NODE_OPTIONS)) return;
   let factor = 2;
+  let dropped = false;
+  const observer = new PerformanceObserver(() => steer());
   const steer = (): void => {
     const next = youngGenerationBytes() >= capBytes ? 1 : 2;
-    if (next !== factor) {
+    if (dropped || next === factor) return;
+    try {
+      setFlags(`--semi-space-growth-factor=${next}`);
       factor = next;
-      v8.setFlagsFromString(`--semi-space-growth-factor=${next}`);
+    } catch {
+      dropped = true;
+      observer.disconnect();
     }
   };
   steer();
-  new PerformanceObserver(steer).observe({ entryTypes: ['gc'] });
+  if (!dropped) observer.observe({ entryTypes: ['gc'] });
 }
