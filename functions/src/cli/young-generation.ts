@@ -10,7 +10,7 @@
  * (it grows again, by doubling, up to the cap). A scan whose lines each leave a little behind (new
  * groups, kept samples) otherwise grew it to 128 MiB: most of a Cloud Storage shard's peak RSS.
  *
- * Someone who sets either flag (NODE_OPTIONS or the node command line) keeps their own setting.
+ * Someone who sets a semi-space flag (NODE_OPTIONS or the node command line) keeps their own setting.
  */
 import { PerformanceObserver } from 'node:perf_hooks';
 import v8 from 'node:v8';
@@ -18,7 +18,8 @@ import v8 from 'node:v8';
 /** The young generation's cap, both semi-spaces: what `--max-semi-space-size=8` gives. */
 export const YOUNG_GENERATION_CAP_BYTES = 16 * 1024 * 1024;
 
-const OWN_FLAGS = /--(max-semi-space-size|semi-space-growth-factor|max-young-generation-size)\b/;
+/** V8's flags that size the young generation (V8 reads `-` and `_` in a flag's name alike). */
+const OWN_FLAGS = /--(?:max[-_]semi[-_]space[-_]size|min[-_]semi[-_]space[-_]size|semi[-_]space[-_]growth[-_]factor)\b/;
 
 /** Whether the process was started with a young-generation flag of its own. */
 export function youngGenerationSetByUser(execArgv: readonly string[], nodeOptions: string | undefined): boolean {
