@@ -57,7 +57,7 @@ describe('the young generation cap', () => {
     expect(youngGenerationSetByUser(['--enable-source-maps'], '--max-old-space-size=900')).toBe(false);
     expect(youngGenerationSetByUser(['--max-semi-space-size=4'], undefined)).toBe(true);
     expect(youngGenerationSetByUser([], '--max-old-space-size=900 --max-semi-space-size=8')).toBe(true);
-    expect(youngGenerationSetByUser([], '--semi-space-growth-factor=4')).toBe(true);
+    expect(youngGenerationSetByUser(['--semi-space-growth-factor=4'], undefined)).toBe(true);
     expect(youngGenerationSetByUser(['--min-semi-space-size=16'], '')).toBe(true);
     expect(youngGenerationSetByUser([], '--max_semi_space_size=16')).toBe(true);
     // Not a V8 flag (a worker's resourceLimits option): nothing to respect.

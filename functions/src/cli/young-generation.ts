@@ -10,7 +10,9 @@
  * (it grows again, by doubling, up to the cap). A scan whose lines each leave a little behind (new
  * groups, kept samples) otherwise grew it to 128 MiB: most of a Cloud Storage shard's peak RSS.
  *
- * Someone who sets a semi-space flag (NODE_OPTIONS or the node command line) keeps their own setting.
+ * Someone who sets a semi-space flag keeps their own setting: `--max-semi-space-size` in NODE_OPTIONS
+ * or on the node command line; the other two only on the command line (Node refuses them in
+ * NODE_OPTIONS).
  */
 import { PerformanceObserver } from 'node:perf_hooks';
 import v8 from 'node:v8';
