@@ -34,6 +34,7 @@ describe('usage errors: one line, non-zero, no stack trace', () => {
     [['audit'], 2, /name at least one PATH/],
     [['learn', '--widen-prefix', '40', 'x'], 2, /--widen-prefix: must be 8..32/],
     [['audit', '/no/such/dir'], 2, /no such file or directory: \/no\/such\/dir/],
+    [['audit', '--report', '/no/such/dir/r.json', 'examples/today'], 2, /^log-audit: audit: --report \/no\/such\/dir\/r\.json: cannot write it \(ENOENT\)$/m],
     [['audit', '--slack-webhook', 'ftp://hooks.slack.com/services/T/B/X', 'examples/today'], 2, /--slack-webhook: must be an http\(s\) URL or env:NAME/],
     [['accept', '--kind', 'gcs', '--target', 'b'], 2, /give --source, --credential, or both/],
     [['accept', '--kind', 's3', '--target', 'b', '--source', 'ip:1.2.3.4'], 2, /--kind: must be one of/],
@@ -149,8 +150,10 @@ describe('audit exit status and input problems', () => {
       });
       await writeFile(join(dir, 'flood.json'), `${lines.join('\n')}\n`);
       expect(runCli(['learn', '--out', join(dir, 'baselines'), join(formatFixtures, 'gcs-data-access.jsonl')]).status).toBe(0);
-      const audited = runCli(['audit', '--baselines', join(dir, 'baselines'), '--format', 'json', '--max-groups-per-target', '5', join(dir, 'flood.json')]);
+      const audited = runCli(['audit', '--baselines', join(dir, 'baselines'), '--format', 'json', '--report', join(dir, 'report.json'), '--max-groups-per-target', '5', join(dir, 'flood.json')]);
       expect(audited.status, audited.stderr).toBe(0);
+      // The report file and the JSON output are the same text (both written in pieces).
+      expect(await readFile(join(dir, 'report.json'), 'utf8')).toBe(audited.stdout);
       const findings = (JSON.parse(audited.stdout) as { findings: { type: string; count: number }[] }).findings;
       expect(findings.filter((f) => f.type === 'tracking-overflow').map((f) => f.count)).toEqual([25]);
       expect(findings.filter((f) => f.type !== 'tracking-overflow').length).toBeLessThanOrEqual(5);

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,7 @@ import { loadSqlParsers } from '../../core/sql/analyze.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../../core/read/lines.js';
 import { scanFiles } from '../../core/read/scan-files.js';
 import type { AuditReport } from '../../core/report/audit-report.js';
+import { reportJsonPieces } from '../../core/report/report-json.js';
 import { summarize } from '../../core/report/summary.js';
 import { terminalSafe } from '../../core/report/terminal-text.js';
 import { formatTextReport } from '../../core/report/text-report.js';
@@ -92,6 +93,16 @@ const PARALLEL_MIN_BYTES = 512 * 1024 * 1024;
 function gunzipThread(setting: 'auto' | number): GunzipThread | undefined {
   const script = new URL('./gunzip-worker.js', import.meta.url);
   return setting !== 0 && existsSync(fileURLToPath(script)) ? { script, minBytes: GUNZIP_THREAD_MIN_BYTES } : undefined;
+}
+
+/** Writes the report's JSON to `file` piece by piece (reportJsonPieces). */
+async function writeReportFile(file: string, report: AuditReport): Promise<void> {
+  const handle = await open(file, 'w');
+  try {
+    for (const piece of reportJsonPieces(report)) await handle.write(piece);
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Worker threads for large files, when the bundled worker script is there (it is in functions/dist). */
@@ -194,11 +205,9 @@ export async function auditCommand(argv: readonly string[], io: CommandIo): Prom
     summary,
   };
   const reportFile = options.report ? resolve(options.report) : undefined;
-  // Rendered once for the file and the JSON output alike: a flood's 10,000 findings make ~10 MB of
-  // text, and a second copy was the run's peak memory.
-  const reportJson = reportFile || options.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : '';
+  // The JSON is written in pieces, never held whole: a flood's 10,000 findings make ~10 MB of it.
   if (reportFile) {
-    await writeFile(reportFile, reportJson).catch((error: NodeJS.ErrnoException) => {
+    await writeReportFile(reportFile, report).catch((error: NodeJS.ErrnoException) => {
       throw new UsageError(`audit: --report ${terminalSafe(reportFile, 300)}: cannot write it (${error.code ?? error.message})`);
     });
   }
@@ -217,7 +226,7 @@ export async function auditCommand(argv: readonly string[], io: CommandIo): Prom
       },
       (error) => io.err(`log-audit: the detailed digest could not be built (${error instanceof Error ? error.message : String(error)}); using a minimal one`),
     ).message;
-  if (options.format === 'json') io.out(reportJson);
+  if (options.format === 'json') for (const piece of reportJsonPieces(report)) io.out(piece);
   else if (options.format === 'slack' || options.format === 'digest') {
     if (findings.length === 0) io.err('log-audit: no findings: no digest would be posted');
     else io.out(options.format === 'slack' ? `${JSON.stringify(digest(), null, 2)}\n` : digestToText(digest()));
