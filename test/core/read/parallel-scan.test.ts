@@ -303,6 +303,34 @@ describe('parallel scan', () => {
     });
   });
 
+  it('ends the workers\' threads once ranges stop paying, and starts them again for the next scan', async () => {
+    const file = await fileOf(input);
+    const serial = await serialScan(file, input);
+    const pool = new ScanWorkers(join(repoRoot, 'functions/dist/scan-worker.js'), 2);
+    try {
+      const scanWith = async (ranges: { reshippedGroups?: number }) => {
+        const auditor = new BatchAuditor(baselines, { now: now() });
+        const stats = emptyStats();
+        const result = await scanFileParallel(file, { workers: pool, stats, problems: new ProblemLog(), auditor, onEvent: (e) => auditor.add(e), now, rangeBytes: 300_000, ...ranges });
+        expect(stats).toEqual(serial.stats);
+        expect(auditor.findings()).toEqual(serial.auditor.findings());
+        return result.rangedBytes;
+      };
+      expect(pool.running).toBe(2);
+      // The rest read on this thread: no thread is left idle beside it.
+      expect(await scanWith({ reshippedGroups: 3 })).toBeLessThan(input.length);
+      expect(pool.running).toBe(0);
+      // The next scan has its threads again, and reads every range in them.
+      expect(await scanWith({})).toBe(input.length);
+      expect(pool.running).toBe(2);
+    } finally {
+      await pool.close();
+    }
+    // A closed pool is not started again.
+    pool.start();
+    expect(pool.running).toBe(0);
+  });
+
   it('scans on the main thread alone when the workers are gone, and reports a worker lost mid-scan', async () => {
     const file = await fileOf(input);
     const serial = await serialScan(file, input);

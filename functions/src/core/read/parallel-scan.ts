@@ -12,6 +12,8 @@
  * (ClosedTargets), so a flood to a capped target is counted where it is read. Memory stays bounded
  * whatever the shard size: a range ends early once it holds MAX_RANGE_GROUPS groups (what is left
  * is scanned once the part before it is merged), and at most four ranges per thread are out at once.
+ * Once ranges stop paying (RESHIPPED_GROUPS_PER_MIB) and none is out at a worker, the workers'
+ * threads end (ScanWorkers.release) while this thread reads the rest; the next scan starts them again.
  */
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
@@ -27,77 +29,115 @@ import { DEFAULT_MAX_LINE_BYTES } from './lines.js';
 import { emptyStats, FUTURE_TOLERANCE_MS, joiningSink, scanStream, type BatchStats, type ProblemLog } from './scan.js';
 import { firstLineAt, scanRange, shiftLines, type RangeResult, type RangeTask } from './scan-range.js';
 
-/** A pool of scan workers running `script` (the bundled scan-worker.js). */
+/**
+ * A pool of scan workers running `script` (the bundled scan-worker.js). Its threads can be ended
+ * while the pool lives on (release) and are started again for the next scan (start).
+ */
 export class ScanWorkers {
-  private readonly workers: Worker[];
+  /** The threads; undefined where release ended one. */
+  private readonly workers: (Worker | undefined)[];
   /** Answers awaited, by range id, with the worker each was sent to. */
   private readonly waiting = new Map<number, { index: number; resolve: (r: RangeResult) => void; reject: (e: Error) => void }>();
   /** Ranges sent to each worker and not yet answered. */
   private readonly out: number[];
   /** Workers that failed or were stopped: given no more ranges (the main thread scans the rest). */
   private readonly gone: boolean[];
+  private closed = false;
   private id = 0;
 
-  constructor(script: string | URL, readonly size: number) {
+  constructor(
+    private readonly script: string | URL,
+    readonly size: number,
+  ) {
     this.out = new Array<number>(size).fill(0);
     this.gone = new Array<boolean>(size).fill(false);
-    this.workers = Array.from({ length: size }, (_, index) => {
-      // Not the parent's flags (--input-type, --eval…), which a worker file refuses. A small young
-      // generation keeps two threads' heaps well under 256 MB, at no cost in speed: against 32 MiB,
-      // the 1 GiB flow shard took 794–801 vs 784–806 ms and peaked at 121 vs 128–130 MiB; the
-      // million-line flood 1.38–1.94 vs 1.37–1.48 s at 168–185 vs 191–206 MiB.
-      const worker = new Worker(script, { execArgv: [], resourceLimits: { maxYoungGenerationSizeMb: 8 } });
-      worker.on('message', (message: { id: number; result?: RangeResult; error?: string }) => {
-        const waiter = this.waiting.get(message.id);
-        if (!waiter) return;
-        this.waiting.delete(message.id);
-        this.out[index]!--;
-        if (message.result) waiter.resolve(message.result);
-        else waiter.reject(new Error(`scan worker failed: ${message.error}`));
-      });
-      const fail = (error: Error) => {
-        this.gone[index] = true;
-        for (const [id, waiter] of this.waiting) {
-          if (waiter.index !== index) continue;
-          this.waiting.delete(id);
-          waiter.reject(error);
-        }
-      };
-      worker.on('error', fail);
-      worker.on('exit', (code) => fail(new Error(`scan worker exited (code ${code})`)));
-      return worker;
+    this.workers = Array.from({ length: size }, (_, index) => this.spawn(index));
+  }
+
+  private spawn(index: number): Worker {
+    // Not the parent's flags (--input-type, --eval…), which a worker file refuses. A small young
+    // generation keeps two threads' heaps well under 256 MB, at no cost in speed: against 32 MiB,
+    // the 1 GiB flow shard took 794–801 vs 784–806 ms and peaked at 121 vs 128–130 MiB; the
+    // million-line flood 1.38–1.94 vs 1.37–1.48 s at 168–185 vs 191–206 MiB.
+    const worker = new Worker(this.script, { execArgv: [], resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+    worker.on('message', (message: { id: number; result?: RangeResult; error?: string }) => {
+      const waiter = this.waiting.get(message.id);
+      if (!waiter) return;
+      this.waiting.delete(message.id);
+      this.out[index]!--;
+      if (message.result) waiter.resolve(message.result);
+      else waiter.reject(new Error(`scan worker failed: ${message.error}`));
     });
+    const fail = (error: Error) => {
+      // A thread that release ended is no failure.
+      if (this.workers[index] !== worker) return;
+      this.gone[index] = true;
+      for (const [id, waiter] of this.waiting) {
+        if (waiter.index !== index) continue;
+        this.waiting.delete(id);
+        waiter.reject(error);
+      }
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`scan worker exited (code ${code})`)));
+    return worker;
+  }
+
+  /** Threads running now (not ended by release, not failed). */
+  get running(): number {
+    return this.workers.filter((worker, i) => worker !== undefined && !this.gone[i]).length;
   }
 
   /** A worker with fewer than `most` ranges out, the least busy first; undefined when none is. */
   free(most: number): number | undefined {
     let best: number | undefined;
-    for (let i = 0; i < this.size; i++) if (!this.gone[i] && this.out[i]! < most && (best === undefined || this.out[i]! < this.out[best]!)) best = i;
+    for (let i = 0; i < this.size; i++) if (this.workers[i] && !this.gone[i] && this.out[i]! < most && (best === undefined || this.out[i]! < this.out[best]!)) best = i;
     return best;
   }
 
   /** Sends a range to worker `index`. */
   run(index: number, task: RangeTask): Promise<RangeResult> {
+    const worker = this.workers[index];
+    if (!worker) return Promise.reject(new Error('scan worker released'));
     const id = this.id++;
     this.out[index]!++;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { index, resolve, reject });
-      this.workers[index]!.postMessage({ ...task, id });
+      worker.postMessage({ ...task, id });
     });
   }
 
   /** Tells every worker of targets closed in scan `scan`, before any range sent after this. */
   tell(scan: number, closed: ClosedTargetsUpdate): void {
-    for (const worker of this.workers) worker.postMessage({ scan, closed });
+    for (const worker of this.workers) worker?.postMessage({ scan, closed });
   }
 
   /** Tells every worker that the main thread reads the rest of scan `scan` itself: their ranges of it end after the chunk under way. */
   stop(scan: number): void {
-    for (const worker of this.workers) worker.postMessage({ scan, stop: true });
+    for (const worker of this.workers) worker?.postMessage({ scan, stop: true });
+  }
+
+  /**
+   * Ends the threads, with no range out, once a scan reads the rest of its file on this thread:
+   * an idle worker kept its heap (what its ranges left, uncollected while it allocated nothing) for
+   * the rest of the run — ~10 MiB of the peak on the Cloud Storage bench row. `start` starts them again.
+   */
+  async release(): Promise<void> {
+    if (this.waiting.size > 0) throw new Error('scan workers released with ranges out');
+    const running = this.workers.filter((worker): worker is Worker => worker !== undefined);
+    this.workers.fill(undefined);
+    await Promise.all(running.map((worker) => worker.terminate()));
+  }
+
+  /** Starts again the threads that release ended (not those that failed, nor a closed pool's). */
+  start(): void {
+    if (this.closed) return;
+    for (let i = 0; i < this.size; i++) if (!this.workers[i] && !this.gone[i]) this.workers[i] = this.spawn(i);
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    this.closed = true;
+    await Promise.all(this.workers.map((w) => w?.terminate()));
   }
 }
 
@@ -198,6 +238,8 @@ export async function scanFileParallel(file: string, options: ParallelScanOption
   const sink = joiningSink(sessions, emit, undefined, chunks);
   stats.files++;
 
+  // Threads a previous scan released are started again (a scan that stopped paying ended them).
+  workers.start();
   // This scan's name in its ranges, and what the main thread knows when it scans a range itself.
   const scan = scans++;
   const known = { completeEntryIds: new CompleteEntryIds(), closed: auditor.closed };
@@ -326,6 +368,8 @@ export async function scanFileParallel(file: string, options: ParallelScanOption
       const restHere = serialRest ? rest.get(mergedTo) : undefined;
       if (restHere) {
         rest.delete(mergedTo);
+        // Ranges still out at workers end after their chunk (stop); the threads end once none is.
+        if ([...out.values()].every((p) => p.result || p.error)) await workers.release();
         await readHere(restHere.start, restHere.end);
         continue;
       }
@@ -366,6 +410,8 @@ export async function scanFileParallel(file: string, options: ParallelScanOption
   // Every range handed out is merged: the rest, if ranges stopped paying, is read here.
   if (mergedTo < size) {
     if (!serialRest) throw new Error(`parallel scan of ${file}: stopped at ${mergedTo} of ${size} bytes`);
+    // No range is out and none will be: the workers' threads end (if not already) while this one reads the rest.
+    await workers.release();
     await readHere(mergedTo, size);
   }
   for (const event of sessions.drain()) emit(event);
