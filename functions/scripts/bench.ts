@@ -5,7 +5,8 @@
  * learn from), learns baselines, then in one run times, in child processes:
  *   (a) the hand-written floor: readline + JSON.parse + field lookups + grouping, and
  *   (b) `log-audit audit` (the same core as the function),
- * on the same files as .json and .json.gz, printing MB/s, lines/s, peak RSS and the ratio. It also
+ * on the same files as .json and .json.gz, printing MB/s, lines/s, peak RSS (the median run's, and
+ * the highest) and the ratio. It also
  * times the Cloud Function's own read path (auditObject over @google-cloud/storage, streaming from
  * the loopback GCS server of test/support) and measures the import time of the bundled function.
  * With flows, it also audits memory's worst case: a shard of the same size in which every line is a
@@ -343,11 +344,27 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-async function medianOf<T extends Timed>(runs: number, once: () => Promise<T>): Promise<{ wall: number; maxRssMb: number; walls: number[]; firstOpenMs?: number }> {
+/** A row's runs: the median wall time and peak RSS, the highest peak RSS, and every run's figures. */
+interface Runs {
+  wall: number;
+  rssMb: number;
+  maxRssMb: number;
+  walls: number[];
+  rssMbs: number[];
+  firstOpenMs?: number;
+}
+
+async function medianOf<T extends Timed>(runs: number, once: () => Promise<T>): Promise<Runs> {
   const all: T[] = [];
   for (let i = 0; i < runs; i++) all.push(await once());
   const opens = all.flatMap((r) => (r.firstOpenMs !== undefined ? [r.firstOpenMs] : []));
-  return { wall: median(all.map((r) => r.wall)), maxRssMb: Math.max(...all.map((r) => r.maxRssMb)), walls: all.map((r) => r.wall), ...(opens.length ? { firstOpenMs: median(opens) } : {}) };
+  const rssMbs = all.map((r) => r.maxRssMb);
+  return { wall: median(all.map((r) => r.wall)), rssMb: median(rssMbs), maxRssMb: Math.max(...rssMbs), walls: all.map((r) => r.wall), rssMbs, ...(opens.length ? { firstOpenMs: median(opens) } : {}) };
+}
+
+/** Peak RSS of a row's runs: the median, and the highest run when it differs by a MiB or more. */
+function rssOf(runs: Pick<Runs, 'rssMb' | 'maxRssMb'>): string {
+  return `${runs.rssMb.toFixed(0)}${runs.maxRssMb - runs.rssMb >= 1 ? ` (${runs.maxRssMb.toFixed(0)})` : ''}`;
 }
 
 /** Plain gunzip of a file on one thread, to nowhere: what reading a .gz costs at the least. */
@@ -428,16 +445,18 @@ async function main(): Promise<void> {
     const objectName = file.split('/').pop()!;
     const generation = gcs.put('bench-logs', objectName, await readFile(file));
     const fnRuns: number[] = [];
-    let fnRss = 0;
+    const fnRss: number[] = [];
     for (let i = 0; i < runs; i++) {
       gcs.prepare('bench-logs', objectName);
       const fn = await child([...FUNCTION_NODE_OPTIONS.split(' '), '--import', 'tsx', '--input-type=module', '-e', FUNCTION_PATH, baselines, 'bench-logs', objectName, String(generation)], { STORAGE_EMULATOR_HOST: emulator });
       fnRuns.push(fn.seconds);
-      fnRss = Math.max(fnRss, fn.maxRssMb);
+      fnRss.push(fn.maxRssMb);
     }
     gcs.remove('bench-logs', objectName);
     const fnWall = median(fnRuns);
-    log(`  loop ${floor.walls.map((w) => w.toFixed(2)).join('/')} s · log-audit one thread ${serial.walls.map((w) => w.toFixed(2)).join('/')} s${parallel ? ` · workers ${parallel.walls.map((w) => w.toFixed(2)).join('/')} s` : ''}${gunzip ? ` · gunzip ${gunzip.walls.map((w) => w.toFixed(2)).join('/')} s` : ''} · function ${fnRuns.map((w) => w.toFixed(2)).join('/')} s · ${findings.findings.length} findings, full parse ${identical ? 'identical' : 'DIFFERENT'}`);
+    const each = (values: number[], digits: number) => values.map((v) => v.toFixed(digits)).join('/');
+    log(`  loop ${each(floor.walls, 2)} s · log-audit one thread ${each(serial.walls, 2)} s${parallel ? ` · workers ${each(parallel.walls, 2)} s` : ''}${gunzip ? ` · gunzip ${each(gunzip.walls, 2)} s` : ''} · function ${each(fnRuns, 2)} s · ${findings.findings.length} findings, full parse ${identical ? 'identical' : 'DIFFERENT'}`);
+    log(`  peak RSS: loop ${each(floor.rssMbs, 0)} MiB · one thread ${each(serial.rssMbs, 0)} MiB${parallel ? ` · workers ${each(parallel.rssMbs, 0)} MiB` : ''} · function ${each(fnRss, 0)} MiB`);
     const best = parallel ?? serial;
     table.push([
       spec.label,
@@ -448,8 +467,8 @@ async function main(): Promise<void> {
       `${(best.wall / floor.wall).toFixed(2)} (${(floor.wall / best.wall).toFixed(1)}×)`,
       `${(mb / serial.wall).toFixed(0)} MB/s`,
       serial.firstOpenMs !== undefined ? `${serial.firstOpenMs.toFixed(0)} ms` : '–',
-      `${Math.max(serial.maxRssMb, parallel?.maxRssMb ?? 0).toFixed(0)} / ${floor.maxRssMb.toFixed(0)} MiB`,
-      `${fnWall.toFixed(2)} s (${(fnWall / serial.wall).toFixed(2)}× CLI), ${fnRss.toFixed(0)} MiB`,
+      `${rssOf(serial)} / ${parallel ? rssOf(parallel) : '–'} / ${rssOf(floor)} MiB`,
+      `${fnWall.toFixed(2)} s (${(fnWall / serial.wall).toFixed(2)}× CLI), ${rssOf({ rssMb: median(fnRss), maxRssMb: Math.max(...fnRss) })} MiB`,
       gunzip ? `${gunzip.wall.toFixed(2)} s (${(best.wall / gunzip.wall).toFixed(2)}×)` : '–',
       identical ? 'yes' : '**no**',
     ]);
@@ -477,8 +496,8 @@ async function main(): Promise<void> {
     imports.push(Number(out));
   }
 
-  log(`\nEnd to end, process spawn to exit (the CLI: \`log-audit audit --format json --report …\`; the loop: readline + JSON.parse + Map grouping), medians of ${runs}:`);
-  log('| row | size | log-audit, one thread | log-audit, workers auto | hand-written loop | ours ÷ loop (speed-up) | MB/s per thread | start-up: first byte read | peak RSS ours / loop | function path (audit, one thread) | gzip: ours ÷ plain gunzip | same findings as --full-parse |');
+  log(`\nEnd to end, process spawn to exit (the CLI: \`log-audit audit --format json --report …\`; the loop: readline + JSON.parse + Map grouping), medians of ${runs} (peak RSS: the median, and in brackets the highest run):`);
+  log('| row | size | log-audit, one thread | log-audit, workers auto | hand-written loop | ours ÷ loop (speed-up) | MB/s per thread | start-up: first byte read | peak RSS: one thread / workers / loop | function path (audit, one thread) | gzip: ours ÷ plain gunzip | same findings as --full-parse |');
   log('|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const row of table) log(`| ${row.join(' | ')} |`);
   log(`\nStart-up: the CLI auditing 1,000 lines, spawn to exit: ${startup ? `${(startup.wall * 1000).toFixed(0)} ms, first byte read at ${startup.firstOpenMs?.toFixed(0) ?? '?'} ms` : '(run the cluster-1g row for it)'} (a bare \`node -e\`: ${(bare.wall * 1000).toFixed(0)} ms). Bundled function import: ${median(imports).toFixed(0)} ms (median of 7).`);
