@@ -206,6 +206,8 @@ export async function auditCommand(argv: readonly string[], io: CommandIo): Prom
   };
   const reportFile = options.report ? resolve(options.report) : undefined;
   // The JSON is written in pieces, never held whole: a flood's 10,000 findings make ~10 MB of it.
+  // With both --report and --format json the pieces are made twice (~55 ms a pass for those
+  // findings), the file first, so that a report that cannot be written leaves no JSON on stdout.
   if (reportFile) {
     await writeReportFile(reportFile, report).catch((error: NodeJS.ErrnoException) => {
       throw new UsageError(`audit: --report ${terminalSafe(reportFile, 300)}: cannot write it (${error.code ?? error.message})`);
