@@ -6,9 +6,9 @@
  *   (a) the hand-written floor: readline + JSON.parse + field lookups + grouping, and
  *   (b) `log-audit audit` (the same core as the function),
  * on the same files as .json and .json.gz, printing MB/s, lines/s, peak RSS (the median run's, and
- * the highest) and the ratio. It also
- * times the Cloud Function's own read path (auditObject over @google-cloud/storage, streaming from
- * the loopback GCS server of test/support) and measures the import time of the bundled function.
+ * the highest) and the ratio. It also times the Cloud Function's own read path (auditObject over
+ * @google-cloud/storage, streaming from the loopback GCS server of test/support) and measures the
+ * import time of the bundled function.
  * With flows, it also audits memory's worst case: a shard of the same size in which every line is a
  * flow from another address to one baselined target (one thread, workers auto, the function path).
  *
@@ -359,7 +359,12 @@ async function medianOf<T extends Timed>(runs: number, once: () => Promise<T>): 
   for (let i = 0; i < runs; i++) all.push(await once());
   const opens = all.flatMap((r) => (r.firstOpenMs !== undefined ? [r.firstOpenMs] : []));
   const rssMbs = all.map((r) => r.maxRssMb);
-  return { wall: median(all.map((r) => r.wall)), rssMb: median(rssMbs), maxRssMb: Math.max(...rssMbs), walls: all.map((r) => r.wall), rssMbs, ...(opens.length ? { firstOpenMs: median(opens) } : {}) };
+  return { wall: median(all.map((r) => r.wall)), ...rssSpread(rssMbs), walls: all.map((r) => r.wall), rssMbs, ...(opens.length ? { firstOpenMs: median(opens) } : {}) };
+}
+
+/** The median and the highest of runs' peak RSS. */
+function rssSpread(rssMbs: number[]): Pick<Runs, 'rssMb' | 'maxRssMb'> {
+  return { rssMb: median(rssMbs), maxRssMb: Math.max(...rssMbs) };
 }
 
 /** Peak RSS of a row's runs: the median, and the highest run when it differs by a MiB or more. */
@@ -468,7 +473,7 @@ async function main(): Promise<void> {
       `${(mb / serial.wall).toFixed(0)} MB/s`,
       serial.firstOpenMs !== undefined ? `${serial.firstOpenMs.toFixed(0)} ms` : '–',
       `${rssOf(serial)} / ${parallel ? rssOf(parallel) : '–'} / ${rssOf(floor)} MiB`,
-      `${fnWall.toFixed(2)} s (${(fnWall / serial.wall).toFixed(2)}× CLI), ${rssOf({ rssMb: median(fnRss), maxRssMb: Math.max(...fnRss) })} MiB`,
+      `${fnWall.toFixed(2)} s (${(fnWall / serial.wall).toFixed(2)}× CLI), ${rssOf(rssSpread(fnRss))} MiB`,
       gunzip ? `${gunzip.wall.toFixed(2)} s (${(best.wall / gunzip.wall).toFixed(2)}×)` : '–',
       identical ? 'yes' : '**no**',
     ]);

@@ -2,9 +2,9 @@
  * One object per distinct part of the flow identities a thread remembers (fast-path.ts, KnownFlows):
  * the bench's 300 MB production shard repeats 36,414 identities (pod × destination × direction),
  * which name 3,040 sources, 6 targets, 4 actions and 420 group keys (counted by running its lines
- * through fastParse). Remembered one copy per identity,
- * those parts were most of what the first sightings left behind — promoted to the old generation,
- * copied by every scavenge on the way, marked by every full collection after.
+ * through fastParse). Remembered one copy per identity, those parts were most of what the first
+ * sightings left behind — promoted to the old generation, copied by every scavenge on the way,
+ * marked by every full collection after.
  *
  * Exact: a source is shared only with a source of equal details (detailsKey is injective), a string
  * only with an equal string. Bounded: each table is emptied when it reaches PARTS_LIMIT entries
@@ -68,8 +68,9 @@ export class SharedParts {
    * a new node and pod, the table and its keys only kept more alive (that shard's peak RSS 171-175 →
    * 231-234 MiB, at 8,192 entries or 65,536 alike; with V8's own young-generation sizing, sampled at
    * the peak: old space 35 → 78 MiB and the young generation 64 → 128 MiB; under the CLI's cap,
-   * 131 → 142-145 MiB). Measured on the bench's shards: the production cluster's first 4,096 lookups find 46%
-   * (its pods still being met), later ones 84-100%; the nothing-repeats shard's first 4,096 find 8.5%.
+   * 131 → 142-145 MiB). Measured on the bench's shards: the production cluster's first 4,096
+   * lookups find 46% (its pods still being met), later ones 84-100%; the nothing-repeats shard's
+   * first 4,096 find 8.5%.
    */
   source(source: Source): Source {
     if (!this.sharing) return copySource(source);
