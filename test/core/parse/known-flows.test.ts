@@ -104,25 +104,40 @@ describe('known flows', () => {
     expect(n - keys.size).toBeLessThan(200);
   });
 
-  it('keep two identities per set of the table, replacing the one used less recently', () => {
+  it('keep four identities per set of the table, a fifth replacing the one remembered first', () => {
     const flows = new KnownFlows<string>();
-    // Three keys of one set (equal low 17 bits: the table has 2^17 sets).
-    const keys = [7, 7 + (1 << 17), 7 + (2 << 17)];
+    // Six keys of one set (equal low 16 bits: the table has 2^16 sets).
+    const keys = [0, 1, 2, 3, 4, 5].map((n) => 7 + (n << 16));
+    const line = (n: number) => matched(`{"ip":"10.0.0.1","pod":"web-${n + 1}","port":443}`);
     const remember = (n: number) => {
-      const { buf, shape } = matched(`{"ip":"10.0.0.1","pod":"web-${n + 1}","port":443}`);
+      const { buf, shape } = line(n);
       flows.remember(keys[n]!, buf, scanner, shape, 443, identity, `web-${n + 1}`);
     };
     const get = (n: number) => {
-      const { buf, shape } = matched(`{"ip":"10.0.0.1","pod":"web-${n + 1}","port":443}`);
+      const { buf, shape } = line(n);
       return flows.get(keys[n]!, viewOf(buf), scanner, shape, 443, identity);
     };
-    remember(0);
-    remember(1);
-    expect(get(0)).toBe('web-1'); // web-1 used last: web-2 is the one to replace
-    remember(2);
+    for (let n = 0; n < 4; n++) remember(n);
+    expect([0, 1, 2, 3].map(get)).toEqual(['web-1', 'web-2', 'web-3', 'web-4']);
+    expect(flows.cached).toBe(4);
+    // Used last or not, the first remembered goes first, then the second.
     expect(get(0)).toBe('web-1');
-    expect(get(1)).toBeUndefined();
-    expect(get(2)).toBe('web-3');
+    remember(4);
+    expect([0, 1, 2, 3, 4].map(get)).toEqual([undefined, 'web-2', 'web-3', 'web-4', 'web-5']);
+    remember(5);
+    expect([1, 2, 3, 4, 5].map(get)).toEqual([undefined, 'web-3', 'web-4', 'web-5', 'web-6']);
+    expect(flows.cached).toBe(4);
+  });
+
+  it('find each of two identities that share a key', () => {
+    const flows = new KnownFlows<string>();
+    const a = matched('{"ip":"10.0.0.1","pod":"web-1","port":443}');
+    const b = matched('{"ip":"10.0.0.2","pod":"web-2","port":443}');
+    // Both remembered under one key, as a 30-bit collision would have them.
+    flows.remember(42, a.buf, scanner, a.shape, 443, identity, 'web-1');
+    flows.remember(42, b.buf, scanner, b.shape, 443, identity, 'web-2');
+    expect(flows.get(42, viewOf(b.buf), scanner, b.shape, 443, identity)).toBe('web-2');
+    expect(flows.get(42, viewOf(a.buf), scanner, a.shape, 443, identity)).toBe('web-1');
   });
 
   it('never return one identity for another: other bytes, another orientation, another shape, a colliding key', () => {

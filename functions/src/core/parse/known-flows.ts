@@ -4,10 +4,10 @@
  * shape's values in the identity fields: two lines of one shape with equal values there have
  * byte-identical identity fields (Shape.valuesIn), so they parse to the same target, source and action.
  *
- * - Keyed by a hash, in a two-way set-associative table of integers (both ways' records of a set
- *   side by side: one cache line per lookup); a third identity in a set replaces the one used less
- *   recently. Every hit is verified — same shape, same orientation, the same bytes in each value —
- *   so a hash collision can never mix two identities up.
+ * - Keyed by a hash, in a four-way set-associative table of integers (a set's four records side by
+ *   side, 64 bytes); a fifth identity in a set replaces the one remembered first in it. Every hit
+ *   is verified — same shape, same orientation, the same bytes in each value — so a hash collision
+ *   can never mix two identities up.
  * - An identity is remembered from its first sighting while that pays, and from its second once a
  *   flood of one-off identities shows it does not (see admit): a real flow repeats, a scan from a
  *   million addresses does not, and what a flood leaves in the cache would only be promoted garbage.
@@ -31,11 +31,20 @@ export interface ValuePositions {
 }
 
 const LIMIT = 120_000;
-/** Sets of the two-way table (twice the identities it can hold are slots). */
-const SETS = 1 << 17;
+/**
+ * Sets of the table, and ways per set: 262,144 slots, over twice LIMIT. With two ways and twice the
+ * sets (the same 4 MiB), the bench's 300 MB production shard's 36,498 identities fell three or more
+ * to a set in 379 sets, which took turns evicting each other: the shard read twice in one run
+ * replaced an identity 4,914 times (and built 2,619 lines of its second pass again, whose every
+ * identity had been seen); with four ways, 260 times (counted in a build of each).
+ */
+const SETS = 1 << 16;
+const WAYS = 4;
 const ARENA_BYTES = 16 * 1024 * 1024;
 /** Int32s of one way's record in the table: key + 1, shape id, orientation, arena offset. */
 const WAY_INTS = 4;
+/** Int32s of a set: its ways' records side by side, 64 bytes, filled from way 0 (a lookup stops at an empty way). */
+const SET_INTS = WAYS * WAY_INTS;
 /** Identities remembered between two checks of whether remembering on first sighting pays (KnownFlows.admit). */
 const CHECK_EVERY = 16_384;
 /** It pays while a window's lookups find at least 1/EAGER_MIN_HITS as many identities as it remembered … */
@@ -53,16 +62,20 @@ function mix(h: number, word: number): number {
 
 export class KnownFlows<T> {
   /**
-   * Per set, both ways' records side by side — key + 1 (0: empty), shape id, orientation, where the
-   * identity lies in the arena — so a lookup reads one cache line, not a slot array, an entry
-   * object and its lengths array (three dependent reads that made the lookup a fifth of a flow
-   * line's time, and slower still with two threads sharing the memory bus).
+   * Per set, its ways' records side by side — key + 1 (0: empty), shape id, orientation, where the
+   * identity lies in the arena — so a lookup reads one place (a cache line or two), not a slot
+   * array, an entry object and its lengths array (three dependent reads that made the lookup a fifth
+   * of a flow line's time, and slower still with two threads sharing the memory bus).
    */
-  private readonly table = new Int32Array(SETS * 2 * WAY_INTS);
-  /** The remembered values, by slot (2 × set + way). */
-  private readonly values: (T | undefined)[] = new Array<T | undefined>(2 * SETS).fill(undefined);
-  /** Per set, the way used last (the other is replaced). */
-  private readonly lastUsed = new Uint8Array(SETS);
+  private readonly table = new Int32Array(SETS * SET_INTS);
+  /** The remembered values, by slot (WAYS × set + way). */
+  private readonly values: (T | undefined)[] = new Array<T | undefined>(WAYS * SETS).fill(undefined);
+  /**
+   * Per set, the way a fifth identity replaces: ways are replaced in turn, the one remembered first
+   * first. Written only when an identity is remembered: a lookup writes nothing (the two-way table
+   * noted the way used last on every hit, one more cache line written per line).
+   */
+  private readonly nextWay = new Uint8Array(SETS);
   private size = 0;
   /** Each identity's values, one after another, each as a 4-byte length and its bytes. */
   private readonly arena = new Uint8Array(ARENA_BYTES);
@@ -104,25 +117,29 @@ export class KnownFlows<T> {
   get(key: number, view: DataView<ArrayBufferLike>, line: ValuePositions, shape: Shape, orientation: number, values: Int32Array): T | undefined {
     const set = key & (SETS - 1);
     const table = this.table;
-    let at = set * 2 * WAY_INTS;
-    let way = 0;
-    if (table[at] !== key + 1) {
-      way = 1;
-      at += WAY_INTS;
-      if (table[at] !== key + 1) return undefined;
+    const base = set * SET_INTS;
+    // Every way holding this key is tried (two identities may share a 30-bit key), up to the first
+    // empty one: ways fill in order and are emptied only all at once.
+    for (let way = 0; way < WAYS; way++) {
+      const at = base + way * WAY_INTS;
+      if (table[at] === 0) return undefined;
+      if (table[at] !== key + 1 || table[at + 1] !== shape.id || table[at + 2] !== orientation || !this.holds(table[at + 3]!, view, line, values)) continue;
+      this.hits++;
+      return this.values[WAYS * set + way];
     }
-    if (table[at + 1] !== shape.id || table[at + 2] !== orientation) return undefined;
+    return undefined;
+  }
+
+  /** Whether the identity at arena offset `i` has this line's bytes in each value. */
+  private holds(i: number, view: DataView<ArrayBufferLike>, line: ValuePositions, values: Int32Array): boolean {
     const arena = this.arenaView;
-    let i = table[at + 3]!;
     for (let j = 0; j < values.length; j++) {
       const s = line.valueStart[values[j]!]!;
       const length = line.valueEnd[values[j]!]! - s;
-      if (arena.getInt32(i, true) !== length || !sameBytes(arena, i + 4, view, s, length)) return undefined;
+      if (arena.getInt32(i, true) !== length || !sameBytes(arena, i + 4, view, s, length)) return false;
       i += 4 + length;
     }
-    this.lastUsed[set] = way;
-    this.hits++;
-    return this.values[2 * set + way];
+    return true;
   }
 
   /** Identities cached now. */
@@ -177,6 +194,7 @@ export class KnownFlows<T> {
       this.eager = false;
       this.table.fill(0);
       this.values.fill(undefined);
+      this.nextWay.fill(0);
       this.size = 0;
       this.arenaUsed = 0;
     }
@@ -193,16 +211,20 @@ export class KnownFlows<T> {
     }
     this.arenaUsed = i;
     const set = key & (SETS - 1);
-    const base = set * 2 * WAY_INTS;
+    const base = set * SET_INTS;
     const table = this.table;
-    const way = table[base] === 0 ? 0 : table[base + WAY_INTS] === 0 ? 1 : 1 - this.lastUsed[set]!;
+    // An empty way, else the one whose turn it is (the way after it is next).
+    let way = 0;
+    while (way < WAYS && table[base + way * WAY_INTS] !== 0) way++;
+    if (way === WAYS) {
+      way = this.nextWay[set]!;
+      this.nextWay[set] = (way + 1) % WAYS;
+    } else this.size++;
     const at = base + way * WAY_INTS;
-    if (table[at] === 0) this.size++;
     table[at] = key + 1;
     table[at + 1] = shape.id;
     table[at + 2] = orientation;
     table[at + 3] = start;
-    this.values[2 * set + way] = value;
-    this.lastUsed[set] = way;
+    this.values[WAYS * set + way] = value;
   }
 }
