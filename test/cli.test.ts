@@ -2,6 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { workerFailureLine } from '../functions/src/cli/commands/audit.js';
 import { runCli, runCliAsync } from './support/cli.js';
 import { SlackReceiver } from './support/slack-receiver.js';
 import { repoRoot, formatFixtures, withTempDir } from './support/fixtures.js';
@@ -218,6 +219,14 @@ describe('terminal safety', () => {
       expect(learned.stderr).toMatch(/x\.json:2: bad line: timestamp/);
       expect(learned.stdout + learned.stderr).not.toMatch(raw);
     });
+  });
+});
+
+describe('a scan worker that failed', () => {
+  it('is one safe line on stderr, saying nothing was skipped', () => {
+    const line = workerFailureLine('logs/\u001b[2Jevil\u202e.json', 'a scan worker exited (code 134)');
+    expect(line).toBe('log-audit: logs/\\u001b[2Jevil\\u202e.json: a scan worker exited (code 134); its ranges were scanned again on the main thread (nothing was skipped)');
+    expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202e\n]/);
   });
 });
 

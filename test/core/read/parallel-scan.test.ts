@@ -6,6 +6,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildScenario, DEFAULT_OPTIONS } from '../../../examples/scenario.js';
@@ -331,21 +332,35 @@ describe('parallel scan', () => {
     expect(pool.running).toBe(0);
   });
 
-  it('scans on the main thread alone when the workers are gone, and reports a worker lost mid-scan', async () => {
+  it('scans on the main thread alone when the workers are gone, and again there the ranges of a worker lost mid-scan', async () => {
     const file = await fileOf(input);
     const serial = await serialScan(file, input);
     const script = join(repoRoot, 'functions/dist/scan-worker.js');
-    const scanWith = (pool: ScanWorkers, auditor: BatchAuditor, stats = emptyStats()) =>
-      scanFileParallel(file, { workers: pool, stats, problems: new ProblemLog(), auditor, onEvent: (e) => auditor.add(e), now, rangeBytes: 300_000 });
-    // Stopped before the scan: no range is sent, none waits for an answer.
+    const scanWith = async (pool: ScanWorkers) => {
+      const auditor = new BatchAuditor(baselines, { now: now() });
+      const stats = emptyStats();
+      const problems = new ProblemLog();
+      const failures: string[] = [];
+      let bytes = 0;
+      await scanFileParallel(file, { workers: pool, stats, problems, auditor, onEvent: (e) => auditor.add(e), onBytes: (n) => (bytes += n), onWorkerFailure: (m) => failures.push(m), now, rangeBytes: 300_000 });
+      await pool.close();
+      return { auditor, stats, problems, failures, bytes };
+    };
+    const expectSerial = (scan: Awaited<ReturnType<typeof scanWith>>) => {
+      expect(scan.stats).toEqual(serial.stats);
+      expect(scan.problems.list()).toEqual(serial.problems.list());
+      expect(scan.auditor.findings()).toEqual(serial.auditor.findings());
+      expect(groupsOf(scan.auditor)).toEqual(groupsOf(serial.auditor));
+      expect(scan.bytes).toBe(input.length);
+    };
+    // Stopped before the scan: no range is sent, none waits for an answer, nothing failed.
     const stopped = new ScanWorkers(script, 1);
     await stopped.close();
-    const auditor = new BatchAuditor(baselines, { now: now() });
-    const stats = emptyStats();
-    await scanWith(stopped, auditor, stats);
-    expect(stats).toEqual(serial.stats);
-    expect(auditor.findings()).toEqual(serial.auditor.findings());
-    // Stopped as soon as a range is out (the worker is still starting): the scan fails, it does not hang.
+    const alone = await scanWith(stopped);
+    expectSerial(alone);
+    expect(alone.failures).toEqual([]);
+    // Stopped as soon as a range is out (the worker is still starting): the scan neither hangs nor
+    // fails; the lost ranges are scanned here, and the loss is told once.
     const lost = new ScanWorkers(script, 1);
     const run = lost.run.bind(lost);
     lost.run = (index, task) => {
@@ -353,7 +368,65 @@ describe('parallel scan', () => {
       void lost.close();
       return answer;
     };
-    await expect(scanWith(lost, new BatchAuditor(baselines, { now: now() }))).rejects.toThrow(/scan worker exited/);
+    const rescued = await scanWith(lost);
+    expectSerial(rescued);
+    expect(rescued.failures).toEqual([expect.stringMatching(/^a scan worker exited \(code \d+\)$/)]);
+  });
+
+  it('loses no line to workers whose threads die at their second range, or whose scan of one range throws', async () => {
+    const file = await fileOf(input);
+    const serial = await serialScan(file, input);
+    const real = pathToFileURL(join(repoRoot, 'functions/dist/scan-worker.js')).href;
+    // The real worker, but each thread fails at the second range it is sent: it exits, or it answers
+    // that range with an error (before the real worker's answer, which then goes unheard).
+    const failing = async (name: string, failure: string, at = 2) => {
+      const script = join(dir, name);
+      await writeFile(script, `import { parentPort } from 'node:worker_threads';\nlet ranges = 0;\nparentPort.on('message', (m) => { if ('id' in m && ++ranges === ${at}) { ${failure} } });\nawait import(${JSON.stringify(real)});\n`);
+      return script;
+    };
+    const cases = [
+      [await failing('dies.mjs', 'process.exit(7);'), 'a scan worker exited (code 7)'],
+      [await failing('throws.mjs', "parentPort.postMessage({ id: m.id, error: 'range broke' });"), "a scan worker's range failed: range broke"],
+    ] as const;
+    for (const [script, message] of cases) {
+      const pool = new ScanWorkers(script, 2);
+      const auditor = new BatchAuditor(baselines, { now: now() });
+      const stats = emptyStats();
+      const problems = new ProblemLog();
+      const failures: string[] = [];
+      let sent = 0;
+      const run = pool.run.bind(pool);
+      pool.run = (index, task) => (sent++, run(index, task));
+      try {
+        await scanFileParallel(file, { workers: pool, stats, problems, auditor, onEvent: (e) => auditor.add(e), onWorkerFailure: (m) => failures.push(m), now, rangeBytes: 300_000 });
+      } finally {
+        await pool.close();
+      }
+      expect(sent).toBeGreaterThan(2); // both threads got past their first range
+      expect(stats).toEqual(serial.stats);
+      expect(problems.list()).toEqual(serial.problems.list());
+      expect(auditor.findings()).toEqual(serial.auditor.findings());
+      expect(groupsOf(auditor)).toEqual(groupsOf(serial.auditor));
+      // Told once, though both threads failed alike.
+      expect(failures).toEqual([message]);
+    }
+
+    // Through scanFiles (as the CLI scans), which names the file: a thread dying at its first range.
+    const bytes = Buffer.concat([input, input.subarray(3)]); // two default-sized ranges: the second goes to a worker
+    const twice = await fileOf(bytes);
+    const serialTwice = await serialScan(twice, bytes);
+    const pool = new ScanWorkers(await failing('dies-first.mjs', 'process.exit(9);', 1), 1);
+    const auditor = new BatchAuditor(baselines, { now: now() });
+    const told: [string, string][] = [];
+    try {
+      const scan = await scanFiles([twice], { onEvent: (e) => auditor.add(e), now, parallel: { workers: () => pool, auditor, minBytes: 0, onWorkerFailure: (f, m) => told.push([f, m]) } });
+      expect(scan.stats).toEqual({ ...serialTwice.stats, files: 1 });
+      expect(scan.problems.list()).toEqual(serialTwice.problems.list());
+    } finally {
+      await pool.close();
+    }
+    expect(auditor.findings()).toEqual(serialTwice.auditor.findings());
+    expect(told).toEqual([[twice, 'a scan worker exited (code 9)']]);
   });
 
   it('equals the serial scan when the last line has no newline, and for an empty file', async () => {

@@ -66,7 +66,8 @@ Options:
   --workers N|auto       worker threads for uncompressed files of 512 MiB or more, besides the
                          main thread (auto: one per core beyond the first; 0: main only); each
                          thread reads and scans its own byte ranges. A gzip file is scanned on
-                         the main thread, gunzipped on a thread of its own from 4 MiB (not with 0)
+                         the main thread, gunzipped on a thread of its own from 4 MiB (not with 0).
+                         A worker that fails costs no lines: the main thread scans its ranges again
   --full-parse           decide every line with the full parser (slower; for comparison)
   --now ISO              judge baseline "expires" and implausible timestamps as of this time
   --quiet                no progress lines on stderr
@@ -88,6 +89,11 @@ findings, 2 for a usage error or a missing PATH, 3 for missing or invalid baseli
  * even —, 1 GiB 920-1,004 vs 743-803).
  */
 const PARALLEL_MIN_BYTES = 512 * 1024 * 1024;
+
+/** What the CLI says on stderr (--quiet or not) when a scan worker failed: the audit is whole, a thread was lost. */
+export function workerFailureLine(file: string, message: string): string {
+  return `log-audit: ${terminalSafe(file, 300)}: ${terminalSafe(message, 300)}; its ranges were scanned again on the main thread (nothing was skipped)`;
+}
 
 /** The bundled gunzip worker, unless --workers 0 keeps everything on the main thread. */
 function gunzipThread(setting: 'auto' | number): GunzipThread | undefined {
@@ -191,7 +197,7 @@ export async function auditCommand(argv: readonly string[], io: CommandIo): Prom
     maxLineBytes: options['max-line-bytes'],
     now: () => now,
     fastPath: !options['full-parse'],
-    ...(workers ? { parallel: { workers: workers.get, auditor, minBytes: PARALLEL_MIN_BYTES } } : {}),
+    ...(workers ? { parallel: { workers: workers.get, auditor, minBytes: PARALLEL_MIN_BYTES, onWorkerFailure: (file: string, message: string) => io.err(workerFailureLine(file, message)) } } : {}),
     ...(gunzipScript ? { gunzipThread: gunzipScript } : {}),
   }).finally(() => workers?.close());
   progress.done(scan);

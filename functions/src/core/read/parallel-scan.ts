@@ -14,6 +14,8 @@
  * is scanned once the part before it is merged), and at most four ranges per thread are out at once.
  * Once ranges stop paying (RESHIPPED_GROUPS_PER_MIB) and none is out at a worker, the workers'
  * threads end (ScanWorkers.release) while this thread reads the rest; the next scan starts them again.
+ * A worker that fails (its thread dies, or its scan of a range throws) loses no lines: its ranges
+ * are scanned again on this thread when their turn to merge comes, and the scan goes on without it.
  */
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
@@ -28,6 +30,11 @@ import { PostgresSessions } from '../parse/postgres-log.js';
 import { DEFAULT_MAX_LINE_BYTES } from './lines.js';
 import { emptyStats, FUTURE_TOLERANCE_MS, joiningSink, scanStream, type BatchStats, type ProblemLog } from './scan.js';
 import { firstLineAt, scanRange, shiftLines, type RangeResult, type RangeTask } from './scan-range.js';
+
+/** A scan worker failed: its thread died (out of memory, a crash) or its scan of a range threw. */
+export class ScanWorkerError extends Error {
+  override readonly name = 'ScanWorkerError';
+}
 
 /**
  * A pool of scan workers running `script` (the bundled scan-worker.js). Its threads can be ended
@@ -66,7 +73,7 @@ export class ScanWorkers {
       this.waiting.delete(message.id);
       this.out[index]!--;
       if (message.result) waiter.resolve(message.result);
-      else waiter.reject(new Error(`scan worker failed: ${message.error}`));
+      else waiter.reject(new ScanWorkerError(`a scan worker's range failed: ${message.error}`));
     });
     const fail = (error: Error) => {
       // A thread that release ended is no failure.
@@ -78,8 +85,8 @@ export class ScanWorkers {
         waiter.reject(error);
       }
     };
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`scan worker exited (code ${code})`)));
+    worker.on('error', (error) => fail(new ScanWorkerError(`a scan worker failed: ${error.message}`)));
+    worker.on('exit', (code) => fail(new ScanWorkerError(`a scan worker exited (code ${code})`)));
     return worker;
   }
 
@@ -99,6 +106,8 @@ export class ScanWorkers {
   run(index: number, task: RangeTask): Promise<RangeResult> {
     const worker = this.workers[index];
     if (!worker) return Promise.reject(new Error('scan worker released'));
+    // A failed worker's thread would never answer.
+    if (this.gone[index]) return Promise.reject(new ScanWorkerError('a scan worker failed earlier'));
     const id = this.id++;
     this.out[index]!++;
     return new Promise((resolve, reject) => {
@@ -153,6 +162,8 @@ export interface ParallelScanOptions {
   onRepeated?: (repeat: RepeatedAccess) => void;
   /** Sees the bytes of each range once it is scanned (progress). */
   onBytes?: (n: number) => void;
+  /** Told once per distinct failure of a scan worker (a ScanWorkerError's message) whose ranges were scanned again here. */
+  onWorkerFailure?: (message: string) => void;
   maxLineBytes?: number;
   now?: () => number;
   fastPath?: boolean;
@@ -350,11 +361,25 @@ export async function scanFileParallel(file: string, options: ParallelScanOption
     mergedTo = end;
   };
 
-  /** Merges the ranges done at the head of the file; a failed range's error is thrown. */
-  const mergeReady = () => {
+  /** Failures of workers already told to onWorkerFailure in this scan. */
+  const failures = new Set<string>();
+  /**
+   * Merges the ranges done at the head of the file. A range a worker failed on is scanned here
+   * first, from its start (nothing of it was merged); any other error is thrown.
+   */
+  const mergeReady = async () => {
     for (let head = out.get(mergedTo); head && (head.result || head.error); head = out.get(mergedTo)) {
+      if (head.error) {
+        if (!(head.error instanceof ScanWorkerError)) throw head.error;
+        if (!failures.has(head.error.message)) {
+          failures.add(head.error.message);
+          options.onWorkerFailure?.(head.error.message);
+        }
+        head.error = undefined;
+        head.result = await scanRange(head.task, known);
+        done(head.task, head.result);
+      }
       out.delete(mergedTo);
-      if (head.error) throw head.error;
       merge(head.result!);
       rangeBytes += head.result!.bytes;
       mergedTo = head.result!.next;
@@ -363,7 +388,7 @@ export async function scanFileParallel(file: string, options: ParallelScanOption
 
   try {
     for (;;) {
-      mergeReady();
+      await mergeReady();
       // Once ranges stop paying, the rest of a range that ended early is read here, not as a range.
       const restHere = serialRest ? rest.get(mergedTo) : undefined;
       if (restHere) {
@@ -387,7 +412,7 @@ export async function scanFileParallel(file: string, options: ParallelScanOption
             done(task, result);
             pending.result = result;
           },
-          (error: unknown) => void (pending.error = error ?? new Error('scan worker failed')),
+          (error: unknown) => void (pending.error = error ?? new ScanWorkerError('a scan worker failed')),
         );
         out.set(task.start, pending);
       }

@@ -20,9 +20,11 @@ export interface ScanFilesOptions {
   /**
    * Scan uncompressed files of at least `minBytes` on worker threads too, merging each range's groups
    * and overflow into `auditor` (a gzip stream cannot be cut into ranges: it is read on one thread).
-   * `workers` is called only when a file is large enough, so small runs never start threads.
+   * `workers` is called only when a file is large enough, so small runs never start threads. A
+   * worker that fails loses no lines (its ranges are scanned again on the main thread);
+   * `onWorkerFailure` is told of it, once per distinct failure and file.
    */
-  parallel?: { workers: () => ScanWorkers | Promise<ScanWorkers>; auditor: RangeMerger; minBytes: number };
+  parallel?: { workers: () => ScanWorkers | Promise<ScanWorkers>; auditor: RangeMerger; minBytes: number; onWorkerFailure?: (file: string, message: string) => void };
   /** Large gzip files are gunzipped on a thread of their own (see OpenOptions). */
   gunzipThread?: GunzipThread;
   /** Called after every chunk of lines with what has been read so far. */
@@ -50,7 +52,17 @@ export async function scanFiles(files: readonly string[], options: ScanFilesOpti
         ...(options.fastPath !== undefined ? { fastPath: options.fastPath } : {}),
       };
       // Loaded with the first large file: node:worker_threads costs a short run ~10 ms of start-up.
-      if (parallel) await (await import('./parallel-scan.js')).scanFileParallel(file, { ...common, ...(options.onRepeated ? { onRepeated: options.onRepeated } : {}), onBytes, workers: await parallel.workers(), auditor: parallel.auditor });
+      if (parallel) {
+        const onWorkerFailure = parallel.onWorkerFailure;
+        await (await import('./parallel-scan.js')).scanFileParallel(file, {
+          ...common,
+          ...(options.onRepeated ? { onRepeated: options.onRepeated } : {}),
+          ...(onWorkerFailure ? { onWorkerFailure: (message: string) => onWorkerFailure(file, message) } : {}),
+          onBytes,
+          workers: await parallel.workers(),
+          auditor: parallel.auditor,
+        });
+      }
       // scanStream is done with a chunk before it asks for the next: two buffers are read into in turn.
       else await scanStream(file, await openInputFile(file, { onBytes, reuse: 'transient', ...(options.gunzipThread ? { gunzipThread: options.gunzipThread } : {}) }), { ...common, ...(options.onRepeated ? { onRepeated: options.onRepeated } : {}) });
     } catch (error) {
