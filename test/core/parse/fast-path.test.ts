@@ -323,6 +323,29 @@ describe('fast path versus full parser', () => {
     expect(repeats).toBeGreaterThan(600);
   });
 
+  it("reuses a repeating field's string only for the same bytes (values alike but for their middle)", () => {
+    const flow = lines.find((l) => l.includes('compute.googleapis.com%2Fvpc_flows') && l.includes('"src_gke_details"') && l.includes('"src_vpc"') && !l.includes('\\'))!;
+    const entry = JSON.parse(flow);
+    // Same length, same first and last eight bytes: what RecentStrings hashes, so they share a slot.
+    const middles = ['aaaa', 'aaab', 'zzzz', 'ümla', 'aaaa'];
+    let decided = 0;
+    for (let round = 0; round < 3; round++) {
+      for (const [i, middle] of middles.entries()) {
+        entry.insertId = `m${round}-${i}`;
+        entry.jsonPayload.src_vpc.vpc_name = `prod-vpc-${middle}-network`;
+        entry.jsonPayload.src_gke_details.pod.pod_namespace = `team-ns-${middle}-ns`;
+        entry.jsonPayload.src_gke_details.cluster.cluster_location = `us-east1-${middle}-zone`;
+        const line = JSON.stringify(entry);
+        const buf = Buffer.from(line);
+        const fast = decide(buf, 0, buf.length);
+        if (fast === undefined) continue;
+        decided++;
+        expect(strip(fast), `${round}: ${middle}`).toEqual(strip(fullEvent(line)));
+      }
+    }
+    expect(decided).toBe(15);
+  });
+
   it('decides a line by what its shape fixes only where the shape fixes it (another log, a duplicate key)', () => {
     const flow = lines.find((l) => l.includes('compute.googleapis.com%2Fvpc_flows') && !l.includes('\\'))!;
     const entry = JSON.parse(flow);
