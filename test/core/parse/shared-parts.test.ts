@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Source, SourceDetails } from '../../../functions/src/core/access-event.js';
 import { buildSource } from '../../../functions/src/core/source-identity.js';
-import { detailsKey, SharedParts } from '../../../functions/src/core/parse/shared-parts.js';
+import { detailsKey, sameDetails, SharedParts } from '../../../functions/src/core/parse/shared-parts.js';
 
 const pod = (name: string, ip = '10.64.0.7'): Source =>
   buildSource({ ip, gke: { cluster: 'prod', location: 'us-central1', namespace: 'payments', pod: name }, vm: { name: 'gke-prod-pool-a-1234abcd-x1y2', project: 'acme', zone: 'us-central1-a' }, vpc: { project: 'acme', network: 'vpc', subnetwork: 'nodes' } });
@@ -30,6 +30,11 @@ describe('detailsKey', () => {
       { gke: { cluster: 'x', pod: 'p' } },
       { gke: { cluster: 'x', workload: 'p' } },
       { gke: { cluster: 'x', service: 'p' } },
+      // … and pairs that differ in one field alone.
+      { gke: { cluster: 'x', pod: 'q' } },
+      { gke: { cluster: 'x', workload: 'q' } },
+      { gke: { cluster: 'x', service: 'q' } },
+      { vm: { name: 'm' } },
       { vm: { name: 'n' } },
       { vm: { name: 'n', project: 'p' } },
       { vm: { name: 'n', zone: 'p' } },
@@ -48,6 +53,9 @@ describe('detailsKey', () => {
     ];
     const keys = cases.map(detailsKey);
     expect(new Set(keys).size).toBe(cases.length);
+    // sameDetails agrees with detailsKey on every pair (SharedParts uses either), copies included.
+    const copies = cases.map((d) => structuredClone(d));
+    for (const [i, a] of cases.entries()) for (const [j, b] of copies.entries()) expect(sameDetails(a, b), `${i} ${j}`).toBe(keys[i] === keys[j]);
     // And equal details give equal keys, whatever object holds them.
     expect(detailsKey({ ip: '10.0.0.1', vm: { name: 'n', project: 'p' } })).toBe(detailsKey({ vm: { project: 'p', name: 'n' }, ip: '10.0.0.1' }));
   });
@@ -67,6 +75,13 @@ describe('SharedParts', () => {
     expect(other).not.toBe(kept);
     expect(other.details.gke?.pod).toBe('payments-7d4-fghij');
     expect(parts.source(pod('payments-7d4-abcde', '10.64.0.8'))).not.toBe(kept);
+    // One address with other details (a pod's address reused by the next pod), then each again:
+    // each finds its own copy, the second through its key.
+    const reused = parts.source(pod('payments-7d4-zzzzz'));
+    expect(reused).not.toBe(kept);
+    expect(reused.details.gke?.pod).toBe('payments-7d4-zzzzz');
+    expect(parts.source(pod('payments-7d4-zzzzz'))).toBe(reused);
+    expect(parts.source(pod('payments-7d4-abcde'))).toBe(kept);
   });
 
   it('shares equal strings', () => {
