@@ -6,9 +6,10 @@
  * sightings left behind — promoted to the old generation, copied by every scavenge on the way,
  * marked by every full collection after.
  *
- * Exact: a source is shared only with a source of equal details (detailsKey is injective), a string
- * only with an equal string. Bounded: each table is emptied when it reaches PARTS_LIMIT entries
- * (what was handed out stays valid; later identities just share less).
+ * Exact: a source is shared only with a source of equal details (sameDetails, or detailsKey, which is
+ * injective), a string only with an equal string. Bounded: the strings' table, and the sources' two
+ * maps together, are emptied when they reach PARTS_LIMIT entries (what was handed out stays valid;
+ * later identities just share less).
  */
 import type { Source, SourceDetails } from '../access-event.js';
 import { copySource } from '../source-identity.js';
