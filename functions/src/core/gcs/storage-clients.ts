@@ -10,7 +10,6 @@
  */
 import { Storage } from '@google-cloud/storage';
 import { fastCrc32c } from './crc32c.js';
-import { accountExternalMemoryInHeapLimit } from './download-memory.js';
 
 export interface StorageClients {
   requests: Storage;
@@ -26,8 +25,6 @@ export interface StorageClientOptions {
 }
 
 export function storageClients(options: StorageClientOptions): StorageClients {
-  // Before the first download: its chunks would otherwise force full collections (download-memory.ts).
-  accountExternalMemoryInHeapLimit();
   const retryOptions = { maxRetries: options.maxRetries ?? 5, totalTimeout: options.retrySeconds, maxRetryDelay: options.maxRetryDelay ?? 8, retryDelayMultiplier: 2 };
   const base = { crc32cGenerator: fastCrc32c, ...(options.projectId ? { projectId: options.projectId } : {}) };
   return {
