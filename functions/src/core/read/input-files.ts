@@ -4,6 +4,7 @@ import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { collectingAsRead } from './young-collections.js';
 
 /** Export objects are `.json`; users may keep `.jsonl` and gzip archives of either. */
 const EXPORT_FILE = /\.(json|jsonl|ndjson)(\.gz)?$/i;
@@ -166,7 +167,8 @@ async function* readAhead(path: string, chunkBytes: number, onBytes?: (n: number
 
 /**
  * Bytes of an export, gunzipped when they start with the gzip magic number (decided by content,
- * not by name). Errors of `raw` surface when iterating the result.
+ * not by name). Errors of `raw` surface when iterating the result. Spent chunks are freed as they
+ * are read (young-collections.ts).
  */
 export function decodeStream(raw: Readable): AsyncIterable<Buffer> {
   return {
@@ -185,13 +187,13 @@ export function decodeStream(raw: Readable): AsyncIterable<Buffer> {
         for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
       })();
       if (!isGzip(first.value)) {
-        yield* rest;
+        yield* collectingAsRead(rest);
         return;
       }
       const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES });
       // pipeline forwards a read error to gunzip, so iterating it throws instead of hanging.
       pipeline(Readable.from(rest), gunzip, () => undefined);
-      yield* gunzip as AsyncIterable<Buffer>;
+      yield* collectingAsRead(gunzip as AsyncIterable<Buffer>);
     },
   };
 }
