@@ -24,7 +24,7 @@ function probe(mode: 'raw' | 'decoded'): { full: number; mostArrayBuffersMiB: nu
 }
 
 describe('young collections as a stream is read', () => {
-  it('passes every chunk on, in order, and collects once per 16 MiB of them, after the chunk that completes them', async () => {
+  it('passes every chunk on, in order, and collects once per `everyBytes` of them (16 MiB by default), after the chunk that completes them', async () => {
     const events: string[] = [];
     const sizes = [10, 7, 3, 25, 1, 4];
     for await (const chunk of collectingAsRead(chunksOf(sizes), 20, () => events.push('collect'))) events.push(`${chunk[0]}:${chunk.length}`);
@@ -46,7 +46,7 @@ describe('young collections as a stream is read', () => {
     expect(youngCollection()).toBe(collect);
   });
 
-  it('holds a 1 GiB stream of chunks to a few MiB of spent ones and two full collections', () => {
+  it('holds a 1 GiB stream of chunks to a few MiB of spent ones and a few full collections', () => {
     const raw = probe('raw');
     const decoded = probe('decoded');
     // Read as they come, spent chunks pile up until V8's external-memory trigger collects the whole heap.
