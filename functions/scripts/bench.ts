@@ -23,7 +23,7 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createGzip } from 'node:zlib';
-import { bundleFunction, FUNCTION_NODE_OPTIONS } from './bundle-function.mjs';
+import { bundleFunction, FUNCTION_GLIBC_TUNABLES, FUNCTION_NODE_OPTIONS } from './bundle-function.mjs';
 import { rng } from '../../examples/scenario.js';
 import { manyPrincipalsGcs, productionFlows } from './bench/production-flows.js';
 import { FakeGcsServer } from '../../test/support/gcs-server.js';
@@ -231,8 +231,8 @@ const { createGunzip } = require('node:zlib');
 /**
  * The Cloud Function's own read path: auditObject (read-object.ts) streaming the shard through the
  * unmodified @google-cloud/storage client (checksum validation included) from the loopback GCS server,
- * on one thread and with FUNCTION_NODE_OPTIONS, as deployed. Runs from source through tsx, in a child
- * process.
+ * on one thread and with FUNCTION_NODE_OPTIONS and FUNCTION_GLIBC_TUNABLES, as deployed. Runs from
+ * source through tsx, in a child process.
  */
 const FUNCTION_PATH = `
 import { readFileSync } from 'node:fs';
@@ -446,14 +446,14 @@ async function main(): Promise<void> {
     const identical = ids(full) === ids(findings) && full.summary.lines === findings.summary.lines;
     const gunzip = spec.gzip ? await medianOf(runs, () => timed(['-e', GUNZIP, file])) : undefined;
     // The function's read path on the same object (its own timer: the audit, after its imports), with
-    // the Node options the functions deploy with.
+    // the Node options and malloc settings the functions deploy with.
     const objectName = file.split('/').pop()!;
     const generation = gcs.put('bench-logs', objectName, await readFile(file));
     const fnRuns: number[] = [];
     const fnRss: number[] = [];
     for (let i = 0; i < runs; i++) {
       gcs.prepare('bench-logs', objectName);
-      const fn = await child([...FUNCTION_NODE_OPTIONS.split(' '), '--import', 'tsx', '--input-type=module', '-e', FUNCTION_PATH, baselines, 'bench-logs', objectName, String(generation)], { STORAGE_EMULATOR_HOST: emulator });
+      const fn = await child([...FUNCTION_NODE_OPTIONS.split(' '), '--import', 'tsx', '--input-type=module', '-e', FUNCTION_PATH, baselines, 'bench-logs', objectName, String(generation)], { STORAGE_EMULATOR_HOST: emulator, GLIBC_TUNABLES: FUNCTION_GLIBC_TUNABLES });
       fnRuns.push(fn.seconds);
       fnRss.push(fn.maxRssMb);
     }

@@ -164,10 +164,13 @@ describe('functions', () => {
     }
   });
 
-  it('every function runs with small semi-spaces in NODE_OPTIONS (FUNCTION_NODE_OPTIONS)', () => {
+  it('every function runs with small semi-spaces in NODE_OPTIONS and the malloc settings in GLIBC_TUNABLES (FUNCTION_ENVIRONMENT)', () => {
     const functions = ofType(FUNCTION);
     expect(functions.length).toBeGreaterThanOrEqual(4);
-    for (const f of functions) expect(f.inputs['serviceConfig'].environmentVariables.NODE_OPTIONS).toBe('--max-semi-space-size=8');
+    for (const f of functions) {
+      expect(f.inputs['serviceConfig'].environmentVariables.NODE_OPTIONS).toBe('--max-semi-space-size=8');
+      expect(f.inputs['serviceConfig'].environmentVariables.GLIBC_TUNABLES).toBe('glibc.malloc.trim_threshold=67108864:glibc.malloc.mmap_threshold=4194304');
+    }
   });
 
   it('each function accepts the export objects of its own logs, both flow-log routes for flows', () => {
@@ -258,6 +261,7 @@ describe('health check', () => {
     });
     expect(fn.inputs['serviceConfig'].environmentVariables).toEqual({
       NODE_OPTIONS: '--max-semi-space-size=8',
+      GLIBC_TUNABLES: 'glibc.malloc.trim_threshold=67108864:glibc.malloc.mmap_threshold=4194304',
       STATE_BUCKET: 'acme-prod-log-audit-state',
       SOURCES: 'gcs,cloudsql,vpc-flows',
       EXPECTED_GAP_HOURS: '{"default":3}',
