@@ -2,7 +2,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { listInputFiles, MissingPathError } from '../../../functions/src/core/read/input-files.js';
+import { Readable } from 'node:stream';
+import { decodeStream, joinChunks, JOINED_CHUNK_BYTES, listInputFiles, MissingPathError } from '../../../functions/src/core/read/input-files.js';
 import { scanFiles } from '../../../functions/src/core/read/scan-files.js';
 import type { AccessEvent } from '../../../functions/src/core/access-event.js';
 import { buildScenario, DEFAULT_OPTIONS } from '../../../examples/scenario.js';
@@ -145,6 +146,49 @@ describe('input files', () => {
       expect(scan.problems.list()).toEqual(inMemory.problems.list());
       expect(events.map((e) => ({ ...e, timeMs: undefined, groupKey: undefined }))).toEqual(inMemory.events.map((e) => ({ ...e, timeMs: undefined, groupKey: undefined })));
     });
+  });
+
+  it('reads a plain stream (a download) through one reused buffer of joined chunks: the same events, counts and problems as its bytes in memory', async () => {
+    const { files } = buildScenario({ ...DEFAULT_OPTIONS, historyDays: 1, gzipOldHistory: false });
+    const lines = files.flatMap((f) => (f.path.endsWith('.gz') ? gunzipSync(f.content) : f.content).toString('utf8').split('\n').filter(Boolean));
+    // Over 3 MiB (the joined buffer filled and reused), with a BOM, CRLF ends, bad lines and
+    // postgres.log halves joined across chunks; no final newline.
+    const body = Array.from({ length: 8 }, (_, round) => lines.map((l, i) => (i % 50 === round ? `${l}\r` : l)).join('\n')).join('\n{"broken":\n');
+    const bytes = Buffer.from(`\ufeff${body}`);
+    expect(bytes.length).toBeGreaterThan(3 * JOINED_CHUNK_BYTES);
+    const events: AccessEvent[] = [];
+    const stats = emptyStats();
+    const problems = new ProblemLog();
+    // 64 KiB less a few bytes, as a socket's reads come: the joined chunks end mid-line.
+    const download = Readable.from(chunked(bytes, 65_521));
+    await scanStream('batch.json', decodeStream(download), { stats, problems, onEvent: (e) => events.push(e), now: () => Date.parse('2026-11-24T00:00:00Z') });
+    const inMemory = await scanBytes(bytes, { chunkSize: bytes.length });
+    expect(stats.bad).toBe(7);
+    expect(stats).toEqual(inMemory.stats);
+    expect(problems.list()).toEqual(inMemory.problems.list());
+    expect(events.map((e) => ({ ...e, timeMs: undefined, groupKey: undefined }))).toEqual(inMemory.events.map((e) => ({ ...e, timeMs: undefined, groupKey: undefined })));
+  });
+
+  it('joins a stream\'s chunks into chunks of the size asked, in one buffer, the last one shorter', async () => {
+    const bytes = Buffer.from(Array.from({ length: 100 }, (_, i) => i));
+    const sizes = [7, 1, 30, 2, 45, 15];
+    async function* parts() {
+      let at = 0;
+      for (const size of sizes) {
+        yield bytes.subarray(at, at + size);
+        at += size;
+      }
+    }
+    const seen: Buffer[] = [];
+    const buffers = new Set<ArrayBufferLike>();
+    for await (const chunk of joinChunks(parts(), 16)) {
+      seen.push(Buffer.from(chunk));
+      buffers.add(chunk.buffer);
+    }
+    expect(seen.map((c) => c.length)).toEqual([16, 16, 16, 16, 16, 16, 4]);
+    expect(Buffer.concat(seen)).toEqual(bytes);
+    // One buffer, reused: a chunk is valid until the next is asked for.
+    expect(buffers.size).toBe(1);
   });
 
   it('rejects a missing path with a typed error', async () => {

@@ -19,6 +19,11 @@ const EXPORT_FILE = /\.(json|jsonl|ndjson)(\.gz)?$/i;
 const READ_CHUNK_BYTES = 512 * 1024;
 /** Gunzip's output chunks: gunzip is ~3× faster with 1 MiB output chunks than with the 16 KiB default. */
 export const GUNZIP_CHUNK_BYTES = 1024 * 1024;
+/**
+ * A plain stream's chunks (a download's 64 KiB socket reads) are copied into one buffer of this
+ * size, passed on when full (joinChunks): the scan then takes 1,000 chunks a GiB, not 16,000.
+ */
+export const JOINED_CHUNK_BYTES = 1024 * 1024;
 /** Reads of a plain file scanned on one thread (readAhead): 2 MiB measured fastest (1 MiB: −4%). */
 const READ_AHEAD_CHUNK_BYTES = 2 * 1024 * 1024;
 /** Gzip files this large (compressed) are gunzipped on a thread of their own: starting it costs ~30 ms. */
@@ -168,7 +173,9 @@ async function* readAhead(path: string, chunkBytes: number, onBytes?: (n: number
 /**
  * Bytes of an export, gunzipped when they start with the gzip magic number (decided by content,
  * not by name). Errors of `raw` surface when iterating the result. Spent chunks are freed as they
- * are read (young-collections.ts).
+ * are read (young-collections.ts). Plain bytes come in chunks of JOINED_CHUNK_BYTES in one reused
+ * buffer: the consumer must be done with a chunk when it asks for the next (scanStream is: it
+ * copies what it keeps).
  */
 export function decodeStream(raw: Readable): AsyncIterable<Buffer> {
   return {
@@ -187,7 +194,7 @@ export function decodeStream(raw: Readable): AsyncIterable<Buffer> {
         for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
       })();
       if (!isGzip(first.value)) {
-        yield* collectingAsRead(rest);
+        yield* joinChunks(collectingAsRead(rest), JOINED_CHUNK_BYTES);
         return;
       }
       const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES });
@@ -196,4 +203,31 @@ export function decodeStream(raw: Readable): AsyncIterable<Buffer> {
       yield* collectingAsRead(gunzip as AsyncIterable<Buffer>);
     },
   };
+}
+
+/**
+ * The bytes of `chunks` in chunks of `bytes` (the last one shorter), copied into one buffer that is
+ * reused: each chunk is valid until the next is asked for. A download's 64 KiB reads, joined so,
+ * were scanned faster on the function path (auditObject, loopback GCS server, runs alternating):
+ * the 1 GiB small pool 3.5-6.1 -> 2.9-5.0 s (medians of 8: 4.0 -> 3.5 s), the production cluster
+ * 1 GiB 4.4-5.0 -> 4.0-4.9 s (medians of 5: 4.5 -> 4.2 s). The copy itself took 33-56 ms a GiB
+ * (64 KiB chunks already in the CPU's caches).
+ */
+export async function* joinChunks(chunks: AsyncIterable<Buffer>, bytes: number): AsyncGenerator<Buffer> {
+  const joined = Buffer.allocUnsafeSlow(bytes);
+  let used = 0;
+  for await (const chunk of chunks) {
+    let from = 0;
+    while (from < chunk.length) {
+      const n = Math.min(bytes - used, chunk.length - from);
+      chunk.copy(joined, used, from, from + n);
+      used += n;
+      from += n;
+      if (used === bytes) {
+        yield joined;
+        used = 0;
+      }
+    }
+  }
+  if (used > 0) yield joined.subarray(0, used);
 }
