@@ -47,8 +47,9 @@ export const FUNCTION_NODE_OPTIONS = '--max-semi-space-size=8';
  * 24.04, glibc 2.39). A download arrives as 64 KiB socket reads, each a new malloc'd buffer, freed
  * together at each young collection (core/read/young-collections.ts). With glibc's defaults the
  * freed top of the heap went back to the kernel (trim threshold 128 KiB) and was faulted in again
- * page by page: 43,000-114,000 minor page faults a GiB on the function path, against 14,000 for the
- * CLI's scan of the same file. A trim threshold of 64 MiB keeps those pages. Setting it turns off
+ * page by page: on the 1 GiB small pool, 48,000-71,000 minor page faults on the function path
+ * against 14,000 for the CLI's scan of the same file; on the 1 GiB GCS shard up to 114,000, with
+ * 2.0-2.3 s of system time. A trim threshold of 64 MiB keeps those pages. Setting it turns off
  * glibc's dynamic mmap threshold, which lets gunzip's 1 MiB output chunks come from the heap after
  * the first: with the trim threshold alone the gzipped shard took 155,000-204,000 faults and
  * 5.6-6.9 s (4.1-4.9 s with the defaults). So the mmap threshold is set as well, to 4 MiB.
