@@ -63,7 +63,8 @@ export const FUNCTION_NODE_OPTIONS = '--max-semi-space-size=8';
  * - GCS 1 GiB (2 pairs): 10.7-10.8 -> 8.5-9.0 s, 113,000-114,000 -> 52,000 faults, system time
  *   2.0-2.3 -> 1.0-1.1 s;
  * - small pool 1 GiB (3 pairs): within noise (3.6-5.7 s either way), 48,000-71,000 -> 30,000-31,000 faults.
- * Peak RSS 0-11 MiB higher. Where glibc is not the C library, the variable is ignored.
+ * Peak RSS within 11 MiB of the defaults (GCS 213 -> 222-224 MiB). Where glibc is not the C
+ * library, the variable is ignored.
  */
 export const FUNCTION_GLIBC_TUNABLES = 'glibc.malloc.trim_threshold=67108864:glibc.malloc.mmap_threshold=4194304';
 
