@@ -16,14 +16,14 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createGzip } from 'node:zlib';
-import { bundleFunction, FUNCTION_GLIBC_TUNABLES, FUNCTION_NODE_OPTIONS } from './bundle-function.mjs';
+import { bundleEntry, bundleFunction, FUNCTION_GLIBC_TUNABLES, FUNCTION_NODE_OPTIONS, FUNCTION_RUNTIME_FILES } from './bundle-function.mjs';
 import { rng } from '../../examples/scenario.js';
 import { manyPrincipalsGcs, productionFlows } from './bench/production-flows.js';
 import { FakeGcsServer } from '../../test/support/gcs-server.js';
@@ -234,20 +234,6 @@ const { createGunzip } = require('node:zlib');
  * on one thread and with FUNCTION_NODE_OPTIONS and FUNCTION_GLIBC_TUNABLES, as deployed. Runs from
  * source through tsx, in a child process.
  */
-const FUNCTION_PATH = `
-import { readFileSync } from 'node:fs';
-${PEAK_RSS}
-import { storageClients } from ${JSON.stringify(join(root, 'functions/src/core/gcs/storage-clients.ts'))};
-import { auditObject } from ${JSON.stringify(join(root, 'functions/src/function/read-object.ts'))};
-import { loadBaselines } from ${JSON.stringify(join(root, 'functions/src/core/baseline/store.ts'))};
-const [baselinesDir, bucket, name, generation] = process.argv.slice(1);
-const baselines = await loadBaselines(baselinesDir);
-const storage = storageClients({ projectId: 'bench', retrySeconds: 60 }).downloads;
-const t = process.hrtime.bigint();
-const audit = await auditObject(storage, { bucket, name, generation }, baselines, { deadlineMs: Date.now() + 540_000, now: Date.now, maxLineBytes: 4 * 1024 * 1024, burstThreshold: 20 });
-const seconds = Number(process.hrtime.bigint() - t) / 1e9;
-process.stderr.write(JSON.stringify({ seconds, maxRssMb: peakRssMb(), lines: audit.stats.lines }) + '\\n');
-`;
 
 
 // --- rows -------------------------------------------------------------------------------------
@@ -406,6 +392,12 @@ async function main(): Promise<void> {
   const log = (s: string) => process.stdout.write(`${s}\n`);
   log(`log-audit bench — ${new Date().toISOString()} — node ${process.version}, ${availableParallelism()} cores — medians of ${runs} runs${scale !== 1 ? ` — sizes × ${scale}` : ''} — data in ${dir}`);
 
+  // The function's read path, bundled as the function is deployed (bench/function-path.ts says why).
+  const functionDir = join(dir, 'function-path');
+  await mkdir(functionDir, { recursive: true });
+  const functionPath = join(functionDir, 'index.js');
+  await writeFile(functionPath, (await bundleEntry('functions/scripts/bench/function-path.ts')).code);
+  for (const file of FUNCTION_RUNTIME_FILES) await copyFile(join(root, file.from), join(functionDir, file.name));
   const gcs = new FakeGcsServer();
   const emulator = await gcs.start();
   const table: string[][] = [];
@@ -453,7 +445,7 @@ async function main(): Promise<void> {
     const fnRss: number[] = [];
     for (let i = 0; i < runs; i++) {
       gcs.prepare('bench-logs', objectName);
-      const fn = await child([...FUNCTION_NODE_OPTIONS.split(' '), '--import', 'tsx', '--input-type=module', '-e', FUNCTION_PATH, baselines, 'bench-logs', objectName, String(generation)], { STORAGE_EMULATOR_HOST: emulator, GLIBC_TUNABLES: FUNCTION_GLIBC_TUNABLES });
+      const fn = await child([...FUNCTION_NODE_OPTIONS.split(' '), functionPath, baselines, 'bench-logs', objectName, String(generation)], { STORAGE_EMULATOR_HOST: emulator, GLIBC_TUNABLES: FUNCTION_GLIBC_TUNABLES });
       fnRuns.push(fn.seconds);
       fnRss.push(fn.maxRssMb);
     }
