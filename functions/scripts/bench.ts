@@ -1,18 +1,16 @@
 /**
  * `npm run bench` — throughput and memory, measured (never asserted by tests).
  *
- * Generates realistic exports (VPC flows and GCS data access, default 1 GiB each, plus a history to
- * learn from), learns baselines, then in one run times, in child processes:
- *   (a) the hand-written floor: readline + JSON.parse + field lookups + grouping, and
- *   (b) `log-audit audit` (the same core as the function),
- * on the same files as .json and .json.gz, printing MB/s, lines/s, peak RSS (the median run's, and
- * the highest) and the ratio. It also times the Cloud Function's own read path (auditObject over
- * @google-cloud/storage, streaming from the loopback GCS server of test/support) and measures the
- * import time of the bundled function.
- * With flows, it also audits memory's worst case: a shard of the same size in which every line is a
- * flow from another address to one baselined target (one thread, workers auto, the function path).
+ * Generates the rows' exports (VPC flows shaped like a production cluster at 300 MB and 1 GiB, plain
+ * and gzipped; a shard where nothing repeats; a small pool; a flood of one-off sources; Cloud Storage
+ * data access from hundreds of principals), each with a history to learn baselines from. Then, per
+ * row and run, back to back in child processes: the hand-written loop (readline + JSON.parse + field
+ * lookups + grouping), `log-audit audit` on one thread and with its default settings, a plain gunzip
+ * for gzip, and the function's read path (bench/function-path.ts, bundled as deployed, reading from
+ * the loopback GCS server of test/support). It prints the medians, peak RSS, the ratios (the median
+ * of the runs' own ratios), start-up to the first byte read, and the bundled function's import time.
  *
- *   npm run bench -- [--size 1GiB] [--kinds flows,gcs] [--dir DIR] [--keep]
+ *   npm run bench -- [--rows KEY,...] [--runs N] [--scale F] [--dir DIR] [--keep]
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
@@ -264,7 +262,7 @@ const ROWS: RowSpec[] = [
 const USAGE = `Usage: npm run bench -- [--rows KEY,...] [--runs N] [--scale F] [--dir DIR] [--keep]
 
 Rows (default: all): ${ROWS.map((r) => r.key).join(', ')}
-  --runs N     runs of each measurement; the table shows medians (default 3)
+  --runs N     runs of each row, its commands back to back; the table shows medians (default 3)
   --scale F    multiply every row's size (e.g. 0.25 for a quick look; the table says so)
   --dir DIR    keep the generated data there (reused when present); --keep keeps a temporary one
 Runs on Node 24, the runtime the functions deploy on.
@@ -340,12 +338,22 @@ interface Runs {
   firstOpenMs?: number;
 }
 
-async function medianOf<T extends Timed>(runs: number, once: () => Promise<T>): Promise<Runs> {
-  const all: T[] = [];
+async function medianOf(runs: number, once: () => Promise<Timed>): Promise<Runs> {
+  const all: Timed[] = [];
   for (let i = 0; i < runs; i++) all.push(await once());
+  return summarize(all);
+}
+
+/** The median run's figures of runs already made. */
+function summarize(all: readonly Timed[]): Runs {
   const opens = all.flatMap((r) => (r.firstOpenMs !== undefined ? [r.firstOpenMs] : []));
   const rssMbs = all.map((r) => r.maxRssMb);
   return { wall: median(all.map((r) => r.wall)), ...rssSpread(rssMbs), walls: all.map((r) => r.wall), rssMbs, ...(opens.length ? { firstOpenMs: median(opens) } : {}) };
+}
+
+/** The median of the runs' own ratios `ours[i] / theirs[i]` (run i's figures taken back to back). */
+function pairedRatio(ours: readonly number[], theirs: readonly number[]): number {
+  return median(ours.map((value, i) => value / theirs[i]!));
 }
 
 /** The median and the highest of runs' peak RSS. */
@@ -425,48 +433,68 @@ async function main(): Promise<void> {
     const fileBytes = (await stat(plain)).size;
     const mb = fileBytes / MB;
     const report = join(dir, `${spec.key}.report.json`);
-    const floor = await medianOf(runs, () => timed(['-e', FLOOR, file]));
-    const serial = await medianOf(runs, () => audit(baselines, file, ['--workers', '0'], report));
-    const findings = JSON.parse(await readFile(report, 'utf8')) as { findings: { id: string }[]; summary: { lines: number; bad: number } };
+    const workersReport = join(dir, `${spec.key}.workers.report.json`);
     // Default settings: worker threads for a plain file of 512 MiB or more, a gunzip thread for gzip.
-    const parallel = spec.gzip || fileBytes >= 512 * 1024 ** 2 ? await medianOf(runs, () => audit(baselines, file, ['--workers', 'auto'], report)) : undefined;
-    // The fast path's findings equal the full parser's (once per row).
-    const fullReport = join(dir, `${spec.key}.full.json`);
-    await audit(baselines, file, ['--workers', '0', '--full-parse'], fullReport);
-    const full = JSON.parse(await readFile(fullReport, 'utf8')) as typeof findings;
-    const ids = (r: typeof findings) => JSON.stringify(r.findings.map((f) => f.id).sort());
-    const identical = ids(full) === ids(findings) && full.summary.lines === findings.summary.lines;
-    const gunzip = spec.gzip ? await medianOf(runs, () => timed(['-e', GUNZIP, file])) : undefined;
+    const withWorkers = spec.gzip || fileBytes >= 512 * 1024 ** 2;
     // The function's read path on the same object (its own timer: the audit, after its imports), with
     // the Node options and malloc settings the functions deploy with.
     const objectName = file.split('/').pop()!;
     const generation = gcs.put('bench-logs', objectName, await readFile(file));
-    const fnRuns: number[] = [];
-    const fnRss: number[] = [];
+    // Each run times every command once, back to back, so a ratio compares figures taken minutes
+    // apart at most: on a shared machine speeds drift more than that between blocks of runs.
+    const loops: Timed[] = [];
+    const serials: Timed[] = [];
+    const parallels: Timed[] = [];
+    const gunzips: Timed[] = [];
+    const fns: Run[] = [];
     for (let i = 0; i < runs; i++) {
+      loops.push(await timed(['-e', FLOOR, file]));
+      serials.push(await audit(baselines, file, ['--workers', '0'], report));
+      if (withWorkers) parallels.push(await audit(baselines, file, ['--workers', 'auto'], workersReport));
+      if (spec.gzip) gunzips.push(await timed(['-e', GUNZIP, file]));
       gcs.prepare('bench-logs', objectName);
-      const fn = await child([...FUNCTION_NODE_OPTIONS.split(' '), functionPath, baselines, 'bench-logs', objectName, String(generation)], { STORAGE_EMULATOR_HOST: emulator, GLIBC_TUNABLES: FUNCTION_GLIBC_TUNABLES });
-      fnRuns.push(fn.seconds);
-      fnRss.push(fn.maxRssMb);
+      fns.push(await child([...FUNCTION_NODE_OPTIONS.split(' '), functionPath, baselines, 'bench-logs', objectName, String(generation)], { STORAGE_EMULATOR_HOST: emulator, GLIBC_TUNABLES: FUNCTION_GLIBC_TUNABLES }));
     }
     gcs.remove('bench-logs', objectName);
+    const floor = summarize(loops);
+    const serial = summarize(serials);
+    const parallel = withWorkers ? summarize(parallels) : undefined;
+    const gunzip = spec.gzip ? summarize(gunzips) : undefined;
+    type Report = { findings: { id: string }[]; summary: { lines: number; bad: number } };
+    const findings = JSON.parse(await readFile(report, 'utf8')) as Report;
+    // The fast path's findings equal the full parser's (once per row), and the workers' the one thread's.
+    const fullReport = join(dir, `${spec.key}.full.json`);
+    await audit(baselines, file, ['--workers', '0', '--full-parse'], fullReport);
+    const ids = (r: Report) => JSON.stringify(r.findings.map((f) => f.id).sort());
+    const same = async (path: string) => {
+      const other = JSON.parse(await readFile(path, 'utf8')) as Report;
+      return ids(other) === ids(findings) && other.summary.lines === findings.summary.lines;
+    };
+    const identical = (await same(fullReport)) && (!withWorkers || (await same(workersReport)));
+    const fnRuns = fns.map((r) => r.seconds);
+    const fnRss = fns.map((r) => r.maxRssMb);
     const fnWall = median(fnRuns);
     const each = (values: number[], digits: number) => values.map((v) => v.toFixed(digits)).join('/');
-    log(`  loop ${each(floor.walls, 2)} s · log-audit one thread ${each(serial.walls, 2)} s${parallel ? ` · workers ${each(parallel.walls, 2)} s` : ''}${gunzip ? ` · gunzip ${each(gunzip.walls, 2)} s` : ''} · function ${each(fnRuns, 2)} s · ${findings.findings.length} findings, full parse ${identical ? 'identical' : 'DIFFERENT'}`);
+    log(`  loop ${each(floor.walls, 2)} s · log-audit one thread ${each(serial.walls, 2)} s${parallel ? ` · workers ${each(parallel.walls, 2)} s` : ''}${gunzip ? ` · gunzip ${each(gunzip.walls, 2)} s` : ''} · function ${each(fnRuns, 2)} s · ${findings.findings.length} findings, full parse and workers ${identical ? 'identical' : 'DIFFERENT'}`);
     log(`  peak RSS: loop ${each(floor.rssMbs, 0)} MiB · one thread ${each(serial.rssMbs, 0)} MiB${parallel ? ` · workers ${each(parallel.rssMbs, 0)} MiB` : ''} · function ${each(fnRss, 0)} MiB`);
     const best = parallel ?? serial;
+    const bests = withWorkers ? parallels : serials;
+    // Ratios: the median of the runs' own ratios (each run's commands back to back).
+    const ratio = pairedRatio(bests.map((r) => r.wall), loops.map((r) => r.wall));
+    const fnRatio = pairedRatio(fnRuns, serials.map((r) => r.wall));
+    const gzRatio = gunzip ? pairedRatio(bests.map((r) => r.wall), gunzips.map((r) => r.wall)) : undefined;
     table.push([
       spec.label,
       `${(fileBytes / MB).toFixed(0)} MB${spec.gzip ? ` (${((await stat(file)).size / MB).toFixed(0)} MB gz)` : ''}`,
       `${serial.wall.toFixed(2)} s`,
       parallel ? `${parallel.wall.toFixed(2)} s` : '–',
       `${floor.wall.toFixed(2)} s`,
-      `${(best.wall / floor.wall).toFixed(2)} (${(floor.wall / best.wall).toFixed(1)}×)`,
+      `${ratio.toFixed(2)} (${(1 / ratio).toFixed(1)}×)`,
       `${(mb / serial.wall).toFixed(0)} MB/s`,
       serial.firstOpenMs !== undefined ? `${serial.firstOpenMs.toFixed(0)} ms` : '–',
       `${rssOf(serial)} / ${parallel ? rssOf(parallel) : '–'} / ${rssOf(floor)} MiB`,
-      `${fnWall.toFixed(2)} s (${(fnWall / serial.wall).toFixed(2)}× CLI), ${rssOf(rssSpread(fnRss))} MiB`,
-      gunzip ? `${gunzip.wall.toFixed(2)} s (${(best.wall / gunzip.wall).toFixed(2)}×)` : '–',
+      `${fnWall.toFixed(2)} s (${fnRatio.toFixed(2)}× CLI), ${rssOf(rssSpread(fnRss))} MiB`,
+      gunzip && gzRatio !== undefined ? `${gunzip.wall.toFixed(2)} s (${gzRatio.toFixed(2)}×)` : '–',
       identical ? 'yes' : '**no**',
     ]);
   }
@@ -493,8 +521,8 @@ async function main(): Promise<void> {
     imports.push(Number(out));
   }
 
-  log(`\nEnd to end, process spawn to exit (the CLI: \`log-audit audit --format json --report …\`; the loop: readline + JSON.parse + Map grouping), medians of ${runs} (peak RSS: the median, and in brackets the highest run):`);
-  log('| row | size | log-audit, one thread | log-audit, workers auto | hand-written loop | ours ÷ loop (speed-up) | MB/s per thread | start-up: first byte read | peak RSS: one thread / workers / loop | function path (audit, one thread) | gzip: ours ÷ plain gunzip | same findings as --full-parse |');
+  log(`\nEnd to end, process spawn to exit (the CLI: \`log-audit audit --format json --report …\`; the loop: readline + JSON.parse + Map grouping), medians of ${runs} runs, each run timing every command of its row back to back; ratios are the median of the runs' own ratios (peak RSS: the median, and in brackets the highest run):`);
+  log('| row | size | log-audit, one thread | log-audit, workers auto | hand-written loop | ours ÷ loop (speed-up) | MB/s per thread | start-up: first byte read | peak RSS: one thread / workers / loop | function path (audit, one thread) | gzip: ours ÷ plain gunzip | same findings: --full-parse, workers |');
   log('|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const row of table) log(`| ${row.join(' | ')} |`);
   log(`\nStart-up: the CLI auditing 1,000 lines, spawn to exit: ${startup ? `${(startup.wall * 1000).toFixed(0)} ms, first byte read at ${startup.firstOpenMs?.toFixed(0) ?? '?'} ms` : '(run the cluster-1g row for it)'} (a bare \`node -e\`: ${(bare.wall * 1000).toFixed(0)} ms). Bundled function import: ${median(imports).toFixed(0)} ms (median of 7).`);
