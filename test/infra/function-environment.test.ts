@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FUNCTION_ENVIRONMENT, FUNCTION_GLIBC_TUNABLES } from '../../functions/scripts/bundle-function.mjs';
-import { GUNZIP_CHUNK_BYTES } from '../../functions/src/core/read/input-files.js';
+import { GUNZIP_CHUNK_BYTES } from '../../functions/src/core/read/gunzip-slots.js';
 import { COLLECT_EVERY_BYTES } from '../../functions/src/core/read/young-collections.js';
 import { repoRoot } from '../support/fixtures.js';
 

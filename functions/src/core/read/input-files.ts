@@ -4,21 +4,12 @@ import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { GUNZIP_CHUNK_BYTES, GZIP_READ_CHUNK_BYTES } from './gunzip-slots.js';
 import { collectingAsRead } from './young-collections.js';
 
 /** Export objects are `.json`; users may keep `.jsonl` and gzip archives of either. */
 const EXPORT_FILE = /\.(json|jsonl|ndjson)(\.gz)?$/i;
 
-/**
- * Reads of a file that is streamed (a gzip file): 512 KiB. With reads of 768 KiB or 1 MiB, V8 ran
- * 33–53 full collections ("GC in old space requested") while the gzipped 1 GiB flow shard was
- * audited, against 2–3 with 256 or 512 KiB; the audit took 1,387–1,544 ms against 1,153–1,159 at
- * 512 KiB (1,231–1,348 at 256 KiB; alternated runs). The gzipped GCS shard ran the same either way
- * (1,785–1,956 ms).
- */
-const READ_CHUNK_BYTES = 512 * 1024;
-/** Gunzip's output chunks: gunzip is ~3× faster with 1 MiB output chunks than with the 16 KiB default. */
-export const GUNZIP_CHUNK_BYTES = 1024 * 1024;
 /**
  * A plain stream's chunks (a download's 64 KiB socket reads) are copied into one buffer of this
  * size, passed on when full (joinChunks): the scan then takes 1,000 chunks a GiB, not 16,000.
@@ -118,7 +109,7 @@ export async function openInputFile(path: string, options: OpenOptions = {}): Pr
     const { gunzipAhead } = await import('./gunzip-ahead.js');
     return gunzipAhead(path, gunzipThread.script, READ_AHEAD_CHUNK_BYTES, onBytes);
   }
-  const raw = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
+  const raw = createReadStream(path, { highWaterMark: GZIP_READ_CHUNK_BYTES });
   if (onBytes) raw.on('data', (chunk) => onBytes(chunk.length));
   return decodeStream(raw);
 }
