@@ -226,14 +226,6 @@ const { createGunzip } = require('node:zlib');
 })();
 `;
 
-/**
- * The Cloud Function's own read path: auditObject (read-object.ts) streaming the shard through the
- * unmodified @google-cloud/storage client (checksum validation included) from the loopback GCS server,
- * on one thread and with FUNCTION_NODE_OPTIONS and FUNCTION_GLIBC_TUNABLES, as deployed. Runs from
- * source through tsx, in a child process.
- */
-
-
 // --- rows -------------------------------------------------------------------------------------
 
 interface RowSpec {
