@@ -469,7 +469,6 @@ async function main(): Promise<void> {
     const each = (values: number[], digits: number) => values.map((v) => v.toFixed(digits)).join('/');
     log(`  loop ${each(floor.walls, 2)} s · log-audit one thread ${each(serial.walls, 2)} s${parallel ? ` · workers ${each(parallel.walls, 2)} s` : ''}${gunzip ? ` · gunzip ${each(gunzip.walls, 2)} s` : ''} · function ${each(fnRuns, 2)} s · ${findings.findings.length} findings, full parse and workers ${identical ? 'identical' : 'DIFFERENT'}`);
     log(`  peak RSS: loop ${each(floor.rssMbs, 0)} MiB · one thread ${each(serial.rssMbs, 0)} MiB${parallel ? ` · workers ${each(parallel.rssMbs, 0)} MiB` : ''} · function ${each(fnRss, 0)} MiB`);
-    const best = parallel ?? serial;
     const bests = withWorkers ? parallels : serials;
     // Ratios: the median of the runs' own ratios (each run's commands back to back).
     const ratio = pairedRatio(bests.map((r) => r.wall), loops.map((r) => r.wall));
