@@ -12,7 +12,6 @@ import { createGunzip } from 'node:zlib';
 import { EMPTY, FAILED, GUNZIP_CHUNK_BYTES, GZIP_READ_CHUNK_BYTES, type GunzipFailure, type GunzipTask } from './gunzip-slots.js';
 import { collectingAsRead } from './young-collections.js';
 
-
 const task = workerData as GunzipTask;
 const control = new Int32Array(task.control);
 const read = new BigInt64Array(task.read);
