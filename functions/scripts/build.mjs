@@ -34,5 +34,11 @@ await build({
   // Bundled CommonJS packages (yaml) require Node's built-ins: give the ES module a require.
   banner: { js: "import { createRequire as __logAuditRequire } from 'node:module'; const require = __logAuditRequire(import.meta.url);" },
   sourcemap: true,
+  // Whitespace and comments out, names kept (a stack trace still names its functions; the source
+  // maps place them): Node reads, decodes and checks every byte of a module against its compile
+  // cache on each start, and a comment's one non-ASCII character made the whole source a two-byte
+  // string. 900 -> 640 KB loaded at start; import 77 -> 65 ms (medians of 21 alternating runs).
+  minifyWhitespace: true,
+  minifySyntax: true,
   logLevel: 'warning',
 });
