@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Readable } from 'node:stream';
-import { decodeStream, joinChunks, JOINED_CHUNK_BYTES, listInputFiles, MissingPathError } from '../../../functions/src/core/read/input-files.js';
+import { decodeStream, joinChunks, JOINED_CHUNK_BYTES, listInputFiles, MissingPathError, readFileRange } from '../../../functions/src/core/read/input-files.js';
 import { scanFiles } from '../../../functions/src/core/read/scan-files.js';
 import type { AccessEvent } from '../../../functions/src/core/access-event.js';
 import { buildScenario, DEFAULT_OPTIONS } from '../../../examples/scenario.js';
@@ -189,6 +189,29 @@ describe('input files', () => {
     expect(Buffer.concat(seen)).toEqual(bytes);
     // One buffer, reused: a chunk is valid until the next is asked for.
     expect(buffers.size).toBe(1);
+  });
+
+  it('reads a byte range of a file in two buffers in turn: exactly its bytes, counted as they come', async () => {
+    await withTempDir(async (dir) => {
+      // 5 MiB and a bit: more than two 2 MiB reads.
+      const bytes = Buffer.alloc(5 * 1024 * 1024 + 333, 0);
+      for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7 + (i >> 10)) & 255;
+      const file = join(dir, 'batch.json');
+      await writeFile(file, bytes);
+      for (const [start, end] of [[0, bytes.length], [1, 2], [4_097, 4 * 1024 * 1024 + 5], [bytes.length - 10, bytes.length + 100], [100, 100]] as const) {
+        const seen: Buffer[] = [];
+        const buffers = new Set<ArrayBufferLike>();
+        let counted = 0;
+        for await (const chunk of readFileRange(file, start, end, (n) => (counted += n))) {
+          seen.push(Buffer.from(chunk));
+          buffers.add(chunk.buffer);
+        }
+        const want = bytes.subarray(start, Math.min(end, bytes.length));
+        expect(Buffer.concat(seen).equals(want), `[${start}, ${end})`).toBe(true);
+        expect(counted).toBe(want.length);
+        expect(buffers.size).toBeLessThanOrEqual(2);
+      }
+    });
   });
 
   it('rejects a missing path with a typed error', async () => {
