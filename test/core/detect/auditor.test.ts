@@ -202,6 +202,31 @@ describe('grouping and order', () => {
     }
   });
 
+  it('tells whether it has a range\'s group already, as merging it would find, and changes nothing', () => {
+    const now = Date.parse('2026-11-24T00:00:00Z');
+    // A private destination's baseline named within its network: a record without VPC metadata
+    // (`ip:port`) is judged as that target, here and when merged.
+    const pg = baseline(`
+version: 1
+kind: vpc-flow
+target: acme-prod/prod-vpc/10.0.0.9:5432
+sources:
+  - match: vm:p/batch-1
+`);
+    const known = event({ source: { ip: '203.0.113.7' } });
+    const flow = event({ kind: 'vpc-flow', target: '10.0.0.9:5432', source: vm('batch-1', '10.0.1.2') });
+    const batch = new BatchAuditor([bucket, pg], { now });
+    batch.add(known);
+    batch.add(flow);
+    const range = new BatchAuditor([], { maxGroups: Number.POSITIVE_INFINITY, maxGroupsPerTarget: Number.POSITIVE_INFINITY, now });
+    for (const e of [known, event({ source: { ip: '198.51.100.1' } }), flow, { ...flow, target: '10.0.0.9:6379' }]) range.add(e);
+    const groups = range.groupsInOrder();
+    expect(groups.map((g) => batch.hasGroup(g))).toEqual([true, false, true, false]);
+    expect(batch.groupsInOrder()).toHaveLength(2);
+    expect(groups.map((g) => batch.mergeGroup(g))).toEqual([true, false, true, false]);
+    expect(batch.groupsInOrder()).toHaveLength(4);
+  });
+
   it('closes a capped target, and scan ranges told of it count its overflow as the auditor would', () => {
     const now = Date.parse('2026-11-24T00:00:00Z');
     // A flood to bucket-a (times out of order, equal instants written two ways, so a tie must keep

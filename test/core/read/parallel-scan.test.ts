@@ -89,12 +89,19 @@ function expectAsSerial(serial: Awaited<ReturnType<typeof serialScan>>, scan: Aw
 }
 
 async function parallelScan(file: string, ranges: { rangeBytes?: number; maxRangeGroups?: number; reshippedGroups?: number }, caps: Caps = {}) {
-  const parallel = { stats: emptyStats(), problems: new ProblemLog(), auditor: new BatchAuditor(baselines, { now: now(), ...caps }), bytes: 0, rangedBytes: 0 };
+  const parallel = { stats: emptyStats(), problems: new ProblemLog(), auditor: new BatchAuditor(baselines, { now: now(), ...caps }), bytes: 0, rangedBytes: 0, mergedGroups: 0 };
+  const auditor = parallel.auditor;
   ({ rangedBytes: parallel.rangedBytes } = await scanFileParallel(file, {
     workers,
     stats: parallel.stats,
     problems: parallel.problems,
-    auditor: parallel.auditor,
+    auditor: {
+      closed: auditor.closed,
+      flowAliasPairs: auditor.flowAliasPairs,
+      hasGroup: (g) => auditor.hasGroup(g),
+      mergeGroup: (g) => (parallel.mergedGroups++, auditor.mergeGroup(g)),
+      mergeOverflow: (o) => auditor.mergeOverflow(o),
+    },
     onEvent: (e) => parallel.auditor.add(e),
     onBytes: (n) => (parallel.bytes += n),
     now,
@@ -127,25 +134,26 @@ describe('parallel scan', () => {
     }
   });
 
-  it('reads the rest on one thread once ranges rebuild the batch\'s groups, and still equals the serial scan', async () => {
+  it('reads a range that rebuilds the batch\'s groups again on one thread, not merged, and the rest there too; still equals the serial scan', async () => {
     const file = await fileOf(input);
     const serial = await serialScan(file, input);
     const findings = serial.auditor.findings();
-    // Every range of the scenario meets groups the batch has: past 3 of them, the rest is read here.
+    // The first range is read here, into the batch; every range after it meets more than 3 of its
+    // groups, so none is merged: each is read again here, and so is the rest of the file.
     for (const rangeBytes of [300_000, 65_537]) {
       const parallel = await parallelScan(file, { rangeBytes, reshippedGroups: 3 });
-      expect(parallel.rangedBytes).toBeGreaterThan(0);
-      // One range out per thread (3) until two are merged — the second already says ranges do not
-      // pay — plus the one this thread takes once the first is merged: four, not the eight of 4 per thread.
-      expect(parallel.rangedBytes).toBeLessThanOrEqual(4 * rangeBytes);
+      expect(parallel.rangedBytes).toBe(0);
+      expect(parallel.mergedGroups).toBe(0);
       expect(parallel.stats).toEqual(serial.stats);
       expect(parallel.bytes).toBe(input.length);
       expect(parallel.problems.list()).toEqual(serial.problems.list());
       expect(parallel.auditor.findings()).toEqual(findings);
       expect(groupsOf(parallel.auditor)).toEqual(groupsOf(serial.auditor));
     }
-    // By default, these ranges are all read in ranges.
-    expect((await parallelScan(file, { rangeBytes: 300_000 })).rangedBytes).toBe(input.length);
+    // By default, every range after the first (read here) is merged.
+    const ranged = await parallelScan(file, { rangeBytes: 300_000 });
+    expect(ranged.rangedBytes).toBe(input.length - 300_000);
+    expect(ranged.mergedGroups).toBeGreaterThan(0);
   });
 
   it('equals the serial scan for tiny ranges, cutting at any byte (BOM, CRLF, blank lines, no final newline)', async () => {
@@ -217,6 +225,7 @@ describe('parallel scan', () => {
       const counting = {
         closed: auditor.closed,
         mergeGroup: (g: AccessGroup) => (floodGroups++, auditor.mergeGroup(g)),
+        hasGroup: (g: AccessGroup) => auditor.hasGroup(g),
         mergeOverflow: (o: Overflow) => auditor.mergeOverflow(o),
         flowAliasPairs: auditor.flowAliasPairs,
       };
@@ -260,6 +269,7 @@ describe('parallel scan', () => {
       const counting = {
         closed: auditor.closed,
         mergeGroup: (g: AccessGroup) => (g.source.key.startsWith('ip:203.0.') && floodGroups++, auditor.mergeGroup(g)),
+        hasGroup: (g: AccessGroup) => auditor.hasGroup(g),
         mergeOverflow: (o: Overflow) => auditor.mergeOverflow(o),
         flowAliasPairs: auditor.flowAliasPairs,
       };
@@ -329,8 +339,8 @@ describe('parallel scan', () => {
       // The rest read on this thread: no thread is left idle beside it.
       expect(await scanWith({ reshippedGroups: 3 })).toBeLessThan(input.length);
       expect(pool.running).toBe(0);
-      // The next scan has its threads again, and reads every range in them.
-      expect(await scanWith({})).toBe(input.length);
+      // The next scan has its threads again, and merges every range after the first (read here).
+      expect(await scanWith({})).toBe(input.length - 300_000);
       expect(pool.running).toBe(2);
     } finally {
       await pool.close();

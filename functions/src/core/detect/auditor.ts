@@ -63,6 +63,8 @@ let auditors = 0;
 export interface RangeMerger {
   /** Merges a range's group; true when the batch had that group already. */
   mergeGroup(group: AccessGroup): boolean;
+  /** Whether the batch has a range's group already (merging it would merge into it, not add it); changes nothing. */
+  hasGroup(group: AccessGroup): boolean;
   mergeOverflow(overflow: Overflow): void;
   /** The targets closed so far, which ranges scanned from now on are told of. */
   readonly closed: ClosedTargets;
@@ -168,6 +170,10 @@ export class BatchAuditor implements RangeMerger {
    * Merges a group aggregated elsewhere (a scan worker) as if its events had been added here, in
    * order: callers merge the groups of consecutive ranges in file order.
    */
+  hasGroup(group: AccessGroup): boolean {
+    return this.groups.has(groupKey(this.resolved(group)));
+  }
+
   mergeGroup(original: AccessGroup): boolean {
     const delta = this.resolved(original);
     const key = groupKey(delta);

@@ -3,7 +3,8 @@
  * scanned by one thread — a scan worker, or the main thread itself — into access groups
  * (scan-range.ts). The main thread merges the ranges' results in file order, each as soon as it and
  * every range before it are done — line numbers shifted, groups and the postgres.log halves joined
- * here in line order, overflow, counts, problems — so the outcome equals a serial scan's.
+ * here in line order, overflow, counts, problems — so the outcome equals a serial scan's. The first
+ * range it reads straight into the batch, as a serial scan would: nothing comes before it to merge.
  *
  * Threads share nothing but the file: each reads its own ranges, so the main thread does no reading
  * or cutting for the others (an earlier design read the file on the main thread and handed 4 MiB
@@ -12,13 +13,13 @@
  * (ClosedTargets), so a flood to a capped target is counted where it is read. Memory stays bounded
  * whatever the shard size: a range ends early once it holds MAX_RANGE_GROUPS groups (what is left
  * is scanned once the part before it is merged), and at most four ranges per thread are out at once.
- * Once ranges stop paying (RESHIPPED_GROUPS_PER_MIB) and none is out at a worker, the workers'
- * threads end (ScanWorkers.release) while this thread reads the rest; the next scan starts them again.
+ * Once ranges stop paying (RESHIPPED_GROUPS_PER_MIB), a range that shows it is read again here
+ * instead of merged, and so is the rest of the file; once no range is out at a worker, the workers'
+ * threads end (ScanWorkers.release), and the next scan starts them again.
  * A worker that fails (its thread dies, or its scan of a range throws) loses no lines: its ranges
  * are scanned again on this thread when their turn to merge comes, and the scan goes on without it.
  */
-import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import type { AccessEvent } from '../access-event.js';
 import type { RepeatedAccess } from '../repeated-access.js';
@@ -27,7 +28,8 @@ import type { RangeMerger } from '../detect/auditor.js';
 import type { ClosedTargetsUpdate } from '../detect/closed-targets.js';
 import { StatementChunks } from '../parse/cloudsql-pgaudit.js';
 import { PostgresSessions } from '../parse/postgres-log.js';
-import { DEFAULT_MAX_LINE_BYTES } from './lines.js';
+import { readFileRange } from './input-files.js';
+import { bomLength, DEFAULT_MAX_LINE_BYTES } from './lines.js';
 import { emptyStats, FUTURE_TOLERANCE_MS, joiningSink, scanStream, type BatchStats, type ProblemLog } from './scan.js';
 import { firstLineAt, scanRange, shiftLines, type RangeResult, type RangeTask } from './scan-range.js';
 
@@ -171,12 +173,12 @@ export interface ParallelScanOptions {
   rangeBytes?: number;
   /** Groups a range may hold before it ends early (default MAX_RANGE_GROUPS; tests set small ones). */
   maxRangeGroups?: number;
-  /** Groups of a range the batch had already, past which the rest is read on this thread (default: see RESHIPPED_GROUPS_PER_MIB; tests set small ones). */
+  /** Groups of a range the batch had already, past which it and the rest are read on this thread (default: see RESHIPPED_GROUPS_PER_MIB; tests set small ones). */
   reshippedGroups?: number;
 }
 
 export interface ParallelScanResult {
-  /** Bytes of the file read in ranges; the rest (when ranges stopped paying) was read on this thread alone. */
+  /** Bytes of the file merged from ranges; the rest (the first range, and all from where ranges stopped paying) was read on this thread alone. */
   rangedBytes: number;
 }
 
@@ -198,12 +200,12 @@ const QUEUED_PER_WORKER = 2;
 const RANGES_OUT_PER_THREAD = 4;
 /**
  * … but one per thread until this many ranges are merged: whether ranges pay shows only when a
- * range's groups meet the batch's (RESHIPPED_GROUPS_PER_MIB), at the second merge. With four per
- * thread from the start, up to eight ranges of a Cloud Storage shard of 400 principals could be out
- * on 2 cores (each ending early with 4,000 groups, all rebuilt and merged here) before that answer
- * came; the parallel-scan test's 3 threads read 10 ranges of such a file before, 4 now.
+ * range's groups meet the batch's (RESHIPPED_GROUPS_PER_MIB), at the first merge (the batch holds
+ * the first range's, read here). With four per thread from the start, up to eight ranges of a Cloud
+ * Storage shard of 400 principals could be out on 2 cores (each ending early with 4,000 groups, all
+ * rebuilt) before that answer came.
  */
-const WARM_UP_MERGES = 2;
+const WARM_UP_MERGES = 1;
 /**
  * Groups a range holds before it ends early: a range of a flood, before its target's cap is known
  * where it is read, holds one group per new source (a few hundred bytes each); a usual one holds a
@@ -218,9 +220,10 @@ const MAX_RANGE_GROUPS = 4_000;
  * of Cloud Storage access by 400 principals from 300 addresses holds ~18,000 groups: each range hit
  * MAX_RANGE_GROUPS after ~6 MB (~380 groups a MiB, all rebuilt) and 1 GiB took 11-16 s on 2 cores
  * against 6-7 s on one; a production flow shard's 64 MiB ranges carry ~780 (~12 a MiB). Past it,
- * no new range is handed out: the ranges out are finished and merged, and the rest of the file
- * (and of any range that ended early) is read on this thread straight into the batch, as a serial
- * scan would.
+ * no new range is handed out. The range is not merged but read again on this thread, which costs
+ * less (on that shard, merging a range of 6 MB and ~4,800 groups took 70-100 ms), and so is
+ * each range still out that is past it too; the rest of the file is read here straight into the
+ * batch, as a serial scan would.
  */
 const RESHIPPED_GROUPS_PER_MIB = 64;
 /** … counted only past this many in a range (a small range of a small file proves nothing). */
@@ -275,6 +278,8 @@ export async function scanFileParallel(file: string, options: ParallelScanOption
 
   /** Ranges merged so far (see WARM_UP_MERGES). */
   let merges = 0;
+  /** 1 while this thread reads the first range straight into the batch (counted as a range out). */
+  let readingHere = 0;
   /** The rest of a range that ended early, once it is next; else a new range while few are out. */
   const take = (): RangeTask | undefined => {
     // (Once ranges stop paying, a rest is read here instead: see readHere.)
@@ -283,7 +288,7 @@ export async function scanFileParallel(file: string, options: ParallelScanOption
       rest.delete(mergedTo);
       return next;
     }
-    if (serialRest || carved >= size || out.size >= (merges < WARM_UP_MERGES ? 1 : RANGES_OUT_PER_THREAD) * threads) return undefined;
+    if (serialRest || carved >= size || out.size + readingHere >= (merges < WARM_UP_MERGES ? 1 : RANGES_OUT_PER_THREAD) * threads) return undefined;
     const bytes = options.rangeBytes ?? Math.min(MAX_RANGE_BYTES, Math.max(MIN_RANGE_BYTES, Math.ceil((size - carved) / (2 * threads))));
     const end = Math.min(size, carved + bytes);
     const task: RangeTask = { file, start: carved, end, latestPlausibleMs: now() + FUTURE_TOLERANCE_MS, maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, fastPath: options.fastPath ?? true, scan, maxGroups, flowAliases: auditor.flowAliasPairs };
@@ -303,48 +308,59 @@ export async function scanFileParallel(file: string, options: ParallelScanOption
     // Groups and joined connections in line order, as a serial scan meets them (which groups a cap
     // keeps depends on it); a range's overflow is of closed targets, which no group of it changes.
     let next = 0;
-    let reshipped = 0;
     for (const { event, join } of result.joins) {
-      for (; next < result.groups.length && result.groups[next]!.firstLine < event.ref.line; next++) if (auditor.mergeGroup(result.groups[next]!)) reshipped++;
+      for (; next < result.groups.length && result.groups[next]!.firstLine < event.ref.line; next++) auditor.mergeGroup(result.groups[next]!);
       sink.join(event, join);
     }
-    for (; next < result.groups.length; next++) if (auditor.mergeGroup(result.groups[next]!)) reshipped++;
-    const most = options.reshippedGroups ?? Math.max(RESHIPPED_GROUPS_MIN, (RESHIPPED_GROUPS_PER_MIB * result.bytes) / 2 ** 20);
-    if (reshipped > most && !serialRest) {
-      serialRest = true;
-      workers.stop(scan);
-    }
+    for (; next < result.groups.length; next++) auditor.mergeGroup(result.groups[next]!);
     for (const overflow of result.overflow) auditor.mergeOverflow(overflow);
     while (told < auditor.closed.updates.length) workers.tell(scan, auditor.closed.updates[told++]!);
   };
-  /** Bytes read in ranges (the rest was read by readHere). */
+  /**
+   * Whether a range rebuilt the batch's groups (RESHIPPED_GROUPS_PER_MIB): more of its groups than
+   * its share are ones the batch has already. Asked before merging it, so that such a range is not
+   * merged but read again here, which costs less. Counts only as far as the answer needs.
+   */
+  const rebuilds = (result: RangeResult): boolean => {
+    const most = options.reshippedGroups ?? Math.max(RESHIPPED_GROUPS_MIN, (RESHIPPED_GROUPS_PER_MIB * result.bytes) / 2 ** 20);
+    if (result.groups.length <= most) return false;
+    let held = 0;
+    for (const group of result.groups) if (auditor.hasGroup(group) && ++held > most) return true;
+    return false;
+  };
+  /** Bytes merged from ranges (the rest was read by readHere). */
   let rangeBytes = 0;
   /**
    * Reads the lines that start in [start, end) on this thread straight into the batch (the ranges
    * before them merged), as a serial scan would: once ranges stop paying (RESHIPPED_GROUPS_PER_MIB), the
    * rest of a range that ended early, and the rest of the file.
    */
-  const readHere = async (start: number, end: number) => {
+  const readHere = async (start: number, end: number, reported = 0) => {
     const handle = await open(file, 'r');
     let from: number;
     let to: number;
     try {
-      from = Math.min(size, await firstLineAt(handle, start));
+      // A byte order mark opening the file is no part of its first line (as in a serial scan).
+      from = Math.min(size, start === 0 ? await bomAt(handle) : await firstLineAt(handle, start));
       to = end >= size ? size : Math.min(size, await firstLineAt(handle, end));
     } finally {
       await handle.close();
     }
-    // Progress counts [start, end) exactly, as a range would.
-    let budget = Math.min(end, size) - start;
+    // Progress counts [start, end) exactly, as a range would, less the first `reported` bytes (those
+    // of a range read before, and reported then).
+    let skip = reported;
+    let budget = Math.min(end, size) - start - reported;
     const progress = (n: number) => {
-      const k = Math.max(0, Math.min(n, budget));
+      const skipped = Math.min(n, skip);
+      skip -= skipped;
+      const k = Math.max(0, Math.min(n - skipped, budget));
       budget -= k;
       if (k > 0) options.onBytes?.(k);
     };
     progress(from - start);
     if (from < to) {
       const here = emptyStats();
-      await scanStream(file, counted(createReadStream(file, { start: from, end: to - 1, highWaterMark: HERE_READ_BYTES }), progress), {
+      await scanStream(file, readFileRange(file, from, to, progress), {
         stats: here,
         problems,
         onEvent: options.onEvent,
@@ -380,6 +396,17 @@ export async function scanFileParallel(file: string, options: ParallelScanOption
         done(head.task, head.result);
       }
       out.delete(mergedTo);
+      if (rebuilds(head.result!)) {
+        // Ranges stop paying: this one is read again here, rest and all, and so is the rest of the
+        // file. Ranges still out end after their chunk (stop), and are asked the same on their turn.
+        if (!serialRest) {
+          serialRest = true;
+          workers.stop(scan);
+        }
+        rest.delete(head.result!.next);
+        await readHere(head.task.start, head.task.end, head.result!.bytes);
+        continue;
+      }
       merge(head.result!);
       rangeBytes += head.result!.bytes;
       mergedTo = head.result!.next;
@@ -399,10 +426,14 @@ export async function scanFileParallel(file: string, options: ParallelScanOption
         continue;
       }
       // This thread takes the next range itself (the first one too: it is warm, and a worker may
-      // still be starting), then free workers take the ones after it.
+      // still be starting), then free workers take the ones after it. The first range it reads
+      // straight into the batch, as a serial scan would: nothing comes before it, so building its
+      // groups apart only to merge them all as new would be work for nothing.
       const taken = take();
-      const mine: Pending | undefined = taken && { task: taken, done: Promise.resolve() };
+      const first = taken?.start === 0 ? taken : undefined;
+      const mine: Pending | undefined = taken && !first ? { task: taken, done: Promise.resolve() } : undefined;
       if (mine) out.set(mine.task.start, mine);
+      if (first) readingHere = 1;
       for (let index = workers.free(QUEUED_PER_WORKER); index !== undefined; index = workers.free(QUEUED_PER_WORKER)) {
         const task = take();
         if (!task) break;
@@ -415,6 +446,11 @@ export async function scanFileParallel(file: string, options: ParallelScanOption
           (error: unknown) => void (pending.error = error ?? new ScanWorkerError('a scan worker failed')),
         );
         out.set(task.start, pending);
+      }
+      if (first) {
+        await readHere(first.start, first.end);
+        readingHere = 0;
+        continue;
       }
       if (mine) {
         mine.result = await scanRange(mine.task, known);
@@ -444,13 +480,9 @@ export async function scanFileParallel(file: string, options: ParallelScanOption
   return { rangedBytes: rangeBytes };
 }
 
-/** Reads of the parts read on this thread alone (as scanStream's one-thread reads). */
-const HERE_READ_BYTES = 2 * 1024 * 1024;
-
-/** The chunks of `stream`, each counted to `onBytes` as it comes (progress). */
-async function* counted(stream: AsyncIterable<Buffer>, onBytes?: (n: number) => void): AsyncGenerator<Buffer> {
-  for await (const chunk of stream) {
-    onBytes?.(chunk.length);
-    yield chunk;
-  }
+/** The length of the byte order mark that opens the file, if any. */
+async function bomAt(handle: FileHandle): Promise<number> {
+  const head = Buffer.alloc(3);
+  const { bytesRead } = await handle.read(head, 0, head.length, 0);
+  return bomLength(head.subarray(0, bytesRead));
 }
