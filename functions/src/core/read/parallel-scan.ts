@@ -3,8 +3,7 @@
  * scanned by one thread — a scan worker, or the main thread itself — into access groups
  * (scan-range.ts). The main thread merges the ranges' results in file order, each as soon as it and
  * every range before it are done — line numbers shifted, groups and the postgres.log halves joined
- * here in line order, overflow, counts, problems — so the outcome equals a serial scan's. The first
- * range it reads straight into the batch, as a serial scan would: nothing comes before it to merge.
+ * here in line order, overflow, counts, problems — so the outcome equals a serial scan's.
  *
  * Threads share nothing but the file: each reads its own ranges, so the main thread does no reading
  * or cutting for the others (an earlier design read the file on the main thread and handed 4 MiB
@@ -178,7 +177,7 @@ export interface ParallelScanOptions {
 }
 
 export interface ParallelScanResult {
-  /** Bytes of the file merged from ranges; the rest (the first range, and all from where ranges stopped paying) was read on this thread alone. */
+  /** Bytes of the file merged from ranges; the rest (from where ranges stopped paying) was read on this thread alone. */
   rangedBytes: number;
 }
 
@@ -200,12 +199,18 @@ const QUEUED_PER_WORKER = 2;
 const RANGES_OUT_PER_THREAD = 4;
 /**
  * … but one per thread until this many ranges are merged: whether ranges pay shows only when a
- * range's groups meet the batch's (RESHIPPED_GROUPS_PER_MIB), at the first merge (the batch holds
- * the first range's, read here). With four per thread from the start, up to eight ranges of a Cloud
- * Storage shard of 400 principals could be out on 2 cores (each ending early with 4,000 groups, all
- * rebuilt) before that answer came.
+ * range's groups meet the batch's (RESHIPPED_GROUPS_PER_MIB), at the second merge. With four per
+ * thread from the start, up to eight ranges of a Cloud Storage shard of 400 principals could be out
+ * on 2 cores (each ending early with 4,000 groups, all rebuilt) before that answer came.
+ *
+ * Reading the first range on this thread straight into the batch instead (nothing comes before it
+ * to merge), so that the first merge would answer, was tried and left out. It took ~0.1 s off the
+ * Cloud Storage shard but cost the 1 GiB flood 0.4-0.6 s (medians of two sets of 10 and 8
+ * alternating pairs, slower in 9 and 7 of them), and put more of its runs at 270-290 MiB: the
+ * worker's first range ends early at the group cap and waits, idle, while this thread reads its
+ * 64 MiB, and the target's close reaches the workers only at a merge.
  */
-const WARM_UP_MERGES = 1;
+const WARM_UP_MERGES = 2;
 /**
  * Groups a range holds before it ends early: a range of a flood, before its target's cap is known
  * where it is read, holds one group per new source (a few hundred bytes each); a usual one holds a
@@ -278,8 +283,6 @@ export async function scanFileParallel(file: string, options: ParallelScanOption
 
   /** Ranges merged so far (see WARM_UP_MERGES). */
   let merges = 0;
-  /** 1 while this thread reads the first range straight into the batch (counted as a range out). */
-  let readingHere = 0;
   /** The rest of a range that ended early, once it is next; else a new range while few are out. */
   const take = (): RangeTask | undefined => {
     // (Once ranges stop paying, a rest is read here instead: see readHere.)
@@ -288,7 +291,7 @@ export async function scanFileParallel(file: string, options: ParallelScanOption
       rest.delete(mergedTo);
       return next;
     }
-    if (serialRest || carved >= size || out.size + readingHere >= (merges < WARM_UP_MERGES ? 1 : RANGES_OUT_PER_THREAD) * threads) return undefined;
+    if (serialRest || carved >= size || out.size >= (merges < WARM_UP_MERGES ? 1 : RANGES_OUT_PER_THREAD) * threads) return undefined;
     const bytes = options.rangeBytes ?? Math.min(MAX_RANGE_BYTES, Math.max(MIN_RANGE_BYTES, Math.ceil((size - carved) / (2 * threads))));
     const end = Math.min(size, carved + bytes);
     const task: RangeTask = { file, start: carved, end, latestPlausibleMs: now() + FUTURE_TOLERANCE_MS, maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, fastPath: options.fastPath ?? true, scan, maxGroups, flowAliases: auditor.flowAliasPairs };
@@ -340,7 +343,8 @@ export async function scanFileParallel(file: string, options: ParallelScanOption
     let from: number;
     let to: number;
     try {
-      // A byte order mark opening the file is no part of its first line (as in a serial scan).
+      // A byte order mark opening the file is no part of its first line (as in a serial scan): a
+      // range of a batch's later file that starts it can be read again here.
       from = Math.min(size, start === 0 ? await bomAt(handle) : await firstLineAt(handle, start));
       to = end >= size ? size : Math.min(size, await firstLineAt(handle, end));
     } finally {
@@ -426,14 +430,10 @@ export async function scanFileParallel(file: string, options: ParallelScanOption
         continue;
       }
       // This thread takes the next range itself (the first one too: it is warm, and a worker may
-      // still be starting), then free workers take the ones after it. The first range it reads
-      // straight into the batch, as a serial scan would: nothing comes before it, so building its
-      // groups apart only to merge them all as new would be work for nothing.
+      // still be starting), then free workers take the ones after it.
       const taken = take();
-      const first = taken?.start === 0 ? taken : undefined;
-      const mine: Pending | undefined = taken && !first ? { task: taken, done: Promise.resolve() } : undefined;
+      const mine: Pending | undefined = taken && { task: taken, done: Promise.resolve() };
       if (mine) out.set(mine.task.start, mine);
-      if (first) readingHere = 1;
       for (let index = workers.free(QUEUED_PER_WORKER); index !== undefined; index = workers.free(QUEUED_PER_WORKER)) {
         const task = take();
         if (!task) break;
@@ -446,11 +446,6 @@ export async function scanFileParallel(file: string, options: ParallelScanOption
           (error: unknown) => void (pending.error = error ?? new ScanWorkerError('a scan worker failed')),
         );
         out.set(task.start, pending);
-      }
-      if (first) {
-        await readHere(first.start, first.end);
-        readingHere = 0;
-        continue;
       }
       if (mine) {
         mine.result = await scanRange(mine.task, known);
