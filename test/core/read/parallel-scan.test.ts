@@ -307,6 +307,35 @@ describe('parallel scan', () => {
     expect(first.bytes + rest.bytes).toBe(whole.bytes);
   });
 
+  it('reads a later file of the batch again from its byte order mark when its first range rebuilds the batch\'s groups', async () => {
+    expect(input.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+    const file = await fileOf(input);
+    const serial = await serialScan(file, input);
+    // The same file twice in one batch: the second time, its first range meets the groups of the first.
+    const auditor = new BatchAuditor(baselines, { now: now() });
+    let merged = 0;
+    const counting = {
+      closed: auditor.closed,
+      hasGroup: (g: AccessGroup) => auditor.hasGroup(g),
+      mergeGroup: (g: AccessGroup) => (merged++, auditor.mergeGroup(g)),
+      mergeOverflow: (o: Overflow) => auditor.mergeOverflow(o),
+      flowAliasPairs: auditor.flowAliasPairs,
+    };
+    for (const time of [1, 2]) {
+      const stats = emptyStats();
+      const problems = new ProblemLog();
+      let bytes = 0;
+      merged = 0;
+      await scanFileParallel(file, { workers, stats, problems, auditor: counting, onEvent: (e) => auditor.add(e), onBytes: (n) => (bytes += n), now, rangeBytes: 300_000, reshippedGroups: 3 });
+      // The first time, the first range's groups are merged into the empty batch; the second time, none.
+      if (time === 1) expect(merged).toBeGreaterThan(3);
+      else expect(merged).toBe(0);
+      expect(stats).toEqual(serial.stats);
+      expect(problems.list()).toEqual(serial.problems.list());
+      expect(bytes).toBe(input.length);
+    }
+  });
+
   it('equals the serial scan through scanFiles, plain (in ranges) and gzipped (one thread)', async () => {
     const bytes = Buffer.concat([input, input.subarray(3)]); // the second copy without its BOM
     await withTempDir(async (tmp) => {

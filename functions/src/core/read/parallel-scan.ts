@@ -335,8 +335,8 @@ export async function scanFileParallel(file: string, options: ParallelScanOption
   let rangeBytes = 0;
   /**
    * Reads the lines that start in [start, end) on this thread straight into the batch (the ranges
-   * before them merged), as a serial scan would: once ranges stop paying (RESHIPPED_GROUPS_PER_MIB), the
-   * rest of a range that ended early, and the rest of the file.
+   * before them merged), as a serial scan would: once ranges stop paying (RESHIPPED_GROUPS_PER_MIB), a
+   * range that rebuilt the batch's groups, the rest of a range that ended early, and the rest of the file.
    */
   const readHere = async (start: number, end: number, reported = 0) => {
     const handle = await open(file, 'r');
