@@ -144,8 +144,11 @@ describe('parallel scan', () => {
     // groups, so none is merged: each is read again here, and so is the rest of the file.
     for (const rangeBytes of [300_000, 65_537]) {
       const parallel = await parallelScan(file, { rangeBytes, reshippedGroups: 3 });
-      expect(parallel.rangedBytes).toBe(rangeBytes);
+      // Only the first range's groups are merged. A range out at a worker when ranges stop may end
+      // before its first line (stop) and is merged then, with no group: its bytes count as ranged.
       expect(parallel.mergedGroups).toBe(await firstRangeGroups(rangeBytes));
+      expect(parallel.rangedBytes).toBeGreaterThanOrEqual(rangeBytes);
+      expect(parallel.rangedBytes).toBeLessThan(2 * rangeBytes);
       expect(parallel.stats).toEqual(serial.stats);
       expect(parallel.bytes).toBe(input.length);
       expect(parallel.problems.list()).toEqual(serial.problems.list());

@@ -166,14 +166,15 @@ export class BatchAuditor implements RangeMerger {
     addRepeatToGroup(group, repeat);
   }
 
-  /**
-   * Merges a group aggregated elsewhere (a scan worker) as if its events had been added here, in
-   * order: callers merge the groups of consecutive ranges in file order.
-   */
+  /** Whether this batch has a group aggregated elsewhere already: merging it would merge into it (RangeMerger). */
   hasGroup(group: AccessGroup): boolean {
     return this.groups.has(groupKey(this.resolved(group)));
   }
 
+  /**
+   * Merges a group aggregated elsewhere (a scan worker) as if its events had been added here, in
+   * order: callers merge the groups of consecutive ranges in file order.
+   */
   mergeGroup(original: AccessGroup): boolean {
     const delta = this.resolved(original);
     const key = groupKey(delta);
