@@ -407,7 +407,9 @@ export async function scanFileParallel(file: string, options: ParallelScanOption
           serialRest = true;
           workers.stop(scan);
         }
-        rest.delete(head.result!.next);
+        // Its rest, if it ended early (a later range stopped before its first line has one at this
+        // range's end, and keeps it).
+        if (head.result!.next < head.task.end) rest.delete(head.result!.next);
         await readHere(head.task.start, head.task.end, head.result!.bytes);
         continue;
       }
