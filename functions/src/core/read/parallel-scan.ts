@@ -381,6 +381,15 @@ export async function scanFileParallel(file: string, options: ParallelScanOption
     mergedTo = end;
   };
 
+  /**
+   * Once ranges stop paying, reads [start, end) here (readHere). When no range is out at a worker
+   * (those out end after their chunk: stop), the workers' threads end first, their heaps with them.
+   */
+  const readRestHere = async (start: number, end: number, reported = 0) => {
+    if ([...out.values()].every((p) => p.result || p.error)) await workers.release();
+    await readHere(start, end, reported);
+  };
+
   /** Failures of workers already told to onWorkerFailure in this scan. */
   const failures = new Set<string>();
   /**
@@ -410,7 +419,7 @@ export async function scanFileParallel(file: string, options: ParallelScanOption
         // Its rest, if it ended early (a later range stopped before its first line has one at this
         // range's end, and keeps it).
         if (head.result!.next < head.task.end) rest.delete(head.result!.next);
-        await readHere(head.task.start, head.task.end, head.result!.bytes);
+        await readRestHere(head.task.start, head.task.end, head.result!.bytes);
         continue;
       }
       merge(head.result!);
@@ -426,9 +435,7 @@ export async function scanFileParallel(file: string, options: ParallelScanOption
       const restHere = serialRest ? rest.get(mergedTo) : undefined;
       if (restHere) {
         rest.delete(mergedTo);
-        // Ranges still out at workers end after their chunk (stop); the threads end once none is.
-        if ([...out.values()].every((p) => p.result || p.error)) await workers.release();
-        await readHere(restHere.start, restHere.end);
+        await readRestHere(restHere.start, restHere.end);
         continue;
       }
       // This thread takes the next range itself (the first one too: it is warm, and a worker may
@@ -469,8 +476,7 @@ export async function scanFileParallel(file: string, options: ParallelScanOption
   if (mergedTo < size) {
     if (!serialRest) throw new Error(`parallel scan of ${file}: stopped at ${mergedTo} of ${size} bytes`);
     // No range is out and none will be: the workers' threads end (if not already) while this one reads the rest.
-    await workers.release();
-    await readHere(mergedTo, size);
+    await readRestHere(mergedTo, size);
   }
   for (const event of sessions.drain()) emit(event);
   for (const event of chunks.drain()) emit(event);
