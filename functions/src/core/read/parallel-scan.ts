@@ -11,7 +11,8 @@
  * file so the threads finish together. Workers are told of the targets the auditor closes
  * (ClosedTargets), so a flood to a capped target is counted where it is read. Memory stays bounded
  * whatever the shard size: a range ends early once it holds MAX_RANGE_GROUPS groups (what is left
- * is scanned once the part before it is merged), and at most four ranges per thread are out at once.
+ * is scanned once the part before it is merged); at most four ranges per thread are out at once;
+ * and V8's pretenuring is off once workers start (pretenuring.ts).
  * Once ranges stop paying (RESHIPPED_GROUPS_PER_MIB), a range that shows it is read again here
  * instead of merged, and so is the rest of the file; once no range is out at a worker, the workers'
  * threads end (ScanWorkers.release), and the next scan starts them again.
@@ -28,6 +29,7 @@ import type { ClosedTargetsUpdate } from '../detect/closed-targets.js';
 import { StatementChunks } from '../parse/cloudsql-pgaudit.js';
 import { PostgresSessions } from '../parse/postgres-log.js';
 import { readFileRange } from './input-files.js';
+import { stopPretenuring } from './pretenuring.js';
 import { bomLength, DEFAULT_MAX_LINE_BYTES } from './lines.js';
 import { emptyStats, FUTURE_TOLERANCE_MS, joiningSink, scanStream, type BatchStats, type ProblemLog } from './scan.js';
 import { firstLineAt, scanRange, shiftLines, type RangeResult, type RangeTask } from './scan-range.js';
@@ -53,10 +55,14 @@ export class ScanWorkers {
   private closed = false;
   private id = 0;
 
+  /** `setFlags` sets V8's flags (a test's recorder, else V8's own): see stopPretenuring. */
   constructor(
     private readonly script: string | URL,
     readonly size: number,
+    setFlags?: (flags: string) => void,
   ) {
+    // Before any thread starts: a worker's heap then never learns to pretenure what a flood's first range kept.
+    stopPretenuring(setFlags);
     this.out = new Array<number>(size).fill(0);
     this.gone = new Array<boolean>(size).fill(false);
     this.workers = Array.from({ length: size }, (_, index) => this.spawn(index));
