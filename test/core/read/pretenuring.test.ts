@@ -11,7 +11,7 @@ import { repoRoot } from '../../support/fixtures.js';
 const script = join(repoRoot, 'functions/dist/scan-worker.js');
 
 describe('pretenuring with scan workers', () => {
-  it('is turned off when a pool of scan workers is made, and the workers still scan', async () => {
+  it('is turned off when a pool of scan workers is made, before its thread starts', async () => {
     const asked: string[] = [];
     const pool = new ScanWorkers(script, 1, (flags) => asked.push(flags));
     try {

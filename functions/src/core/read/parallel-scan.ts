@@ -29,8 +29,8 @@ import type { ClosedTargetsUpdate } from '../detect/closed-targets.js';
 import { StatementChunks } from '../parse/cloudsql-pgaudit.js';
 import { PostgresSessions } from '../parse/postgres-log.js';
 import { readFileRange } from './input-files.js';
-import { stopPretenuring } from './pretenuring.js';
 import { bomLength, DEFAULT_MAX_LINE_BYTES } from './lines.js';
+import { stopPretenuring } from './pretenuring.js';
 import { emptyStats, FUTURE_TOLERANCE_MS, joiningSink, scanStream, type BatchStats, type ProblemLog } from './scan.js';
 import { firstLineAt, scanRange, shiftLines, type RangeResult, type RangeTask } from './scan-range.js';
 

@@ -2,12 +2,13 @@
  * Turns off V8's allocation-site pretenuring (`--no-allocation-site-pretenuring`) once scan workers
  * start. V8 allocates an object straight into the old generation when objects from the same place
  * in the code have been surviving. A worker whose first range of a flood ends early at the group
- * cap (MAX_RANGE_GROUPS in parallel-scan.ts: ~6,500 new sources kept until the range is merged)
- * taught V8 exactly that. Its later ranges of the same flood, counted against the closed target and
- * keeping nothing, then allocated their short-lived objects in the old generation: the worker's heap
- * grew from ~40 to ~90 MiB between full collections, and the process peaked at 260-290 MiB instead
- * of 200-230 (about one run in three of the bench's 1 GiB flood, the runs where the worker started
- * in time to take the second range).
+ * cap (MAX_RANGE_GROUPS in parallel-scan.ts, checked after each chunk: the bench flood's range kept
+ * 6,530 new sources until it was merged) taught V8 exactly that. Its later ranges of the same flood,
+ * counted against the closed target and keeping nothing, still grew the worker's heap from ~40 to
+ * ~90 MiB between full collections (short-lived objects allocated in the old generation, as turning
+ * the flag off shows), and the process peaked at 260-290 MiB instead of 200-230: about one run in
+ * three of the bench's 1 GiB flood, the runs where the worker started in time to take the second
+ * range.
  *
  * Measured on that flood, traced per range (2026-12-04; a print not committed): with the flag set in
  * the worker, eight runs peaked at 207-223 MiB, six of them with that 6,500-group first range, the
