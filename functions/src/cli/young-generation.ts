@@ -16,6 +16,7 @@
  */
 import { PerformanceObserver } from 'node:perf_hooks';
 import v8 from 'node:v8';
+import { nodeFlagGiven } from '../core/node-flags.js';
 
 /** The young generation's cap, both semi-spaces: what `--max-semi-space-size=8` gives. */
 export const YOUNG_GENERATION_CAP_BYTES = 16 * 1024 * 1024;
@@ -25,7 +26,7 @@ const OWN_FLAGS = /--(?:max[-_]semi[-_]space[-_]size|min[-_]semi[-_]space[-_]siz
 
 /** Whether the process was started with a young-generation flag of its own. */
 export function youngGenerationSetByUser(execArgv: readonly string[], nodeOptions: string | undefined): boolean {
-  return execArgv.some((arg) => OWN_FLAGS.test(arg)) || OWN_FLAGS.test(nodeOptions ?? '');
+  return nodeFlagGiven(OWN_FLAGS, execArgv, nodeOptions);
 }
 
 function youngGenerationBytes(): number {

@@ -22,6 +22,7 @@
  * it and the scan goes on. Someone who sets a pretenuring flag keeps their own.
  */
 import v8 from 'node:v8';
+import { nodeFlagGiven } from '../node-flags.js';
 
 export const NO_PRETENURING_FLAG = '--no-allocation-site-pretenuring';
 
@@ -30,7 +31,7 @@ const OWN_FLAGS = /--(?:no[-_])?allocation[-_]site[-_]pretenuring(?=$|[\s=])/;
 
 /** Whether the process was started with a pretenuring flag of its own. */
 export function pretenuringSetByUser(execArgv: readonly string[], nodeOptions: string | undefined): boolean {
-  return execArgv.some((arg) => OWN_FLAGS.test(arg)) || OWN_FLAGS.test(nodeOptions ?? '');
+  return nodeFlagGiven(OWN_FLAGS, execArgv, nodeOptions);
 }
 
 /**
