@@ -62,5 +62,8 @@ describe('the young generation cap', () => {
     expect(youngGenerationSetByUser([], '--max_semi_space_size=16')).toBe(true);
     // Not a V8 flag (a worker's resourceLimits option): nothing to respect.
     expect(youngGenerationSetByUser(['--max-young-generation-size=16'], '')).toBe(false);
+    // A longer name is another flag, not one of these.
+    expect(youngGenerationSetByUser(['--semi-space-growth-factor-x=4'], '--max-semi-space-size-extra')).toBe(false);
+    expect(youngGenerationSetByUser(['--min-semi-space-size', '16'], '')).toBe(true);
   });
 });

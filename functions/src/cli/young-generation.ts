@@ -22,7 +22,7 @@ import { nodeFlagGiven } from '../core/node-flags.js';
 export const YOUNG_GENERATION_CAP_BYTES = 16 * 1024 * 1024;
 
 /** V8's flags that size the young generation (V8 reads `-` and `_` in a flag's name alike). */
-const OWN_FLAGS = /--(?:max[-_]semi[-_]space[-_]size|min[-_]semi[-_]space[-_]size|semi[-_]space[-_]growth[-_]factor)\b/;
+const OWN_FLAGS = /--(?:max[-_]semi[-_]space[-_]size|min[-_]semi[-_]space[-_]size|semi[-_]space[-_]growth[-_]factor)(?=$|[\s=])/;
 
 /** Whether the process was started with a young-generation flag of its own. */
 export function youngGenerationSetByUser(execArgv: readonly string[], nodeOptions: string | undefined): boolean {
