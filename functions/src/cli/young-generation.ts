@@ -16,13 +16,13 @@
  */
 import { PerformanceObserver } from 'node:perf_hooks';
 import v8 from 'node:v8';
-import { nodeFlagGiven } from '../core/node-flags.js';
+import { nodeFlagGiven, nodeFlagPattern } from '../core/node-flags.js';
 
 /** The young generation's cap, both semi-spaces: what `--max-semi-space-size=8` gives. */
 export const YOUNG_GENERATION_CAP_BYTES = 16 * 1024 * 1024;
 
-/** V8's flags that size the young generation (V8 reads `-` and `_` in a flag's name alike). */
-const OWN_FLAGS = /--(?:max[-_]semi[-_]space[-_]size|min[-_]semi[-_]space[-_]size|semi[-_]space[-_]growth[-_]factor)(?=$|[\s=])/;
+/** V8's flags that size the young generation. */
+const OWN_FLAGS = nodeFlagPattern(['max-semi-space-size', 'min-semi-space-size', 'semi-space-growth-factor']);
 
 /** Whether the process was started with a young-generation flag of its own. */
 export function youngGenerationSetByUser(execArgv: readonly string[], nodeOptions: string | undefined): boolean {

@@ -22,12 +22,12 @@
  * it and the scan goes on. Someone who sets a pretenuring flag keeps their own.
  */
 import v8 from 'node:v8';
-import { nodeFlagGiven } from '../node-flags.js';
+import { nodeFlagGiven, nodeFlagPattern } from '../node-flags.js';
 
 export const NO_PRETENURING_FLAG = '--no-allocation-site-pretenuring';
 
-/** V8's pretenuring flags (V8 reads `-` and `_` in a flag's name alike, and `--no-` turns one off). */
-const OWN_FLAGS = /--(?:no[-_])?allocation[-_]site[-_]pretenuring(?=$|[\s=])/;
+/** V8's pretenuring flag, on or off (`--no-` turns a flag off). */
+const OWN_FLAGS = nodeFlagPattern(['allocation-site-pretenuring', 'no-allocation-site-pretenuring']);
 
 /** Whether the process was started with a pretenuring flag of its own. */
 export function pretenuringSetByUser(execArgv: readonly string[], nodeOptions: string | undefined): boolean {
