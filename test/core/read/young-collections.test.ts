@@ -53,6 +53,10 @@ describe('young collections as a stream is read', () => {
     expect(raw.full).toBeGreaterThanOrEqual(6);
     expect(raw.mostArrayBuffersMiB).toBeGreaterThanOrEqual(64);
     expect(decoded.full).toBeLessThanOrEqual(3);
-    expect(decoded.mostArrayBuffersMiB).toBeLessThanOrEqual(48);
+    // A young collection frees the spent chunks' objects; their bytes are released by V8's array
+    // buffer sweeper, on a background thread, which a busy 2-core machine can leave up to two
+    // intervals behind: 25-49 MiB over 17 runs on 2026-12-05, against 17-24 MiB with the sweep made
+    // synchronous (--no-concurrent-array-buffer-sweeping) and 109-130 MiB for the raw read.
+    expect(decoded.mostArrayBuffersMiB).toBeLessThanOrEqual((3 * COLLECT_EVERY_BYTES) / 2 ** 20 + 8);
   });
 });
