@@ -1,9 +1,10 @@
 /**
  * A line that repeats a known access: every field of its event but the time and the entry id equals
- * one already decided (today: a VPC flow whose identity the fast path has seen, verified byte for
- * byte). It is handed on without building an event: its time is already in ms, and the time and
- * insertId strings stay bytes until a consumer keeps them — a group keeps them only for its first
- * and last time and its first entry ids, so most repeats never decode a string.
+ * one already decided (today: a VPC flow of a line shape the fast path knows, whose identity it has
+ * seen, verified byte for byte, or has just decided from this line). It is handed on without
+ * building an event: its time is already in ms, and the time and insertId strings stay bytes until
+ * a consumer keeps them — a group keeps them only for its first and last time and its first entry
+ * ids, and a target's overflow only its first and last time, so most repeats never decode a string.
  *
  * One instance is refilled by each repeat: read it (or call toEvent) before the next line is parsed.
  */
@@ -20,11 +21,15 @@ export interface KnownAccess {
   /**
    * Where the auditor that last added a repeat of this access keeps its group: that auditor's number
    * and the group's index in its list (BatchAuditor.addRepeated). Numbers only, so no group outlives
-   * its auditor through this cache. 0 before any.
+   * its auditor through this cache. 0 before any; ONE_LINE for an access decided for one line only,
+   * which no later line looks up, so no auditor keeps a slot for it.
    */
   auditor: number;
   groupSlot: number;
 }
+
+/** KnownAccess.auditor of an access decided for one line only (never an auditor's number). */
+export const ONE_LINE = -1;
 
 export class RepeatedAccess {
   known!: KnownAccess;

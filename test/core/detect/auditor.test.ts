@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseBaseline, type LoadedBaseline } from '../../../functions/src/core/baseline/store.js';
 import { ENTRY_ID_LIMIT, groupKey } from '../../../functions/src/core/detect/access-group.js';
 import { BatchAuditor } from '../../../functions/src/core/detect/auditor.js';
-import { RepeatedAccess, type KnownAccess } from '../../../functions/src/core/repeated-access.js';
+import { ONE_LINE, RepeatedAccess, type KnownAccess } from '../../../functions/src/core/repeated-access.js';
 import type { Finding } from '../../../functions/src/core/detect/finding.js';
 import { event, gkePod, vm, type EventSpec } from '../../support/events.js';
 
@@ -286,8 +286,20 @@ sources:
   });
 });
 
+/** The Redis of `redis`, named within its network: records without VPC metadata (`10.0.0.4:6379`) are judged as it (an alias). */
+const redisInNetwork = baseline(`
+version: 1
+kind: vpc-flow
+target: acme-prod/prod-vpc/10.0.0.4:6379
+sources:
+  - match: gke:prod/checkout
+`);
+
 describe('repeats of a known access', () => {
-  it('group exactly as the events they stand for, past the entry-id limit, over the group cap and out of time order', () => {
+  it.each([
+    ['named as the records name it', redis, '10.0.0.4:6379'],
+    ['named within its network, which the records do not say (an alias)', redisInNetwork, 'acme-prod/prod-vpc/10.0.0.4:6379'],
+  ] as const)('group exactly as the events they stand for, past the entry-id limit, over the group cap and out of time order: a target %s', (_, redis, judgedAs) => {
     const known = (namespace: string): KnownAccess => {
       const e = event(redisEvent(gkePod(namespace, '10.4.9.1')));
       return { kind: e.kind, target: e.target, source: e.source, credential: e.credential, action: e.action, groupKey: groupKey(e), auditor: 0, groupSlot: 0 };
@@ -340,6 +352,7 @@ describe('repeats of a known access', () => {
     expect(byRepeats.groupsInOrder()).toEqual(byEvents.groupsInOrder());
     expect([...byRepeats.groupsInOrder()[0]!.actions]).toEqual(['tcp/6000', 'tcp/6003', 'tcp/6006', 'tcp/6002', 'tcp/6005']);
     expect(direct.groupsInOrder()).toEqual(viaEvents.groupsInOrder());
+    expect(direct.groupsInOrder().map((g) => g.target)).toEqual([judgedAs, judgedAs]);
     expect(direct.groupsInOrder()[0]!.entryIds).toHaveLength(ENTRY_ID_LIMIT);
     expect(direct.findings()).toEqual(viaEvents.findings());
     expect(direct.findings().map((f) => [f.type, f.count])).toEqual([
@@ -347,6 +360,27 @@ describe('repeats of a known access', () => {
       ['new-source', 133],
       ['new-source', 134],
     ]);
+  });
+});
+
+describe('an access decided for one line only (ONE_LINE)', () => {
+  it('groups as its event and takes no slot of the auditor', () => {
+    // A namespace the baseline does not know: its group keeps entry ids, read from the bytes.
+    const e = event(redisEvent(gkePod('sandbox', '10.4.9.1')));
+    const buf = Buffer.from('2026-11-20T10:00:00.5Z id-1');
+    const now = Date.parse('2026-11-24T00:00:00Z');
+    const byRepeats = new BatchAuditor([redis], { now });
+    const byEvents = new BatchAuditor([redis], { now });
+    const repeat = new RepeatedAccess();
+    for (let i = 0; i < 3; i++) {
+      const known: KnownAccess = { kind: e.kind, target: e.target, source: e.source, credential: e.credential, action: e.action, groupKey: groupKey(e), auditor: ONE_LINE, groupSlot: 0 };
+      repeat.set(known, Date.parse('2026-11-20T10:00:00.5Z'), buf, 0, 22, 23, 27, 'r.json', i + 1);
+      byRepeats.addRepeated(repeat);
+      byEvents.add(repeat.toEvent());
+      expect(known.auditor).toBe(ONE_LINE);
+    }
+    expect(byRepeats.groupsInOrder()).toEqual(byEvents.groupsInOrder());
+    expect(byRepeats.groupsInOrder()[0]!.entryIds).toEqual(['2026-11-20T10:00:00.5Z|id-1', '2026-11-20T10:00:00.5Z|id-1', '2026-11-20T10:00:00.5Z|id-1']);
   });
 });
 

@@ -14,11 +14,12 @@
  * type checks, whether its log name is fixed, where its time is, which of its values make a flow's
  * identity. What repeats from line to line is reused, in bounded caches: flow identities (by line
  * shape and the few values of that shape in the identity fields, verified byte for byte), field
- * strings, GCS sources, credentials and group keys. A flow line of a known identity is
- * returned as a RepeatedAccess — no event built, its time read in ms from the bytes, its time and
- * insertId strings decoded only if a group keeps them. Events are built by the same functions as
- * the full parsers (flowEvent, gcsEvent), and a differential test checks that both paths give the
- * same events, the same groups and the same findings.
+ * strings, GCS sources, credentials and group keys. A flow line of a known shape is returned as a
+ * RepeatedAccess — no event built, its time read in ms from the bytes, its time and insertId
+ * strings decoded only if a group keeps them: with the access remembered for its identity, or for a
+ * new identity the access decided from this line. Accesses and events are built by the same
+ * functions as the full parsers (flowAccess, flowEvent, gcsEvent), and a differential test checks
+ * that both paths give the same events, the same groups and the same findings.
  */
 import { isUtf8 } from 'node:buffer';
 import { eventRef, type AccessEvent, type Credential, type Source, type SourceDetails } from '../access-event.js';
@@ -32,8 +33,8 @@ import { rfc3339Ms } from './timestamp-bytes.js';
 import { auditCredential, gcsEvent, serviceAccountKeyId } from './gcs-data-access.js';
 import { plausibleMs, type ParseContext } from './log-entry.js';
 import { groupKey } from '../detect/access-group.js';
-import { flowEvent, isResponseDirection } from './vpc-flow.js';
-import { RepeatedAccess, type KnownAccess } from '../repeated-access.js';
+import { flowAccess, flowEvent, isResponseDirection } from './vpc-flow.js';
+import { ONE_LINE, RepeatedAccess, type KnownAccess } from '../repeated-access.js';
 
 /** What the flow parser reads about each end (`src_…` / `dest_…`), by name: one table for paths and slots. */
 const END_FIELDS = {
@@ -525,8 +526,8 @@ function refOf(line: Line, ctx: ParseContext): AccessEvent['ref'] {
 const REPEAT = new RepeatedAccess();
 
 /**
- * A flow line. Lines of a known shape (with its FlowShape) are looked up by identity; a line scanned
- * in full is checked and built in full.
+ * A flow line. Lines of a known shape (with its FlowShape) are looked up by identity, and handed on
+ * as a RepeatedAccess whether found or not; a line scanned in full is checked and built in full.
  */
 function flow(line: Line, buf: Buffer, ctx: ParseContext, known: FlowShape | undefined): AccessEvent | RepeatedAccess | 'skip' {
   if (!known && !line.obj(S['jsonPayload.connection']!)) throw FALLBACK;
@@ -553,22 +554,35 @@ function flow(line: Line, buf: Buffer, ctx: ParseContext, known: FlowShape | und
   const srcIp = line.str(S['jsonPayload.connection.src_ip']!);
   const destIp = line.str(S['jsonPayload.connection.dest_ip']!);
   if (srcIp === undefined || destIp === undefined) throw FALLBACK;
-  const src = flowEnd(line, 'src', srcIp);
-  const dest = flowEnd(line, 'dest', destIp);
-  const time = buf.toString('utf8', timeStart, timeEnd);
-  const event = flowEvent({ srcIp, destIp, srcPort, destPort, protocol, time, src, dest, ref: refOf(line, ctx) });
-  if (event !== 'skip') event.timeMs = ms;
-  if (known && knownFlows.admit(key)) {
+  const ends = { srcIp, destIp, srcPort, destPort, protocol, src: flowEnd(line, 'src', srcIp), dest: flowEnd(line, 'dest', destIp) };
+  if (!known) {
+    // A line scanned in full (no shape yet): its event, built as the full parser builds it.
+    const event = flowEvent({ ...ends, time: buf.toString('utf8', timeStart, timeEnd), ref: refOf(line, ctx) });
+    if (event !== 'skip') event.timeMs = ms;
+    return event;
+  }
+  const access = flowAccess(ends);
+  let value: FlowIdentity;
+  if (knownFlows.admit(key)) {
     // The cache keeps a copy of the source, not this line's object: objects that outlive their line
     // would make V8 allocate every line's source in the old generation (see newGroup). One copy per
     // distinct source, one string per distinct target, action and group key (SharedParts).
-    const value: FlowIdentity =
-      event === 'skip'
-        ? 'skip'
-        : { kind: 'vpc-flow', target: parts.string(event.target), source: parts.source(event.source), credential: null, action: parts.string(event.action), groupKey: parts.string(groupKey(event)), auditor: 0, groupSlot: 0 };
+    value = access === 'skip' ? 'skip' : knownAccess(parts.string(access.target), parts.source(access.source), parts.string(access.action), true);
     knownFlows.remember(key, buf, scanner, known.shape, orientation, known.identity, value);
-  }
-  return event;
+  } else value = access === 'skip' ? 'skip' : knownAccess(access.target, access.source, access.action, false);
+  if (value === 'skip') return 'skip';
+  // Handed on like a repeat: its time and insertId stay bytes unless a group keeps them (the
+  // nothing-repeats shard decoded both for every line, and most of its groups keep neither).
+  return REPEAT.set(value, ms, buf, timeStart, timeEnd, known.idStart(), known.idEnd(), ctx.ref.file, ctx.ref.line);
+}
+
+/**
+ * The access every line of one flow identity makes: `remembered` for the identity cache (its group
+ * key shared, see SharedParts), or for this line only (ONE_LINE: no auditor keeps a slot for it).
+ */
+function knownAccess(target: string, source: Source, action: string, remembered: boolean): KnownAccess {
+  const key = groupKey({ kind: 'vpc-flow', target, source, credential: null });
+  return { kind: 'vpc-flow', target, source, credential: null, action, groupKey: remembered ? parts.string(key) : key, auditor: remembered ? 0 : ONE_LINE, groupSlot: 0 };
 }
 
 // --- Cloud Storage data access ----------------------------------------------------------------

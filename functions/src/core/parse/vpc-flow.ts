@@ -5,7 +5,7 @@
  * https://cloud.google.com/vpc/docs/flow-logs#record_format
  */
 import * as z from 'zod';
-import { eventRef, type AccessEvent, type EventRef, type SourceDetails } from '../access-event.js';
+import { eventRef, type AccessEvent, type EventRef, type Source, type SourceDetails } from '../access-event.js';
 import { isInternalIp } from '../ip.js';
 import { buildSource } from '../source-identity.js';
 import { checkTime, describeIssues, logId, type Parser } from './log-entry.js';
@@ -102,20 +102,34 @@ export function flowTargetNetwork(target: string): { project: string; network: s
   return match ? { project: match[1]!, network: match[2]!, address: match[3]! } : undefined;
 }
 
-export interface FlowInput {
+/** What a flow record says of its two ends. */
+export interface FlowEnds {
   srcIp: string;
   destIp: string;
   srcPort: number | undefined;
   destPort: number | undefined;
   protocol: number | undefined;
-  time: string;
   src: SourceDetails;
   dest: SourceDetails;
+}
+
+export interface FlowInput extends FlowEnds {
+  time: string;
   ref: EventRef;
 }
 
-/** One flow record as an access: oriented client → server; flows whose server is not ours are skipped. Shared with the fast path. */
-export function flowEvent(flow: FlowInput): AccessEvent | 'skip' {
+/** What decides a flow's group: its target, source and action (the rest of its event is fixed, or the line's time and id). */
+export interface FlowAccess {
+  target: string;
+  source: Source;
+  action: string;
+}
+
+/**
+ * A flow oriented client → server, as its target, source and action; 'skip' when its server is not
+ * ours. Shared with the fast path, which builds no event for a flow it can hand on as a repeat.
+ */
+export function flowAccess(flow: FlowEnds): FlowAccess | 'skip' {
   const response = isResponseDirection(flow.srcPort, flow.destPort);
   const server = response ? flow.src : flow.dest;
   const client = response ? flow.dest : flow.src;
@@ -124,16 +138,14 @@ export function flowEvent(flow: FlowInput): AccessEvent | 'skip' {
   // Only destinations inside our networks hold our data; flows out to the internet are not accesses.
   if (!isInternalIp(serverIp) && server.vm === undefined && server.gke === undefined) return 'skip';
   const protocol = PROTOCOLS[flow.protocol ?? -1] ?? `proto-${flow.protocol ?? '?'}`;
-  return {
-    kind: 'vpc-flow',
-    target: targetName(server, client, serverIp, serverPort),
-    source: buildSource(client),
-    credential: null,
-    action: `${protocol}/${serverPort ?? '-'}`,
-    outcome: 'success',
-    time: flow.time,
-    ref: flow.ref,
-  };
+  return { target: targetName(server, client, serverIp, serverPort), source: buildSource(client), action: `${protocol}/${serverPort ?? '-'}` };
+}
+
+/** One flow record as an access event (see flowAccess). Shared with the fast path. */
+export function flowEvent(flow: FlowInput): AccessEvent | 'skip' {
+  const access = flowAccess(flow);
+  if (access === 'skip') return 'skip';
+  return { kind: 'vpc-flow', target: access.target, source: access.source, credential: null, action: access.action, outcome: 'success', time: flow.time, ref: flow.ref };
 }
 
 function endDetails(flow: Flow, end: 'src' | 'dest'): SourceDetails {
