@@ -582,7 +582,12 @@ function flow(line: Line, buf: Buffer, ctx: ParseContext, known: FlowShape | und
  */
 function knownAccess(target: string, source: Source, action: string, remembered: boolean): KnownAccess {
   const key = groupKey({ kind: 'vpc-flow', target, source, credential: null });
-  return { kind: 'vpc-flow', target, source, credential: null, action, groupKey: remembered ? parts.string(key) : key, auditor: remembered ? 0 : ONE_LINE, groupSlot: 0 };
+  // Two object literals, two allocation sites: V8 decides per site whether its objects are born in
+  // the old generation, from how many survive. Remembered accesses all survive; had one-line
+  // accesses shared their site, each would be born old too, and the function's read of the
+  // nothing-repeats shard peaked at 280-297 MiB instead of ~140.
+  if (remembered) return { kind: 'vpc-flow', target, source, credential: null, action, groupKey: parts.string(key), auditor: 0, groupSlot: 0 };
+  return { kind: 'vpc-flow', target, source, credential: null, action, groupKey: key, auditor: ONE_LINE, groupSlot: 0 };
 }
 
 // --- Cloud Storage data access ----------------------------------------------------------------
