@@ -249,10 +249,10 @@ export class BatchAuditor implements RangeMerger {
   /**
    * Counts accesses past the caps into their target's overflow: `events` of them, seen from
    * `firstSeen` to `lastSeen`, from `sources` (the first three distinct are kept as samples). Ties
-   * keep the earlier time string, so merging in order equals counting one by one.
+   * keep the earlier time string, so merging in order equals counting one by one. `key` is the
+   * target's key (targetKey), passed where the caller has made it already.
    */
-  private addOverflow(kind: AccessEvent['kind'], target: string, events: number, firstSeen: string, firstMs: number, lastSeen: string, lastMs: number, sources: readonly string[]): void {
-    const key = targetKey(kind, target);
+  private addOverflow(kind: AccessEvent['kind'], target: string, events: number, firstSeen: string, firstMs: number, lastSeen: string, lastMs: number, sources: readonly string[], key = targetKey(kind, target)): void {
     let state = this.overflow.get(key);
     if (!state) {
       state = { counted: { kind, target, events: 0, firstSeen, lastSeen, sampleSources: [] }, firstMs, lastMs };
@@ -273,24 +273,12 @@ export class BatchAuditor implements RangeMerger {
 
   /** addOverflow of one repeat, its time decoded only when it moves a bound (a flood past the caps decoded every line's). */
   private addRepeatOverflow(kind: AccessEvent['kind'], target: string, repeat: RepeatedAccess, source: string): void {
+    const key = targetKey(kind, target);
+    const state = this.overflow.get(key);
     const ms = repeat.timeMs;
-    const state = this.overflow.get(targetKey(kind, target));
-    if (!state) {
-      const time = repeat.time();
-      this.addOverflow(kind, target, 1, time, ms, time, ms, [source]);
-      return;
-    }
-    const o = state.counted;
-    o.events++;
-    if (ms < state.firstMs) {
-      state.firstMs = ms;
-      o.firstSeen = repeat.time();
-    }
-    if (ms > state.lastMs) {
-      state.lastMs = ms;
-      o.lastSeen = repeat.time();
-    }
-    if (o.sampleSources.length < 3 && !o.sampleSources.includes(source)) o.sampleSources.push(source);
+    // addOverflow keeps a time string only where its ms moves a bound: elsewhere none is needed.
+    const time = state === undefined || ms < state.firstMs || ms > state.lastMs ? repeat.time() : '';
+    this.addOverflow(kind, target, 1, time, ms, time, ms, [source], key);
   }
 
   /** Whether findings() needs the SQL parsers (await core/sql/analyze.ts loadSqlParsers first). */
