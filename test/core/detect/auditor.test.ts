@@ -299,7 +299,7 @@ describe('repeats of a known access', () => {
   it.each([
     ['named as the records name it', redis, '10.0.0.4:6379'],
     ['named within its network, which the records do not say (an alias)', redisInNetwork, 'acme-prod/prod-vpc/10.0.0.4:6379'],
-  ] as const)('group exactly as the events they stand for, past the entry-id limit, over the group cap and out of time order: a target %s', (_, redis, judgedAs) => {
+  ] as const)('group exactly as the events they stand for, past the entry-id limit, over the group cap and out of time order: a target %s', (_, judgedBy, judgedAs) => {
     const known = (namespace: string): KnownAccess => {
       const e = event(redisEvent(gkePod(namespace, '10.4.9.1')));
       return { kind: e.kind, target: e.target, source: e.source, credential: e.credential, action: e.action, groupKey: groupKey(e), auditor: 0, groupSlot: 0 };
@@ -310,7 +310,7 @@ describe('repeats of a known access', () => {
     for (let i = 0; i < 400; i++) lines.push(`2026-11-20T10:${String((i * 37) % 60).padStart(2, '0')}:${String((i * 11) % 60).padStart(2, '0')}.${i}Z ${i % 7 === 0 ? '' : `id-${i}`}`);
     const buf = Buffer.from(lines.join('\n'));
     const run = (direct: boolean) => {
-      const auditor = new BatchAuditor([redis], { maxGroups: 2, now: Date.parse('2026-11-24T00:00:00Z') });
+      const auditor = new BatchAuditor([judgedBy], { maxGroups: 2, now: Date.parse('2026-11-24T00:00:00Z') });
       const repeat = new RepeatedAccess();
       let at = 0;
       lines.forEach((line, i) => {
@@ -329,8 +329,8 @@ describe('repeats of a known access', () => {
     const [first, second] = [run(true), run(true)];
     expect(first.groupsInOrder()).toEqual(direct.groupsInOrder());
     expect(second.groupsInOrder()).toEqual(direct.groupsInOrder());
-    const one = new BatchAuditor([redis], { now: Date.parse('2026-11-24T00:00:00Z') });
-    const other = new BatchAuditor([redis], { now: Date.parse('2026-11-24T00:00:00Z') });
+    const one = new BatchAuditor([judgedBy], { now: Date.parse('2026-11-24T00:00:00Z') });
+    const other = new BatchAuditor([judgedBy], { now: Date.parse('2026-11-24T00:00:00Z') });
     const repeat = new RepeatedAccess();
     for (let i = 0; i < 30; i++) {
       repeat.set(accesses[i % 3]!, Date.parse('2026-11-20T10:00:00Z') + i, buf, 0, 24, -1, -1, 'r.json', i + 1);
@@ -342,8 +342,8 @@ describe('repeats of a known access', () => {
     // actions in the order the events would give them.
     const base = known('sandbox');
     const sameGroup = Array.from({ length: 7 }, (_, n): KnownAccess => ({ ...base, action: `tcp/${6000 + n}`, auditor: 0, groupSlot: 0 }));
-    const byRepeats = new BatchAuditor([redis], { now: Date.parse('2026-11-24T00:00:00Z') });
-    const byEvents = new BatchAuditor([redis], { now: Date.parse('2026-11-24T00:00:00Z') });
+    const byRepeats = new BatchAuditor([judgedBy], { now: Date.parse('2026-11-24T00:00:00Z') });
+    const byEvents = new BatchAuditor([judgedBy], { now: Date.parse('2026-11-24T00:00:00Z') });
     for (let i = 0; i < 70; i++) {
       repeat.set(sameGroup[(i * 3) % 7]!, Date.parse('2026-11-20T10:00:00Z') + i, buf, 0, 24, -1, -1, 'r.json', i + 1);
       byRepeats.addRepeated(repeat);

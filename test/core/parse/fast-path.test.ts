@@ -356,7 +356,8 @@ describe('fast path versus full parser', () => {
     const flow = lines.find((l) => l.includes('compute.googleapis.com%2Fvpc_flows') && !l.includes('\\'))!;
     const entry = JSON.parse(flow);
     // Lines of one shape until it is learned, decided a flow's and refined (the log name fixed):
-    // until they come back as repeats of a known flow, past any relearning pause earlier tests left.
+    // until they come back as a RepeatedAccess (what the fast path hands on for every flow line of a
+    // shape it has decided), past any relearning pause earlier tests left.
     let repeats = 0;
     for (let i = 0; i < 5_000 && repeats < 100; i++) {
       const line = JSON.stringify({ ...entry, insertId: `x${i}` });

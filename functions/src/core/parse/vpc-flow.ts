@@ -118,7 +118,7 @@ export interface FlowInput extends FlowEnds {
   ref: EventRef;
 }
 
-/** What decides a flow's group: its target, source and action (the rest of its event is fixed, or the line's time and id). */
+/** A flow's access but for its line: target, source and action (the rest of its event is fixed, or the line's time and ref). */
 export interface FlowAccess {
   target: string;
   source: Source;
