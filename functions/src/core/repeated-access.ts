@@ -14,7 +14,13 @@ import { eventRef, type AccessEvent, type Credential, type EventKind, type Sourc
 export interface KnownAccess {
   kind: EventKind;
   target: string;
-  source: Source;
+  /** source.key: all that groups the access, so a repeat joins its group without reading `source`. */
+  sourceKey: string;
+  /**
+   * The source. An access decided for one line only (ONE_LINE) may build it from its line when
+   * first read, so read it, as the rest of a repeat, before the next line is parsed.
+   */
+  readonly source: Source;
   credential: Credential | null;
   action: string;
   groupKey: string;

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { parseBaseline, type LoadedBaseline } from '../../../functions/src/core/baseline/store.js';
-import { ENTRY_ID_LIMIT, groupKey } from '../../../functions/src/core/detect/access-group.js';
+import { ENTRY_ID_LIMIT, groupCount, groupKey } from '../../../functions/src/core/detect/access-group.js';
 import { BatchAuditor } from '../../../functions/src/core/detect/auditor.js';
 import { ONE_LINE, RepeatedAccess, type KnownAccess } from '../../../functions/src/core/repeated-access.js';
 import type { Finding } from '../../../functions/src/core/detect/finding.js';
+import type { AccessEvent } from '../../../functions/src/core/access-event.js';
 import { event, gkePod, vm, type EventSpec } from '../../support/events.js';
 
 function baseline(yaml: string): LoadedBaseline {
@@ -302,7 +303,7 @@ describe('repeats of a known access', () => {
   ] as const)('group exactly as the events they stand for, past the entry-id limit, over the group cap and out of time order: a target %s', (_, judgedBy, judgedAs) => {
     const known = (namespace: string): KnownAccess => {
       const e = event(redisEvent(gkePod(namespace, '10.4.9.1')));
-      return { kind: e.kind, target: e.target, source: e.source, credential: e.credential, action: e.action, groupKey: groupKey(e), auditor: 0, groupSlot: 0 };
+      return { kind: e.kind, target: e.target, sourceKey: e.source.key, source: e.source, credential: e.credential, action: e.action, groupKey: groupKey(e), auditor: 0, groupSlot: 0 };
     };
     const accesses = [known('sandbox'), known('batch'), known('ops')];
     // One line per repeat: a time (minutes and seconds shuffled), then an insertId (every 7th has none).
@@ -364,16 +365,32 @@ describe('repeats of a known access', () => {
 });
 
 describe('an access decided for one line only (ONE_LINE)', () => {
+  // A namespace the baseline does not know: its group keeps entry ids, read from the bytes.
+  const e = event(redisEvent(gkePod('sandbox', '10.4.9.1')));
+  const buf = Buffer.from('2026-11-20T10:00:00.5Z id-1');
+  const now = Date.parse('2026-11-24T00:00:00Z');
+  /** A one-line access as the fast path makes it: its source built from its line only when read, counted. */
+  const oneLine = (access: AccessEvent, onRead: () => void = () => {}): KnownAccess => ({
+    kind: access.kind,
+    target: access.target,
+    sourceKey: access.source.key,
+    get source() {
+      onRead();
+      return access.source;
+    },
+    credential: access.credential,
+    action: access.action,
+    groupKey: groupKey(access),
+    auditor: ONE_LINE,
+    groupSlot: 0,
+  });
+
   it('groups as its event and takes no slot of the auditor', () => {
-    // A namespace the baseline does not know: its group keeps entry ids, read from the bytes.
-    const e = event(redisEvent(gkePod('sandbox', '10.4.9.1')));
-    const buf = Buffer.from('2026-11-20T10:00:00.5Z id-1');
-    const now = Date.parse('2026-11-24T00:00:00Z');
     const byRepeats = new BatchAuditor([redis], { now });
     const byEvents = new BatchAuditor([redis], { now });
     const repeat = new RepeatedAccess();
     for (let i = 0; i < 3; i++) {
-      const known: KnownAccess = { kind: e.kind, target: e.target, source: e.source, credential: e.credential, action: e.action, groupKey: groupKey(e), auditor: ONE_LINE, groupSlot: 0 };
+      const known = oneLine(e);
       repeat.set(known, Date.parse('2026-11-20T10:00:00.5Z'), buf, 0, 22, 23, 27, 'r.json', i + 1);
       byRepeats.addRepeated(repeat);
       byEvents.add(repeat.toEvent());
@@ -381,6 +398,25 @@ describe('an access decided for one line only (ONE_LINE)', () => {
     }
     expect(byRepeats.groupsInOrder()).toEqual(byEvents.groupsInOrder());
     expect(byRepeats.groupsInOrder()[0]!.entryIds).toEqual(['2026-11-20T10:00:00.5Z|id-1', '2026-11-20T10:00:00.5Z|id-1', '2026-11-20T10:00:00.5Z|id-1']);
+  });
+
+  it('joins a group that exists, or the overflow of a target its cap has closed, without reading its source', () => {
+    const auditor = new BatchAuditor([redis], { now, maxGroupsPerTarget: 1 });
+    auditor.add(e);
+    let reads = 0;
+    const repeat = new RepeatedAccess();
+    const readsOf = (namespace: string, line: number) => {
+      reads = 0;
+      repeat.set(oneLine(event(redisEvent(gkePod(namespace, '10.4.9.2'))), () => reads++), Date.parse('2026-11-20T10:00:01Z'), buf, 0, 22, 23, 27, 'r.json', line);
+      auditor.addRepeated(repeat);
+      return reads;
+    };
+    expect(readsOf('sandbox', 2)).toBe(0);
+    // The line that finds the target full goes through its event, as any line that starts a group.
+    expect(readsOf('batch', 3)).toBeGreaterThan(0);
+    expect(readsOf('ops', 4)).toBe(0);
+    expect(auditor.groupsInOrder().map((g) => [g.source.key, groupCount(g)])).toEqual([['gke:prod/sandbox', 2]]);
+    expect(auditor.overflowInOrder().map((o) => [o.events, o.sampleSources])).toEqual([[2, ['gke:prod/batch', 'gke:prod/ops']]]);
   });
 });
 

@@ -8,7 +8,8 @@ import { buildScenario, DEFAULT_OPTIONS, rng } from '../../../examples/scenario.
 import { BatchAuditor } from '../../../functions/src/core/detect/auditor.js';
 import type { AccessEvent } from '../../../functions/src/core/access-event.js';
 import { fastParse } from '../../../functions/src/core/parse/fast-path.js';
-import { RepeatedAccess, type KnownAccess } from '../../../functions/src/core/repeated-access.js';
+import { ONE_LINE, RepeatedAccess, type KnownAccess } from '../../../functions/src/core/repeated-access.js';
+import { isResponseDirection } from '../../../functions/src/core/parse/vpc-flow.js';
 import { parseLine } from '../../../functions/src/core/parse/parsers.js';
 import { emptyStats, ProblemLog, scanStream } from '../../../functions/src/core/read/scan.js';
 import { ctx, withTempDir } from '../../support/fixtures.js';
@@ -327,6 +328,44 @@ describe('fast path versus full parser', () => {
       }
     }
     expect(repeats).toBeGreaterThan(600);
+  });
+
+  it('builds the source of a flow the cache does not keep from its line only when read, and never once the next line is parsed', () => {
+    // A pod's request with its node (the bench's production data): the client end is the source end.
+    const generator = productionFlows(11, '2026-11-24T03');
+    let entry: { insertId: string; jsonPayload: Record<string, any> } | undefined;
+    while (!entry) {
+      const candidate = JSON.parse(generator.line());
+      const jp = candidate.jsonPayload;
+      if (jp.src_gke_details?.pod && jp.src_instance && !isResponseDirection(jp.connection.src_port, jp.connection.dest_port)) entry = candidate;
+    }
+    const lineOf = (i: number) => {
+      entry!.insertId = `lazy-${i}`;
+      entry!.jsonPayload.src_gke_details.pod.pod_name = `lazy-pod-${i}`;
+      entry!.jsonPayload.src_instance.vm_name = `gke-prod-gke-pool-x-${(0x10000000 + i).toString(16)}-a${String(i % 1000).padStart(3, '0')}`;
+      return Buffer.from(JSON.stringify(entry));
+    };
+    // New pods and nodes line after line: past the first window the cache keeps none on first sight.
+    let checked = 0;
+    let stale: KnownAccess | undefined;
+    for (let i = 0; i < 40_000 && !stale; i++) {
+      const buf = lineOf(i);
+      const decided = fastParse(buf, 0, buf.length, ctx);
+      if (!(decided instanceof RepeatedAccess) || decided.known.auditor !== ONE_LINE) continue;
+      if (checked++ < 3) {
+        const event = decided.toEvent();
+        expect(event.source.details.gke?.pod).toBe(`lazy-pod-${i}`);
+        expect(strip(event)).toEqual(strip(fullEvent(buf.toString())));
+      } else {
+        // One whose source is not read before the next line is parsed.
+        stale = decided.known;
+        const next = lineOf(i + 1);
+        fastParse(next, 0, next.length, ctx);
+        expect(stale.sourceKey).toBe(`gke:${entry.jsonPayload.src_gke_details.cluster.cluster_name}/${entry.jsonPayload.src_gke_details.pod.pod_namespace}`);
+        expect(() => stale!.source).toThrow(/after the next line was parsed/);
+      }
+    }
+    expect(stale).toBeDefined();
   });
 
   it("reuses a repeating field's string only for the same bytes (values alike but for their middle)", () => {

@@ -96,7 +96,12 @@ export class CompleteEntryIds {
 /** The group an event (or an already-built group) belongs to: kind × target × source × credential. */
 export function groupKey(event: Pick<AccessEvent, 'kind' | 'target' | 'source' | 'credential' | 'groupKey'>): string {
   if (event.groupKey !== undefined) return event.groupKey;
-  return `${event.kind}|${event.target}\u0000${event.source.key}\u0000${event.credential?.key ?? ''}`;
+  return groupKeyOf(event.kind, event.target, event.source.key, event.credential);
+}
+
+/** groupKey from its parts: for an access known by its source's key alone (KnownAccess.sourceKey). */
+export function groupKeyOf(kind: AccessEvent['kind'], target: string, sourceKey: string, credential: AccessEvent['credential']): string {
+  return `${kind}|${target}\u0000${sourceKey}\u0000${credential?.key ?? ''}`;
 }
 
 function addSample(set: Set<string>, value: string | undefined): void {

@@ -11,7 +11,7 @@ import { CompiledBaseline } from '../baseline/matcher.js';
 import { targetKey } from '../baseline/schema.js';
 import type { LoadedBaseline } from '../baseline/store.js';
 import { ONE_LINE, type RepeatedAccess } from '../repeated-access.js';
-import { addRepeatToGroup, addToGroup, ENTRY_ID_LIMIT, groupCount, groupKey, mergeInto, newGroup, type AccessGroup } from './access-group.js';
+import { addRepeatToGroup, addToGroup, ENTRY_ID_LIMIT, groupCount, groupKey, groupKeyOf, mergeInto, newGroup, type AccessGroup } from './access-group.js';
 import type { FindingParts } from './build-finding.js';
 import { ClosedTargets } from './closed-targets.js';
 import { isQuietGroup } from './quiet-group.js';
@@ -168,7 +168,7 @@ export class BatchAuditor implements RangeMerger {
     // The parser's group key names the target as the line does; an alias names it otherwise.
     const alias = this.aliasOf(known);
     const target = alias ?? known.target;
-    const key = alias === undefined ? known.groupKey : groupKey({ kind: known.kind, target, source: known.source, credential: known.credential });
+    const key = alias === undefined ? known.groupKey : groupKeyOf(known.kind, target, known.sourceKey, known.credential);
     const group = this.groups.get(key);
     if (group) {
       if (known.auditor !== ONE_LINE) {
@@ -179,7 +179,7 @@ export class BatchAuditor implements RangeMerger {
       return;
     }
     if (this.closed.overflows(known.kind, target, key)) {
-      this.addRepeatOverflow(known.kind, target, repeat, known.source.key);
+      this.addRepeatOverflow(known.kind, target, repeat, known.sourceKey);
       return;
     }
     // A new group, or one a cap turns away now: as the event.

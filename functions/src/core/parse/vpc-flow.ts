@@ -5,7 +5,7 @@
  * https://cloud.google.com/vpc/docs/flow-logs#record_format
  */
 import * as z from 'zod';
-import { eventRef, type AccessEvent, type EventRef, type Source, type SourceDetails } from '../access-event.js';
+import { eventRef, type AccessEvent, type EventRef, type SourceDetails } from '../access-event.js';
 import { isInternalIp } from '../ip.js';
 import { buildSource } from '../source-identity.js';
 import { checkTime, describeIssues, logId, type Parser } from './log-entry.js';
@@ -118,10 +118,14 @@ export interface FlowInput extends FlowEnds {
   ref: EventRef;
 }
 
-/** A flow's access but for its line: target, source and action (the rest of its event is fixed, or the line's time and ref). */
+/**
+ * A flow's access but for its line: target, client and action (the rest of its event is fixed, or
+ * the line's time and ref). The client's details, not its source: a caller that needs only the
+ * source's key (sourceKey) need not build its identities.
+ */
 export interface FlowAccess {
   target: string;
-  source: Source;
+  client: SourceDetails;
   action: string;
 }
 
@@ -138,14 +142,14 @@ export function flowAccess(flow: FlowEnds): FlowAccess | 'skip' {
   // Only destinations inside our networks hold our data; flows out to the internet are not accesses.
   if (!isInternalIp(serverIp) && server.vm === undefined && server.gke === undefined) return 'skip';
   const protocol = PROTOCOLS[flow.protocol ?? -1] ?? `proto-${flow.protocol ?? '?'}`;
-  return { target: targetName(server, client, serverIp, serverPort), source: buildSource(client), action: `${protocol}/${serverPort ?? '-'}` };
+  return { target: targetName(server, client, serverIp, serverPort), client, action: `${protocol}/${serverPort ?? '-'}` };
 }
 
 /** One flow record as an access event (see flowAccess). Shared with the fast path. */
 export function flowEvent(flow: FlowInput): AccessEvent | 'skip' {
   const access = flowAccess(flow);
   if (access === 'skip') return 'skip';
-  return { kind: 'vpc-flow', target: access.target, source: access.source, credential: null, action: access.action, outcome: 'success', time: flow.time, ref: flow.ref };
+  return { kind: 'vpc-flow', target: access.target, source: buildSource(access.client), credential: null, action: access.action, outcome: 'success', time: flow.time, ref: flow.ref };
 }
 
 function endDetails(flow: Flow, end: 'src' | 'dest'): SourceDetails {
