@@ -26,14 +26,14 @@ import { eventRef, type AccessEvent, type Credential, type Source, type SourceDe
 import { LineScanner } from './line-scanner.js';
 import type { Shape } from './line-shapes.js';
 import { KnownFlows } from './known-flows.js';
-import { SharedParts } from './shared-parts.js';
+import { SharedStrings } from './shared-strings.js';
 import { T_ARRAY, T_FALSE, T_NULL, T_NUMBER, T_OBJECT, T_STRING, T_TRUE } from './json-tokens.js';
 import { ownView, sameBytes, viewOf } from './bytes.js';
 import { rfc3339Ms } from './timestamp-bytes.js';
 import { auditCredential, gcsEvent, serviceAccountKeyId } from './gcs-data-access.js';
 import { plausibleMs, type ParseContext } from './log-entry.js';
 import { groupKey, groupKeyOf } from '../detect/access-group.js';
-import { buildSource, sourceKey } from '../source-identity.js';
+import { buildSource, copySource, sourceKey } from '../source-identity.js';
 import { flowAccess, flowEvent, isResponseDirection } from './vpc-flow.js';
 import { ONE_LINE, RepeatedAccess, type KnownAccess } from '../repeated-access.js';
 
@@ -411,7 +411,7 @@ function flowEnd(line: Line, end: 'src' | 'dest', ip: string, whole = true): Sou
 }
 
 /** What a flow of a known identity becomes, or 'skip'. */
-type FlowIdentity = KnownAccess | 'skip';
+type FlowIdentity = FlowAccessOfIdentity | 'skip';
 
 /** The fields that decide a flow's target, source and action (with its orientation: direction and server port). */
 const IDENTITY_SLOTS = Int32Array.from([
@@ -532,8 +532,8 @@ function flowShape(line: Line, shape: Shape): FlowShape | typeof NOT_DECIDABLE {
 /** Flow identities seen in this thread (see KnownFlows): its ~23 MiB of tables made on the first flow line, so other batches never pay for them. */
 let knownFlowsOfThread: KnownFlows<FlowIdentity> | undefined;
 
-/** The sources and strings the identities of knownFlowsOfThread share. */
-const parts = new SharedParts();
+/** The strings the identities of knownFlowsOfThread share. */
+const parts = new SharedStrings();
 
 /** The event's ref, as the parsers build it (eventRef). */
 function refOf(line: Line, ctx: ParseContext): AccessEvent['ref'] {
@@ -568,7 +568,10 @@ function flow(line: Line, buf: Buffer, ctx: ParseContext, known: FlowShape | und
   const key = known ? knownFlows.key(view, scanner, known.shape, orientation, known.identity) : -1;
   const cached = known ? knownFlows.get(key, view, scanner, known.shape, orientation, known.identity) : undefined;
   if (cached === 'skip') return 'skip';
-  if (cached) return REPEAT.set(cached, ms, buf, timeStart, timeEnd, known!.idStart(), known!.idEnd(), ctx.ref.file, ctx.ref.line);
+  if (cached) {
+    cached.line = linesBegun;
+    return REPEAT.set(cached, ms, buf, timeStart, timeEnd, known!.idStart(), known!.idEnd(), ctx.ref.file, ctx.ref.line);
+  }
   const srcIp = line.str(S['jsonPayload.connection.src_ip']!);
   const destIp = line.str(S['jsonPayload.connection.dest_ip']!);
   if (srcIp === undefined || destIp === undefined) throw FALLBACK;
@@ -579,77 +582,71 @@ function flow(line: Line, buf: Buffer, ctx: ParseContext, known: FlowShape | und
     if (event !== 'skip') event.timeMs = ms;
     return event;
   }
-  // Whether the cache remembers this identity decides how much of its client end is read: all of
-  // it for an access the cache keeps, what its key needs for one this line alone makes (see
-  // FlowLineAccess). (Asked before the ends are read: a line that then falls back has counted
-  // toward the cache's admission, which only decides what is cached, never what a line means.)
-  const remember = knownFlows.admit(key);
+  // The client end only as far as the access's key needs (see FlowAccessOfIdentity).
   const client = response ? 'dest' : 'src';
-  const src = flowEnd(line, 'src', srcIp, remember || client !== 'src');
-  const dest = flowEnd(line, 'dest', destIp, remember || client !== 'dest');
+  const src = flowEnd(line, 'src', srcIp, client !== 'src');
+  const dest = flowEnd(line, 'dest', destIp, client !== 'dest');
   const access = flowAccess({ srcIp, destIp, srcPort, destPort, protocol, src, dest });
   let value: FlowIdentity;
-  if (remember) {
-    // The cache keeps a copy of the source, not this line's object: objects that outlive their line
-    // would make V8 allocate every line's source in the old generation (see newGroup). One copy per
-    // distinct source, one string per distinct target, action and group key (SharedParts).
-    value = access === 'skip' ? 'skip' : rememberedAccess(parts.string(access.target), parts.source(buildSource(access.client)), parts.string(access.action));
+  if (knownFlows.admit(key)) {
+    // One string per distinct target, action, source key and group key (SharedStrings): what the
+    // cache keeps outlives its line, and would otherwise be copied by every scavenge on the way.
+    value = access === 'skip' ? 'skip' : new FlowAccessOfIdentity(parts.string(access.target), parts.string(sourceKey(access.client)), client, parts.string(access.action), true);
     knownFlows.remember(key, buf, scanner, known.shape, orientation, known.identity, value);
-  } else value = access === 'skip' ? 'skip' : new FlowLineAccess(access.target, sourceKey(access.client), client, client === 'src' ? srcIp : destIp, access.action);
+  } else value = access === 'skip' ? 'skip' : new FlowAccessOfIdentity(access.target, sourceKey(access.client), client, access.action, false);
   if (value === 'skip') return 'skip';
   // Handed on like a repeat: its time and insertId stay bytes unless a group keeps them (the
   // nothing-repeats shard decoded both for every line, and most of its groups keep neither).
   return REPEAT.set(value, ms, buf, timeStart, timeEnd, known.idStart(), known.idEnd(), ctx.ref.file, ctx.ref.line);
 }
 
-/**
- * The access every line of one flow identity makes, for the identity cache: its group key shared
- * (SharedParts). Remembered accesses and one-line accesses (FlowLineAccess) come from different
- * allocation sites: V8 decides per site whether its objects are born in the old generation, from
- * how many survive. Remembered accesses all survive; had one-line accesses shared their site, each
- * would be born old too, and the function's read of the nothing-repeats shard peaked at 280-297 MiB
- * instead of ~140.
- */
-function rememberedAccess(target: string, source: Source, action: string): KnownAccess {
-  const key = parts.string(groupKeyOf('vpc-flow', target, source.key, null));
-  return { kind: 'vpc-flow', target, sourceKey: source.key, source, credential: null, action, groupKey: key, auditor: 0, groupSlot: 0 };
-}
-
-/** Lines fastParse has begun: a FlowLineAccess reads its line only while it is the one parsed. */
+/** Lines fastParse has begun: a FlowAccessOfIdentity reads a line only while it is the one parsed. */
 let linesBegun = 0;
 
 /**
- * The access of a flow line whose identity the cache does not keep (ONE_LINE): its target, its
- * source's key and its action, decided from what its key needs (flowEnd, not `whole`). The source
- * itself is built from the line only when read — by a line that starts a group (toEvent) — which
- * must be before the next line is parsed (the RepeatedAccess rule): a later read throws, never
- * reads another line. Most such lines join a group that exists (a new pod or node of a known
- * workload): reading their client end whole and building its identities, the nothing-repeats shard
- * took 1.22-1.36 s on one thread, against 1.01-1.18 s without (8 alternating runs).
+ * The access every line of one flow identity makes: remembered by the identity cache, or made for
+ * one line (ONE_LINE: no auditor keeps a slot for it). Its target, its source's key and its action
+ * are decided from what the key needs (flowEnd, not `whole`); the source itself is built only when
+ * read — by a line that starts a group (toEvent) — from the line it was last handed on with: every
+ * line of an identity has the same bytes in every field the source is read from (IDENTITY_SLOTS).
+ * That must happen before the next line is parsed (the RepeatedAccess rule): a later read throws,
+ * never reads another line.
+ *
+ * Most lines join a group that exists: the production shard's 36,000 identities make ~420 groups,
+ * and nearly every line of the nothing-repeats shard is a new pod or node of a known workload.
+ * Reading their client end whole and building (and sharing) each source took the nothing-repeats
+ * shard 1.22-1.36 s on one thread, against 1.01-1.18 s without (8 alternating runs).
  */
-class FlowLineAccess implements KnownAccess {
+class FlowAccessOfIdentity implements KnownAccess {
   readonly kind = 'vpc-flow';
   readonly credential = null;
-  readonly auditor = ONE_LINE;
-  readonly groupSlot = 0;
+  auditor: number;
+  groupSlot = 0;
   readonly groupKey: string;
-  private readonly line = linesBegun;
+  /** The line this access was last handed on with (linesBegun then). */
+  line = linesBegun;
   private built: Source | undefined;
 
   constructor(
     readonly target: string,
     readonly sourceKey: string,
     private readonly end: 'src' | 'dest',
-    private readonly ip: string,
     readonly action: string,
+    remembered: boolean,
   ) {
-    this.groupKey = groupKeyOf('vpc-flow', target, sourceKey, null);
+    const key = groupKeyOf('vpc-flow', target, sourceKey, null);
+    this.groupKey = remembered ? parts.string(key) : key;
+    this.auditor = remembered ? 0 : ONE_LINE;
   }
 
   get source(): Source {
     if (this.built) return this.built;
-    if (this.line !== linesBegun) throw new Error('internal error: a flow line\'s source was read after the next line was parsed');
-    this.built = buildSource(flowEnd(LINE, this.end, this.ip), this.sourceKey);
+    if (this.line !== linesBegun) throw new Error("internal error: a flow access's source was read after the next line was parsed");
+    const ip = LINE.str(S[`jsonPayload.connection.${this.end}_ip`]!)!;
+    const source = buildSource(flowEnd(LINE, this.end, ip), this.sourceKey);
+    // The cache keeps a copy, not the line's objects: had objects made for every line outlived
+    // theirs, V8 would allocate every line's in the old generation (see newGroup).
+    this.built = this.auditor === ONE_LINE ? source : copySource(source);
     return this.built;
   }
 }
