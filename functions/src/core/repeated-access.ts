@@ -17,8 +17,9 @@ export interface KnownAccess {
   /** source.key: all that groups the access, so a repeat joins its group without reading `source`. */
   sourceKey: string;
   /**
-   * The source. An access decided for one line only (ONE_LINE) may build it from its line when
-   * first read, so read it, as the rest of a repeat, before the next line is parsed.
+   * The source. The fast path builds it when first read, from the line the access was last handed
+   * on with (fast-path.ts, FlowAccessOfIdentity): read it, as the rest of a repeat, before the next
+   * line is parsed.
    */
   readonly source: Source;
   credential: Credential | null;

@@ -330,11 +330,11 @@ export function fastParse(chunk: Buffer, lineStart: number, lineEnd: number, ctx
 
 /**
  * What a line says of one end of its flow, as the full parser reads it. With `whole` false, only
- * what the end's source key and the flow's target need (a client end, see FlowLineAccess): a GKE
- * end's location, pod, workload and service and its node's VM are type-checked exactly as when
- * decoded (so reading them later cannot fall back) but not decoded. On the nothing-repeats shard
- * those are a new pod's and node's names on every line, decoded for nothing wherever the line's
- * group exists.
+ * what the end's source key and the flow's target need (a client end, see FlowAccessOfIdentity):
+ * a GKE end's location, pod, workload and service and its node's VM are type-checked exactly as
+ * when decoded (so reading them later cannot fall back) but not decoded. On the nothing-repeats
+ * shard those are a new pod's and node's names on every line, decoded for nothing wherever the
+ * line's group exists.
  */
 function flowEnd(line: Line, end: 'src' | 'dest', ip: string, whole = true): SourceDetails {
   const k = END_SLOTS[end];
