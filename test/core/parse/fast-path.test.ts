@@ -330,7 +330,7 @@ describe('fast path versus full parser', () => {
     expect(repeats).toBeGreaterThan(600);
   });
 
-  it('builds the source of a flow the cache does not keep from its line only when read, and never once the next line is parsed', () => {
+  it('gives a flow the cache does not keep the full parser\'s source when read on its line, and throws when read after the next', () => {
     // A pod's request with its node (the bench's production data): the client end is the source end.
     const generator = productionFlows(11, '2026-11-24T03');
     let entry: { insertId: string; jsonPayload: Record<string, any> } | undefined;
