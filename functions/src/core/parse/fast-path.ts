@@ -125,6 +125,8 @@ function endSlots(end: 'src' | 'dest'): Record<EndField, number> {
   return Object.fromEntries(Object.entries(END_FIELDS).map(([name, suffix]) => [name, S[`jsonPayload.${end}_${suffix}`]!])) as Record<EndField, number>;
 }
 const END_SLOTS = { src: endSlots('src'), dest: endSlots('dest') };
+/** Each end's address (in the connection, not under the end's own fields). */
+const END_IP_SLOTS = { src: S['jsonPayload.connection.src_ip']!, dest: S['jsonPayload.connection.dest_ip']! };
 
 /**
  * Values of a field that repeats (a method, a principal, a caller address): a line whose bytes equal
@@ -572,8 +574,8 @@ function flow(line: Line, buf: Buffer, ctx: ParseContext, known: FlowShape | und
     cached.line = linesBegun;
     return REPEAT.set(cached, ms, buf, timeStart, timeEnd, known!.idStart(), known!.idEnd(), ctx.ref.file, ctx.ref.line);
   }
-  const srcIp = line.str(S['jsonPayload.connection.src_ip']!);
-  const destIp = line.str(S['jsonPayload.connection.dest_ip']!);
+  const srcIp = line.str(END_IP_SLOTS.src);
+  const destIp = line.str(END_IP_SLOTS.dest);
   if (srcIp === undefined || destIp === undefined) throw FALLBACK;
   if (!known) {
     // A line scanned in full (no shape yet): its event, built as the full parser builds it.
@@ -644,7 +646,7 @@ class FlowAccessOfIdentity implements KnownAccess {
   get source(): Source {
     if (this.built) return this.built;
     if (this.line !== linesBegun) throw new Error("internal error: a flow access's source was read after the next line was parsed");
-    const ip = LINE.str(S[`jsonPayload.connection.${this.end}_ip`]!)!;
+    const ip = LINE.str(END_IP_SLOTS[this.end])!;
     const source = buildSource(flowEnd(LINE, this.end, ip), this.sourceKey);
     // The cache keeps a copy, not the line's objects: had objects made for every line outlived
     // theirs, V8 would allocate every line's in the old generation (see newGroup).
