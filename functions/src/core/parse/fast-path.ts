@@ -619,7 +619,7 @@ let linesBegun = 0;
  * Reading the client end whole and building each source (and, for the cache, sharing it) for every
  * such line, one thread took 1.22-1.36 s for the nothing-repeats shard where it now takes 1.01-1.18 s
  * with one-line accesses lazy (8 alternating runs), and 0.86-0.89 s for the 300 MB production shard
- * where it takes 0.74-0.78 s with remembered ones lazy too (5 runs).
+ * where it takes 0.74-0.78 s with remembered ones lazy too (5 alternating runs).
  */
 class FlowAccessOfIdentity implements KnownAccess {
   readonly kind = 'vpc-flow';

@@ -28,4 +28,9 @@ export class SharedStrings {
     this.strings.set(value, value);
     return value;
   }
+
+  /** Distinct strings kept now. */
+  get size(): number {
+    return this.strings.size;
+  }
 }
