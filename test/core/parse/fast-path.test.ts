@@ -130,6 +130,16 @@ function decide(buf: Buffer, start: number, end: number): AccessEvent | 'skip' |
   return decided instanceof RepeatedAccess ? decided.toEvent() : decided;
 }
 
+/** A pod's request (its client end is src) from the bench's production data, with its node's VM. */
+function podRequest(seed: number): { insertId: string; jsonPayload: Record<string, any> } {
+  const generator = productionFlows(seed, '2026-11-24T03');
+  for (;;) {
+    const candidate = JSON.parse(generator.line());
+    const jp = candidate.jsonPayload;
+    if (jp.src_gke_details?.pod && jp.src_instance && !isResponseDirection(jp.connection.src_port, jp.connection.dest_port)) return candidate;
+  }
+}
+
 const strip = (e: AccessEvent | 'skip' | undefined) => (e && e !== 'skip' ? { ...e, timeMs: undefined, groupKey: undefined } : e);
 
 describe('fast path versus full parser', () => {
@@ -306,7 +316,7 @@ describe('fast path versus full parser', () => {
     const entry = JSON.parse(flow);
     // Past any relearning pause earlier tests left: until this line's shape is known again.
     for (let i = 0, known = false; i < 5_000 && !known; i++) known = fastParse(Buffer.from(flow), 0, Buffer.byteLength(flow), ctx) instanceof RepeatedAccess;
-    // Identities of ~50 KB (long pod names): a few dozen fill the cache's byte arena, which is then
+    // Identities of ~50 KB (long namespaces, which decide the access): a few dozen fill the cache's byte arena, which is then
     // emptied; each identity is seen three times, so it is cached on its second line.
     // A line found in the cache is handed on with the access remembered for its identity: the same object as an earlier line's.
     let repeats = 0;
@@ -315,7 +325,7 @@ describe('fast path versus full parser', () => {
         const seen = new Set<KnownAccess>();
         for (let copy = 0; copy < 3; copy++) {
           entry.insertId = `r${round}-${i}-${copy}`;
-          entry.jsonPayload.src_gke_details.pod.pod_name = `${String(i).padStart(4, '0')}-${'p'.repeat(50_000)}`;
+          entry.jsonPayload.src_gke_details.pod.pod_namespace = `${String(i).padStart(4, '0')}-${'n'.repeat(50_000)}`;
           const line = JSON.stringify(entry);
           const buf = Buffer.from(line);
           const decided = fastParse(buf, 0, buf.length, ctx);
@@ -332,20 +342,16 @@ describe('fast path versus full parser', () => {
 
   it('gives a flow the cache does not keep the full parser\'s source when read on its line, and throws when read after the next', () => {
     // A pod's request with its node (the bench's production data): the client end is the source end.
-    const generator = productionFlows(11, '2026-11-24T03');
-    let entry: { insertId: string; jsonPayload: Record<string, any> } | undefined;
-    while (!entry) {
-      const candidate = JSON.parse(generator.line());
-      const jp = candidate.jsonPayload;
-      if (jp.src_gke_details?.pod && jp.src_instance && !isResponseDirection(jp.connection.src_port, jp.connection.dest_port)) entry = candidate;
-    }
+    const entry = podRequest(11);
+    // A new namespace on every line, so no access repeats (a new pod alone is a known access).
     const lineOf = (i: number) => {
-      entry!.insertId = `lazy-${i}`;
-      entry!.jsonPayload.src_gke_details.pod.pod_name = `lazy-pod-${i}`;
-      entry!.jsonPayload.src_instance.vm_name = `gke-prod-gke-pool-x-${(0x10000000 + i).toString(16)}-a${String(i % 1000).padStart(3, '0')}`;
+      entry.insertId = `lazy-${i}`;
+      entry.jsonPayload.src_gke_details.pod.pod_namespace = `lazy-ns-${i}`;
+      entry.jsonPayload.src_gke_details.pod.pod_name = `lazy-pod-${i}`;
+      entry.jsonPayload.src_instance.vm_name = `gke-prod-gke-pool-x-${(0x10000000 + i).toString(16)}-a${String(i % 1000).padStart(3, '0')}`;
       return Buffer.from(JSON.stringify(entry));
     };
-    // New pods and nodes line after line: past the first window the cache keeps none on first sight.
+    // New namespaces, pods and nodes line after line: past the first window the cache keeps none on first sight.
     let checked = 0;
     let stale: KnownAccess | undefined;
     for (let i = 0; i < 40_000 && !stale; i++) {
@@ -361,26 +367,24 @@ describe('fast path versus full parser', () => {
         stale = decided.known;
         const next = lineOf(i + 1);
         fastParse(next, 0, next.length, ctx);
-        expect(stale.sourceKey).toBe(`gke:${entry.jsonPayload.src_gke_details.cluster.cluster_name}/${entry.jsonPayload.src_gke_details.pod.pod_namespace}`);
+        expect(stale.sourceKey).toBe(`gke:${entry.jsonPayload.src_gke_details.cluster.cluster_name}/lazy-ns-${i}`);
         expect(() => stale!.source).toThrow(/after the next line was parsed/);
       }
     }
     expect(stale).toBeDefined();
   });
 
-  it("builds a remembered identity's source from whichever of its lines first reads it", () => {
-    const generator = productionFlows(12, '2026-11-24T03');
-    let entry: { insertId: string; jsonPayload: Record<string, any> } | undefined;
-    while (!entry) {
-      const candidate = JSON.parse(generator.line());
-      if (candidate.jsonPayload.src_gke_details?.pod && candidate.jsonPayload.src_instance) entry = candidate;
-    }
-    entry.jsonPayload.src_gke_details.pod.pod_name = 'remembered-pod-x2x4q';
+  it("keeps one access for a namespace's pods, and builds its source from the line that reads it", () => {
+    const entry = podRequest(12);
+    // Another pod, address and node on every line, of one namespace: one access (its key is the namespace's).
     const lineOf = (i: number) => {
-      entry!.insertId = `remembered-${i}`;
+      entry.insertId = `remembered-${i}`;
+      entry.jsonPayload.connection.src_ip = `10.99.${i >> 8}.${i & 255}`;
+      entry.jsonPayload.src_gke_details.pod.pod_name = `remembered-pod-${i}`;
+      entry.jsonPayload.src_instance.vm_name = `gke-prod-gke-pool-r-${(0x10000000 + i).toString(16)}-r${String(i % 1000).padStart(3, '0')}`;
       return Buffer.from(JSON.stringify(entry));
     };
-    // Seen until the cache keeps it (on its first or its second sighting, see KnownFlows.admit); its source unread.
+    // Past the first sightings (the cache keeps an access on its first or second, see KnownFlows.admit).
     let remembered: KnownAccess | undefined;
     for (let i = 0; i < 3 && !remembered; i++) {
       const buf = lineOf(i);
@@ -388,11 +392,37 @@ describe('fast path versus full parser', () => {
       if (decided instanceof RepeatedAccess && decided.known.auditor !== ONE_LINE) remembered = decided.known;
     }
     expect(remembered).toBeDefined();
-    const buf = lineOf(9);
-    const decided = fastParse(buf, 0, buf.length, ctx) as RepeatedAccess;
-    expect(decided.known).toBe(remembered);
-    expect(strip(decided.toEvent())).toEqual(strip(fullEvent(buf.toString())));
-    expect(decided.toEvent().source.details.gke?.pod).toBe('remembered-pod-x2x4q');
+    for (const i of [7, 8, 9]) {
+      const buf = lineOf(i);
+      const decided = fastParse(buf, 0, buf.length, ctx) as RepeatedAccess;
+      expect(decided.known).toBe(remembered);
+      const event = decided.toEvent();
+      expect(strip(event)).toEqual(strip(fullEvent(buf.toString())));
+      expect(event.source.details).toMatchObject({ ip: `10.99.0.${i}`, gke: { pod: `remembered-pod-${i}` } });
+    }
+  });
+
+  it('leaves to the full parser a line whose only new value is one the fast path checks beyond its type (an ASN)', () => {
+    const entry = podRequest(13);
+    const lineOf = (i: number, asn: string) => {
+      entry.insertId = `asn-${i}`;
+      entry.jsonPayload.src_location = { asn: 0, country: 'usa' };
+      // The ASN's digits as written (JSON.stringify would write 1.5 and 1e3 as numbers too).
+      return Buffer.from(JSON.stringify(entry).replace('"asn":0', `"asn":${asn}`));
+    };
+    // Until the cache keeps the access (past any relearning pause earlier tests left; on its first or second sighting).
+    let remembered = false;
+    for (let i = 0; i < 5_000 && !remembered; i++) {
+      const buf = lineOf(i, '15169');
+      const decided = fastParse(buf, 0, buf.length, ctx);
+      remembered = decided instanceof RepeatedAccess && decided.known.auditor !== ONE_LINE;
+    }
+    expect(remembered).toBe(true);
+    for (const asn of ['1.5', '1e3', '-7', '12345678901']) {
+      const buf = lineOf(99, asn);
+      expect(fastParse(buf, 0, buf.length, ctx), asn).toBeUndefined();
+      expect(fullEvent(buf.toString()), asn).toMatchObject({ source: { details: { location: { asn: Number(asn) } } } });
+    }
   });
 
   it("reuses a repeating field's string only for the same bytes (values alike but for their middle)", () => {

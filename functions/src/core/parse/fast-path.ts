@@ -11,9 +11,9 @@
  *   undefined: the full parser decides, counts and reports.
  *
  * What follows from a line's shape alone is decided once per shape (FlowShape): its envelope and
- * type checks, whether its log name is fixed, where its time is, which of its values make a flow's
- * identity. What repeats from line to line is reused, in bounded caches: flow identities (by line
- * shape and the few values of that shape in the identity fields, verified byte for byte), field
+ * type checks, whether its log name is fixed, where its time is, which of its values decide a flow's
+ * access. What repeats from line to line is reused, in bounded caches: flow identities (by line
+ * shape and the few values of that shape that decide the access, verified byte for byte), field
  * strings, GCS sources, credentials and group keys. A flow line of a known shape is returned as a
  * RepeatedAccess — no event built, its time read in ms from the bytes, its time and insertId
  * strings decoded only if a group keeps them: with the access remembered for its identity, or for a
@@ -33,7 +33,7 @@ import { rfc3339Ms } from './timestamp-bytes.js';
 import { auditCredential, gcsEvent, serviceAccountKeyId } from './gcs-data-access.js';
 import { plausibleMs, type ParseContext } from './log-entry.js';
 import { groupKey, groupKeyOf } from '../detect/access-group.js';
-import { buildSource, copySource, sourceKey } from '../source-identity.js';
+import { buildSource, sourceKey } from '../source-identity.js';
 import { flowAccess, flowEvent, isResponseDirection } from './vpc-flow.js';
 import { ONE_LINE, RepeatedAccess, type KnownAccess } from '../repeated-access.js';
 
@@ -415,13 +415,38 @@ function flowEnd(line: Line, end: 'src' | 'dest', ip: string, whole = true): Sou
 /** What a flow of a known identity becomes, or 'skip'. */
 type FlowIdentity = FlowAccessOfIdentity | 'skip';
 
-/** The fields that decide a flow's target, source and action (with its orientation: direction and server port). */
-const IDENTITY_SLOTS = Int32Array.from([
-  S['jsonPayload.connection.src_ip']!,
-  S['jsonPayload.connection.dest_ip']!,
-  S['jsonPayload.connection.protocol']!,
-  ...(['src', 'dest'] as const).flatMap((end) => [END_SLOTS[end].gke, END_SLOTS[end].instance, END_SLOTS[end].vpc, END_SLOTS[end].location]),
-]);
+/** Every field the fast path reads of a flow's ends: a shape with any of them twice is left to the full parser. */
+const END_OBJECT_SLOTS = Int32Array.from(
+  (['src', 'dest'] as const).flatMap((end) => [END_SLOTS[end].gke, END_SLOTS[end].instance, END_SLOTS[end].vpc, END_SLOTS[end].location]),
+);
+
+/**
+ * The fields whose values decide a flow's access — its target, its source's key and its action, or
+ * that it is skipped — when `client` is its client end, given whether that end has GKE details and a
+ * VM (which a line's shape decides), with the line's orientation (direction and server port):
+ * - the protocol (the action) and the server's address (the target, or a skip);
+ * - the server's cluster, namespace, workload and service (a GKE target's name), and both ends' VPC
+ *   (a private target is named within one; an address-less client is keyed by its subnet);
+ * - both ends' location, whose ASN is the one value flowEnd checks beyond its type (plainInt);
+ * - the client's key (sourceKey): its cluster and namespace when it has GKE details, else its VM's
+ *   project and name, else its address.
+ * Not among them: the client's address, pod, workload, service and cluster location when the client
+ * is a pod; its node's or VM's zone; the server's pod, cluster location and VM. Those go only into
+ * the source's other identities, built from the line itself when read (FlowAccessOfIdentity). In the
+ * records of the bench's 300 MB production shard, 36,374 distinct combinations of every field of
+ * both ends make 840 of these; in its nothing-repeats shard (a new pod and node on every line),
+ * 233,146 make 840. The cache then holds 959 and 960 accesses (line shapes split a few).
+ */
+function accessSlots(client: 'src' | 'dest', clientHasGke: boolean, clientHasVm: boolean): number[] {
+  const server = client === 'src' ? 'dest' : 'src';
+  const c = END_SLOTS[client];
+  const s = END_SLOTS[server];
+  const slots = [S['jsonPayload.connection.protocol']!, END_IP_SLOTS[server], s.clusterName, s.podNamespace, s.workloadName, s.serviceName, s.vpc, c.vpc, s.location, c.location];
+  if (clientHasGke) slots.push(c.clusterName, c.podNamespace);
+  else if (clientHasVm) slots.push(c.vmName, c.vmProject);
+  else slots.push(END_IP_SLOTS[client]);
+  return slots;
+}
 
 /**
  * What holds for every line of one line shape whose envelope passed as a flow's (Shape.memo): the
@@ -436,11 +461,12 @@ class FlowShape {
     /** Where the flow's time is: start_time when the shape has it, else timestamp (both strings). */
     readonly timeSlot: number,
     /**
-     * The shape's variable values that lie in the identity fields (see Shape.valuesIn). Two lines of
-     * the shape with the same orientation and equal values there have byte-identical identity fields,
-     * so they parse to the same target, source and action.
+     * The shape's variable values that lie in the fields deciding an access (accessSlots), for a
+     * request (index 0: the client is src) and for a response (1: dest). Two lines of the shape with
+     * the same orientation and equal values there have byte-identical fields there (Shape.valuesIn),
+     * so they parse to the same target, source key and action, and pass or fail the same checks.
      */
-    readonly identity: Int32Array,
+    readonly access: readonly [Int32Array, Int32Array],
     /**
      * src_port, dest_port and protocol: the value holding each (-1 when the shape fixes it), and its
      * number where the shape fixes it (undefined when absent).
@@ -506,12 +532,15 @@ function flowShape(line: Line, shape: Shape): FlowShape | typeof NOT_DECIDABLE {
     if (!line.obj(S['jsonPayload.connection']!)) return NOT_DECIDABLE;
     const timeSlot = line.check(S['jsonPayload.start_time']!, T_STRING) ? S['jsonPayload.start_time']! : S['timestamp']!;
     if (!line.check(timeSlot, T_STRING)) return NOT_DECIDABLE;
-    const identity: number[] = [];
-    for (const slot of IDENTITY_SLOTS) {
-      if (scanner.count[slot]! > 1) return NOT_DECIDABLE;
-      const [first, end] = shape.valuesIn(slot);
-      for (let k = first; k < end; k++) identity.push(k);
-    }
+    for (const slot of END_OBJECT_SLOTS) if (scanner.count[slot]! > 1) return NOT_DECIDABLE;
+    const accessValues = (client: 'src' | 'dest') => {
+      const values = new Set<number>();
+      for (const slot of accessSlots(client, scanner.count[END_SLOTS[client].gke]! > 0, scanner.count[END_SLOTS[client].instance]! > 0)) {
+        const [first, end] = shape.valuesIn(slot);
+        for (let k = first; k < end; k++) values.add(k);
+      }
+      return Int32Array.from([...values].sort((a, b) => a - b));
+    };
     const numberValue = new Int32Array(3).fill(-1);
     const numberFixed: (number | undefined)[] = [];
     NUMBER_SLOTS.forEach((slot, n) => {
@@ -524,7 +553,7 @@ function flowShape(line: Line, shape: Shape): FlowShape | typeof NOT_DECIDABLE {
       } else numberFixed[n] = line.int(slot);
     });
     const [first, end] = shape.valuesIn(S['logName']!);
-    return new FlowShape(shape, first === end, timeSlot, Int32Array.from(identity), numberValue, numberFixed, variableValue(shape, timeSlot), variableValue(shape, ID_SLOT));
+    return new FlowShape(shape, first === end, timeSlot, [accessValues('src'), accessValues('dest')], numberValue, numberFixed, variableValue(shape, timeSlot), variableValue(shape, ID_SLOT));
   } catch (error) {
     if (error === FALLBACK) return NOT_DECIDABLE;
     throw error;
@@ -567,8 +596,9 @@ function flow(line: Line, buf: Buffer, ctx: ParseContext, known: FlowShape | und
   const orientation = (response ? 0x20000 : 0) | serverPort;
   const view = viewOf(buf);
   const knownFlows = (knownFlowsOfThread ??= new KnownFlows<FlowIdentity>());
-  const key = known ? knownFlows.key(view, scanner, known.shape, orientation, known.identity) : -1;
-  const cached = known ? knownFlows.get(key, view, scanner, known.shape, orientation, known.identity) : undefined;
+  const values = known ? known.access[response ? 1 : 0]! : undefined;
+  const key = known ? knownFlows.key(view, scanner, known.shape, orientation, values!) : -1;
+  const cached = known ? knownFlows.get(key, view, scanner, known.shape, orientation, values!) : undefined;
   if (cached === 'skip') return 'skip';
   if (cached) {
     cached.line = linesBegun;
@@ -594,7 +624,7 @@ function flow(line: Line, buf: Buffer, ctx: ParseContext, known: FlowShape | und
     // One string per distinct target, action, source key and group key (SharedStrings): what the
     // cache keeps outlives its line, and would otherwise be copied by every scavenge on the way.
     value = access === 'skip' ? 'skip' : new FlowAccessOfIdentity(parts.string(access.target), parts.string(sourceKey(access.client)), client, parts.string(access.action), true);
-    knownFlows.remember(key, buf, scanner, known.shape, orientation, known.identity, value);
+    knownFlows.remember(key, buf, scanner, known.shape, orientation, values!, value);
   } else value = access === 'skip' ? 'skip' : new FlowAccessOfIdentity(access.target, sourceKey(access.client), client, access.action, false);
   if (value === 'skip') return 'skip';
   // Handed on like a repeat: its time and insertId stay bytes unless a group keeps them (the
@@ -606,20 +636,20 @@ function flow(line: Line, buf: Buffer, ctx: ParseContext, known: FlowShape | und
 let linesBegun = 0;
 
 /**
- * The access every line of one flow identity makes: remembered by the identity cache, or made for
- * one line (ONE_LINE: no auditor keeps a slot for it). Its target, its source's key and its action
- * are decided from what the key needs (flowEnd, not `whole`); the source itself is built only when
- * read — by a line that starts a group (toEvent) — from the line it was last handed on with: every
- * line of an identity has the same bytes in every field the source is read from (IDENTITY_SLOTS).
- * That must happen before the next line is parsed (the RepeatedAccess rule): a later read throws,
- * never reads another line.
+ * The access every line of one flow identity makes — its target, its source's key and its action,
+ * which the fields of accessSlots decide — remembered by the identity cache, or made for one line
+ * (ONE_LINE: no auditor keeps a slot for it). The source itself, whose other identities (a pod's
+ * address, its node) differ from line to line of one access, is built only when read — by a line
+ * that starts a group (toEvent) — from the line the access was last handed on with. That must happen
+ * before the next line is parsed (the RepeatedAccess rule): a later read throws, never reads another
+ * line.
  *
- * Most lines join a group that exists: the production shard's 36,000 identities make ~420 groups,
- * and nearly every line of the nothing-repeats shard is a new pod or node of a known workload.
- * Reading the client end whole and building each source (and, for the cache, sharing it) for every
- * such line, one thread took 1.22-1.36 s for the nothing-repeats shard where it now takes 1.01-1.18 s
- * with one-line accesses lazy (8 alternating runs), and 0.86-0.89 s for the 300 MB production shard
- * where it takes 0.74-0.78 s with remembered ones lazy too (5 alternating runs).
+ * Most lines join a group that exists: the production shard's 840 accesses make ~420 groups, and
+ * nearly every line of the nothing-repeats shard is a new pod or node of a known workload.
+ * Building each line's source, one thread took 1.22-1.36 s for the nothing-repeats shard where it
+ * took 1.01-1.18 s with one-line accesses lazy (8 alternating runs), and 0.86-0.89 s for the 300 MB
+ * production shard where it took 0.74-0.78 s with remembered ones lazy too (5 alternating runs),
+ * while the cache still kept an access per identity of every field.
  */
 class FlowAccessOfIdentity implements KnownAccess {
   readonly kind = 'vpc-flow';
@@ -629,6 +659,7 @@ class FlowAccessOfIdentity implements KnownAccess {
   readonly groupKey: string;
   /** The line this access was last handed on with (linesBegun then). */
   line = linesBegun;
+  /** A one-line access's source, once read. */
   private built: Source | undefined;
 
   constructor(
@@ -648,10 +679,11 @@ class FlowAccessOfIdentity implements KnownAccess {
     if (this.line !== linesBegun) throw new Error("internal error: a flow access's source was read after the next line was parsed");
     const ip = LINE.str(END_IP_SLOTS[this.end])!;
     const source = buildSource(flowEnd(LINE, this.end, ip), this.sourceKey);
-    // The cache keeps a copy, not the line's objects: had objects made for every line outlived
-    // theirs, V8 would allocate every line's in the old generation (see newGroup).
-    this.built = this.auditor === ONE_LINE ? source : copySource(source);
-    return this.built;
+    // A remembered access keeps none: its next line may be another pod's, and a source kept by the
+    // cache would outlive its line (objects made for lines that outlive them make V8 allocate every
+    // line's in the old generation, see newGroup). Group starts read it, a few hundred a batch.
+    if (this.auditor === ONE_LINE) this.built = source;
+    return source;
   }
 }
 

@@ -1,8 +1,9 @@
 /**
  * The flow identities seen in a thread, so a line repeating one is not parsed again (fast-path.ts).
  * An identity is a line shape, an orientation (direction and server port) and the bytes of that
- * shape's values in the identity fields: two lines of one shape with equal values there have
- * byte-identical identity fields (Shape.valuesIn), so they parse to the same target, source and action.
+ * shape's values in the fields that decide a flow's access (fast-path.ts, accessSlots): two lines of
+ * one shape with equal values there have byte-identical fields there (Shape.valuesIn), so they parse
+ * to the same target, source key and action.
  *
  * - Keyed by a hash, in a four-way set-associative table of integers (a set's four records side by
  *   side, 64 bytes); a fifth identity in a set replaces the one remembered first in it. Every hit
@@ -15,11 +16,13 @@
  *   overwrites it); a one-off line is taken for a repeat only when its 30-bit key equals one still
  *   noted (about one line in 4,000 of a flood).
  * - The identities' bytes lie one after another in one buffer (no allocation per entry); it is
- *   emptied with the cache. Bounded: at most LIMIT identities and ARENA_BYTES of values — sized for
- *   a cluster of thousands of pods talking to a handful of destinations in both directions (~37,000
- *   identities of ~120 bytes on the bench's production shard). At 50,000 and 4 MiB the arena filled
- *   and the cache was emptied over and over: 1.46-1.52 s for that 300 MB shard on one thread; 1.27-1.39
- *   s at 120,000 and 16 MiB.
+ *   emptied with the cache. Bounded: at most LIMIT identities and ARENA_BYTES of values — sized
+ *   when an identity was every field of both ends, for a cluster of thousands of pods talking to a
+ *   handful of destinations in both directions (~37,000 identities of ~120 bytes on the bench's
+ *   production shard; 840 since pods of one namespace share theirs). At 50,000 and 4 MiB the arena
+ *   filled and the cache was emptied over and over: 1.46-1.52 s for that 300 MB shard on one thread;
+ *   1.27-1.39 s at 120,000 and 16 MiB. Clients known only by their address (a scan, a flood) still
+ *   make one identity each.
  */
 import { sameBytes } from './bytes.js';
 import type { Shape } from './line-shapes.js';
