@@ -17,7 +17,7 @@ import { ENTRY_ID_LIMIT, groupKey, type AccessGroup } from '../../../functions/s
 import type { Overflow } from '../../../functions/src/core/detect/detectors/tracking-overflow.js';
 import { ScanWorkers, scanFileParallel } from '../../../functions/src/core/read/parallel-scan.js';
 import { emptyStats, ProblemLog, scanStream } from '../../../functions/src/core/read/scan.js';
-import { scanFiles } from '../../../functions/src/core/read/scan-files.js';
+import { hasParallelFile, scanFiles } from '../../../functions/src/core/read/scan-files.js';
 import { scanRange } from '../../../functions/src/core/read/scan-range.js';
 import { chunked, repoRoot, withTempDir } from '../../support/fixtures.js';
 
@@ -353,6 +353,20 @@ describe('parallel scan', () => {
         expect(auditor.findings()).toEqual(serial.auditor.findings());
         expect(groupsOf(auditor)).toEqual(groupsOf(serial.auditor));
       }
+    });
+  });
+
+  it('knows before the scan whether a file will need the workers (plain and large enough; a file it cannot read does not)', async () => {
+    await withTempDir(async (tmp) => {
+      const plain = join(tmp, 'batch.json');
+      const gzipped = join(tmp, 'batch.json.gz');
+      await writeFile(plain, input);
+      await writeFile(gzipped, gzipSync(input));
+      const missing = join(tmp, 'gone.json');
+      expect(await hasParallelFile([gzipped, missing, plain], input.length)).toBe(true);
+      expect(await hasParallelFile([gzipped, missing, plain], input.length + 1)).toBe(false);
+      expect(await hasParallelFile([gzipped, missing], 0)).toBe(false);
+      expect(await hasParallelFile([], 0)).toBe(false);
     });
   });
 

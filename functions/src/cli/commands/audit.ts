@@ -12,7 +12,7 @@ import { findInputFiles, GUNZIP_THREAD_MIN_BYTES, type GunzipThread } from '../.
 import { digestToText } from '../../core/notify/digest-text.js';
 import { loadSqlParsers } from '../../core/sql/analyze.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../../core/read/lines.js';
-import { scanFiles } from '../../core/read/scan-files.js';
+import { hasParallelFile, scanFiles, type FileScan } from '../../core/read/scan-files.js';
 import type { AuditReport } from '../../core/report/audit-report.js';
 import { reportJsonPieces } from '../../core/report/report-json.js';
 import { summarize } from '../../core/report/summary.js';
@@ -117,11 +117,12 @@ function workerPool(setting: 'auto' | number): { get: () => Promise<ScanWorkers>
   const count = setting === 'auto' ? availableParallelism() - 1 : setting;
   const script = new URL('./scan-worker.js', import.meta.url);
   if (count === 0 || !existsSync(fileURLToPath(script))) return undefined;
-  // Loaded and started on the first large file only (files are scanned one at a time).
-  let pool: ScanWorkers | undefined;
+  // Loaded and started once, by the first call: before the baselines load when a file is large
+  // enough (see auditCommand), else never (files are scanned one at a time).
+  let pool: Promise<ScanWorkers> | undefined;
   return {
-    get: async () => (pool ??= new (await import('../../core/read/parallel-scan.js')).ScanWorkers(script, count)),
-    close: async () => pool?.close(),
+    get: () => (pool ??= import('../../core/read/parallel-scan.js').then(({ ScanWorkers }) => new ScanWorkers(script, count))),
+    close: async () => (await pool?.catch(() => undefined))?.close(),
   };
 }
 
@@ -159,6 +160,37 @@ const auditOptions = z
   })
   .loose();
 
+/**
+ * Loads the baselines and scans `files` into a batch auditor. Threads a large file will need start
+ * first, so they boot while the baselines load (a failure shows when the file is scanned), and are
+ * closed however this ends.
+ */
+async function auditFiles(files: readonly string[], options: z.output<typeof auditOptions>, io: CommandIo): Promise<{ auditor: BatchAuditor; scan: FileScan }> {
+  const workers = workerPool(options.workers);
+  try {
+    if (workers && (await hasParallelFile(files, PARALLEL_MIN_BYTES))) workers.get().catch(() => undefined);
+    const baselines = await loadBaselines(options.baselines);
+    const now = options.now ? Date.parse(options.now) : Date.now();
+    const auditor = new BatchAuditor(baselines, { burstThreshold: options['burst-threshold'], maxGroups: options['max-groups'], maxGroupsPerTarget: options['max-groups-per-target'], now });
+    const progress = new Progress(files.length, io.err, 5000, io.progress && !options.quiet);
+    const gunzipScript = gunzipThread(options.workers);
+    const scan = await scanFiles(files, {
+      onEvent: (e) => auditor.add(e),
+      onRepeated: (r) => auditor.addRepeated(r),
+      onProgress: (s) => progress.update(s),
+      maxLineBytes: options['max-line-bytes'],
+      now: () => now,
+      fastPath: !options['full-parse'],
+      ...(workers ? { parallel: { workers: workers.get, auditor, minBytes: PARALLEL_MIN_BYTES, onWorkerFailure: (file: string, message: string) => io.err(workerFailureLine(file, message)) } } : {}),
+      ...(gunzipScript ? { gunzipThread: gunzipScript } : {}),
+    });
+    progress.done(scan);
+    return { auditor, scan };
+  } finally {
+    await workers?.close();
+  }
+}
+
 export async function auditCommand(argv: readonly string[], io: CommandIo): Promise<number> {
   const { values, positionals } = parseCommandArgs('audit', argv, {
     baselines: { type: 'string' },
@@ -184,23 +216,7 @@ export async function auditCommand(argv: readonly string[], io: CommandIo): Prom
   const options = checkOptions('audit', auditOptions, { ...values, 'slack-webhook': webhookFrom(values['slack-webhook'] as string | undefined, io.env) });
   if (positionals.length === 0) throw new UsageError('audit: name at least one PATH of exported logs (see `log-audit audit --help`)');
   const { files, skipped } = await findInputFiles(positionals);
-  const baselines = await loadBaselines(options.baselines);
-  const now = options.now ? Date.parse(options.now) : Date.now();
-  const auditor = new BatchAuditor(baselines, { burstThreshold: options['burst-threshold'], maxGroups: options['max-groups'], maxGroupsPerTarget: options['max-groups-per-target'], now });
-  const progress = new Progress(files.length, io.err, 5000, io.progress && !options.quiet);
-  const workers = workerPool(options.workers);
-  const gunzipScript = gunzipThread(options.workers);
-  const scan = await scanFiles(files, {
-    onEvent: (e) => auditor.add(e),
-    onRepeated: (r) => auditor.addRepeated(r),
-    onProgress: (s) => progress.update(s),
-    maxLineBytes: options['max-line-bytes'],
-    now: () => now,
-    fastPath: !options['full-parse'],
-    ...(workers ? { parallel: { workers: workers.get, auditor, minBytes: PARALLEL_MIN_BYTES, onWorkerFailure: (file: string, message: string) => io.err(workerFailureLine(file, message)) } } : {}),
-    ...(gunzipScript ? { gunzipThread: gunzipScript } : {}),
-  }).finally(() => workers?.close());
-  progress.done(scan);
+  const { auditor, scan } = await auditFiles(files, options, io);
   if (auditor.hasStatements()) await loadSqlParsers();
   const findings = auditor.findings();
   const summary = summarize(scan.stats, scan.bytes, scan.problems, findings, auditor.targets());

@@ -34,11 +34,25 @@ export interface ScanFilesOptions {
   fastPath?: boolean;
 }
 
+/** Whether `file` is scanned on worker threads: uncompressed, and of `minBytes` or more. */
+async function scannedInParallel(file: string, minBytes: number): Promise<boolean> {
+  return !isGzipFile(file) && (await stat(file)).size >= minBytes;
+}
+
+/**
+ * Whether any of `files` will be scanned on worker threads, so a caller can start them early. A file
+ * that cannot be read counts as not: scanFiles reports it when its turn comes.
+ */
+export async function hasParallelFile(files: readonly string[], minBytes: number): Promise<boolean> {
+  for (const file of files) if (await scannedInParallel(file, minBytes).catch(() => false)) return true;
+  return false;
+}
+
 export async function scanFiles(files: readonly string[], options: ScanFilesOptions): Promise<FileScan> {
   const scan: FileScan = { stats: emptyStats(), problems: new ProblemLog(), bytes: 0 };
   for (const file of files) {
     try {
-      const parallel = options.parallel && (await stat(file)).size >= options.parallel.minBytes && !isGzipFile(file) ? options.parallel : undefined;
+      const parallel = options.parallel && (await scannedInParallel(file, options.parallel.minBytes)) ? options.parallel : undefined;
       const onBytes = (n: number) => {
         scan.bytes += n;
         options.onProgress?.(scan, file);
