@@ -415,10 +415,13 @@ function flowEnd(line: Line, end: 'src' | 'dest', ip: string, whole = true): Sou
 /** What a flow of a known identity becomes, or 'skip'. */
 type FlowIdentity = FlowAccessOfIdentity | 'skip';
 
-/** Every field the fast path reads of a flow's ends: a shape with any of them twice is left to the full parser. */
-const END_OBJECT_SLOTS = Int32Array.from(
-  (['src', 'dest'] as const).flatMap((end) => [END_SLOTS[end].gke, END_SLOTS[end].instance, END_SLOTS[end].vpc, END_SLOTS[end].location]),
-);
+/** The fields a flow's access and source are read from: a shape with any of them twice is left to the full parser. */
+const FLOW_ENDS_SLOTS = Int32Array.from([
+  END_IP_SLOTS.src,
+  END_IP_SLOTS.dest,
+  S['jsonPayload.connection.protocol']!,
+  ...(['src', 'dest'] as const).flatMap((end) => [END_SLOTS[end].gke, END_SLOTS[end].instance, END_SLOTS[end].vpc, END_SLOTS[end].location]),
+]);
 
 /**
  * The fields whose values decide a flow's access — its target, its source's key and its action, or
@@ -532,7 +535,7 @@ function flowShape(line: Line, shape: Shape): FlowShape | typeof NOT_DECIDABLE {
     if (!line.obj(S['jsonPayload.connection']!)) return NOT_DECIDABLE;
     const timeSlot = line.check(S['jsonPayload.start_time']!, T_STRING) ? S['jsonPayload.start_time']! : S['timestamp']!;
     if (!line.check(timeSlot, T_STRING)) return NOT_DECIDABLE;
-    for (const slot of END_OBJECT_SLOTS) if (scanner.count[slot]! > 1) return NOT_DECIDABLE;
+    for (const slot of FLOW_ENDS_SLOTS) if (scanner.count[slot]! > 1) return NOT_DECIDABLE;
     const accessValues = (client: 'src' | 'dest') => {
       const values = new Set<number>();
       for (const slot of accessSlots(client, scanner.count[END_SLOTS[client].gke]! > 0, scanner.count[END_SLOTS[client].instance]! > 0)) {
