@@ -48,8 +48,9 @@ export function sourceKey(details: SourceDetails): string {
 
 /**
  * Builds the identities of a source from whatever a log line told us about it: its key first
- * (sourceKey, or the key a caller computed from these details), then the rest in the order below. (One array, pushed to: this runs for every flow
- * the fast path has not seen, where unshift, filter and spread made it a fifth of the garbage.)
+ * (sourceKey, or the key a caller computed from these details), then the rest in the order below.
+ * (One array, pushed to: this runs for every flow the fast path has not seen, where unshift, filter
+ * and spread made it a fifth of the garbage.)
  */
 export function buildSource(details: SourceDetails, key = sourceKey(details)): Source {
   const rest: string[] = [];
