@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -80,6 +81,47 @@ describe('baselines problems', () => {
       }
     });
   });
+});
+
+describe('a large gzip file (gunzipped on a thread started before the baselines load)', () => {
+  /** A gzip file over the 4 MiB at which the CLI gunzips on a thread: entries padded with bytes that do not compress. */
+  async function bigGzip(dir: string): Promise<string> {
+    const gcs = (await readFile(join(formatFixtures, 'gcs-data-access.jsonl'), 'utf8')).split('\n').filter(Boolean);
+    const pad = (i: number) => Array.from({ length: 48 }, (_, k) => createHash('sha256').update(`${i}.${k}`).digest('base64')).join('');
+    const lines = Array.from({ length: 3000 }, (_, i) => gcs[i % gcs.length]!.replace(/^\{/, `{"pad":"${pad(i)}",`));
+    const file = join(dir, 'big.json.gz');
+    const gz = gzipSync(lines.join('\n'));
+    expect(gz.length).toBeGreaterThan(4 * 1024 * 1024);
+    await writeFile(file, gz);
+    return file;
+  }
+
+  it('audits it as the one-thread gunzip does', async () => {
+    await withTempDir(async (dir) => {
+      const file = await bigGzip(dir);
+      await mkdir(join(dir, 'baselines'));
+      const audit = (extra: string[]) => runCli(['audit', '--baselines', join(dir, 'baselines'), '--format', 'json', '--now', '2026-11-24T00:00:00Z', ...extra, file]);
+      const threaded = audit([]);
+      const inThread = audit(['--workers', '0']);
+      expect(threaded.status).toBe(0);
+      expect(threaded.stderr).toBe(inThread.stderr);
+      const report = JSON.parse(threaded.stdout);
+      expect(report.summary).toMatchObject({ files: 1, lines: 3000, parsed: 3000, fileErrors: 0 });
+      expect(report).toEqual(JSON.parse(inThread.stdout));
+    });
+  });
+
+  it('stops the thread and exits when the baselines do not load', async () => {
+    await withTempDir(async (dir) => {
+      const file = await bigGzip(dir);
+      await mkdir(join(dir, 'baselines/gcs'), { recursive: true });
+      await writeFile(join(dir, 'baselines/gcs/bbb.yaml'), 'version: 1\nkind: gcs\ntarget: bbb\nsources:\n  - match: somewhere\n');
+      // A thread left running would keep the process alive: the test would time out.
+      const result = await runCliAsync(['audit', '--baselines', join(dir, 'baselines'), file]);
+      expect(result.status).toBe(3);
+      expect(result.stderr).toMatch(/bbb\.yaml:5/);
+    });
+  }, 20_000);
 });
 
 describe('learn + audit on the bundled examples', () => {

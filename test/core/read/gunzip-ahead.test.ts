@@ -7,8 +7,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { gunzipAhead } from '../../../functions/src/core/read/gunzip-ahead.js';
-import { scanFiles } from '../../../functions/src/core/read/scan-files.js';
+import { GunzipAhead, gunzipAhead } from '../../../functions/src/core/read/gunzip-ahead.js';
+import { scanFiles, startGunzipEarly } from '../../../functions/src/core/read/scan-files.js';
 import { formatFixtures, linesAddUp, repoRoot, withTempDir, writeTruncatedGzip } from '../../support/fixtures.js';
 
 const script = join(repoRoot, 'functions/dist/gunzip-worker.js');
@@ -76,6 +76,93 @@ describe('gunzipAhead', () => {
         if (seen > 8192) break;
       }
       expect(seen).toBe(3 * 4096);
+    });
+  });
+});
+
+describe('GunzipAhead, started before it is read', () => {
+  it('keeps its thread while the reader has not come yet, then passes every byte', async () => {
+    await withTempDir(async (dir) => {
+      const text = Buffer.from(sampleText(20_000));
+      const file = join(dir, 'batch.json.gz');
+      await writeFile(file, gzipSync(text));
+      const started = new GunzipAhead(file, script, 4096);
+      // Both slots fill, and the thread waits (asynchronously) for one to be emptied.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(started.unread).toBe(true);
+      const { bytes } = await collect(started.chunks());
+      expect(bytes.equals(text)).toBe(true);
+      expect(started.unread).toBe(false);
+      await expect(collect(started.chunks())).rejects.toThrow(/read already/);
+    });
+  });
+
+  it('fails, not waits forever, when its thread exits with both slots full and no end written', async () => {
+    await withTempDir(async (dir) => {
+      // A thread that misbehaves: fills both slots, then exits without writing the end.
+      const broken = join(dir, 'fills-and-exits.mjs');
+      await writeFile(
+        broken,
+        [
+          "import { workerData } from 'node:worker_threads';",
+          'const control = new Int32Array(workerData.control);',
+          'for (const slot of [0, 1]) { Atomics.store(control, slot, workerData.slotBytes); Atomics.notify(control, slot); }',
+        ].join('\n'),
+      );
+      const started = new GunzipAhead(join(dir, 'unused.json.gz'), broken, 4096);
+      // Read only once it has gone (as when a thread started early crashes before its file's turn).
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await expect(collect(started.chunks())).rejects.toThrow(/exited \(code 0\)/);
+    });
+  }, 10_000);
+
+  it('stops a thread that is never read', async () => {
+    await withTempDir(async (dir) => {
+      const file = join(dir, 'batch.json.gz');
+      await writeFile(file, gzipSync(sampleText(20_000)));
+      await new GunzipAhead(file, script, 4096).close();
+    });
+  });
+});
+
+describe('startGunzipEarly', () => {
+  const threaded = { script, minBytes: 1024 };
+
+  it('starts a thread only for a first file that is gzip and large enough', async () => {
+    await withTempDir(async (dir) => {
+      const big = join(dir, 'big.json.gz');
+      const small = join(dir, 'small.json.gz');
+      const plain = join(dir, 'plain.json');
+      await writeFile(big, gzipSync(sampleText(20_000)));
+      await writeFile(small, gzipSync(sampleText(3)));
+      await writeFile(plain, sampleText(20_000));
+      const started = await startGunzipEarly([big, plain], threaded);
+      expect(started?.path).toBe(big);
+      await started?.close();
+      expect(await startGunzipEarly([plain, big], threaded)).toBeUndefined();
+      expect(await startGunzipEarly([small, big], threaded)).toBeUndefined();
+      expect(await startGunzipEarly([join(dir, 'gone.json.gz'), big], threaded)).toBeUndefined();
+      expect(await startGunzipEarly([], threaded)).toBeUndefined();
+    });
+  });
+
+  it('is read by the scan of that file, once: the same file named again gets a thread of its own', async () => {
+    await withTempDir(async (dir) => {
+      const file = join(dir, 'batch.json.gz');
+      await writeFile(file, gzipSync(Array.from({ length: 3000 }, (_, i) => gcsLines[i % gcsLines.length]).join('\n')));
+      const started = await startGunzipEarly([file, file], threaded);
+      const events: unknown[] = [];
+      const inThread: unknown[] = [];
+      try {
+        const scan = await scanFiles([file, file], { onEvent: (e) => events.push(e), gunzipThread: { ...threaded, started: started! } });
+        expect(started!.unread).toBe(false);
+        expect(scan.stats.fileErrors).toBe(0);
+        expect(scan.stats.parsed).toBe(6000);
+      } finally {
+        await started?.close();
+      }
+      await scanFiles([file, file], { onEvent: (e) => inThread.push(e) });
+      expect(events).toEqual(inThread);
     });
   });
 });

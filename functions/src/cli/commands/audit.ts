@@ -12,7 +12,8 @@ import { findInputFiles, GUNZIP_THREAD_MIN_BYTES, type GunzipThread } from '../.
 import { digestToText } from '../../core/notify/digest-text.js';
 import { loadSqlParsers } from '../../core/sql/analyze.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../../core/read/lines.js';
-import { hasParallelFile, scanFiles, type FileScan } from '../../core/read/scan-files.js';
+import type { GunzipAhead } from '../../core/read/gunzip-ahead.js';
+import { hasParallelFile, scanFiles, startGunzipEarly, type FileScan } from '../../core/read/scan-files.js';
 import type { AuditReport } from '../../core/report/audit-report.js';
 import { reportJsonPieces } from '../../core/report/report-json.js';
 import { summarize } from '../../core/report/summary.js';
@@ -167,13 +168,15 @@ const auditOptions = z
  */
 async function auditFiles(files: readonly string[], options: z.output<typeof auditOptions>, io: CommandIo): Promise<{ auditor: BatchAuditor; scan: FileScan }> {
   const workers = workerPool(options.workers);
+  const gunzip = gunzipThread(options.workers);
+  let early: GunzipAhead | undefined;
   try {
     if (workers && (await hasParallelFile(files, PARALLEL_MIN_BYTES))) workers.get().catch(() => undefined);
+    if (gunzip) early = await startGunzipEarly(files, gunzip);
     const baselines = await loadBaselines(options.baselines);
     const now = options.now ? Date.parse(options.now) : Date.now();
     const auditor = new BatchAuditor(baselines, { burstThreshold: options['burst-threshold'], maxGroups: options['max-groups'], maxGroupsPerTarget: options['max-groups-per-target'], now });
     const progress = new Progress(files.length, io.err, 5000, io.progress && !options.quiet);
-    const gunzipScript = gunzipThread(options.workers);
     const scan = await scanFiles(files, {
       onEvent: (e) => auditor.add(e),
       onRepeated: (r) => auditor.addRepeated(r),
@@ -182,12 +185,12 @@ async function auditFiles(files: readonly string[], options: z.output<typeof aud
       now: () => now,
       fastPath: !options['full-parse'],
       ...(workers ? { parallel: { workers: workers.get, auditor, minBytes: PARALLEL_MIN_BYTES, onWorkerFailure: (file: string, message: string) => io.err(workerFailureLine(file, message)) } } : {}),
-      ...(gunzipScript ? { gunzipThread: gunzipScript } : {}),
+      ...(gunzip ? { gunzipThread: { ...gunzip, ...(early ? { started: early } : {}) } } : {}),
     });
     progress.done(scan);
     return { auditor, scan };
   } finally {
-    await workers?.close();
+    await Promise.all([workers?.close(), early?.close()]);
   }
 }
 

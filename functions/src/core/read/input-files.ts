@@ -4,6 +4,8 @@ import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+// A type only (erased at run time): the module and node:worker_threads load with the first large gzip file.
+import type { GunzipAhead } from './gunzip-ahead.js';
 import { GUNZIP_CHUNK_BYTES, GZIP_READ_CHUNK_BYTES } from './gunzip-slots.js';
 import { collectingAsRead } from './young-collections.js';
 
@@ -15,8 +17,8 @@ const EXPORT_FILE = /\.(json|jsonl|ndjson)(\.gz)?$/i;
  * size, passed on when full (joinChunks): the scan then takes 1,000 chunks a GiB, not 16,000.
  */
 export const JOINED_CHUNK_BYTES = 1024 * 1024;
-/** Reads of a plain file scanned on one thread (readAhead): 2 MiB measured fastest (1 MiB: −4%). */
-const READ_AHEAD_CHUNK_BYTES = 2 * 1024 * 1024;
+/** Reads of a plain file scanned on one thread (readAhead): 2 MiB measured fastest (1 MiB: −4%); a gunzip thread's slots too. */
+export const READ_AHEAD_CHUNK_BYTES = 2 * 1024 * 1024;
 /** Gzip files this large (compressed) are gunzipped on a thread of their own: starting it costs ~30 ms. */
 export const GUNZIP_THREAD_MIN_BYTES = 4 * 1024 * 1024;
 
@@ -82,6 +84,8 @@ export function isGzip(head: Uint8Array): boolean {
 export interface GunzipThread {
   script: string | URL;
   minBytes: number;
+  /** A thread started before its file was opened (startGunzipEarly): that file's first open reads it. */
+  started?: GunzipAhead;
 }
 
 export interface OpenOptions {
@@ -105,6 +109,7 @@ export async function openInputFile(path: string, options: OpenOptions = {}): Pr
   // The file is opened twice (two bytes, then the chunks) on purpose: the readers open their
   // descriptor only once they are iterated, so a generator that is never read holds none.
   if (reuse && !isGzipFile(path)) return readAhead(path, READ_AHEAD_CHUNK_BYTES, onBytes);
+  if (reuse && gunzipThread?.started?.path === path && gunzipThread.started.unread) return gunzipThread.started.chunks(onBytes);
   if (reuse && gunzipThread && (await stat(path)).size >= gunzipThread.minBytes) {
     const { gunzipAhead } = await import('./gunzip-ahead.js');
     return gunzipAhead(path, gunzipThread.script, READ_AHEAD_CHUNK_BYTES, onBytes);

@@ -3,7 +3,8 @@ import type { AccessEvent } from '../access-event.js';
 import { stat } from 'node:fs/promises';
 import type { RangeMerger } from '../detect/auditor.js';
 import type { RepeatedAccess } from '../repeated-access.js';
-import { isGzipFile, openInputFile, type GunzipThread } from './input-files.js';
+import type { GunzipAhead } from './gunzip-ahead.js';
+import { isGzipFile, openInputFile, READ_AHEAD_CHUNK_BYTES, type GunzipThread } from './input-files.js';
 import type { ScanWorkers } from './parallel-scan.js';
 import { emptyStats, ProblemLog, scanStream, type BatchStats } from './scan.js';
 
@@ -46,6 +47,25 @@ async function scannedInParallel(file: string, minBytes: number): Promise<boolea
 export async function hasParallelFile(files: readonly string[], minBytes: number): Promise<boolean> {
   for (const file of files) if (await scannedInParallel(file, minBytes).catch(() => false)) return true;
   return false;
+}
+
+/**
+ * The gunzip thread of the first of `files`, started now when that file is gzip and large enough for
+ * one, so that it boots while the caller does other work (it passes the thread on as
+ * `gunzipThread.started` and closes it at the end). Only the first file's: a later one's thread would
+ * sit on its slots for the whole scan before it. Undefined otherwise, or when the file cannot be
+ * read (scanFiles reports it when its turn comes).
+ */
+export async function startGunzipEarly(files: readonly string[], gunzipThread: GunzipThread): Promise<GunzipAhead | undefined> {
+  const first = files[0];
+  if (first === undefined) return undefined;
+  try {
+    if (!isGzipFile(first) || (await stat(first)).size < gunzipThread.minBytes) return undefined;
+  } catch {
+    return undefined;
+  }
+  const { GunzipAhead } = await import('./gunzip-ahead.js');
+  return new GunzipAhead(first, gunzipThread.script, READ_AHEAD_CHUNK_BYTES);
 }
 
 export async function scanFiles(files: readonly string[], options: ScanFilesOptions): Promise<FileScan> {
