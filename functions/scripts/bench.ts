@@ -23,6 +23,7 @@ import { parseArgs } from 'node:util';
 import { createGzip } from 'node:zlib';
 import { bundleEntry, bundleFunction, FUNCTION_GLIBC_TUNABLES, FUNCTION_NODE_OPTIONS, FUNCTION_RUNTIME_FILES } from './bundle-function.mjs';
 import { rng } from '../../examples/scenario.js';
+import { median } from './bench/median.js';
 import { manyPrincipalsGcs, productionFlows } from './bench/production-flows.js';
 import { FakeGcsServer } from '../../test/support/gcs-server.js';
 
@@ -313,11 +314,6 @@ function timed(args: string[], env: Record<string, string> = {}): Promise<Timed>
       }
     });
   });
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 /** A row's runs: the median wall time and peak RSS, the highest peak RSS, and every run's figures. */

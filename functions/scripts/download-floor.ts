@@ -14,6 +14,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { median } from './bench/median.js';
 import { bundleEntry, FUNCTION_GLIBC_TUNABLES, FUNCTION_NODE_OPTIONS } from './bundle-function.mjs';
 import { FakeGcsServer } from '../../test/support/gcs-server.js';
 
@@ -38,8 +39,6 @@ function run(script: string, args: string[], env: Record<string, string>): Promi
     });
   });
 }
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({ allowPositionals: true, options: { runs: { type: 'string', default: '3' }, help: { type: 'boolean' } } });
