@@ -64,8 +64,9 @@ function addKeyId(group: AccessGroup, key: string): void {
 export const ENTRY_ID_LIMIT = 50;
 
 /**
- * Keys of groups that a thread's earlier range of a scan already gave all ENTRY_ID_LIMIT entry ids,
- * with where that range starts. Ranges are merged in file order, so by the time a later range's
+ * Keys of groups that a thread's earlier range of a scan already gave all ENTRY_ID_LIMIT entry ids —
+ * or whose batch group, merged so far, takes none or has them all (noteKeys) — with where that
+ * range starts. Ranges are merged in file order, so by the time a later range's
  * group is merged, the merged group has its ids and mergeInto takes none from it: a group of such a
  * key in a range that starts after it need not collect (decode, concatenate) any. A thread may scan
  * a later range before an earlier one, hence the offsets. Kept per thread and per scan; bounded
@@ -82,14 +83,22 @@ export class CompleteEntryIds {
 
   /** Notes the groups of a range starting at `start`, scanned on this thread. */
   note(groups: readonly AccessGroup[], start: number): void {
-    for (const group of groups) {
-      if (group.entryIds.length < ENTRY_ID_LIMIT) continue;
-      const key = groupKey(group);
-      const known = this.keys.get(key);
-      if (known !== undefined && known <= start) continue;
-      if (this.keys.size >= 100_000) this.keys.clear();
-      this.keys.set(key, start);
-    }
+    for (const group of groups) if (group.entryIds.length >= ENTRY_ID_LIMIT) this.noteKey(groupKey(group), start);
+  }
+
+  /**
+   * Notes keys whose batch group takes no more entry ids once the range starting at `start` is
+   * merged — it is quiet, or has all ENTRY_ID_LIMIT (the parallel scan's merge tells every thread).
+   */
+  noteKeys(keys: readonly string[], start: number): void {
+    for (const key of keys) this.noteKey(key, start);
+  }
+
+  private noteKey(key: string, start: number): void {
+    const known = this.keys.get(key);
+    if (known !== undefined && known <= start) return;
+    if (this.keys.size >= 100_000) this.keys.clear();
+    this.keys.set(key, start);
   }
 }
 

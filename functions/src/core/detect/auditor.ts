@@ -65,6 +65,8 @@ export interface RangeMerger {
   mergeGroup(group: AccessGroup): boolean;
   /** Whether the batch has a range's group already (merging it would merge into it, not add it); changes nothing. */
   hasGroup(group: AccessGroup): boolean;
+  /** Whether the batch's group of a merged range's group takes no more entry ids (quiet, or full); changes nothing. */
+  entryIdsComplete(group: AccessGroup): boolean;
   mergeOverflow(overflow: Overflow): void;
   /** The targets closed so far, which ranges scanned from now on are told of. */
   readonly closed: ClosedTargets;
@@ -189,6 +191,11 @@ export class BatchAuditor implements RangeMerger {
   /** Whether this batch has a group aggregated elsewhere already: merging it would merge into it (RangeMerger). */
   hasGroup(group: AccessGroup): boolean {
     return this.groups.has(groupKey(this.resolved(group)));
+  }
+
+  entryIdsComplete(group: AccessGroup): boolean {
+    const batch = this.groups.get(groupKey(this.resolved(group)));
+    return batch !== undefined && batch.entryIds.length >= batch.entryIdLimit;
   }
 
   /**

@@ -19,9 +19,14 @@ function onScan(next: number): void {
 
 /**
  * A range to scan; targets the main thread closed (applied at once, even during a range: see
- * ClosedTargets); or word that the main thread reads the rest of the scan itself (ranges stop).
+ * ClosedTargets); group keys whose batch group needs no more entry ids (CompleteEntryIds, for the
+ * ranges after `start`); or word that the main thread reads the rest of the scan itself (ranges stop).
  */
-type Message = (RangeTask & { id: number }) | { scan: number; closed: ClosedTargetsUpdate } | { scan: number; stop: true };
+type Message =
+  | (RangeTask & { id: number })
+  | { scan: number; closed: ClosedTargetsUpdate }
+  | { scan: number; complete: { keys: string[]; start: number } }
+  | { scan: number; stop: true };
 
 /** Ranges are scanned in the order they came, one after the other. */
 let queue = Promise.resolve();
@@ -30,6 +35,10 @@ parentPort?.on('message', (message: Message) => {
   onScan(message.scan);
   if ('closed' in message) {
     known.closed.apply(message.closed);
+    return;
+  }
+  if ('complete' in message) {
+    known.completeEntryIds.noteKeys(message.complete.keys, message.complete.start);
     return;
   }
   if ('stop' in message) {
