@@ -12,9 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildScenario, DEFAULT_OPTIONS } from '../../../examples/scenario.js';
 import { Learner } from '../../../functions/src/core/baseline/learn.js';
 import { loadBaselines, writeLearned, type LoadedBaseline } from '../../../functions/src/core/baseline/store.js';
-import { BatchAuditor } from '../../../functions/src/core/detect/auditor.js';
+import { BatchAuditor, type RangeMerger } from '../../../functions/src/core/detect/auditor.js';
 import { CompleteEntryIds, ENTRY_ID_LIMIT, groupKey, type AccessGroup } from '../../../functions/src/core/detect/access-group.js';
-import type { Overflow } from '../../../functions/src/core/detect/detectors/tracking-overflow.js';
 import { ScanWorkers, scanFileParallel } from '../../../functions/src/core/read/parallel-scan.js';
 import { emptyStats, ProblemLog, scanStream } from '../../../functions/src/core/read/scan.js';
 import { hasParallelFile, scanFiles } from '../../../functions/src/core/read/scan-files.js';
@@ -72,6 +71,18 @@ async function fileOf(bytes: Buffer): Promise<string> {
   return file;
 }
 
+/** The batch's auditor as the ranges' merger, showing `onMerge` each range group before it is merged. */
+function watching(auditor: BatchAuditor, onMerge: (group: AccessGroup) => unknown): RangeMerger {
+  return {
+    closed: auditor.closed,
+    flowAliasPairs: auditor.flowAliasPairs,
+    hasGroup: (g) => auditor.hasGroup(g),
+    entryIdsComplete: (g) => auditor.entryIdsComplete(g),
+    mergeGroup: (g) => (onMerge(g), auditor.mergeGroup(g)),
+    mergeOverflow: (o) => auditor.mergeOverflow(o),
+  };
+}
+
 type Caps = { maxGroupsPerTarget?: number; maxLineBytes?: number };
 
 async function serialScan(file: string, bytes: Buffer, caps: Caps = {}) {
@@ -95,14 +106,7 @@ async function parallelScan(file: string, ranges: { rangeBytes?: number; maxRang
     workers,
     stats: parallel.stats,
     problems: parallel.problems,
-    auditor: {
-      closed: auditor.closed,
-      flowAliasPairs: auditor.flowAliasPairs,
-      hasGroup: (g) => auditor.hasGroup(g),
-      entryIdsComplete: (g) => auditor.entryIdsComplete(g),
-      mergeGroup: (g) => (parallel.mergedGroups++, auditor.mergeGroup(g)),
-      mergeOverflow: (o) => auditor.mergeOverflow(o),
-    },
+    auditor: watching(auditor, () => parallel.mergedGroups++),
     onEvent: (e) => parallel.auditor.add(e),
     onBytes: (n) => (parallel.bytes += n),
     now,
@@ -169,18 +173,10 @@ describe('parallel scan', () => {
     // Ids a range shipped for a group whose batch group already took no more: collected for nothing.
     let wasted = 0;
     let shipped = 0;
-    const counting = {
-      closed: auditor.closed,
-      flowAliasPairs: auditor.flowAliasPairs,
-      hasGroup: (g: AccessGroup) => auditor.hasGroup(g),
-      entryIdsComplete: (g: AccessGroup) => auditor.entryIdsComplete(g),
-      mergeGroup: (g: AccessGroup) => {
-        shipped += g.entryIds.length;
-        if (auditor.entryIdsComplete(g)) wasted += g.entryIds.length;
-        return auditor.mergeGroup(g);
-      },
-      mergeOverflow: (o: Overflow) => auditor.mergeOverflow(o),
-    };
+    const counting = watching(auditor, (g) => {
+      shipped += g.entryIds.length;
+      if (auditor.entryIdsComplete(g)) wasted += g.entryIds.length;
+    });
     const stats = emptyStats();
     await scanFileParallel(file, { workers, stats, problems: new ProblemLog(), auditor: counting, onEvent: (e) => auditor.add(e), now, rangeBytes: 300_000 });
     expect(stats).toEqual(serial.stats);
@@ -276,14 +272,7 @@ describe('parallel scan', () => {
       expect(serial.auditor.findings().filter((f) => f.type === 'tracking-overflow').map((f) => f.target)).toEqual(['acme-prod/prod-vpc/10.120.0.4:6379']);
       const auditor = new BatchAuditor(baselines, { now: now(), ...caps });
       let floodGroups = 0;
-      const counting = {
-        closed: auditor.closed,
-        mergeGroup: (g: AccessGroup) => (floodGroups++, auditor.mergeGroup(g)),
-        hasGroup: (g: AccessGroup) => auditor.hasGroup(g),
-        entryIdsComplete: (g: AccessGroup) => auditor.entryIdsComplete(g),
-        mergeOverflow: (o: Overflow) => auditor.mergeOverflow(o),
-        flowAliasPairs: auditor.flowAliasPairs,
-      };
+      const counting = watching(auditor, () => floodGroups++);
       const stats = emptyStats();
       await scanFileParallel(file, { workers, stats, problems: new ProblemLog(), auditor: counting, onEvent: (e) => auditor.add(e), now, rangeBytes: 256 * 1024, maxRangeGroups: 1_000 });
       expect(stats).toEqual(serial.stats);
@@ -321,14 +310,7 @@ describe('parallel scan', () => {
     for (const rangeBytes of [8 * 1024 * 1024, 256 * 1024]) {
       const auditor = new BatchAuditor(baselines, { now: now(), ...caps });
       let floodGroups = 0;
-      const counting = {
-        closed: auditor.closed,
-        mergeGroup: (g: AccessGroup) => (g.source.key.startsWith('ip:203.0.') && floodGroups++, auditor.mergeGroup(g)),
-        hasGroup: (g: AccessGroup) => auditor.hasGroup(g),
-        entryIdsComplete: (g: AccessGroup) => auditor.entryIdsComplete(g),
-        mergeOverflow: (o: Overflow) => auditor.mergeOverflow(o),
-        flowAliasPairs: auditor.flowAliasPairs,
-      };
+      const counting = watching(auditor, (g) => g.source.key.startsWith('ip:203.0.') && floodGroups++);
       const stats = emptyStats();
       const problems = new ProblemLog();
       await scanFileParallel(file, { workers, stats, problems, auditor: counting, onEvent: (e) => auditor.add(e), now, rangeBytes, maxRangeGroups: 1_000 });
@@ -368,14 +350,7 @@ describe('parallel scan', () => {
     // The same file twice in one batch: the second time, its first range meets the groups of the first.
     const auditor = new BatchAuditor(baselines, { now: now() });
     let merged = 0;
-    const counting = {
-      closed: auditor.closed,
-      hasGroup: (g: AccessGroup) => auditor.hasGroup(g),
-      entryIdsComplete: (g: AccessGroup) => auditor.entryIdsComplete(g),
-      mergeGroup: (g: AccessGroup) => (merged++, auditor.mergeGroup(g)),
-      mergeOverflow: (o: Overflow) => auditor.mergeOverflow(o),
-      flowAliasPairs: auditor.flowAliasPairs,
-    };
+    const counting = watching(auditor, () => merged++);
     for (const time of [1, 2]) {
       const stats = emptyStats();
       const problems = new ProblemLog();
