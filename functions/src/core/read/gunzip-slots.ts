@@ -1,9 +1,9 @@
 /**
- * The layout two threads share to pass gunzipped bytes (gunzip-worker.ts writes, gunzip-ahead.ts
- * reads): two slots of `slotBytes` in one SharedArrayBuffer, used in turn, and a control array. And
- * how a gzip file is read and gunzipped, the same on the gunzip thread and on one thread
- * (input-files.ts): a module of constants and types, so the worker's bundle takes nothing else.
+ * How a gzip file is read and gunzipped, the same on the gunzip thread (gunzip-worker.ts, which
+ * writes into the shared slots of byte-slots.ts) and on one thread (input-files.ts): a module of
+ * constants and types, so the worker's bundle takes nothing else.
  */
+import type { SlotTask } from './byte-slots.js';
 
 /**
  * Reads of a gzip file, on either thread: 512 KiB. With reads of 768 KiB or 1 MiB, V8 ran 33–53 full
@@ -16,28 +16,7 @@ export const GZIP_READ_CHUNK_BYTES = 512 * 1024;
 /** Gunzip's output chunks, on either thread: gunzip is ~3× faster with 1 MiB than with the 16 KiB default. */
 export const GUNZIP_CHUNK_BYTES = 1024 * 1024;
 
-/** control[slot] while the slot waits for bytes. */
-export const EMPTY = -1;
-/** control[slot] when the worker failed: its message says why. */
-export const FAILED = -2;
-/** control[slot] ≥ 0: the slot holds that many bytes; 0 means the end of the stream. */
-
-/** Int32 indexes of the control array: the two slots' states. */
-export const SLOT_STATES = 2;
-
-export interface GunzipTask {
+/** The gunzip thread's task: the file, and the slots it writes into. */
+export interface GunzipTask extends SlotTask {
   path: string;
-  slotBytes: number;
-  /** 2 × slotBytes. */
-  data: SharedArrayBuffer;
-  /** Int32Array(SLOT_STATES): each slot's state. */
-  control: SharedArrayBuffer;
-  /** BigInt64Array(1): compressed bytes read so far (progress). */
-  read: SharedArrayBuffer;
-}
-
-/** Why the worker failed; `code` is zlib's (Z_…) for a corrupt or truncated file (see scan.ts). */
-export interface GunzipFailure {
-  error: string;
-  code?: string;
 }
