@@ -1,6 +1,6 @@
 /**
- * The deployed source of the audit functions: our bundled code (esbuild), the files it reads beside
- * itself (PostgreSQL's parser as WebAssembly), a package.json naming only the Functions Framework,
+ * The deployed source of the audit functions: our bundled code (esbuild), the worker threads and the
+ * files it reads beside itself (the download thread; PostgreSQL's parser as WebAssembly), a package.json naming only the Functions Framework,
  * and the reviewed `baselines/` — validated first, so a broken baseline
  * stops `pulumi up` with the file and field named instead of reaching production.
  */
@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as pulumi from '@pulumi/pulumi';
 import { loadBaselines } from '../functions/src/core/baseline/store.js';
-import { bundleFunction, FUNCTION_RUNTIME_FILES, functionPackageJson } from '../functions/scripts/bundle-function.mjs';
+import { bundleFunction, bundleFunctionWorkers, FUNCTION_RUNTIME_FILES, functionPackageJson } from '../functions/scripts/bundle-function.mjs';
 
 export interface FunctionSource {
   archive: pulumi.asset.AssetArchive;
@@ -23,6 +23,7 @@ export async function functionSource(root: string): Promise<FunctionSource> {
   const baselinesDir = join(root, 'baselines');
   const baselines = await loadBaselines(baselinesDir);
   const { code, legal, sha256 } = await bundleFunction();
+  const workers = await bundleFunctionWorkers();
   // The deployed function gets the Functions Framework range this repository is tested with.
   const manifest = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
   const framework = manifest.dependencies['@google-cloud/functions-framework']!;
@@ -32,6 +33,11 @@ export async function functionSource(root: string): Promise<FunctionSource> {
     'index.js.LEGAL.txt': new pulumi.asset.StringAsset(legal),
     'package.json': new pulumi.asset.StringAsset(functionPackageJson(framework)),
   };
+  // The worker threads it starts, beside it (the download thread).
+  for (const worker of workers) {
+    digest.update(worker.name).update(worker.sha256);
+    assets[worker.name] = new pulumi.asset.StringAsset(worker.code);
+  }
   // From this repository's installed packages, whatever `root` is.
   for (const file of FUNCTION_RUNTIME_FILES) {
     const path = fileURLToPath(new URL(`../${file.from}`, import.meta.url));

@@ -16,6 +16,9 @@ await build({
     cli: 'functions/src/cli/main.ts',
     'scan-worker': 'functions/src/core/read/scan-worker.ts',
     'gunzip-worker': 'functions/src/core/read/gunzip-worker.ts',
+    // The function's download thread, for tests that run the function from its sources (the
+    // deployed one is bundled beside index.js by bundle-function.mjs).
+    'download-worker': 'functions/src/function/download-worker.ts',
   },
   outdir: 'functions/dist',
   bundle: true,

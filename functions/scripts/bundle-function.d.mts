@@ -1,6 +1,9 @@
 export function functionPackageJson(frameworkVersion: string): string;
 export function bundleFunction(): Promise<{ code: string; legal: string; sha256: string }>;
 export const FUNCTION_RUNTIME_FILES: readonly { name: string; from: string }[];
+export const FUNCTION_WORKERS: readonly { name: string; entry: string }[];
+export function bundleFunctionWorkers(): Promise<{ name: string; code: string; legal: string; sha256: string }[]>;
+export function writeFunctionBundle(dir: string, entry: string): Promise<void>;
 export function bundleEntry(entry: string): Promise<{ code: string; legal: string; sha256: string }>;
 export const FUNCTION_NODE_OPTIONS: string;
 export const FUNCTION_GLIBC_TUNABLES: string;

@@ -6,6 +6,8 @@
 // the Pulumi program (infra/) and by `npm run bench` (the deployed bundle's import time, and the
 // function path run with the deployed Node options).
 import { createHash } from 'node:crypto';
+import { copyFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 
@@ -77,9 +79,31 @@ export const FUNCTION_ENVIRONMENT = Object.freeze({ NODE_OPTIONS: FUNCTION_NODE_
  */
 export const FUNCTION_RUNTIME_FILES = [{ name: 'libpg-query.wasm', from: 'node_modules/libpg-query/wasm/libpg-query.wasm' }];
 
+/**
+ * Worker threads the function starts, each bundled on its own beside index.js under `name`: the
+ * download thread (functions/src/function/download-thread.ts finds it there).
+ */
+export const FUNCTION_WORKERS = [{ name: 'download-worker.js', entry: 'functions/src/function/download-worker.ts' }];
+
 /** Returns the bundled code and its sha256. */
 export async function bundleFunction() {
   return bundleEntry('functions/src/function/index.ts');
+}
+
+/** The bundled workers (FUNCTION_WORKERS), each with its name beside index.js. */
+export async function bundleFunctionWorkers() {
+  return Promise.all(FUNCTION_WORKERS.map(async ({ name, entry }) => ({ name, ...(await bundleEntry(entry)) })));
+}
+
+/**
+ * Writes `entry` bundled as the function is, as `dir`/index.js, with what the function finds beside
+ * it at run time: its workers and its runtime files (the bench's function path, and tests that run
+ * a bundle from its own folder).
+ */
+export async function writeFunctionBundle(dir, entry) {
+  await writeFile(join(dir, 'index.js'), (await bundleEntry(entry)).code);
+  for (const worker of await bundleFunctionWorkers()) await writeFile(join(dir, worker.name), worker.code);
+  for (const file of FUNCTION_RUNTIME_FILES) await copyFile(join(root, file.from), join(dir, file.name));
 }
 
 /** One entry point bundled as the function is (tests bundle a module the same way to run it from its own folder). */
@@ -92,6 +116,9 @@ export async function bundleEntry(entry) {
     target: 'node24',
     format: 'cjs',
     external: ['@google-cloud/functions-framework'],
+    // CommonJS has no import.meta: the bundle's folder is its __dirname (download-thread.ts finds
+    // its worker's bundle there).
+    define: { 'import.meta.dirname': '__dirname' },
     minify: true,
     legalComments: 'linked',
     write: false,

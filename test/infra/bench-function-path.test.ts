@@ -1,13 +1,13 @@
 /**
  * The bench's function path (functions/scripts/bench/function-path.ts) runs as the function is
- * deployed: bundled by bundleEntry, started with plain `node` and the deployed NODE_OPTIONS and
- * GLIBC_TUNABLES, reading through the unmodified storage client from the loopback GCS server.
+ * deployed: bundled by bundleEntry with its download thread's bundle beside it, started with plain
+ * `node` and the deployed NODE_OPTIONS and GLIBC_TUNABLES, reading from the loopback GCS server.
  */
 import { spawn } from 'node:child_process';
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleEntry, FUNCTION_GLIBC_TUNABLES, FUNCTION_NODE_OPTIONS, FUNCTION_RUNTIME_FILES } from '../../functions/scripts/bundle-function.mjs';
+import { bundleEntry, FUNCTION_GLIBC_TUNABLES, FUNCTION_NODE_OPTIONS, writeFunctionBundle } from '../../functions/scripts/bundle-function.mjs';
 import { productionFlows } from '../../functions/scripts/bench/production-flows.js';
 import { FakeGcsServer } from '../support/gcs-server.js';
 import { repoRoot, withTempDir } from '../support/fixtures.js';
@@ -38,8 +38,7 @@ describe('the bench function path', () => {
       const bundleDir = join(dir, 'function-path');
       await mkdir(bundleDir);
       const entry = join(bundleDir, 'index.js');
-      await writeFile(entry, (await bundleEntry('functions/scripts/bench/function-path.ts')).code);
-      for (const file of FUNCTION_RUNTIME_FILES) await copyFile(join(repoRoot, file.from), join(bundleDir, file.name));
+      await writeFunctionBundle(bundleDir, 'functions/scripts/bench/function-path.ts');
       const flows = productionFlows(3, '2026-11-24T03');
       const lines = Array.from({ length: 700 }, () => flows.line());
       const generation = gcs.put('bench-logs', 'shard.json', `${lines.join('\n')}\n`);

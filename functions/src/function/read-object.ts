@@ -1,21 +1,23 @@
 /**
  * Audits one exported object streamed from Cloud Storage — never loaded whole — with the same core
- * as the CLI. Reading stops at the deadline (BudgetExceededError: a retry starts again, nothing is
+ * as the CLI: downloaded and checked on a thread of its own (download-thread.ts), scanned here.
+ * Reading stops at the deadline (BudgetExceededError: a retry starts again, nothing is
  * half-reported). A read that fails (reset, 5xx, 429) is started again from the beginning with
  * fresh counts, after a backoff, so every line is counted once.
  *
- * The Storage client given here must be the `downloads` client of core/gcs/storage-clients.ts (the
- * library's own retries off; that file says why): this loop is the retry instead.
+ * The Storage client given here (whose endpoint and credentials the download uses) must be the
+ * `downloads` client of core/gcs/storage-clients.ts: this loop is the retry.
  */
 import { loadSqlParsers } from '../core/sql/analyze.js';
 import type { Storage } from '@google-cloud/storage';
 import type { LoadedBaseline } from '../core/baseline/store.js';
 import { BatchAuditor } from '../core/detect/auditor.js';
 import type { Finding } from '../core/detect/finding.js';
-import { decodeStream } from '../core/read/input-files.js';
 import { emptyStats, ProblemLog, scanStream, type BatchStats } from '../core/read/scan.js';
 import { evidenceOf, type EvidenceTarget } from '../core/evidence/summary.js';
 import { objectReadBackoffMs, realSleep } from '../core/gcs/download.js';
+import { mediaRequest } from '../core/gcs/media-download.js';
+import { DownloadThread, downloadWorkerScript } from './download-thread.js';
 import { BudgetExceededError, RetryableError } from './errors.js';
 
 export interface ObjectAudit {
@@ -43,6 +45,8 @@ export interface ReadOptions {
   sleep?: (ms: number) => Promise<void>;
   /** The tamper export: every audit entry is a change to the pipeline. */
   pipelineChanges?: boolean;
+  /** The bundled download-worker.js (default: downloadWorkerScript()). */
+  downloadWorker?: string;
 }
 
 /** Attempts of one object within a run: with the library's retries off, this loop is the retry. */
@@ -91,14 +95,17 @@ async function readOnce(storage: Storage, object: { bucket: string; name: string
     ...(options.maxGroups ? { maxGroups: options.maxGroups } : {}),
     ...(options.maxGroupsPerTarget ? { maxGroupsPerTarget: options.maxGroupsPerTarget } : {}),
   });
-  const raw = storage.bucket(object.bucket).file(object.name, { generation: object.generation }).createReadStream();
+  const label = `gs://${object.bucket}/${object.name}`;
+  const download = new DownloadThread(label, await mediaRequest(storage, object), options.downloadWorker ?? downloadWorkerScript());
   let bytes = 0;
-  raw.on('data', (chunk: Buffer) => (bytes += chunk.length));
-  // A stalled body must not outlive the budget: destroy the stream at the deadline.
-  const timer = setTimeout(() => raw.destroy(new BudgetExceededError('time budget spent while reading the object')), Math.max(0, options.deadlineMs - options.now()));
+  // A stalled body must not outlive the budget: the thread stops at the deadline.
+  let late = false;
+  const timer = setTimeout(() => {
+    late = true;
+    void download.close();
+  }, Math.max(0, options.deadlineMs - options.now()));
   try {
-    const label = `gs://${object.bucket}/${object.name}`;
-    await scanStream(label, withDeadline(decodeStream(raw), options), {
+    await scanStream(label, withDeadline(download.chunks((n) => (bytes += n)), options), {
       stats,
       problems,
       onEvent: (event) => auditor.add(event),
@@ -107,9 +114,12 @@ async function readOnce(storage: Storage, object: { bucket: string; name: string
       now: options.now,
       ...(options.pipelineChanges ? { pipelineChanges: true } : {}),
     });
+  } catch (error) {
+    if (late) throw new BudgetExceededError('time budget spent while reading the object');
+    throw error;
   } finally {
     clearTimeout(timer);
-    raw.destroy();
+    await download.close();
   }
   if (auditor.hasStatements()) await loadSqlParsers();
   return { findings: auditor.findings(), stats, problems, bytes, targets: auditor.targets(), evidence: evidenceOf(auditor.groupsInOrder(), auditor.overflowInOrder()) };

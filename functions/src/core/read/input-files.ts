@@ -179,12 +179,13 @@ async function* readAhead(path: string, chunkBytes: number, onBytes?: (n: number
  * not by name). Errors of `raw` surface when iterating the result. Spent chunks are freed as they
  * are read (young-collections.ts). Plain bytes come in chunks of JOINED_CHUNK_BYTES in one reused
  * buffer: the consumer must be done with a chunk when it asks for the next (scanStream is: it
- * copies what it keeps).
+ * copies what it keeps). With `join: false` they come as `raw` gave them (for a consumer that
+ * copies them anyway: the download thread's slots).
  */
-export function decodeStream(raw: Readable): AsyncIterable<Buffer> {
+export function decodeStream(raw: AsyncIterable<Buffer>, options: { join?: boolean } = {}): AsyncIterable<Buffer> {
   return {
     async *[Symbol.asyncIterator]() {
-      const iterator = raw[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+      const iterator = raw[Symbol.asyncIterator]();
       let first = await iterator.next();
       while (!first.done && first.value.length < 2) {
         // A first chunk of under two bytes cannot be judged: merge it with the next one.
@@ -198,7 +199,7 @@ export function decodeStream(raw: Readable): AsyncIterable<Buffer> {
         for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
       })();
       if (!isGzip(first.value)) {
-        yield* joinChunks(collectingAsRead(rest), JOINED_CHUNK_BYTES);
+        yield* options.join === false ? collectingAsRead(rest) : joinChunks(collectingAsRead(rest), JOINED_CHUNK_BYTES);
         return;
       }
       const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES });
