@@ -29,6 +29,29 @@ export function timeBudgetSeconds(functionTimeoutSeconds: number): number {
   return functionTimeoutSeconds - STOP_BEFORE_TIMEOUT_SECONDS;
 }
 
+/**
+ * The memory Cloud Run allows beside each number of vCPUs, in MiB
+ * (https://cloud.google.com/run/docs/configuring/services/cpu: 1 vCPU up to 4 GiB, 2 up to 8 GiB,
+ * 4 from 2 to 16 GiB, 6 from 4 to 24 GiB, 8 from 4 to 32 GiB).
+ */
+const FUNCTION_MEMORY_FOR_CPU: Record<1 | 2 | 4 | 6 | 8, { min: number; max: number }> = {
+  1: { min: 128, max: 4096 },
+  2: { min: 128, max: 8192 },
+  4: { min: 2048, max: 16384 },
+  6: { min: 4096, max: 24576 },
+  8: { min: 4096, max: 32768 },
+};
+
+/** `512Mi`, `2Gi` → MiB. */
+function memoryMiB(memory: string): number {
+  const value = Number.parseInt(memory, 10);
+  return memory.endsWith('Gi') ? value * 1024 : value;
+}
+
+function mibText(mib: number): string {
+  return mib >= 1024 ? `${mib / 1024}Gi` : `${mib}Mi`;
+}
+
 const schema = z
   .object({
   project: z.string().min(1, 'set gcp:project'),
@@ -64,6 +87,11 @@ const schema = z
   /** Subnets this stack creates, with flow logs on. */
   managedSubnets: z.array(z.object({ name: z.string().min(1), network: z.string().min(1), ipCidrRange: z.string().min(1), region: z.string().optional() })).default([]),
   functionMemory: z.coerce.string().regex(/^\d+(Mi|Gi)$/, 'like 512Mi or 2Gi').default('1Gi'),
+  /**
+   * vCPUs of each audit function: a batch is downloaded and checked on one thread while it is
+   * audited on another (docs/throughput.md, "Capacity"), so 2 by default; 1 gives up that overlap.
+   */
+  functionCpu: z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(6), z.literal(8)], { error: 'must be 1, 2, 4, 6 or 8' }).default(2),
   functionTimeoutSeconds: z.number().int().min(60).max(540).default(540),
   /** Time the function keeps, once reading stops, to write the report and post to Slack. */
   deliveryReserveSeconds: z.number().int().min(10).max(300).default(60),
@@ -101,6 +129,11 @@ const schema = z
     }
     if (c.learningDays > c.stateRetentionDays) {
       ctx.addIssue({ code: 'custom', path: ['learningDays'], message: `${c.learningDays} days is longer than log-audit:stateRetentionDays (${c.stateRetentionDays}): the evidence of a learning period would be deleted before it is learned` });
+    }
+    const memory = FUNCTION_MEMORY_FOR_CPU[c.functionCpu];
+    const mib = memoryMiB(c.functionMemory);
+    if (mib < memory.min || mib > memory.max) {
+      ctx.addIssue({ code: 'custom', path: ['functionCpu'], message: `${c.functionCpu} vCPU needs log-audit:functionMemory from ${mibText(memory.min)} to ${mibText(memory.max)} (it is ${c.functionMemory}); see https://cloud.google.com/run/docs/configuring/services/cpu` });
     }
     const reading = timeBudgetSeconds(c.functionTimeoutSeconds) - c.deliveryReserveSeconds;
     if (reading >= MIN_READING_SECONDS) return;

@@ -170,6 +170,7 @@ const functions = EXPORTS.map(
           ...s.env,
         },
         memory: config.functionMemory,
+        cpu: config.functionCpu,
         timeoutSeconds: config.functionTimeoutSeconds,
         maxInstances: config.maxInstances,
       },

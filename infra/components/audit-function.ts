@@ -3,7 +3,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { AUDIT_FUNCTION_STATE_PREFIXES } from '../../functions/src/function/state-layout.js';
 import { deployedFunction, invokerOf, runtimeAccount, stateWriter, webhookReader, type DeployedFunctionArgs } from './deployed-function.js';
 
-export interface AuditFunctionArgs extends Pick<DeployedFunctionArgs, 'functionName' | 'project' | 'region' | 'source' | 'webhook' | 'buildServiceAccount' | 'environment' | 'memory' | 'timeoutSeconds' | 'maxInstances'> {
+export interface AuditFunctionArgs extends Pick<DeployedFunctionArgs, 'functionName' | 'project' | 'region' | 'source' | 'webhook' | 'buildServiceAccount' | 'environment' | 'memory' | 'cpu' | 'timeoutSeconds' | 'maxInstances'> {
   /** The log bucket whose finalized objects trigger this function. */
   logBucket: gcp.storage.Bucket;
   stateBucket: gcp.storage.Bucket;

@@ -29,6 +29,8 @@ export interface DeployedFunctionArgs {
   serviceAccount: gcp.serviceaccount.Account;
   environment: Record<string, pulumi.Input<string>>;
   memory: string;
+  /** vCPUs; where absent, Cloud Run's default for the memory. */
+  cpu?: number;
   /** The function's timeout; its own time budget (TIME_BUDGET_SECONDS) must be shorter. */
   timeoutSeconds: number;
   maxInstances: number;
@@ -61,6 +63,7 @@ export function deployedFunction(name: string, args: DeployedFunctionArgs, opts:
       },
       serviceConfig: {
         availableMemory: args.memory,
+        ...(args.cpu !== undefined ? { availableCpu: String(args.cpu) } : {}),
         timeoutSeconds: args.timeoutSeconds,
         maxInstanceCount: args.maxInstances,
         minInstanceCount: 0,

@@ -14,7 +14,7 @@ function read(config: Record<string, string>) {
 describe('stack configuration', () => {
   it('needs only gcp:project, gcp:region and the webhook; the rest has defaults', () => {
     const c = read(REQUIRED_CONFIG);
-    expect(c).toMatchObject({ project: 'acme-prod', region: 'us-central1', sources: { gcs: true, cloudsql: true, vpcFlows: true }, maxInstances: 10, functionTimeoutSeconds: 540, logRetentionDays: 30, lockRetention: false, protectedDestinations: [':6379', ':6378'] });
+    expect(c).toMatchObject({ project: 'acme-prod', region: 'us-central1', sources: { gcs: true, cloudsql: true, vpcFlows: true }, maxInstances: 10, functionMemory: '1Gi', functionCpu: 2, functionTimeoutSeconds: 540, logRetentionDays: 30, lockRetention: false, protectedDestinations: [':6379', ':6378'] });
   });
 
   it.each([
@@ -24,6 +24,9 @@ describe('stack configuration', () => {
     ['a number is out of range', { 'log-audit:functionTimeoutSeconds': '900' }, /log-audit:functionTimeoutSeconds: /],
     ['a destination is malformed', { 'log-audit:protectedDestinations': '["redis"]' }, /log-audit:protectedDestinations\.0: must be "ip:port"/],
     ['memory has no unit', { 'log-audit:functionMemory': '1024' }, /log-audit:functionMemory: like 512Mi or 2Gi/],
+    ['the vCPUs are not a number Cloud Run offers', { 'log-audit:functionCpu': '3' }, /log-audit:functionCpu: must be 1, 2, 4, 6 or 8/],
+    ['the vCPUs need more memory', { 'log-audit:functionCpu': '4' }, /log-audit:functionCpu: 4 vCPU needs log-audit:functionMemory from 2Gi to 16Gi \(it is 1Gi\)/],
+    ['the memory needs more vCPUs', { 'log-audit:functionCpu': '1', 'log-audit:functionMemory': '6Gi' }, /log-audit:functionCpu: 1 vCPU needs log-audit:functionMemory from 128Mi to 4Gi \(it is 6Gi\)/],
     ['the timeout leaves no reading time after the delivery reserve', { 'log-audit:functionTimeoutSeconds': '120' }, /log-audit:functionTimeoutSeconds: 120 s leaves 0 s to read a batch .* use 180 or more/],
     ['a larger reserve eats the reading time', { 'log-audit:functionTimeoutSeconds': '240', 'log-audit:deliveryReserveSeconds': '150' }, /log-audit:functionTimeoutSeconds: 240 s leaves 30 s to read a batch .* use 270 or more/],
     ['the health check runs at an interval cron cannot repeat evenly', { 'log-audit:healthCheckMinutes': '7' }, /log-audit:healthCheckMinutes: must be 5, 10, 15, 20, 30 or 60/],

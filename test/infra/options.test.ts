@@ -15,6 +15,7 @@ beforeAll(async () => {
     'log-audit:lockRetention': 'true',
     'log-audit:maxInstances': '25',
     'log-audit:functionMemory': '2Gi',
+    'log-audit:functionCpu': '1',
     'log-audit:healthCheckMinutes': '15',
     'log-audit:expectedGapHours': JSON.stringify({ gcs: 12, default: 2 }),
     'log-audit:dailySummary': 'true',
@@ -53,7 +54,7 @@ describe('configured stack', () => {
       expect(b.inputs['retentionPolicy'].isLocked).toBe(true);
     }
     for (const f of resources.filter((r) => r.type === 'gcp:cloudfunctionsv2/function:Function' && r.inputs['eventTrigger'])) {
-      expect(f.inputs['serviceConfig']).toMatchObject({ maxInstanceCount: 25, availableMemory: '2Gi' });
+      expect(f.inputs['serviceConfig']).toMatchObject({ maxInstanceCount: 25, availableMemory: '2Gi', availableCpu: '1' });
     }
   });
 

@@ -151,12 +151,13 @@ describe('functions', () => {
     }
   });
 
-  it('internal-only ingress, its own runtime identity, defaults for memory, timeout and instances', () => {
+  it('internal-only ingress, its own runtime identity, defaults for memory, vCPUs, timeout and instances', () => {
     for (const key of ['gcs', 'cloudsql', 'vpc-flows']) {
       expect(fn(key).inputs['serviceConfig']).toMatchObject({
         ingressSettings: 'ALLOW_INTERNAL_ONLY',
         serviceAccountEmail: `log-audit-${key}@acme-prod.iam.gserviceaccount.com`,
         availableMemory: '1Gi',
+        availableCpu: '2',
         timeoutSeconds: 540,
         maxInstanceCount: 10,
         environmentVariables: expect.objectContaining({ STATE_BUCKET: 'acme-prod-log-audit-state', TIME_BUDGET_SECONDS: '480', DELIVERY_RESERVE_SECONDS: '60', SUPPRESSION_WINDOW_HOURS: '24' }),
