@@ -3,7 +3,7 @@
  * (core/gcs/media-download.ts), gunzips it if it is gzip, and writes its bytes into the two shared
  * slots of core/read/byte-slots.ts while the main thread scans the other one. Receiving a gigabyte
  * and checking its CRC32C costs about as much CPU as auditing it; on its own thread it overlaps the
- * audit where the instance has a second vCPU (docs/throughput.md, "The function's path").
+ * audit where the instance has a second vCPU (docs/throughput.md, "The download on its own thread").
  * Bundled beside the function's index.js as download-worker.js (functions/scripts/bundle-function.mjs).
  */
 import { workerData } from 'node:worker_threads';

@@ -17,7 +17,7 @@
  * production cluster, small pool, Cloud Storage), with the same reports (docs/throughput.md#memory).
  *
  * V8's flags belong to the process, so the main thread allocates without pretenuring too from then
- * on; the deployed function, which scans on one thread, never starts workers. Set at run time, the
+ * on; the deployed function scans on one thread and never starts scan workers. Set at run time, the
  * flag took effect (the runs above set it so); should a later V8 refuse it, only memory depends on
  * it and the scan goes on. Someone who sets a pretenuring flag keeps their own.
  */
