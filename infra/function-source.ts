@@ -37,6 +37,7 @@ export async function functionSource(root: string): Promise<FunctionSource> {
   for (const worker of workers) {
     digest.update(worker.name).update(worker.sha256);
     assets[worker.name] = new pulumi.asset.StringAsset(worker.code);
+    if (worker.legal) assets[`${worker.name}.LEGAL.txt`] = new pulumi.asset.StringAsset(worker.legal);
   }
   // From this repository's installed packages, whatever `root` is.
   for (const file of FUNCTION_RUNTIME_FILES) {

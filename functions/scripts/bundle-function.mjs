@@ -102,7 +102,10 @@ export async function bundleFunctionWorkers() {
  */
 export async function writeFunctionBundle(dir, entry) {
   await writeFile(join(dir, 'index.js'), (await bundleEntry(entry)).code);
-  for (const worker of await bundleFunctionWorkers()) await writeFile(join(dir, worker.name), worker.code);
+  for (const worker of await bundleFunctionWorkers()) {
+    await writeFile(join(dir, worker.name), worker.code);
+    if (worker.legal) await writeFile(join(dir, `${worker.name}.LEGAL.txt`), worker.legal);
+  }
   for (const file of FUNCTION_RUNTIME_FILES) await copyFile(join(root, file.from), join(dir, file.name));
 }
 

@@ -21,7 +21,7 @@ describe('function source archive', () => {
       await fakeRoot(dir, 'version: 1\nkind: gcs\ntarget: reports\n');
       const source = await functionSource(dir);
       const assets = (await source.archive.assets) as Record<string, { text?: Promise<string> }>;
-      expect(Object.keys(assets).sort()).toEqual(['baselines/gcs/reports.yaml', 'download-worker.js', 'index.js', 'index.js.LEGAL.txt', 'libpg-query.wasm', 'package.json']);
+      expect(Object.keys(assets).sort()).toEqual(['baselines/gcs/reports.yaml', 'download-worker.js', 'download-worker.js.LEGAL.txt', 'index.js', 'index.js.LEGAL.txt', 'libpg-query.wasm', 'package.json']);
       const pkg = JSON.parse((await assets['package.json']!.text)!);
       expect(Object.keys(pkg.dependencies)).toEqual(['@google-cloud/functions-framework']);
       expect(pkg.main).toBe('index.js');

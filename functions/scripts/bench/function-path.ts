@@ -5,9 +5,8 @@
  *
  * bench.ts bundles this module the way the function is bundled (bundle-function.mjs:
  * writeFunctionBundle; minified CommonJS with the storage client inside, download-worker.js beside
- * it) and runs the bundle with plain `node` and the
- * functions' NODE_OPTIONS and GLIBC_TUNABLES, so the bench measures the code we deploy. Run from the
- * TypeScript sources through tsx instead, the same 1 GiB production-cluster read took 4.30-4.31 s
+ * it) and runs the bundle with plain `node` and the functions' NODE_OPTIONS and GLIBC_TUNABLES, so
+ * the bench measures the code we deploy. Run from the TypeScript sources through tsx instead, the same 1 GiB production-cluster read took 4.30-4.31 s
  * against 3.97-4.06 s bundled, at 178-193 against 160-164 MiB (three alternating pairs, 2026-12-03;
  * the first pair's bundled run, 5.92 s, fell on a slow moment of the machine).
  *
