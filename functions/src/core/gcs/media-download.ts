@@ -3,11 +3,11 @@
  * `objects.get` with `alt=media`, as @google-cloud/storage asks for it — and checked against the
  * CRC32C Cloud Storage reports, as that library checks its downloads.
  *
- * Why not the library's stream: the same 1 GiB object cost 1.59-2.30 s of CPU through it (its HTTP
- * layer, pass-through and validating streams) against 0.82-1.10 s for a bare GET
- * (functions/scripts/download-floor.ts, docs/throughput.md). The library still does the rest: it
- * authorizes the request (mediaRequest asks its auth client for the headers) and every other
- * request of the function.
+ * Why not the library's stream: this runs on the function's download thread, and a worker that
+ * loads the storage library was no faster and heavier (the bench's 1 GiB Cloud Storage shard peaked
+ * at 250-281 MiB; docs/throughput.md, "The download on its own thread"). The library still does
+ * the rest: it authorizes the request (mediaRequest asks its auth client for the headers) and
+ * every other request of the function.
  *
  * mediaRequest runs where the Storage client lives; mediaBytes needs only Node's built-ins and the
  * checksum, so it runs on the function's download thread (function/download-worker.ts).

@@ -2,7 +2,8 @@
  * The instance's two Cloud Storage clients, the same library with different retry duties:
  * - `requests` (metadata, uploads, preconditioned writes): the library retries 408/429/5xx and resets
  *   itself, capped at `retrySeconds` because its default total (600 s) outlives the function.
- * - `downloads` (every media read: export objects, state objects): the library's retries are off and
+ * - `downloads` (media reads of state objects; for export objects, the endpoint and credentials of
+ *   the function's own download, core/gcs/media-download.ts): the library's retries are off and
  *   our callers retry whole reads. On Node 24 a download the library retries after a 503 makes
  *   teeny-request pipe into the stream it was told to destroy; the unhandled rejection makes the
  *   Functions Framework kill the instance mid-batch (googleapis/google-cloud-node#8670, open, no
